@@ -1,0 +1,211 @@
+"""``python -m bench [--quick]``: start every server, run the scenarios of issue 6, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from bench import report, scenarios
+from bench.loadworker import Pool
+from bench.servers import nofile_limit, raise_nofile
+from bench.targets import REPO_ROOT, PeerTarget, ProjectDatabase, ProjectTarget, project_prepare
+
+FULL = dict(subscribers=1000, rate=2.0, seconds=10.0, drain=15.0, burst=50, burst_drain=90.0,
+            voters=1000, vote_spread=2.0, watchers=1000, write_timeout=30.0, rsvps=500, capacity=100, idle=5000)
+QUICK = dict(subscribers=300, rate=2.0, seconds=4.0, drain=8.0, burst=20, burst_drain=30.0,
+             voters=300, vote_spread=1.0, watchers=300, write_timeout=15.0, rsvps=150, capacity=30, idle=1000)
+ALL_TARGETS = ["tutorial-pubsub", "tutorial-core", "project", "project-2proc"]
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="smaller counts, under two minutes")
+    ap.add_argument("--targets", default=",".join(ALL_TARGETS),
+                    help=f"comma-separated subset of {','.join(ALL_TARGETS)}")
+    ap.add_argument("--workers", type=int, default=2, help="load-client processes (default 2)")
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                    help="the project's database: a fresh SQLite file (default) or a fresh PostgreSQL database")
+    ap.add_argument("--anonymous", action="store_true",
+                    help="project subscribers and watchers connect without a token (default: each is a signed-in user)")
+    ap.add_argument("--idle", type=int, help="override the idle-socket count of scenario 6")
+    ap.add_argument("--subscribers", type=int, help="override the subscriber count of scenarios 1-3")
+    ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"), help="results folder")
+    return ap.parse_args(argv)
+
+
+class Progress:
+    def __init__(self):
+        self.t0 = time.monotonic()
+
+    def __call__(self, msg: str):
+        print(f"[{time.monotonic() - self.t0:6.1f}s] {msg}", flush=True)
+
+
+def git_commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip() or None
+    except Exception:
+        return None
+
+
+async def guarded(progress, results: dict, key: str, coro):
+    try:
+        results[key] = await coro
+    except Exception as exc:
+        progress(f"  {key} failed: {type(exc).__name__}: {exc}")
+        results[key] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+
+
+async def run_peer(layer, cfg, pool, run_id, log_dir, progress, with_idle: bool) -> dict:
+    out: dict = {}
+    t = PeerTarget(layer, run_id, log_dir)
+    progress(f"{t.name}: starting daphne")
+    t.start()
+    try:
+        await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
+    finally:
+        t.stop()
+    if with_idle:
+        t = PeerTarget(layer, run_id, log_dir)
+        t.start()
+        try:
+            await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
+        finally:
+            t.stop()
+    out["server_log"] = str(t.servers[0].log_path) if t.servers else None
+    return out
+
+
+async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, which) -> dict:
+    out: dict = {}
+    if which == "project":
+        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous)
+        progress("project (one process, in-process fan-out): starting daphne")
+        t.start()
+        try:
+            await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
+            await guarded(progress, out, "votes", scenarios.vote_storm(t, pool, cfg, progress))
+            await guarded(progress, out, "rsvp", scenarios.rsvp_storm(t, pool, cfg, progress))
+        finally:
+            await t.aclose()
+            t.stop()
+        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous)
+        t.start()
+        try:
+            await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
+        finally:
+            await t.aclose()
+            t.stop()
+    else:
+        t = ProjectTarget("project-2proc", 2, db, users, run_id, log_dir, args.anonymous)
+        progress("project-2proc (two daphne processes sharing Redis): starting")
+        t.start()
+        try:
+            await guarded(progress, out, "two", scenarios.two_processes(t, pool, cfg, progress))
+        finally:
+            await t.aclose()
+            t.stop()
+    out["server_logs"] = [str(s.log_path) for s in t.servers]
+    return out
+
+
+async def amain(args) -> int:
+    progress = Progress()
+    raise_nofile()
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.idle:
+        cfg["idle"] = args.idle
+    if args.subscribers:
+        cfg["subscribers"] = args.subscribers
+    wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
+    for t in wanted:
+        if t not in ALL_TARGETS:
+            raise SystemExit(f"unknown target {t!r}")
+    need_fd = 2 * max(cfg["idle"], cfg["watchers"] + cfg["voters"], cfg["subscribers"]) + 200
+    if nofile_limit() < need_fd:
+        progress(f"WARNING: open-files limit {nofile_limit()} < {need_fd} needed; raise `ulimit -n`")
+
+    run_id = uuid.uuid4().hex[:6]
+    started = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = out_dir / f"{started}-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    res = {
+        "started": started, "quick": args.quick, "config": cfg, "run_id": run_id,
+        "meta": {"commit": git_commit(), "python": platform.python_version(), "cpus": os.cpu_count(),
+                 "client_workers": args.workers, "db": args.db, "anonymous_subscribers": args.anonymous,
+                 "nofile": nofile_limit(), "argv": sys.argv[1:]},
+        "targets": {},
+    }
+    progress(f"bench {'--quick ' if args.quick else ''}run {run_id}: targets {', '.join(wanted)}; "
+             f"{args.workers} client processes; logs in {log_dir}")
+    pool = Pool(args.workers)
+    await pool.start()
+    db = None
+    try:
+        for layer in ("pubsub", "core"):
+            name = f"tutorial-{layer}"
+            if name in wanted:
+                try:
+                    res["targets"][name] = await run_peer(layer, cfg, pool, run_id, log_dir, progress,
+                                                          with_idle=(layer == "pubsub"))
+                except Exception as exc:
+                    progress(f"{name} failed: {exc}")
+                    res["targets"][name] = {"error": str(exc), "traceback": traceback.format_exc()}
+        proj = [t for t in ("project", "project-2proc") if t in wanted]
+        if proj:
+            try:
+                db = ProjectDatabase(args.db, run_id)
+                n_users = 1 + max(cfg["subscribers"], cfg["watchers"], cfg["voters"], cfg["rsvps"], cfg["idle"])
+                users = project_prepare(db, n_users, progress)
+                for which in proj:
+                    try:
+                        res["targets"][which] = await run_project(cfg, pool, run_id, log_dir, progress, args,
+                                                                  users, db, which)
+                    except Exception as exc:
+                        progress(f"{which} failed: {exc}")
+                        res["targets"][which] = {"error": str(exc), "traceback": traceback.format_exc()}
+            except Exception as exc:
+                progress(f"project setup failed: {exc}")
+                for which in proj:
+                    res["targets"][which] = {"error": f"setup: {exc}"}
+    finally:
+        await pool.stop()
+        if db is not None:
+            db.drop()
+
+    res["elapsed_s"] = round(time.monotonic() - progress.t0, 1)
+    res["verdicts"] = report.verdicts(res)
+    json_path = out_dir / f"{started}.json"
+    png_path = out_dir / f"{started}.png"
+    json_path.write_text(json.dumps(res, indent=2, default=str))
+    try:
+        report.chart(res, png_path)
+    except Exception as exc:
+        progress(f"chart failed: {exc}")
+        png_path = None
+    print()
+    print(report.table(res))
+    print()
+    print(f"results: {json_path}")
+    if png_path:
+        print(f"chart:   {png_path}")
+    print(f"elapsed: {res['elapsed_s']} s")
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    return asyncio.run(amain(args))

@@ -1,0 +1,316 @@
+"""What the scenarios run against: the two peers and the project (one or two processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import orjson
+
+from bench.servers import HOST, Server
+from bench.wsclient import connect
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_REDIS_DB_CORE = 13
+BENCH_REDIS_DB_PUBSUB = 14
+BENCH_REDIS_DB_PROJECT = 12
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
+
+
+def body_text(tag: str, i: int) -> str:
+    """The message text every post carries: run tag, post index, monotonic send time."""
+    return f"{tag}:{i}:{time.monotonic():.6f}"
+
+
+class Poster:
+    """One writing socket. ``post`` embeds the send time in the body at the moment it writes."""
+
+    def __init__(self, ws, mode: str, topic: str | None):
+        self.ws = ws
+        self.mode = mode
+        self.topic = topic
+        self.sent: dict[str, float] = {}
+        self.ok: dict[str, float] = {}
+        self.errors: dict[str, int] = {}
+        self._all_ok: asyncio.Future | None = None
+
+    def on_message(self, ws, payload, t):
+        if self.mode != "project":
+            return
+        d = orjson.loads(payload)
+        typ = d.get("type")
+        if typ == "ok":
+            ref = d.get("ref")
+            if ref in self.sent and ref not in self.ok:
+                self.ok[ref] = t
+        elif typ == "error":
+            code = d.get("code") or "?"
+            self.errors[code] = self.errors.get(code, 0) + 1
+        if self._all_ok is not None and not self._all_ok.done() and len(self.ok) + sum(self.errors.values()) >= len(self.sent):
+            self._all_ok.set_result(True)
+
+    def post(self, tag: str, i: int):
+        body = body_text(tag, i)
+        if self.mode == "peer":
+            self.ws.send_text(orjson.dumps({"message": body}))
+        else:
+            ref = f"{tag}-{i}"
+            self.sent[ref] = time.monotonic()
+            self.ws.send_text(orjson.dumps({"type": "post", "topic": self.topic, "body": body, "ref": ref}))
+
+    async def wait_replies(self, timeout: float):
+        """Project only: until every post has its ok or error (bounded)."""
+        if self.mode != "project" or len(self.ok) + sum(self.errors.values()) >= len(self.sent):
+            return
+        self._all_ok = asyncio.get_running_loop().create_future()
+        try:
+            await asyncio.wait_for(self._all_ok, timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def ok_latencies(self) -> list[float]:
+        return [self.ok[r] - self.sent[r] for r in self.ok]
+
+    def close(self):
+        self.ws.close()
+
+
+class Target:
+    name = "?"
+    mode = "peer"
+    servers: list[Server]
+
+    def server_cpu(self) -> float:
+        return sum(s.cpu_seconds() for s in self.servers if s.alive())
+
+    def stop(self):
+        for s in self.servers:
+            s.stop()
+
+
+# ------------------------------------------------------------------------------------------
+class PeerTarget(Target):
+    """tutorial-core or tutorial-pubsub: the tutorial chat under one daphne process."""
+
+    mode = "peer"
+
+    def __init__(self, layer: str, run_id: str, log_dir: Path):
+        self.layer = layer
+        self.name = f"tutorial-{layer}"
+        self.run_id = run_id
+        self.log_dir = log_dir
+        self.servers = []
+        self.rooms = 0
+
+    def start(self):
+        db = BENCH_REDIS_DB_CORE if self.layer == "core" else BENCH_REDIS_DB_PUBSUB
+        env = dict(
+            os.environ,
+            BENCH_PEER_LAYER=self.layer,
+            BENCH_PEER_REDIS=f"{REDIS}/{db}",
+            BENCH_PEER_PREFIX=f"bench{self.run_id}{self.layer}",
+            DJANGO_SETTINGS_MODULE="bench.peers.settings",
+            PYTHONUNBUFFERED="1",
+        )
+        self.servers = [Server(self.name, "bench.peers.asgi:application", REPO_ROOT, env, self.log_dir).start()]
+        return self
+
+    def new_topic(self, what: str = "room") -> str:
+        self.rooms += 1
+        return f"r{self.run_id}x{self.rooms}"
+
+    def origin(self, server: Server) -> str:
+        return f"http://{HOST}:{server.port}"
+
+    async def open_subs(self, pool, group: str, n: int, topic: str, server: int = 0, users=None):
+        s = self.servers[server]
+        return await pool.open(group, HOST, s.port, f"/ws/chat/{topic}/", n, origin=self.origin(s))
+
+    async def poster(self, topic: str, server: int = 0) -> Poster:
+        s = self.servers[server]
+        p = Poster(None, "peer", topic)
+        p.ws = await connect(HOST, s.port, f"/ws/chat/{topic}/", {"Origin": self.origin(s)}, p.on_message)
+        return p
+
+    def collapse_errors(self) -> dict:
+        out = {}
+        for s in self.servers:
+            for needle in ("Too many connections", "Exception inside application"):
+                c = s.count_in_log(needle)
+                if c:
+                    out[needle] = out.get(needle, 0) + c
+        return out
+
+
+# ------------------------------------------------------------------------------------------
+class ProjectDatabase:
+    """A fresh database for one bench run: a SQLite file, or a PostgreSQL database it creates and drops."""
+
+    def __init__(self, kind: str, run_id: str):
+        self.kind = kind
+        self.run_id = run_id
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-{run_id}-"))
+        if kind == "postgres":
+            self.name = f"bench_{run_id}"
+            self.env = {"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{self.name}"}
+        else:
+            self.name = str(self.tmp / "bench.sqlite3")
+            self.env = {"DATABASE_URL": "", "SQLITE_PATH": self.name}
+
+    def _admin(self, sql: str):
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self):
+        if self.kind == "postgres":
+            self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self):
+        if self.kind == "postgres":
+            try:
+                self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            except Exception as exc:  # report, keep going
+                print(f"  (could not drop {self.name}: {exc})")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class ProjectTarget(Target):
+    """The project: ``config.asgi:application`` under daphne, one process or two sharing Redis."""
+
+    mode = "project"
+
+    def __init__(self, name: str, n_procs: int, db: ProjectDatabase, users: list, run_id: str, log_dir: Path,
+                 anonymous: bool = False):
+        self.name = name
+        self.n_procs = n_procs
+        self.db = db
+        self.users = users  # [[username, token], ...]; users[0] is the poster / creator
+        self.run_id = run_id
+        self.log_dir = log_dir
+        self.anonymous = anonymous
+        self.servers = []
+        self.http = None
+
+    def env(self) -> dict:
+        env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="bench.project_settings",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            RATE_LIMIT_PER_SECOND="100000",
+            RATE_LIMIT_BURST="100000",
+            LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+            BENCH_REDIS_PREFIX=f"clb{self.run_id}",
+            **self.db.env,
+        )
+        env.pop("REDIS_URL", None)
+        if self.n_procs > 1:
+            env["REDIS_URL"] = f"{REDIS}/{BENCH_REDIS_DB_PROJECT}"
+        return env
+
+    def start(self):
+        env = self.env()
+        self.servers = []
+        for k in range(self.n_procs):
+            self.servers.append(Server(f"{self.name}-{k}", "config.asgi:application", REPO_ROOT, env, self.log_dir).start())
+        self.http = httpx.AsyncClient(base_url=f"http://{HOST}:{self.servers[0].port}", timeout=30,
+                                      headers={"Authorization": f"Bearer {self.users[0][1]}"})
+        return self
+
+    def stop(self):
+        super().stop()
+
+    async def aclose(self):
+        if self.http is not None:
+            await self.http.aclose()
+            self.http = None
+
+    async def _create(self, path: str, payload: dict) -> dict:
+        r = await self.http.post(path, json=payload)
+        if r.status_code not in (200, 201):
+            raise RuntimeError(f"POST {path} -> {r.status_code}: {r.text[:300]}")
+        return r.json()
+
+    async def new_topic(self, what: str = "room", **kw) -> str:
+        if what == "room":
+            d = await self._create("/api/rooms", {"name": f"bench {self.run_id} {uuid.uuid4().hex[:6]}", "visibility": "public"})
+        elif what == "event":
+            from datetime import datetime, timedelta, timezone
+
+            start = datetime.now(timezone.utc) + timedelta(days=7)
+            d = await self._create("/api/events", {
+                "title": f"bench event {self.run_id}", "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": kw.get("capacity")})
+        elif what == "proposal":
+            d = await self._create("/api/proposals", {"title": f"bench proposal {self.run_id}",
+                                                       "body": "Shall the bench pass?"})
+        else:
+            raise ValueError(what)
+        return d["topic"]
+
+    async def get(self, path: str) -> dict:
+        r = await self.http.get(path)
+        r.raise_for_status()
+        return r.json()
+
+    def headers_for(self, users) -> list:
+        return [{"Authorization": f"Bearer {tok}"} for _, tok in users]
+
+    async def open_subs(self, pool, group: str, n: int, topic: str, server: int = 0, users=None):
+        s = self.servers[server]
+        headers = None
+        if not self.anonymous:
+            users = users if users is not None else self.users[1 : n + 1]
+            headers = self.headers_for(users[:n])
+        return await pool.open(group, HOST, s.port, "/ws/", n, headers=headers, subscribe=topic)
+
+    async def open_writers(self, pool, group: str, users, server: int = 0):
+        s = self.servers[server]
+        return await pool.open(group, HOST, s.port, "/ws/", len(users), headers=self.headers_for(users))
+
+    async def poster(self, topic: str, server: int = 0) -> Poster:
+        s = self.servers[server]
+        p = Poster(None, "project", topic)
+        p.ws = await connect(HOST, s.port, "/ws/", {"Authorization": f"Bearer {self.users[0][1]}"}, p.on_message)
+        return p
+
+    def collapse_errors(self) -> dict:
+        out = {}
+        for s in self.servers:
+            for needle in ("Traceback", "ERROR"):
+                c = s.count_in_log(needle)
+                if c:
+                    out[needle] = out.get(needle, 0) + c
+        return out
+
+
+def project_prepare(db: ProjectDatabase, n_users: int, progress) -> list:
+    """Create the database, migrate it and seed the users; returns [[username, token], ...]."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING", **db.env)
+    env.pop("REDIS_URL", None)
+    db.create()
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode:
+        raise RuntimeError(f"migrate failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}")
+    progress(f"project database migrated ({db.kind}, {time.monotonic() - t0:.1f} s)")
+    out = db.tmp / "users.json"
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "bench.seed", str(n_users), str(out)], cwd=REPO_ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode:
+        raise RuntimeError(f"seeding users failed:\n{r.stderr[-4000:]}")
+    progress(f"{n_users} users and tokens seeded in bulk ({time.monotonic() - t0:.1f} s)")
+    return json.loads(out.read_text())
