@@ -18,7 +18,7 @@ from pathlib import Path
 from bench import report, scenarios
 from bench.loadworker import Pool
 from bench.servers import nofile_limit, raise_nofile
-from bench.targets import REPO_ROOT, PeerTarget, ProjectDatabase, ProjectTarget, project_prepare
+from bench.targets import PROJECT_ROOT, REPO_ROOT, PeerTarget, ProjectDatabase, ProjectTarget, project_prepare
 
 FULL = dict(subscribers=1000, rate=2.0, seconds=10.0, drain=15.0, burst=50, burst_drain=90.0,
             voters=1000, vote_spread=2.0, watchers=1000, write_timeout=30.0, rsvps=500, capacity=100, idle=5000)
@@ -51,9 +51,9 @@ class Progress:
         print(f"[{time.monotonic() - self.t0:6.1f}s] {msg}", flush=True)
 
 
-def git_commit() -> str | None:
+def git_commit(root=REPO_ROOT) -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
                               text=True, timeout=10).stdout.strip() or None
     except Exception:
         return None
@@ -144,7 +144,8 @@ async def amain(args) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     res = {
         "started": started, "quick": args.quick, "config": cfg, "run_id": run_id,
-        "meta": {"commit": git_commit(), "python": platform.python_version(), "cpus": os.cpu_count(),
+        "meta": {"commit": git_commit(), "project_root": str(PROJECT_ROOT), "project_commit": git_commit(PROJECT_ROOT),
+                 "python": platform.python_version(), "cpus": os.cpu_count(),
                  "client_workers": args.workers, "db": args.db, "anonymous_subscribers": args.anonymous,
                  "nofile": nofile_limit(), "argv": sys.argv[1:]},
         "targets": {},

@@ -20,6 +20,15 @@ from bench.servers import HOST, Server
 from bench.wsclient import connect
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The checkout whose config.asgi:application is measured: this repository unless
+# BENCH_PROJECT_ROOT names another one (e.g. a colleague's work tree).
+PROJECT_ROOT = Path(os.environ.get("BENCH_PROJECT_ROOT") or REPO_ROOT).resolve()
+
+
+def _pythonpath() -> str:
+    """The project runs with cwd = PROJECT_ROOT; this repository (bench.*) comes after it."""
+    parts = [str(PROJECT_ROOT), str(REPO_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return os.pathsep.join(dict.fromkeys(parts))
 BENCH_REDIS_DB_CORE = 13
 BENCH_REDIS_DB_PUBSUB = 14
 BENCH_REDIS_DB_PROJECT = 12
@@ -212,6 +221,7 @@ class ProjectTarget(Target):
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
             BENCH_REDIS_PREFIX=f"clb{self.run_id}",
+            PYTHONPATH=_pythonpath(),
             **self.db.env,
         )
         env.pop("REDIS_URL", None)
@@ -223,7 +233,8 @@ class ProjectTarget(Target):
         env = self.env()
         self.servers = []
         for k in range(self.n_procs):
-            self.servers.append(Server(f"{self.name}-{k}", "config.asgi:application", REPO_ROOT, env, self.log_dir).start())
+            self.servers.append(Server(f"{self.name}-{k}", "config.asgi:application", PROJECT_ROOT, env,
+                                       self.log_dir).start())
         self.http = httpx.AsyncClient(base_url=f"http://{HOST}:{self.servers[0].port}", timeout=30,
                                       headers={"Authorization": f"Bearer {self.users[0][1]}"})
         return self
@@ -297,18 +308,19 @@ class ProjectTarget(Target):
 
 def project_prepare(db: ProjectDatabase, n_users: int, progress) -> list:
     """Create the database, migrate it and seed the users; returns [[username, token], ...]."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING", **db.env)
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING", PYTHONPATH=_pythonpath(),
+               **db.env)
     env.pop("REDIS_URL", None)
     db.create()
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=REPO_ROOT, env=env,
+    r = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=PROJECT_ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
     if r.returncode:
         raise RuntimeError(f"migrate failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}")
     progress(f"project database migrated ({db.kind}, {time.monotonic() - t0:.1f} s)")
     out = db.tmp / "users.json"
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "bench.seed", str(n_users), str(out)], cwd=REPO_ROOT, env=env,
+    r = subprocess.run([sys.executable, "-m", "bench.seed", str(n_users), str(out)], cwd=PROJECT_ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
     if r.returncode:
         raise RuntimeError(f"seeding users failed:\n{r.stderr[-4000:]}")
