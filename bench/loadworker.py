@@ -351,12 +351,13 @@ class Worker:
         self.loop.call_soon(lambda: self.stopped.done() or self.stopped.set_result(True))
         return {}
 
-    async def cmd_open(self, group, host, port, path, n, headers=None, subscribe=None, origin=None):
+    async def cmd_open(self, group, host, port, path, n, headers=None, subscribe=None, origin=None,
+                       concurrency=OPEN_CONCURRENCY):
         """Open ``n`` sockets; ``headers`` is one dict for all or a list, one per socket."""
         g = self.groups.setdefault(group, Group())
         base = len(g.sockets)
         g.sockets.extend([None] * n)
-        sem = asyncio.Semaphore(OPEN_CONCURRENCY)
+        sem = asyncio.Semaphore(concurrency)
         errors = collections.Counter()
         opened = 0
         t0 = time.monotonic()
@@ -561,7 +562,8 @@ class WorkerHandle:
 class Pool:
     """N worker processes; sockets of a group are spread round-robin-by-blocks over them."""
 
-    def __init__(self, n_workers: int):
+    def __init__(self, n_workers: int, open_concurrency: int = OPEN_CONCURRENCY):
+        self.open_concurrency = open_concurrency
         ctx = mp.get_context("spawn")
         self.workers = [WorkerHandle(ctx, i) for i in range(n_workers)]
 
@@ -598,7 +600,7 @@ class Pool:
         for w, c in zip(ws, counts):
             h = headers[start : start + c] if isinstance(headers, list) else headers
             futs.append(w.request("open", group=group, host=host, port=port, path=path, n=c, headers=h,
-                                  subscribe=subscribe, origin=origin))
+                                  subscribe=subscribe, origin=origin, concurrency=self.open_concurrency))
             start += c
         replies = self._check(await asyncio.gather(*futs))
         errors = collections.Counter()

@@ -33,6 +33,8 @@ def parse_args(argv=None):
     ap.add_argument("--targets", default=",".join(ALL_TARGETS),
                     help=f"comma-separated subset of {','.join(ALL_TARGETS)}")
     ap.add_argument("--workers", type=int, default=2, help="load-client processes (default 2)")
+    ap.add_argument("--open-concurrency", type=int, default=64,
+                    help="handshakes in flight per client process while opening sockets (default 64)")
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
                     help="the project's database: a fresh SQLite file (default) or a fresh PostgreSQL database")
     ap.add_argument("--anonymous", action="store_true",
@@ -146,13 +148,13 @@ async def amain(args) -> int:
         "started": started, "quick": args.quick, "config": cfg, "run_id": run_id,
         "meta": {"commit": git_commit(), "project_root": str(PROJECT_ROOT), "project_commit": git_commit(PROJECT_ROOT),
                  "python": platform.python_version(), "cpus": os.cpu_count(),
-                 "client_workers": args.workers, "db": args.db, "anonymous_subscribers": args.anonymous,
+                 "client_workers": args.workers, "open_concurrency": args.open_concurrency, "db": args.db, "anonymous_subscribers": args.anonymous,
                  "nofile": nofile_limit(), "argv": sys.argv[1:]},
         "targets": {},
     }
     progress(f"bench {'--quick ' if args.quick else ''}run {run_id}: targets {', '.join(wanted)}; "
              f"{args.workers} client processes; logs in {log_dir}")
-    pool = Pool(args.workers)
+    pool = Pool(args.workers, args.open_concurrency)
     await pool.start()
     db = None
     try:
