@@ -39,6 +39,8 @@ def parse_args(argv=None):
                     help="the project's database: a fresh SQLite file (default) or a fresh PostgreSQL database")
     ap.add_argument("--anonymous", action="store_true",
                     help="project subscribers and watchers connect without a token (default: each is a signed-in user)")
+    ap.add_argument("--profile", action="store_true",
+                    help="sample every project server with py-spy; summaries in the JSON and *.pyspy.txt in the logs")
     ap.add_argument("--idle", type=int, help="override the idle-socket count of scenario 6")
     ap.add_argument("--subscribers", type=int, help="override the subscriber count of scenarios 1-3")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"), help="results folder")
@@ -89,10 +91,22 @@ async def run_peer(layer, cfg, pool, run_id, log_dir, progress, with_idle: bool)
     return out
 
 
+def collect_profiles(t, out: dict, phase: str, progress):
+    from bench.profile import summarise
+
+    for s in t.servers:
+        if s.profile_path is not None and s.profile_path.exists():
+            try:
+                out.setdefault("profiles", {})[f"{s.name} {phase}"] = dict(summarise(s.profile_path), file=str(s.profile_path))
+                progress(f"  profile of {s.name} ({phase}): {s.profile_path}")
+            except Exception as exc:
+                progress(f"  profile of {s.name} unreadable: {exc}")
+
+
 async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, which) -> dict:
     out: dict = {}
     if which == "project":
-        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous)
+        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
         progress("project (one process, in-process fan-out): starting daphne")
         t.start()
         try:
@@ -102,15 +116,17 @@ async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, whi
         finally:
             await t.aclose()
             t.stop()
-        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous)
+            collect_profiles(t, out, "S1,S2,S4,S5", progress)
+        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
         t.start()
         try:
             await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
         finally:
             await t.aclose()
             t.stop()
+            collect_profiles(t, out, "S6", progress)
     else:
-        t = ProjectTarget("project-2proc", 2, db, users, run_id, log_dir, args.anonymous)
+        t = ProjectTarget("project-2proc", 2, db, users, run_id, log_dir, args.anonymous, args.profile)
         progress("project-2proc (two daphne processes sharing Redis): starting")
         t.start()
         try:
@@ -118,6 +134,7 @@ async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, whi
         finally:
             await t.aclose()
             t.stop()
+            collect_profiles(t, out, "S3", progress)
     out["server_logs"] = [str(s.log_path) for s in t.servers]
     return out
 
@@ -149,9 +166,12 @@ async def amain(args) -> int:
         "meta": {"commit": git_commit(), "project_root": str(PROJECT_ROOT), "project_commit": git_commit(PROJECT_ROOT),
                  "python": platform.python_version(), "cpus": os.cpu_count(),
                  "client_workers": args.workers, "open_concurrency": args.open_concurrency, "db": args.db, "anonymous_subscribers": args.anonymous,
-                 "nofile": nofile_limit(), "argv": sys.argv[1:]},
+                 "nofile": nofile_limit(), "argv": sys.argv[1:], "loadavg_start": os.getloadavg()},
         "targets": {},
     }
+    load1 = os.getloadavg()[0]
+    if load1 > 1.0:
+        progress(f"NOTE: load average {load1:.1f} before start: other work shares the 2 cores; figures will be noisy")
     progress(f"bench {'--quick ' if args.quick else ''}run {run_id}: targets {', '.join(wanted)}; "
              f"{args.workers} client processes; logs in {log_dir}")
     pool = Pool(args.workers, args.open_concurrency)
@@ -190,6 +210,7 @@ async def amain(args) -> int:
             db.drop()
 
     res["elapsed_s"] = round(time.monotonic() - progress.t0, 1)
+    res["meta"]["loadavg_end"] = os.getloadavg()
     res["verdicts"] = report.verdicts(res)
     json_path = out_dir / f"{started}.json"
     png_path = out_dir / f"{started}.png"

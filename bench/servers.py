@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,8 +59,12 @@ def read_cpu_seconds(pid: int) -> float:
 class Server:
     """One daphne process."""
 
-    def __init__(self, name: str, app: str, cwd: Path, env: dict, log_dir: Path, port: int | None = None):
+    def __init__(self, name: str, app: str, cwd: Path, env: dict, log_dir: Path, port: int | None = None,
+                 profile: bool = False):
         self.name = name
+        self.profile = profile
+        self.profile_path: Path | None = None
+        self.spy: subprocess.Popen | None = None
         self.app = app
         self.cwd = cwd
         self.env = env
@@ -80,6 +85,8 @@ class Server:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n"
                                    + self.tail())
             if port_accepts(self.port):
+                if self.profile:
+                    self._start_profiler()
                 return self
             time.sleep(0.1)
         self.stop()
@@ -111,7 +118,30 @@ class Server:
         except OSError:
             return 0
 
+    def _start_profiler(self):
+        """py-spy samples the server for its whole life (collapsed stacks, summarised by bench.profile)."""
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        if not Path(spy).exists():
+            print(f"  (--profile: py-spy not found; pip install py-spy)")
+            return
+        self.profile_path = self.log_path.with_suffix(".pyspy.txt")
+        self.spy = subprocess.Popen(
+            [spy, "record", "--pid", str(self.pid), "--format", "raw", "--rate", "200", "--nonblocking",
+             "--output", str(self.profile_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+
     def stop(self):
+        self._stop_server()
+        if self.spy is not None:
+            try:  # py-spy writes its file when the process it samples exits
+                self.spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.spy.send_signal(signal.SIGINT)
+                self.spy.wait(timeout=10)
+            self.spy = None
+
+    def _stop_server(self):
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGTERM)

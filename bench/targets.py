@@ -200,8 +200,9 @@ class ProjectTarget(Target):
     mode = "project"
 
     def __init__(self, name: str, n_procs: int, db: ProjectDatabase, users: list, run_id: str, log_dir: Path,
-                 anonymous: bool = False):
+                 anonymous: bool = False, profile: bool = False):
         self.name = name
+        self.profile = profile
         self.n_procs = n_procs
         self.db = db
         self.users = users  # [[username, token], ...]; users[0] is the poster / creator
@@ -234,7 +235,7 @@ class ProjectTarget(Target):
         self.servers = []
         for k in range(self.n_procs):
             self.servers.append(Server(f"{self.name}-{k}", "config.asgi:application", PROJECT_ROOT, env,
-                                       self.log_dir).start())
+                                       self.log_dir, profile=self.profile).start())
         self.http = httpx.AsyncClient(base_url=f"http://{HOST}:{self.servers[0].port}", timeout=30,
                                       headers={"Authorization": f"Bearer {self.users[0][1]}"})
         return self
