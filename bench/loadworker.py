@@ -277,8 +277,9 @@ class ReplyRecorder:
             return
         self.t_reply[i] = t
         if typ == "ok":
-            data = d.get("data") or {}
-            self.outcome[i] = "ok:" + str(data.get("status", "")) if isinstance(data, dict) else "ok"
+            data = d.get("data")
+            status = data.get("status") if isinstance(data, dict) else None
+            self.outcome[i] = f"ok:{status}" if status else "ok"
         else:
             self.outcome[i] = "error:" + str(d.get("code"))
         self.replied += 1

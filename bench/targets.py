@@ -265,8 +265,11 @@ class ProjectTarget(Target):
                 "title": f"bench event {self.run_id}", "starts_at": start.isoformat(),
                 "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": kw.get("capacity")})
         elif what == "proposal":
+            # A proposal belongs to a room (public: any signed-in user may vote, the default eligibility).
+            room = await self._create("/api/rooms", {"name": f"bench votes {self.run_id} {uuid.uuid4().hex[:6]}",
+                                                     "visibility": "public"})
             d = await self._create("/api/proposals", {"title": f"bench proposal {self.run_id}",
-                                                       "body": "Shall the bench pass?"})
+                                                       "body": "Shall the bench pass?", "room": room["id"]})
         else:
             raise ValueError(what)
         return d["topic"]
