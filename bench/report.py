@@ -96,14 +96,17 @@ ROWS = [
     ("  p50 ms", ("fanout", "s1", "p50_ms")),
     ("  p99 ms", ("fanout", "s1", "p99_ms")),
     ("  post->ok p50 ms", ("fanout", "s1", "post_ok_p50_ms")),
-    ("  server CPU s", ("fanout", "s1", "server_cpu_s")),
-    ("  client CPU s", ("fanout", "s1", "client_cpu_s")),
+    ("  server CPU % of a core", ("fanout", "s1", "server_cpu_pct")),
+    ("  client CPU % of a core", ("fanout", "s1", "client_cpu_pct")),
+    ("  load average (1 min)", ("fanout", "s1", "loadavg_1m")),
     ("S2 fan-out throughput (burst)", None),
     ("  deliveries/s", ("fanout", "s2", "deliveries_per_s")),
     ("  delivered %", ("fanout", "s2", "delivered_pct")),
     ("  p99 ms", ("fanout", "s2", "p99_ms")),
     ("  server CPU us/delivery", ("fanout", "s2", "server_cpu_us_per_delivery")),
     ("  client CPU us/delivery", ("fanout", "s2", "client_cpu_us_per_delivery")),
+    ("  server CPU % of a core", ("fanout", "s2", "server_cpu_pct")),
+    ("  load average (1 min)", ("fanout", "s2", "loadavg_1m")),
     ("S3 two processes + Redis", None),
     ("  latency: delivered %", ("two", "latency", "delivered_pct")),
     ("  latency: p99 ms", ("two", "latency", "p99_ms")),
@@ -112,18 +115,21 @@ ROWS = [
     ("  burst: out of order", ("two", "burst", "order_violations")),
     ("  burst: seq gaps", ("two", "burst", "seq_gaps")),
     ("  burst: deliveries/s", ("two", "burst", "deliveries_per_s")),
+    ("  burst: server CPU us/delivery", ("two", "burst", "server_cpu_us_per_delivery")),
+    ("  burst: server CPU % of a core", ("two", "burst", "server_cpu_pct")),
     ("S4 vote storm", None),
     ("  outcomes", ("votes", "outcomes")),
     ("  all watchers exact", ("votes", "all_exact")),
     ("  max tally frames/s", ("votes", "max_frames_per_s")),
     ("  last ok -> all exact ms", ("votes", "time_to_all_exact_ms")),
-    ("  votes window s", ("votes", "last_ok_after_first_send_s")),
+    ("  first vote sent -> last ok s", ("votes", "last_ok_after_first_send_s")),
     ("S5 RSVP storm", None),
     ("  outcomes", ("rsvp", "outcomes")),
     ("  all watchers exact", ("rsvp", "all_exact")),
     ("  last ok -> all exact ms", ("rsvp", "time_to_all_exact_ms")),
     ("S6 idle sockets", None),
     ("  sockets open", ("idle", "open", "opened")),
+    ("  seconds to open them", ("idle", "open", "seconds")),
     ("  RSS KiB per connection", ("idle", "rss_per_conn_kib")),
     ("  post delivered %", ("idle", "post", "delivered_pct")),
     ("  post max ms", ("idle", "post", "max_ms")),
@@ -134,7 +140,7 @@ def table(res: dict) -> str:
     targets = res.get("targets", {})
     cols = [c for c in COLUMNS if c in targets]
     w0 = max(len(r[0]) for r in ROWS) + 2
-    widths = [max(14, len(c) + 2) for c in cols]
+    widths = [max(16, len(c) + 2) for c in cols]
     lines = ["".join([" " * w0] + [c.rjust(w) for c, w in zip(cols, widths)])]
     for label, path in ROWS:
         if path is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import os
 import time
 import uuid
 
@@ -47,6 +48,7 @@ class Meter:
         self.target, self.pool = target, pool
 
     async def __aenter__(self):
+        self.load1 = os.getloadavg()[0]
         self.s0 = self.target.server_cpu()
         self.c0 = await self.pool.cpu_now()
         self.t0 = time.monotonic()
@@ -58,8 +60,13 @@ class Meter:
         self.client = await self.pool.cpu_now() - self.c0
 
     def figures(self) -> dict:
+        """``server_cpu_pct``: CPU the server processes got, in % of one core over the window (the
+        machine has two, shared with the client, Redis and whatever else runs: ``loadavg_1m``)."""
         return {"wall_s": round(self.wall, 3), "server_cpu_s": round(self.server, 3),
-                "client_cpu_s": round(self.client, 3)}
+                "client_cpu_s": round(self.client, 3),
+                "server_cpu_pct": round(100 * self.server / self.wall, 1) if self.wall > 0 else None,
+                "client_cpu_pct": round(100 * self.client / self.wall, 1) if self.wall > 0 else None,
+                "loadavg_1m": round(self.load1, 2)}
 
 
 def aggregate_messages(replies, n_requested: int, expect: int, t_first_send: float) -> dict:
