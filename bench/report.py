@@ -164,7 +164,32 @@ def table(res: dict) -> str:
         for scn, v in t.items():
             if isinstance(v, dict) and v.get("error"):
                 lines.append(f"  {name} {scn}: ERROR {v['error'][:200]}")
+    found = findings(res)
+    if found:
+        lines.append("")
+        lines.append("Findings (sockets refused, server errors)")
+        lines += [f"  {f}" for f in found]
     return "\n".join(lines)
+
+
+def findings(res: dict) -> list[str]:
+    out = []
+    for name, t in res.get("targets", {}).items():
+        for scn, v in t.items():
+            if not isinstance(v, dict):
+                continue
+            opens = []
+            for key in ("open", "watchers_open", "writers_open"):
+                o = v.get(key)
+                opens += o if isinstance(o, list) else ([o] if isinstance(o, dict) else [])
+            for o in opens:
+                if o.get("failed"):
+                    errs = "; ".join(f"{k} x{n}" for k, n in o.get("errors", {}).items())
+                    out.append(f"{name} {scn}: {o['failed']} of {o['failed'] + o['opened']} sockets failed to open ({errs})")
+            if v.get("server_errors"):
+                errs = ", ".join(f"'{k}' x{n}" for k, n in v["server_errors"].items())
+                out.append(f"{name} {scn}: server log: {errs}")
+    return out
 
 
 def chart(res: dict, path: Path):

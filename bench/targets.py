@@ -153,7 +153,8 @@ class PeerTarget(Target):
     def collapse_errors(self) -> dict:
         out = {}
         for s in self.servers:
-            for needle in ("Too many connections", "Exception inside application"):
+            for needle in ("MaxConnectionsError: Too many connections", "Exception inside application",
+                           '"WSREJECT'):
                 c = s.count_in_log(needle)
                 if c:
                     out[needle] = out.get(needle, 0) + c
@@ -303,7 +304,7 @@ class ProjectTarget(Target):
     def collapse_errors(self) -> dict:
         out = {}
         for s in self.servers:
-            for needle in ("Traceback", "ERROR"):
+            for needle in ("Traceback", "ERROR", '"WSREJECT'):
                 c = s.count_in_log(needle)
                 if c:
                     out[needle] = out.get(needle, 0) + c
