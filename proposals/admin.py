@@ -1,4 +1,4 @@
-"""Admin pages. Secret ballots stay secret here too: a secret vote's choice is NULL and its
+"""Admin pages. Secret ballots stay secret here too: a secret vote's choice is empty and its
 seal is never displayed, and no page lists voters next to choices for them."""
 
 from django.contrib import admin
@@ -32,7 +32,7 @@ class BallotAdmin(admin.ModelAdmin):
 
     @admin.display(description="choice")
     def shown_choice(self, obj) -> str:
-        return obj.choice if obj.choice is not None else "secret"
+        return obj.choice or "secret"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name != "seal"] + ["shown_choice"]
@@ -51,7 +51,7 @@ class BallotAdmin(admin.ModelAdmin):
 class VoteAdmin(BallotAdmin):
     list_display = ["proposal", "voter", "shown_choice"]
     list_filter = ["proposal__anonymous"]
-    # Filtering or searching by choice on a secret ballot is impossible anyway (it is NULL).
+    # Searching by choice on a secret ballot finds nothing anyway (it is empty).
     search_fields = ["voter__username"]
 
 

@@ -26,7 +26,9 @@ class ProposalIn(Schema):
     room: int | None = None
     event: int | None = None
     commune: str | None = None
-    choices: list[str] | None = Field(None, description="2-20 labels for a multiple-choice ballot; omit for up/down/white/uncomplet")
+    choices: list[str] | None = Field(
+        None, description="2-20 labels for a multiple-choice ballot; omit for up/down/white/uncomplet"
+    )
     majority: int = Field(50, description="percent of `up` over all votes to exceed (50-100)")
     quorum: int | str | None = Field(None, description='a number of votes (20) or a share of eligible voters ("25%")')
     closes_at: datetime | None = None
@@ -209,11 +211,15 @@ def proposal_list(
 ):
     if not 1 <= limit <= 200 or offset < 0:
         raise AppError("bad_request", "limit must be 1-200 and offset >= 0")
-    proposals = selectors.proposal_list(user=request_user(request), commune=commune, room=room, event=event, phase=phase)
+    proposals = selectors.proposal_list(
+        user=request_user(request), commune=commune, room=room, event=event, phase=phase
+    )
     return {"items": [_summary(p) for p in proposals[offset : offset + limit]]}
 
 
-@router.get("/{proposal_id}", response=ProposalOut, summary="A proposal, its ballot, amendments, tally and your own vote")
+@router.get(
+    "/{proposal_id}", response=ProposalOut, summary="A proposal, its ballot, amendments, tally and your own vote"
+)
 def proposal_detail(request: HttpRequest, proposal_id: int):
     user = request_user(request)
     proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user)
@@ -234,7 +240,11 @@ def amendment_list(request: HttpRequest, proposal_id: int):
     return _amendments(proposal, user, selectors.results_hidden(proposal))
 
 
-@router.post("/{proposal_id}/amendments", response={201: WriteOut}, summary="Propose an amendment while the proposal is amendable")
+@router.post(
+    "/{proposal_id}/amendments",
+    response={201: WriteOut},
+    summary="Propose an amendment while the proposal is amendable",
+)
 def amendment_propose(request: HttpRequest, proposal_id: int, payload: AmendmentIn):
     user = user_required(request)
     ratelimit.write_allow(user.pk)
@@ -250,7 +260,9 @@ def amendment_vote(request: HttpRequest, proposal_id: int, amendment_id: int, pa
     )
 
 
-@router.post("/{proposal_id}/archive", response=ProposalOut, summary="Archive (author or room moderators); voting stops")
+@router.post(
+    "/{proposal_id}/archive", response=ProposalOut, summary="Archive (author or room moderators); voting stops"
+)
 def archive(request: HttpRequest, proposal_id: int):
     user = user_required(request)
     proposal = services.proposal_archive(user=user, proposal_id=proposal_id)

@@ -1,6 +1,6 @@
 """Secret-ballot sealing: how a secret vote is stored so that no page can pair a voter with a choice.
 
-A secret `Vote` keeps `choice` NULL and stores `seal = HMAC(SECRET_KEY, proposal:voter:choice)`
+A secret `Vote` keeps `choice` empty and stores `seal = HMAC(SECRET_KEY, proposal:voter:choice)`
 instead. Nothing the API, the socket, the exports or the admin show can turn a seal back
 into a choice: it is never sent anywhere, and the admin does not display it. The server
 itself can test a seal against the (at most 20) option keys, which it needs for two things:

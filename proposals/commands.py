@@ -40,7 +40,9 @@ def vote(*, user, command: Vote) -> dict:
 
 
 def amend(*, user, command: Amend) -> dict:
-    return services.amendment_propose(author=user, proposal_id=_proposal_id(command.topic), body=command.body, ref=command.ref)
+    return services.amendment_propose(
+        author=user, proposal_id=_proposal_id(command.topic), body=command.body, ref=command.ref
+    )
 
 
 COMMANDS = {"vote": (Vote, vote), "amend": (Amend, amend)}

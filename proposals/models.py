@@ -5,7 +5,7 @@ are updated under that row's lock in the vote's transaction: one row read gives 
 a version that agree, on SQLite and PostgreSQL alike.
 
 Secret ballots (`anonymous`): a `Vote` row records that a person voted (the one-vote-per-person
-constraint needs it) but its `choice` stays NULL; instead `seal` holds a keyed hash of
+constraint needs it) but its `choice` stays empty; instead `seal` holds a keyed hash of
 (proposal, voter, choice) — see proposals.ballots for why and what it costs.
 """
 
@@ -19,18 +19,27 @@ class Proposal(models.Model):
     PHASES = [(AMENDABLE, "amendable"), (TOVOTE, "to vote"), (RESOLVED, "resolved"), (ARCHIVED, "archived")]
     ADOPTED, REFUSED = "adopted", "refused"
     SIGNED_IN, MEMBERS, PRESENT, RESIDENTS = "signed_in", "members", "present", "residents"
-    ELIGIBILITIES = [(SIGNED_IN, "signed-in users"), (MEMBERS, "room members"), (PRESENT, "checked-in attendees"), (RESIDENTS, "residents of the commune")]
+    ELIGIBILITIES = [
+        (SIGNED_IN, "signed-in users"),
+        (MEMBERS, "room members"),
+        (PRESENT, "checked-in attendees"),
+        (RESIDENTS, "residents of the commune"),
+    ]
 
     title = models.CharField(max_length=200)
     body = models.TextField()
     arguments_for = models.TextField(blank=True)
     arguments_against = models.TextField(blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    room = models.ForeignKey("discussions.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="proposals")
+    room = models.ForeignKey(
+        "discussions.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
+    )
     # The events app lands separately; a plain id keeps this app independent of its schema
     # (proposals.selectors is the one place that reads events).
     event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    commune = models.ForeignKey("communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals")
+    commune = models.ForeignKey(
+        "communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
 
     # Ballot: [{key, label}]; the four Communecter answers unless custom choices were given.
     options = models.JSONField()
@@ -82,11 +91,11 @@ class Proposal(models.Model):
 
 
 class Vote(models.Model):
-    """One person's ballot on one proposal. `choice` is NULL on secret ballots (see `seal`)."""
+    """One person's ballot on one proposal. `choice` is empty on secret ballots (see `seal`)."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    choice = models.CharField(max_length=64, null=True, blank=True)
+    choice = models.CharField(max_length=64, blank=True)
     seal = models.CharField(max_length=64, blank=True)
     # No timestamps on purpose: set against the live tally they would date each secret choice.
 
@@ -120,11 +129,11 @@ class Amendment(models.Model):
 
 
 class AmendmentVote(models.Model):
-    """Like `Vote`, for an amendment: `choice` NULL and `seal` set when the proposal is secret."""
+    """Like `Vote`, for an amendment: `choice` empty and `seal` set when the proposal is secret."""
 
     amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    choice = models.CharField(max_length=8, null=True, blank=True)
+    choice = models.CharField(max_length=8, blank=True)
     seal = models.CharField(max_length=64, blank=True)
 
     class Meta:

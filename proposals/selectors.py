@@ -188,7 +188,9 @@ def proposal_tally(proposal: Proposal) -> dict:
         "version": proposal.state_version,
     }
     if closed:
-        data["result"] = {k: v for k, v in proposal.outcome.items() if k not in ("counts", "total", "eligible", "turnout")}
+        data["result"] = {
+            k: v for k, v in proposal.outcome.items() if k not in ("counts", "total", "eligible", "turnout")
+        }
     elif not hidden and proposal.phase == Proposal.TOVOTE:
         data["result"] = proposal_outcome_provisional(proposal, eligible)
     if proposal.phase == Proposal.AMENDABLE:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from communes.models import Commune
@@ -261,19 +261,24 @@ def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) ->
         vote = Vote.objects.filter(proposal=locked, voter=user).first()
         old = None
         if vote is not None:
-            old = vote.choice if not locked.anonymous else seal_open(
-                scope="p", object_id=locked.id, voter_id=user.id, seal=vote.seal, keys=locked.option_keys
+            old = (
+                vote.choice
+                if not locked.anonymous
+                else seal_open(
+                    scope="p", object_id=locked.id, voter_id=user.id, seal=vote.seal, keys=locked.option_keys
+                )
             )
             if not locked.can_change:
                 raise AppError("conflict", "you have already voted and this vote cannot be changed")
+            if old is None:
+                # Only if SECRET_KEY changed since the vote: moving counts blindly would corrupt them.
+                raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
         counts = dict(locked.counts)
         changed = False
         if vote is None:
-            try:
-                with transaction.atomic():
-                    Vote.objects.create(proposal=locked, voter=user, **_stored_choice(locked, user, choice))
-            except IntegrityError:
-                raise AppError("conflict", "you have already voted") from None
+            # Under the proposal lock nobody else inserts this ballot; the unique constraint is the
+            # backstop (an IntegrityError here rolls the whole vote back).
+            Vote.objects.create(proposal=locked, voter=user, **_stored_choice(locked, user, choice))
             counts[choice] = counts.get(choice, 0) + 1
             locked.total += 1
             changed = True
@@ -281,8 +286,7 @@ def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) ->
             for field, value in _stored_choice(locked, user, choice).items():
                 setattr(vote, field, value)
             vote.save(update_fields=["choice", "seal"])
-            if old is not None:
-                counts[old] = max(0, counts.get(old, 0) - 1)
+            counts[old] -= 1
             counts[choice] = counts.get(choice, 0) + 1
             changed = True
         if changed:
@@ -301,7 +305,7 @@ def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) ->
 
 def _stored_choice(proposal: Proposal, user, choice: str) -> dict:
     if proposal.anonymous:
-        return {"choice": None, "seal": seal_make(scope="p", object_id=proposal.id, voter_id=user.id, choice=choice)}
+        return {"choice": "", "seal": seal_make(scope="p", object_id=proposal.id, voter_id=user.id, choice=choice)}
     return {"choice": choice, "seal": ""}
 
 
@@ -354,7 +358,7 @@ def amendment_vote_cast(*, user, proposal_id: int, amendment_id: int, choice: st
             raise AppError("not_found", f"amendment {amendment_id} is not part of this proposal")
         vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
         stored = (
-            {"choice": None, "seal": seal_make(scope="a", object_id=amendment.id, voter_id=user.id, choice=choice)}
+            {"choice": "", "seal": seal_make(scope="a", object_id=amendment.id, voter_id=user.id, choice=choice)}
             if locked.anonymous
             else {"choice": choice, "seal": ""}
         )
@@ -368,14 +372,17 @@ def amendment_vote_cast(*, user, proposal_id: int, amendment_id: int, choice: st
         else:
             if not locked.can_change:
                 raise AppError("conflict", "you have already voted and this vote cannot be changed")
-            old = vote.choice if not locked.anonymous else seal_open(
-                scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=AMENDMENT_KEYS
+            old = (
+                vote.choice
+                if not locked.anonymous
+                else seal_open(scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=AMENDMENT_KEYS)
             )
+            if old is None:
+                raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
             if old != choice:
                 vote.choice, vote.seal = stored["choice"], stored["seal"]
                 vote.save(update_fields=["choice", "seal"])
-                if old is not None:
-                    counts[old] = max(0, counts.get(old, 0) - 1)
+                counts[old] -= 1
                 counts[choice] = counts.get(choice, 0) + 1
                 changed = True
         if changed:
@@ -412,7 +419,9 @@ def proposal_open_due(*, proposal_id: int, now: datetime | None = None) -> bool:
         adopted = []
         for amendment in proposal.amendments.filter(status=Amendment.PENDING):
             up = amendment.counts.get("up", 0)
-            amendment.status = Amendment.ADOPTED if tally.up_adopted(up=up, total=amendment.total, majority=50) else Amendment.REFUSED
+            amendment.status = (
+                Amendment.ADOPTED if tally.up_adopted(up=up, total=amendment.total, majority=50) else Amendment.REFUSED
+            )
             amendment.save(update_fields=["status"])
             if amendment.status == Amendment.ADOPTED:
                 adopted.append({"id": amendment.id, "body": amendment.body})

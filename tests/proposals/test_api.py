@@ -96,9 +96,14 @@ def test_vote_errors_over_http(make_user, make_proposal):
     draft = post(
         proposal.author,
         "/api/proposals",
-        {"title": "t", "body": "b", "commune": None, "room": proposal.room_id,
-         "amendable_until": (timezone.now() + timedelta(hours=1)).isoformat(),
-         "closes_at": (timezone.now() + timedelta(days=1)).isoformat()},
+        {
+            "title": "t",
+            "body": "b",
+            "commune": None,
+            "room": proposal.room_id,
+            "amendable_until": (timezone.now() + timedelta(hours=1)).isoformat(),
+            "closes_at": (timezone.now() + timedelta(days=1)).isoformat(),
+        },
     ).json()
     on_draft = post(voter, f"/api/proposals/{draft['id']}/vote", {"choice": "up"})
     assert on_draft.status_code == 409 and on_draft.json()["code"] == "conflict"
@@ -124,7 +129,9 @@ def test_list_filters(make_user, make_room, make_proposal):
 
 
 def test_amendments_over_http(make_user, make_proposal):
-    proposal = make_proposal(amendable_until=timezone.now() + timedelta(hours=1), closes_at=timezone.now() + timedelta(days=1))
+    proposal = make_proposal(
+        amendable_until=timezone.now() + timedelta(hours=1), closes_at=timezone.now() + timedelta(days=1)
+    )
     alice, bob = make_user(), make_user()
     created = post(alice, f"/api/proposals/{proposal.id}/amendments", {"body": "Ajouter des arceaux", "ref": "a"})
     assert created.status_code == 201

@@ -125,7 +125,9 @@ async def test_amend_and_vote_on_an_amendment_over_the_socket(connect, make_user
     assert event["kind"] == "amendment.proposed" and event["data"]["id"] == ok["data"]["id"]
     reply = await vote(socket, proposal.topic, "up", "amv", amendment=ok["data"]["id"])
     assert reply["type"] == "ok" and reply["data"]["amendment"] == ok["data"]["id"]
-    state = await watcher.recv_until(lambda f: is_tally(f) and f["data"]["amendments"] and f["data"]["amendments"][0]["total"] == 1)
+    state = await watcher.recv_until(
+        lambda f: is_tally(f) and f["data"]["amendments"] and f["data"]["amendments"][0]["total"] == 1
+    )
     assert state["data"]["amendments"][0]["counts"] == {"up": 1, "down": 0, "white": 0}
     draft_vote = await vote(socket, proposal.topic, "up", "too-early")
     assert draft_vote["code"] == "conflict"

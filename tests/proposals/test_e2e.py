@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,7 +26,10 @@ def proposal_create(stack, token: str, **fields) -> dict:
     with stack.http(0, token) as http:
         room = http.post("/api/rooms", json={"name": "Conseil citoyen", "visibility": "public"})
         assert room.status_code == 201, room.text
-        created = http.post("/api/proposals", json={"title": "Pistes cyclables", "body": "Au Barachois", "room": room.json()["id"], **fields})
+        created = http.post(
+            "/api/proposals",
+            json={"title": "Pistes cyclables", "body": "Au Barachois", "room": room.json()["id"], **fields},
+        )
         assert created.status_code == 201, created.text
         return created.json()
 
@@ -68,12 +71,12 @@ async def test_a_thousand_voters_at_once_give_an_exact_tally(live_stack):
 
     started = time.monotonic()
     replies = await asyncio.gather(
-        *(vote(s, p["topic"], c) for p in (free, fixed) for s, c in zip(sockets, first))
+        *(vote(s, p["topic"], c) for p in (free, fixed) for s, c in zip(sockets, first, strict=True))
     )
     voted = time.monotonic() - started
     assert [r["type"] for r in replies] == ["ok"] * (2 * VOTERS), [r for r in replies if r["type"] != "ok"][:3]
     for watcher in watchers:
-        for proposal in (free, fixed):
+        for _ in (free, fixed):
             frame = await watcher.wait_for(tally_is(expected), timeout=30)
             assert frame["data"]["total"] == VOTERS and frame["data"]["version"] == 1 + VOTERS
     settled = time.monotonic() - started
@@ -105,7 +108,7 @@ async def test_a_thousand_voters_at_once_give_an_exact_tally(live_stack):
     counted = stack.run_python(
         f"""
 from proposals.models import Vote
-print(json.dumps([Vote.objects.filter(proposal_id={free['id']}).count(), Vote.objects.filter(proposal_id={fixed['id']}).count()]))
+print(json.dumps([Vote.objects.filter(proposal_id={free["id"]}).count(), Vote.objects.filter(proposal_id={fixed["id"]}).count()]))
 """
     )
     assert counted == [VOTERS, VOTERS]
@@ -123,7 +126,7 @@ async def test_closes_on_time_once_with_two_servers_and_racing_schedulers(live_s
     # The scheduler process plus an in-process scheduler in each daphne: three claimants.
     stack = live_stack(processes=2, redis=True, scheduler=True, env={"SCHEDULER_IN_PROCESS": "1"})
     (_, author), (_, t_one), (_, t_two) = stack.create_users(3)
-    closes_at = datetime.now(timezone.utc) + timedelta(seconds=2)
+    closes_at = datetime.now(UTC) + timedelta(seconds=2)
     proposal = proposal_create(stack, author, closes_at=closes_at.isoformat(), quorum=2)
     topic = proposal["topic"]
     one, two = await LiveSocket.open(stack.ws_url(0), t_one), await LiveSocket.open(stack.ws_url(1), t_two)
@@ -136,7 +139,7 @@ async def test_closes_on_time_once_with_two_servers_and_racing_schedulers(live_s
         return frame["type"] == "event" and frame["kind"] == "proposal.closed"
 
     arrivals = await asyncio.gather(*(socket.wait_for(is_closed, timeout=10) for socket in (one, two)))
-    lateness = [(datetime.now(timezone.utc) - closes_at).total_seconds() for _ in arrivals]
+    lateness = [(datetime.now(UTC) - closes_at).total_seconds() for _ in arrivals]
     for closed in arrivals:
         assert closed["seq"] == 2
         assert closed["data"]["result"] == "refused" and closed["data"]["reason"] == "majority"

@@ -73,14 +73,24 @@ def admin_pages(admin_user, proposal: Proposal) -> dict[str, str]:
 def set_up(make_user, make_proposal):
     author = make_user("organisatrice")
     proposal = make_proposal(
-        author=author, choices=CHOICES, anonymous=True, can_change=True,
-        amendable_until=timezone.now() + timedelta(hours=1), closes_at=timezone.now() + timedelta(days=1),
+        author=author,
+        choices=CHOICES,
+        anonymous=True,
+        can_change=True,
+        amendable_until=timezone.now() + timedelta(hours=1),
+        closes_at=timezone.now() + timedelta(days=1),
     )
     voters = {make_user(f"votant{i}"): f"c{i % 3 + 1}" for i in range(1, 7)}
     # Amendment votes are secret too on a secret proposal.
     amendment = amendment_propose(author=author, proposal_id=proposal.id, body="Ajouter le jaune")["id"]
     for index, voter in enumerate(voters):
-        amendment_vote_cast(user=voter, proposal_id=proposal.id, amendment_id=amendment, choice=["up", "down", "white"][index % 3], ref=f"am{index}")
+        amendment_vote_cast(
+            user=voter,
+            proposal_id=proposal.id,
+            amendment_id=amendment,
+            choice=["up", "down", "white"][index % 3],
+            ref=f"am{index}",
+        )
     Proposal.objects.filter(id=proposal.id).update(amendable_until=timezone.now() - timedelta(seconds=1))
     proposals_advance()
     return author, proposal, voters
@@ -98,16 +108,20 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
         await socket.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
         first = {"type": "vote", "topic": proposal.topic, "choice": "c1", "ref": f"first{index}"}
         await socket.send(first)
-        await socket.recv_until(lambda f: f.get("ref") == f"first{index}" and f["type"] == "ok")
+        await socket.recv_until(lambda f, ref=f"first{index}": f.get("ref") == ref and f["type"] == "ok")
         await socket.send({**first, "choice": choice, "ref": f"final{index}"})  # change: the old choice must move
-        own_replies[voter] = await socket.recv_until(lambda f: f.get("ref") == f"final{index}" and f["type"] in ("ok", "error"))
+        own_replies[voter] = await socket.recv_until(
+            lambda f, ref=f"final{index}": f.get("ref") == ref and f["type"] in ("ok", "error")
+        )
         assert own_replies[voter]["type"] == "ok"
     expected = {"c1": 2, "c2": 2, "c3": 2}
     watcher_frames: list[dict] = []
     final = await recorded(watcher, watcher_frames, lambda f: f["type"] == "state" and f["data"]["counts"] == expected)
     assert final["data"]["counts"] == expected
 
-    await database_sync_to_async(Proposal.objects.filter(id=proposal.id).update)(closes_at=timezone.now() - timedelta(seconds=1))
+    await database_sync_to_async(Proposal.objects.filter(id=proposal.id).update)(
+        closes_at=timezone.now() - timedelta(seconds=1)
+    )
     await database_sync_to_async(proposals_advance)()
     closed = await recorded(watcher, watcher_frames, lambda f: f["type"] == "event" and f["kind"] == "proposal.closed")
     assert closed["data"]["result"] == "refused" and closed["data"]["reason"] == "tie"
@@ -137,8 +151,8 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
 
     def own_view():
         # The database itself holds no plain choice for a secret ballot.
-        assert set(Vote.objects.filter(proposal=proposal).values_list("choice", flat=True)) == {None}
-        assert set(AmendmentVote.objects.values_list("choice", flat=True)) == {None}
+        assert set(Vote.objects.filter(proposal=proposal).values_list("choice", flat=True)) == {""}
+        assert set(AmendmentVote.objects.values_list("choice", flat=True)) == {""}
         for voter, choice in voters.items():
             detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
             assert detail["my_vote"] == choice

@@ -8,7 +8,9 @@ KEYS = ["up", "down", "white", "uncomplet"]
 
 
 def fourway(counts, **kwargs):
-    return outcome_compute(keys=KEYS, counts=counts, multiple_choice=False, majority=kwargs.pop("majority", 50), **kwargs)
+    return outcome_compute(
+        keys=KEYS, counts=counts, multiple_choice=False, majority=kwargs.pop("majority", 50), **kwargs
+    )
 
 
 def test_exactly_half_up_with_majority_50_is_refused():
