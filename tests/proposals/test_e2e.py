@@ -128,6 +128,7 @@ async def test_closes_on_time_once_with_two_servers_and_racing_schedulers(live_s
     (_, author), (_, t_one), (_, t_two) = stack.create_users(3)
     closes_at = datetime.now(UTC) + timedelta(seconds=2)
     proposal = proposal_create(stack, author, closes_at=closes_at.isoformat(), quorum=2)
+    unwatched = proposal_create(stack, author, closes_at=closes_at.isoformat())  # nobody connected to it
     topic = proposal["topic"]
     one, two = await LiveSocket.open(stack.ws_url(0), t_one), await LiveSocket.open(stack.ws_url(1), t_two)
     for socket in (one, two):
@@ -162,7 +163,15 @@ print(json.dumps(TopicEvent.objects.filter(topic={topic!r}, kind="proposal.close
 """
     )
     assert stored == 1
-    print(f"\nproposal.closed reached both processes {max(lateness):.3f}s after closes_at (3 schedulers racing)")
+    with stack.http(1) as http:
+        detail = http.get(f"/api/proposals/{unwatched['id']}").json()
+    assert detail["phase"] == "resolved" and detail["tally"]["final"] is True
+    unwatched_lateness = (datetime.fromisoformat(detail["closed_at"]) - closes_at).total_seconds()
+    assert 0 <= unwatched_lateness < 1.0
+    print(
+        f"\nproposal.closed reached both processes {max(lateness):.3f}s after closes_at (3 schedulers racing); "
+        f"the unwatched proposal closed {unwatched_lateness:.3f}s after it"
+    )
     assert max(lateness) < 1.0
     await one.close()
     await two.close()
