@@ -13,7 +13,7 @@ from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from realtime.errors import AppError
 
 # --- the events app, read through this small adapter only -----------------------------------
-# events lands in parallel; these three functions are the whole surface used here, so the
+# events lands in parallel; these few functions are the whole surface used here, so the
 # merge touches nothing else. Without an Event model, event-scoped proposals are `not_found`.
 
 
@@ -44,6 +44,16 @@ def user_present_at_event(*, user, event_id: int) -> bool:
     except ImportError:
         return False
     return Rsvp.objects.filter(event_id=event_id, user=user, checked_in_at__isnull=False).exists()
+
+
+def event_visible_ids(user):
+    """The ids of the events `user` may see (a subquery), or None without the events app."""
+    try:
+        from events.models import Event
+        from events.selectors import event_visible_filter
+    except ImportError:
+        return None
+    return Event.objects.filter(event_visible_filter(user)).values("id")
 
 
 def event_present_count(event_id: int) -> int | None:
@@ -95,6 +105,9 @@ def proposal_list(
     if _signed_in(user):
         readable_rooms |= Q(room__memberships__user=user)
     proposals = proposals.filter(readable_rooms).distinct()
+    visible_events = event_visible_ids(user)
+    if visible_events is not None:
+        proposals = proposals.filter(Q(event_id__isnull=True) | Q(event_id__in=visible_events))
     if commune:
         proposals = proposals.filter(commune_id=commune)
     if room is not None:

@@ -453,3 +453,25 @@ def test_concurrent_votes_and_changes_keep_exact_counts(make_user, make_proposal
     proposal.refresh_from_db()
     assert proposal.counts == {"up": 0, "down": 0, "white": 24, "uncomplet": 0} and proposal.total == 24
     assert proposal.state_version == 1 + 48
+
+
+def test_present_mode_counts_checked_in_attendees(make_user, make_proposal, commune):
+    events_models = pytest.importorskip("events.models")
+    if not hasattr(events_models, "Rsvp"):
+        pytest.skip("the events app has not landed yet")
+    now = timezone.now()
+    organiser, present, registered, stranger = make_user(), make_user(), make_user(), make_user()
+    event = events_models.Event.objects.create(
+        title="Conseil de quartier", starts_at=now, ends_at=now + timedelta(hours=2), commune=commune
+    )
+    events_models.Rsvp.objects.create(event=event, user=present, status="going", checked_in_at=now)
+    events_models.Rsvp.objects.create(event=event, user=registered, status="going")
+    proposal = services.proposal_create(
+        author=organiser, title="Ordre du jour", body="…", event_id=event.id, eligibility="present"
+    )
+    assert proposal.commune_id == commune.insee  # taken from the event
+    services.vote_cast(user=present, proposal_id=proposal.id, choice="up")
+    for user in (registered, stranger, organiser):
+        assert code_of(lambda u=user: services.vote_cast(user=u, proposal_id=proposal.id, choice="up")) == "forbidden"
+    assert selectors.eligible_count(proposal) == 1
+    assert selectors.proposal_tally_by_id(proposal.id)["turnout"] == 1.0
