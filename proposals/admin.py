@@ -4,6 +4,11 @@ seal is never displayed, and no page lists voters next to choices for them."""
 from django.contrib import admin
 
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
+from proposals.selectors import results_hidden
+
+
+def _counts_text(counts: dict) -> str:
+    return ", ".join(f"{key}: {count}" for key, count in counts.items())
 
 
 class AmendmentInline(admin.TabularInline):
@@ -20,8 +25,25 @@ class ProposalAdmin(admin.ModelAdmin):
     search_fields = ["title", "body"]
     raw_id_fields = ["author", "room", "commune"]
     # Counts and outcome move only through the services (locked, versioned, published).
-    readonly_fields = ["counts", "total", "state_version", "outcome", "result", "opened_at", "closed_at", "archived_at"]
+    readonly_fields = [
+        "shown_counts",
+        "total",
+        "state_version",
+        "outcome",
+        "result",
+        "opened_at",
+        "closed_at",
+        "archived_at",
+    ]
+    exclude = ["counts"]
     inlines = [AmendmentInline]
+
+    @admin.display(description="counts")
+    def shown_counts(self, obj) -> str:
+        # Hidden results are hidden from staff too until the vote closes.
+        if obj.pk is None:
+            return "-"
+        return "hidden until the vote closes" if results_hidden(obj) else _counts_text(obj.counts)
 
 
 class BallotAdmin(admin.ModelAdmin):
@@ -60,7 +82,14 @@ class AmendmentAdmin(admin.ModelAdmin):
     list_display = ["id", "proposal", "author", "status", "total", "created_at"]
     list_filter = ["status"]
     raw_id_fields = ["proposal", "author"]
-    readonly_fields = ["counts", "total", "status"]
+    readonly_fields = ["shown_counts", "total", "status"]
+    exclude = ["counts"]
+
+    @admin.display(description="counts")
+    def shown_counts(self, obj) -> str:
+        if obj.pk is None:
+            return "-"
+        return "hidden until the vote closes" if results_hidden(obj.proposal) else _counts_text(obj.counts)
 
 
 @admin.register(AmendmentVote)

@@ -12,6 +12,11 @@ Trade-off, on purpose: someone holding both the database and SECRET_KEY (the ope
 recover choices the same way — as they could by watching the server while people vote.
 Votes carry no timestamps, so the rows cannot be dated against the live tally. The write
 receipt of a secret vote omits the choice too, so receipts hold no pair either.
+
+What storage cannot prevent: a live tally moves by one when someone votes, so a person who
+watches it while watching a neighbour vote learns their choice. Ballots that need that much
+secrecy combine `anonymous` with `hide_results` (the counts then appear only at closing).
+Without `can_change`, the seal is still kept, only so the voter can see their own choice.
 """
 
 from __future__ import annotations

@@ -177,3 +177,25 @@ async def drain(socket):
     while not await socket.nothing(0.2):
         frames.append(await socket.recv())
     return frames
+
+
+def test_hidden_results_stay_hidden_from_every_reader_until_close(make_user, make_proposal):
+    from proposals.services import vote_cast
+
+    proposal = make_proposal(hide_results=True, choices=CHOICES)
+    for index in range(3):
+        vote_cast(user=make_user(f"cache{index}"), proposal_id=proposal.id, choice="c2")
+    admin_user = make_user("admin", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin_user)
+    admin_page = client.get(f"/admin/proposals/proposal/{proposal.id}/change/").content.decode()
+    assert "hidden until the vote closes" in admin_page and "c2: 3" not in admin_page
+    detail = Client().get(f"/api/proposals/{proposal.id}").json()
+    assert detail["tally"]["counts"] is None and detail["tally"]["total"] == 3
+    assert Client().get(f"/api/proposals/{proposal.id}/votes").status_code == 403
+    export = Client().get(f"/api/proposals/{proposal.id}/export").content.decode()
+    assert "cache0" not in export and "c2,Zanbrokal vert,\r\n" in export
+    Proposal.objects.filter(id=proposal.id).update(closes_at=timezone.now() - timedelta(seconds=1))
+    proposals_advance()
+    assert Client().get(f"/api/proposals/{proposal.id}").json()["tally"]["counts"]["c2"] == 3
+    assert "c2: 3" in client.get(f"/admin/proposals/proposal/{proposal.id}/change/").content.decode()
