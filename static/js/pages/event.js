@@ -1,0 +1,321 @@
+// An event: details, RSVP, live attendance, ticket + QR, calendar, organiser check-in desk.
+
+import { get, qs } from "../api.js";
+import { field, h } from "../dom.js";
+import { errorText, formatDateTime, formatNumber, t } from "../i18n.js";
+import { signinPrompt } from "./auth.js";
+
+const RSVP_CHOICES = ["going", "interested", "declined"];
+
+function pick(obj, ...names) {
+  for (const n of names) if (obj && obj[n] !== undefined && obj[n] !== null) return obj[n];
+  return undefined;
+}
+
+/** The attendance counts, whether the API nests them or puts them at the top level. */
+function attendanceOf(ev) {
+  const a = ev.attendance || ev.counts || ev;
+  return {
+    going: a.going ?? 0,
+    waitlisted: a.waitlisted ?? 0,
+    interested: a.interested ?? 0,
+    checked_in: a.checked_in ?? 0,
+    capacity: a.capacity !== undefined ? a.capacity : ev.capacity ?? null,
+    seats_left: a.seats_left,
+    version: a.version,
+  };
+}
+
+function myRsvpOf(ev) {
+  const r = ev.my_rsvp;
+  if (!r) return null;
+  if (typeof r === "string") return { status: r };
+  return r;
+}
+
+function isOrganiser(ctx, ev) {
+  if (!ctx.me) return false;
+  if (ev.is_organiser || ev.is_organizer || ev.can_check_in || ev.can_checkin) return true;
+  if (ev.role && ["owner", "organiser", "organizer", "admin"].includes(ev.role)) return true;
+  const org = pick(ev, "organiser", "organizer", "created_by", "owner");
+  const name = org && typeof org === "object" ? org.username : org;
+  return name === ctx.me.username;
+}
+
+function stat(labelKey, testid) {
+  const value = h("dd", { "data-testid": testid, "data-value": "" });
+  return { el: h("div", { class: "stat" }, h("dt", { text: t(labelKey) }), value), value };
+}
+
+export async function render(ctx, params, container) {
+  const [eventId, sub] = params;
+  container.append(h("p", { class: "muted", text: t("common.loading") }));
+  let ev;
+  try {
+    ev = await get(`events/${encodeURIComponent(eventId)}`);
+  } catch (err) {
+    container.replaceChildren(h("p", { class: "form-error", role: "alert", "data-testid": "event-error", text: errorText(err) }));
+    return null;
+  }
+  if (sub === "checkin") return renderCheckin(ctx, ev, container);
+  return renderDetails(ctx, ev, container);
+}
+
+function attendanceBlock() {
+  const going = stat("event.going", "att-going");
+  const seats = stat("event.seats_left", "att-seats-left");
+  const waitlisted = stat("event.waitlisted", "att-waitlisted");
+  const interested = stat("event.interested", "att-interested");
+  const checked = stat("event.checked_in", "att-checked-in");
+  const el = h("dl", { class: "stats", "data-testid": "attendance", "aria-live": "polite" }, going.el, seats.el, waitlisted.el, interested.el, checked.el);
+  let version = -1;
+  function apply(a) {
+    if (a.version != null && a.version < version) return;
+    if (a.version != null) version = a.version;
+    const set = (s, n, text) => {
+      s.value.dataset.value = String(n);
+      s.value.textContent = text ?? formatNumber(n);
+    };
+    set(going, a.going);
+    set(waitlisted, a.waitlisted);
+    set(interested, a.interested);
+    set(checked, a.checked_in);
+    const left = a.seats_left !== undefined && a.seats_left !== null ? a.seats_left : a.capacity == null ? null : Math.max(0, a.capacity - a.going);
+    if (left == null) set(seats, "unlimited", t("event.unlimited"));
+    else set(seats, left, left === 0 ? `0 · ${t("event.full")}` : formatNumber(left));
+  }
+  return { el, apply };
+}
+
+async function renderDetails(ctx, ev, container) {
+  const { socket } = ctx;
+  const topic = ev.topic || `event:${ev.id}`;
+  const tz = ev.timezone || ev.time_zone;
+  const place = pick(ev, "place", "location");
+  const organiser = pick(ev, "organiser", "organizer", "created_by", "owner");
+  const attendance = attendanceBlock();
+  attendance.apply(attendanceOf(ev));
+
+  const cancelled = h("p", { class: "banner banner-bad", "data-testid": "event-cancelled", role: "alert", hidden: !(ev.cancelled || ev.status === "cancelled"), text: t("event.cancelled") });
+  const title = h("h1", { "data-testid": "event-title", text: ev.title });
+  const when = h("dd", { "data-testid": "event-when", text: `${formatDateTime(ev.starts_at, tz)} → ${formatDateTime(ev.ends_at, tz, { timeStyle: "short" })}` });
+  const description = h("p", { class: "description", "data-testid": "event-description", text: pick(ev, "description", "body") || "" });
+  const details = h(
+    "dl",
+    { class: "details" },
+    h("dt", { text: t("event.when") }),
+    when,
+    place ? [h("dt", { text: t("event.where") }), h("dd", { "data-testid": "event-place", text: place })] : null,
+    organiser ? [h("dt", { text: t("event.organiser") }), h("dd", { text: typeof organiser === "object" ? organiser.username : organiser })] : null,
+  );
+
+  const myStatus = h("p", { "data-testid": "my-status", "data-status": "" });
+  const position = h("p", { class: "banner", "data-testid": "waitlist-position", hidden: true });
+  const rsvpError = h("p", { class: "form-error", role: "alert", "data-testid": "rsvp-error" });
+  const buttons = RSVP_CHOICES.map((status) =>
+    h("button", { type: "button", "data-testid": `rsvp-${status}`, "aria-pressed": "false", text: t(`event.rsvp_${status}`), onclick: () => rsvp(status) }),
+  );
+  const rsvpBox = h(
+    "section",
+    { class: "card", "aria-labelledby": "rsvp-h" },
+    h("h2", { id: "rsvp-h", text: t("event.rsvp") }),
+    ctx.me ? [h("div", { class: "row wrap", role: "group", "aria-labelledby": "rsvp-h" }, buttons), myStatus, position, rsvpError] : signinPrompt(),
+  );
+  const ticketBox = h("section", { class: "card ticket", "data-testid": "ticket", hidden: true, "aria-labelledby": "ticket-h" });
+  const calendar = h("a", { href: `/api/events/${encodeURIComponent(ev.id)}/ics`, download: `event-${ev.id}.ics`, "data-testid": "calendar-link", text: t("event.calendar") });
+  const links = h("p", { class: "row wrap" }, calendar, isOrganiser(ctx, ev) ? h("a", { href: `#/event/${ev.id}/checkin`, "data-testid": "checkin-link", text: t("event.checkin_link") }) : null);
+
+  container.replaceChildren(
+    cancelled,
+    title,
+    details,
+    description,
+    h("section", { class: "card", "aria-label": t("event.going") }, attendance.el),
+    rsvpBox,
+    ticketBox,
+    links,
+  );
+
+  let mine = myRsvpOf(ev);
+  function renderMine() {
+    const status = mine && mine.status;
+    myStatus.dataset.status = status || "";
+    myStatus.textContent = t("event.my_status", { status: t(`event.status_${status || "none"}`) });
+    for (const b of buttons) {
+      const s = b.dataset.testid.replace("rsvp-", "");
+      b.setAttribute("aria-pressed", String(s === status || (s === "going" && (status === "waitlisted" || status === "checked_in"))));
+    }
+    const pos = mine && pick(mine, "waitlist_position", "position");
+    if (status === "waitlisted" && pos != null) {
+      position.hidden = false;
+      position.dataset.position = String(pos);
+      position.textContent = t("event.waitlist_position", { n: formatNumber(pos) });
+    } else {
+      position.hidden = true;
+      position.dataset.position = "";
+    }
+    renderTicket();
+  }
+
+  let ticketShownFor = null;
+  async function renderTicket() {
+    const status = mine && mine.status;
+    if (status !== "going" && status !== "checked_in") {
+      ticketBox.hidden = true;
+      ticketShownFor = null;
+      return;
+    }
+    if (ticketShownFor === status) return;
+    ticketShownFor = status;
+    let ticket = mine.ticket || null;
+    if (!ticket || (!ticket.qr_svg && !ticket.svg)) {
+      try {
+        ticket = await get(`events/${encodeURIComponent(ev.id)}/ticket`);
+      } catch {
+        ticket = ticket || (mine.code ? { code: mine.code } : null);
+      }
+    }
+    if (!ticket) return;
+    const code = pick(ticket, "code", "ticket_code");
+    const svg = pick(ticket, "qr_svg", "svg", "qr");
+    const parts = [h("h2", { id: "ticket-h", text: t("event.ticket") })];
+    if (svg) {
+      // The SVG comes from our server; as an <img> it cannot run script whatever it holds.
+      parts.push(h("img", { class: "qr", "data-testid": "ticket-qr", alt: t("event.ticket_alt"), src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` }));
+    }
+    if (code) parts.push(h("p", { class: "code", "data-testid": "ticket-code", text: t("event.ticket_code", { code }) }));
+    ticketBox.replaceChildren(...parts);
+    ticketBox.hidden = false;
+  }
+
+  async function refreshMine() {
+    try {
+      const fresh = await get(`events/${encodeURIComponent(ev.id)}`);
+      mine = myRsvpOf(fresh);
+      renderMine();
+    } catch {
+      /* the next change retries */
+    }
+  }
+
+  async function rsvp(status) {
+    rsvpError.textContent = "";
+    try {
+      const res = await socket.write({ type: "rsvp", topic, status });
+      mine = { ...(mine || {}), ...res, status: res.status || status };
+      renderMine();
+      if (mine.status === "waitlisted" && pick(mine, "waitlist_position", "position") == null) refreshMine();
+      if (mine.status === "going") refreshMine();
+    } catch (err) {
+      rsvpError.textContent = errorText(err);
+    }
+  }
+
+  renderMine();
+  let refreshTimer = null;
+  const unsubscribe = socket.subscribe(topic, {
+    state(frame) {
+      if (frame.kind !== "attendance") return;
+      attendance.apply(frame.data || {});
+      // Someone leaving moves the waitlist: our own position is not in the broadcast.
+      if (mine && mine.status === "waitlisted") {
+        clearTimeout(refreshTimer);
+        refreshTimer = setTimeout(refreshMine, 150);
+      }
+    },
+    event(frame) {
+      if (frame.kind === "event.cancelled") cancelled.hidden = false;
+      if (frame.kind === "event.updated") {
+        const d = frame.data || {};
+        if (d.title) title.textContent = d.title;
+        if (d.starts_at || d.ends_at) {
+          ev = { ...ev, ...d };
+          when.textContent = `${formatDateTime(ev.starts_at, tz)} → ${formatDateTime(ev.ends_at, tz, { timeStyle: "short" })}`;
+        }
+      }
+    },
+  });
+  return () => {
+    clearTimeout(refreshTimer);
+    unsubscribe();
+  };
+}
+
+async function renderCheckin(ctx, ev, container) {
+  const { socket } = ctx;
+  const topic = ev.topic || `event:${ev.id}`;
+  const count = h("p", { class: "big", "data-testid": "checkin-count", "data-value": "0", "aria-live": "polite" });
+  const setCount = (n) => {
+    count.dataset.value = String(n);
+    count.textContent = t("event.checkin_count", { n: formatNumber(n) });
+  };
+  setCount(attendanceOf(ev).checked_in);
+  const code = h("input", { required: true, autocomplete: "off", autocapitalize: "characters", inputmode: "text", "data-testid": "checkin-code" });
+  const result = h("p", { role: "status", "data-testid": "checkin-result" });
+  const attendees = h("ul", { class: "list", "data-testid": "attendees" });
+  const form = h(
+    "form",
+    { class: "card" },
+    field(t("event.checkin_code"), code),
+    h("button", { type: "submit", "data-testid": "checkin-submit", text: t("event.checkin_submit") }),
+    result,
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const value = code.value.trim();
+    if (!value) return;
+    result.className = "";
+    try {
+      const res = await socket.write({ type: "checkin", topic, code: value });
+      result.textContent = t("event.checkin_ok", { user: pick(res, "username", "user") || value });
+      result.className = "ok";
+      code.value = "";
+      loadAttendees();
+    } catch (err) {
+      result.textContent = errorText(err);
+      result.className = "form-error";
+    }
+    code.focus();
+  });
+
+  async function loadAttendees() {
+    try {
+      const data = await get(`events/${encodeURIComponent(ev.id)}/attendees${qs({})}`);
+      const items = (data && (data.items || data)) || [];
+      attendees.replaceChildren();
+      if (!items.length) attendees.append(h("li", { class: "muted", text: t("event.no_attendees") }));
+      for (const a of items) {
+        const name = typeof a === "string" ? a : pick(a, "username", "user", "name");
+        const status = typeof a === "object" ? (a.checked_in || a.checked_in_at ? "checked_in" : a.status) : null;
+        attendees.append(
+          h("li", { "data-testid": "attendee", "data-status": status || "" }, h("span", { text: name }), status ? h("span", { class: "tag", text: t(`event.status_${status}`) }) : null),
+        );
+      }
+    } catch (err) {
+      attendees.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
+    }
+  }
+
+  container.replaceChildren(
+    h("p", {}, h("a", { href: `#/event/${ev.id}`, text: `← ${ev.title}` })),
+    h("h1", { text: t("event.checkin_title") }),
+    count,
+    form,
+    h("section", { class: "card", "aria-labelledby": "att-h" }, h("h2", { id: "att-h", text: t("event.attendees") }), attendees),
+  );
+  loadAttendees();
+  code.focus();
+  let timer = null;
+  const unsubscribe = socket.subscribe(topic, {
+    state(frame) {
+      if (frame.kind !== "attendance") return;
+      setCount((frame.data || {}).checked_in ?? 0);
+      clearTimeout(timer);
+      timer = setTimeout(loadAttendees, 300);
+    },
+  });
+  return () => {
+    clearTimeout(timer);
+    unsubscribe();
+  };
+}
