@@ -86,12 +86,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    if os.environ.get("SQLITE_TEST_PATH"):
-        DATABASES["default"]["TEST"] = {"NAME": os.environ["SQLITE_TEST_PATH"]}
+    # A file, not shared-cache memory: tests run real concurrent writers (threads, processes).
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_PATH") or str(BASE_DIR / ".pytest-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -151,3 +151,13 @@ SCHEDULER_JOBS = [
     "proposals.scheduler:proposals_advance",
 ]
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
+# `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
+DEMO_LOADERS = [
+    "communes.demo:demo_load",
+    "discussions.demo:demo_load",
+    "events.demo:demo_load",
+    "proposals.demo:demo_load",
+]
+
+# daphne serves /static/ itself (no separate web server needed for the embedded default).
+SERVE_STATIC = env_bool("SERVE_STATIC", True)

@@ -1,0 +1,36 @@
+# The two commands of the README. Both set everything up on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/communecter
+
+.PHONY: run test test-sqlite test-postgres bench bench-quick lint
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## Run the service: SQLite, one daphne process, in-process fan-out, demo data, on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+## Run the whole test suite: on SQLite, then every database test again on PostgreSQL.
+test: $(STAMP)
+	$(BIN)/python scripts/ensure_test_services.py
+	$(BIN)/python -m pytest
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -m "not browser and not sqlite_only"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .

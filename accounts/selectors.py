@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+
+from accounts.models import Token
+
+User = get_user_model()
+
+
+def user_by_token(key: str) -> User | None:
+    token = Token.objects.select_related("user").filter(key_hash=Token.hash(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    return token.user

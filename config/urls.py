@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.staticfiles.views import serve as static_serve
+from django.urls import include, path, re_path
+
+from config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+if settings.SERVE_STATIC:
+    # daphne serves the client and admin assets itself: one process, nothing else to run.
+    urlpatterns.append(re_path(r"^static/(?P<path>.*)$", static_serve, {"insecure": True}))
+try:
+    import web.urls  # noqa: F401  (the browser client's entry page)
+
+    urlpatterns.append(path("", include("web.urls")))
+except ImportError:
+    pass

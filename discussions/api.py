@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from accounts.api import request_user, user_required
+from communes.models import Commune
+from discussions import selectors, services
+from realtime import ratelimit
+from realtime.errors import AppError
+
+router = Router(tags=["rooms"])
+
+
+class RoomIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    visibility: Literal["public", "private"] = "public"
+    commune: str | None = None
+    description: str = Field("", max_length=4000)
+
+
+class Created(Schema):
+    id: int
+    topic: str
+
+
+class RoomOut(Schema):
+    id: int
+    topic: str
+    name: str
+    description: str
+    visibility: str
+    commune: str | None
+    role: str | None = None
+
+
+class RoomList(Schema):
+    items: list[RoomOut]
+
+
+class MessageOut(Schema):
+    id: int
+    seq: int
+    author: str | None
+    body: str
+    at: str
+    reply_to: int | None
+    edited_at: str | None
+    deleted: bool
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    head: int
+
+
+class MessageIn(Schema):
+    body: str
+    reply_to: int | None = None
+    ref: str | None = Field(None, max_length=64)
+
+
+class WriteOut(Schema):
+    id: int
+    seq: int
+
+
+def _room_out(room, role=None) -> dict:
+    return {
+        "id": room.id,
+        "topic": room.topic,
+        "name": room.name,
+        "description": room.description,
+        "visibility": room.visibility,
+        "commune": room.commune_id,
+        "role": role,
+    }
+
+
+@router.post("", response={201: Created}, summary="Create a room; you become its owner")
+def room_create(request: HttpRequest, payload: RoomIn):
+    user = user_required(request)
+    commune = None
+    if payload.commune:
+        commune = Commune.objects.filter(insee=payload.commune).first()
+        if commune is None:
+            raise AppError("not_found", f"no commune with INSEE code {payload.commune!r}")
+    room = services.room_create(
+        creator=user, name=payload.name, visibility=payload.visibility, commune=commune, description=payload.description
+    )
+    return 201, {"id": room.id, "topic": room.topic}
+
+
+@router.get("", response=RoomList, summary="Rooms you may read, optionally of one commune")
+def room_list(request: HttpRequest, commune: str | None = None, q: str = "", limit: int = 50, offset: int = 0):
+    if not 1 <= limit <= 200 or offset < 0:
+        raise AppError("bad_request", "limit must be 1-200 and offset >= 0")
+    rooms = selectors.room_list(user=request_user(request), commune=commune, q=q)[offset : offset + limit]
+    return {"items": [_room_out(room) for room in rooms]}
+
+
+@router.get("/{room_id}", response=RoomOut)
+def room_detail(request: HttpRequest, room_id: int):
+    user = request_user(request)
+    room = selectors.room_get_readable(room_id=room_id, user=user)
+    return _room_out(room, selectors.room_role(room=room, user=user))
+
+
+@router.post("/{room_id}/join", response=RoomOut)
+def room_join(request: HttpRequest, room_id: int):
+    user = user_required(request)
+    membership = services.room_join(user=user, room_id=room_id)
+    return _room_out(membership.room, membership.role)
+
+
+@router.get("/{room_id}/messages", response=MessagePage, summary="History by seq: after_seq pages forward, before_seq back")
+def room_messages(
+    request: HttpRequest, room_id: int, after_seq: int | None = None, before_seq: int | None = None, limit: int = 50
+):
+    room = selectors.room_get_readable(room_id=room_id, user=request_user(request))
+    messages, head = selectors.room_messages_page(room=room, after_seq=after_seq, before_seq=before_seq, limit=limit)
+    return {"items": [selectors.message_as_dict(m) for m in messages], "head": head}
+
+
+@router.post("/{room_id}/messages", response={201: WriteOut}, summary="Post a message (same path as the socket's `post`)")
+def message_post(request: HttpRequest, room_id: int, payload: MessageIn):
+    user = user_required(request)
+    ratelimit.write_allow(user.pk)
+    result = services.message_post(author=user, room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref)
+    return 201, result

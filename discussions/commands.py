@@ -1,0 +1,55 @@
+"""Socket commands on room topics: validated frames -> the same services the HTTP API calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StrictInt, StrictStr
+
+from discussions import services
+from realtime.schemas import WriteCommand
+from realtime.topics import topic_parse
+
+
+class Post(WriteCommand):
+    body: Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+    reply_to: StrictInt | None = None
+
+
+class Edit(WriteCommand):
+    message: StrictInt
+    body: Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+
+
+class Delete(WriteCommand):
+    message: StrictInt
+
+
+def _room_id(topic: str) -> int:
+    from realtime.errors import AppError
+
+    kind, object_id = topic_parse(topic)
+    if kind.prefix != "room":
+        raise AppError("bad_request", "this command needs a room topic")
+    return object_id
+
+
+def post(*, user, command: Post) -> dict:
+    return services.message_post(
+        author=user, room_id=_room_id(command.topic), body=command.body, reply_to=command.reply_to, ref=command.ref
+    )
+
+
+def edit(*, user, command: Edit) -> dict:
+    return services.message_edit(
+        user=user, room_id=_room_id(command.topic), message_id=command.message, body=command.body, ref=command.ref
+    )
+
+
+def delete(*, user, command: Delete) -> dict:
+    return services.message_delete(
+        user=user, room_id=_room_id(command.topic), message_id=command.message, ref=command.ref
+    )
+
+
+COMMANDS = {"post": (Post, post), "edit": (Edit, edit), "delete": (Delete, delete)}

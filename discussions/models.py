@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.db import models
+
+
+class Room(models.Model):
+    PUBLIC, PRIVATE = "public", "private"
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    visibility = models.CharField(max_length=8, choices=[(PUBLIC, "public"), (PRIVATE, "private")], default=PUBLIC)
+    commune = models.ForeignKey("communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="rooms")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    @property
+    def topic(self) -> str:
+        return f"room:{self.id}"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    OWNER, MODERATOR, MEMBER = "owner", "moderator", "member"
+    ROLES = [(OWNER, "owner"), (MODERATOR, "moderator"), (MEMBER, "member")]
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=ROLES, default=MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} of {self.room_id}"
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    # The seq of its `message.posted` event in the room's topic: history pages by it.
+    seq = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "seq"], name="message_unique_seq")]
+        ordering = ["room", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}#{self.seq}"

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from discussions.models import Membership, Message, Room
+from realtime.errors import AppError
+from realtime.sequencing import topic_head
+
+HISTORY_MAX_LIMIT = 200
+
+
+def room_role(*, room: Room, user) -> str | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(room=room, user=user).values_list("role", flat=True).first()
+
+
+def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> Room:
+    """The room if `user` may read it. A private room is invisible to outsiders:
+    `not_found` over HTTP, `forbidden` on subscribe (private_as)."""
+    room = Room.objects.filter(id=room_id).first()
+    if room is None:
+        raise AppError("not_found", f"room {room_id} does not exist")
+    if room.visibility == Room.PRIVATE and room_role(room=room, user=user) is None:
+        if private_as == "not_found":
+            raise AppError("not_found", f"room {room_id} does not exist")
+        raise AppError("forbidden", "this room is private to its members")
+    return room
+
+
+def room_list(*, user, commune: str | None = None, q: str = "") -> QuerySet[Room]:
+    rooms = Room.objects.all()
+    if user is not None and user.is_authenticated:
+        rooms = rooms.filter(Q(visibility=Room.PUBLIC) | Q(memberships__user=user)).distinct()
+    else:
+        rooms = rooms.filter(visibility=Room.PUBLIC)
+    if commune:
+        rooms = rooms.filter(commune_id=commune)
+    if q:
+        rooms = rooms.filter(name__icontains=q)
+    return rooms.select_related("commune")
+
+
+def room_messages_page(
+    *, room: Room, after_seq: int | None = None, before_seq: int | None = None, limit: int = 50
+) -> tuple[list[Message], int]:
+    """A page of history in seq order, and the room topic's head. With `before_seq`, the page
+    just before it (scrolling back); with `after_seq`, the page just after it; else the latest."""
+    if not 1 <= limit <= HISTORY_MAX_LIMIT:
+        raise AppError("bad_request", f"limit must be between 1 and {HISTORY_MAX_LIMIT}")
+    messages = Message.objects.filter(room=room).select_related("author")
+    if after_seq is not None:
+        page = list(messages.filter(seq__gt=after_seq).order_by("seq")[:limit])
+    else:
+        if before_seq is not None:
+            messages = messages.filter(seq__lt=before_seq)
+        page = list(messages.order_by("-seq")[:limit])[::-1]
+    return page, topic_head(room.topic)
+
+
+def message_as_dict(message: Message) -> dict:
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.id,
+        "seq": message.seq,
+        "author": message.author.username if message.author else None,
+        "body": "" if deleted else message.body,
+        "at": message.created_at.isoformat(),
+        "reply_to": message.reply_to_id,
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "deleted": deleted,
+    }

@@ -1,0 +1,2 @@
+def proposals_advance() -> None:
+    """Scheduler job: open and close proposals whose dates have come (exactly once)."""

@@ -1,0 +1,60 @@
+"""Topic names and the per-kind rules (who may read, what live state a topic carries).
+
+Domain apps implement a `TopicKind` per prefix and list it in settings.REALTIME_TOPIC_KINDS;
+the transport knows nothing else about rooms, events or proposals.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from realtime.errors import AppError
+
+TOPIC_PATTERN = re.compile(r"^([a-z]+):([1-9][0-9]{0,17})$")
+
+
+class TopicKind:
+    """Rules for one topic prefix. Methods are sync (they read the database) and run in a thread."""
+
+    prefix: str = ""
+    # `state` kind carried by this topic besides events ("tally", "attendance"), if any.
+    state_kind: str | None = None
+    # Whether the transport tracks who is online (`presence` state).
+    has_presence: bool = False
+
+    def authorize_read(self, user, object_id: int) -> None:
+        """Raise AppError(not_found | forbidden) when `user` may not follow this topic."""
+        raise NotImplementedError
+
+    def state_snapshot(self, object_id: int) -> dict | None:
+        """The current `state` data, with a `version` that only grows; None if no state."""
+        return None
+
+
+@cache
+def topic_kinds() -> dict[str, TopicKind]:
+    kinds = {}
+    for prefix, path in settings.REALTIME_TOPIC_KINDS.items():
+        kinds[prefix] = import_string(path.replace(":", "."))()
+    return kinds
+
+
+def topic_parse(topic: object) -> tuple[TopicKind, int]:
+    """`room:12` -> (RoomTopic, 12); a malformed or unknown topic is `bad_request` / `not_found`."""
+    if not isinstance(topic, str):
+        raise AppError("bad_request", "topic must be a string like 'room:12'")
+    match = TOPIC_PATTERN.match(topic)
+    if not match:
+        raise AppError("bad_request", f"malformed topic {topic[:80]!r}; expected '<kind>:<id>'")
+    kind = topic_kinds().get(match.group(1))
+    if kind is None:
+        raise AppError("not_found", f"unknown topic kind {match.group(1)!r}")
+    return kind, int(match.group(2))
+
+
+def topic_name(prefix: str, object_id: int) -> str:
+    return f"{prefix}:{object_id}"

@@ -1,0 +1,41 @@
+"""Make sure what the tests need is here: Redis, PostgreSQL and Debian's Chromium (started or installed if missing)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def run(command: str) -> None:
+    print(f"+ {command}", flush=True)
+    subprocess.run(command, shell=True, check=False)
+
+
+def main() -> int:
+    if not port_open(6379):
+        run('redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no')
+    if not port_open(5432):
+        versions = os.listdir("/etc/postgresql") if os.path.isdir("/etc/postgresql") else []
+        if versions:
+            run(f"pg_ctlcluster --skip-systemctl-redirect {versions[0]} main start")
+    if not shutil.which("chromium") and not glob.glob("/usr/bin/chromium"):
+        run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium")
+    missing = [name for name, port in (("Redis", 6379), ("PostgreSQL", 5432)) if not port_open(port)]
+    if missing:
+        print(f"not reachable: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
