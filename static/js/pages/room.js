@@ -127,6 +127,7 @@ export async function render(ctx, params, container) {
   }
 
   function makeEntry(msg) {
+    msg.author = msg.author || "?";
     const entry = { msg, el: h("li", { class: "msg", "data-testid": "message" }) };
     byId.set(msg.id, entry);
     fillMessage(entry);
@@ -161,19 +162,17 @@ export async function render(ctx, params, container) {
 
   // --- history ---------------------------------------------------------------------------
   async function loadLatest() {
-    const probe = await get(`rooms/${room.id}/messages${qs({ limit: 1 })}`);
-    const head = probe.head ?? 0;
-    const data = head > 0 ? await get(`rooms/${room.id}/messages${qs({ before_seq: head + 1, limit: PAGE_SIZE })}`) : { items: [], head };
+    // Without a cursor the API answers the latest page, and the topic head to resume from.
+    const data = await get(`rooms/${room.id}/messages${qs({ limit: PAGE_SIZE })}`);
     clear(list);
     byId.clear();
-    oldestSeq = null;
     const items = data.items || [];
     for (const msg of items) list.append(makeEntry(msg).el);
     oldestSeq = items.length ? items[0].seq : null;
-    reachedStart = items.length < PAGE_SIZE || (oldestSeq != null && oldestSeq <= 1);
+    reachedStart = items.length < PAGE_SIZE;
     renderHistoryEdge();
     scrollToBottom();
-    return Math.max(data.head ?? head, items.length ? items[items.length - 1].seq : 0);
+    return data.head ?? (items.length ? items[items.length - 1].seq : 0);
   }
 
   async function loadOlder() {
@@ -187,7 +186,7 @@ export async function render(ctx, params, container) {
         oldestSeq = items[0].seq;
         prependOlder(items);
       }
-      reachedStart = items.length < PAGE_SIZE || oldestSeq <= 1;
+      reachedStart = items.length < PAGE_SIZE;
       renderHistoryEdge();
     } catch (err) {
       composeError.textContent = errorText(err);
