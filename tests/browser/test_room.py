@@ -38,6 +38,7 @@ def test_two_users_post_and_reply_live(screens, daphne_server):
     expect(b_messages).to_have_count(1)
     expect(b_messages.last.get_by_test_id("message-author")).to_have_text(a_name)
     expect(b_messages.last.get_by_test_id("message-body")).to_have_text("Bonjour, qui vient jeudi ?")
+    expect(b_messages.last).not_to_contain_text("null")
     # Screen-reader users hear about it too.
     expect(b.get_by_test_id("announcer")).to_contain_text("Bonjour, qui vient jeudi ?")
 

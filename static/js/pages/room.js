@@ -123,7 +123,7 @@ export async function render(ctx, params, container) {
         );
       }
     }
-    el.replaceChildren(meta, replySnippet(msg), body, actions);
+    el.replaceChildren(...[meta, replySnippet(msg), body, actions].filter(Boolean));
   }
 
   function makeEntry(msg) {
