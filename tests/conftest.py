@@ -1,0 +1,109 @@
+"""Shared fixtures: model factories, socket communicators on the real ASGI app, live servers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from tests.live import LiveStack
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings):
+    # Tests that exercise the limiter set their own values.
+    settings.RATE_LIMIT_PER_SECOND = 1000.0
+    settings.RATE_LIMIT_BURST = 1000.0
+    from realtime import ratelimit
+
+    ratelimit._buckets.clear()
+
+
+@pytest.fixture
+def make_user(db):
+    from accounts.services import token_issue
+    from django.contrib.auth import get_user_model
+
+    def make(username: str | None = None, **fields):
+        user = get_user_model().objects.create_user(username=username or f"user{next(_counter)}", password="!", **fields)
+        user.token = token_issue(user=user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_room(db):
+    from discussions.services import room_create
+
+    def make(owner, name: str = "Salon", visibility: str = "public", **kwargs):
+        return room_create(creator=owner, name=name, visibility=visibility, **kwargs)
+
+    return make
+
+
+class Socket:
+    """A WebsocketCommunicator speaking JSON, on the project's real ASGI application."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.communicator = communicator
+
+    async def send(self, frame) -> None:
+        await self.communicator.send_to(text_data=frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def recv(self, timeout: float = 5.0) -> dict:
+        return json.loads(await self.communicator.receive_from(timeout))
+
+    async def recv_until(self, predicate, timeout: float = 5.0) -> dict:
+        while True:
+            frame = await self.recv(timeout)
+            if predicate(frame):
+                return frame
+
+    async def nothing(self, timeout: float = 0.3) -> bool:
+        return await self.communicator.receive_nothing(timeout)
+
+    async def close(self) -> None:
+        await self.communicator.disconnect()
+
+
+@pytest.fixture
+async def connect():
+    """`await connect(user)` (or None for anonymous) -> a connected Socket; all closed at teardown."""
+    from config.asgi import application
+
+    sockets: list[Socket] = []
+
+    async def open_socket(user=None, headers=None) -> Socket:
+        all_headers = list(headers or [])
+        if user is not None:
+            all_headers.append((b"authorization", f"Bearer {user.token}".encode()))
+        communicator = WebsocketCommunicator(application, "/ws/", headers=all_headers)
+        connected, _ = await communicator.connect()
+        assert connected
+        socket = Socket(communicator)
+        sockets.append(socket)
+        return socket
+
+    yield open_socket
+    for socket in sockets:
+        await socket.close()
+
+
+@pytest.fixture
+def live_stack():
+    """`live_stack(processes=2, redis=True, scheduler=False)` -> a started LiveStack; stopped at teardown."""
+    stacks: list[LiveStack] = []
+
+    def start(**kwargs) -> LiveStack:
+        stack = LiveStack(**kwargs)
+        stacks.append(stack)
+        return stack
+
+    yield start
+    for stack in stacks:
+        stack.close()
