@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -87,3 +89,58 @@ def test_offline_reader_gets_missed_messages_once_in_order(screens, daphne_serve
     expect(a.get_by_test_id("message-body")).to_have_text(["avant la coupure", "manqué 1", "manqué 2", "manqué 3", "après"])
     seqs = a.get_by_test_id("message").evaluate_all("els => els.map(e => Number(e.dataset.seq))")
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs
+
+
+def post_over_http(server, token: str, room_id: int, body: str) -> None:
+    with server.api(token) as client:
+        for _ in range(20):
+            response = client.post(f"/rooms/{room_id}/messages", json={"body": body})
+            if response.status_code != 429:
+                break
+            # The server's rate limit says how long to wait; honour it.
+            time.sleep(float(response.json().get("retry_after", 0.5)))
+        assert response.status_code == 201, response.text
+
+
+def test_history_scrollback_edit_delete_and_typing(screens, daphne_server):
+    a_name, b_name = unique("agathe"), unique("bernard")
+    a = screens.signed_up("a", a_name)
+    b = screens.signed_up("b", b_name)
+    token_a = screens.token_of(a)
+    room_id = create_room(daphne_server, token_a, "Salon historique")
+    for n in range(1, 56):
+        post_over_http(daphne_server, token_a, room_id, f"ancien {n}")
+
+    b.goto(f"/#/room/{room_id}")
+    messages = b.get_by_test_id("message")
+    # The latest page first, then older ones when scrolling up.
+    expect(messages).to_have_count(50)
+    expect(messages.first.get_by_test_id("message-body")).to_have_text("ancien 6")
+    expect(messages.last.get_by_test_id("message-body")).to_have_text("ancien 55")
+    b.get_by_test_id("scroller").evaluate("el => { el.scrollTop = 0; }")
+    expect(messages).to_have_count(55)
+    expect(messages.first.get_by_test_id("message-body")).to_have_text("ancien 1")
+    expect(b.get_by_test_id("history-start")).to_be_visible()
+
+    a.goto(f"/#/room/{room_id}")
+    expect(a.get_by_test_id("message")).to_have_count(50)
+    # Typing shows on the other side.
+    a.get_by_test_id("composer").press_sequentially("je tape", delay=20)
+    expect(b.get_by_test_id("typing")).to_contain_text(a_name)
+    a.get_by_test_id("composer").fill("")
+
+    # Edit the last message: the other tab follows live.
+    last_a = a.get_by_test_id("message").last
+    last_a.get_by_test_id("edit").click()
+    a.get_by_test_id("edit-body").fill("ancien 55, corrigé")
+    a.get_by_test_id("edit-save").click()
+    expect(messages.last.get_by_test_id("message-body")).to_have_text("ancien 55, corrigé")
+    expect(messages.last.get_by_test_id("message-edited")).to_be_visible()
+
+    # Delete it (confirm dialog accepted): the other tab shows it deleted.
+    a.once("dialog", lambda d: d.accept())
+    a.get_by_test_id("message").last.get_by_test_id("delete").click()
+    expect(messages.last.get_by_test_id("message-body")).to_have_text("Message supprimé")
+    # B cannot edit A's messages.
+    expect(messages.first.get_by_test_id("edit")).to_have_count(0)
+    assert not screens.console_errors, screens.console_errors
