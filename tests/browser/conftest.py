@@ -55,13 +55,17 @@ class LiveServer:
 
     def register(self, username: str) -> str:
         with self.api() as client:
-            response = client.post("/auth/register", json={"username": username, "password": PASSWORD})
+            response = client.post(
+                "/auth/register", json={"username": username, "password": PASSWORD}
+            )
             response.raise_for_status()
             return response.json()["token"]
 
     def log_tail(self, lines: int = 60) -> str:
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            return "\n".join(
+                self.log_path.read_text(errors="replace").splitlines()[-lines:]
+            )
         except OSError:
             return ""
 
@@ -83,24 +87,47 @@ def daphne_server(tmp_path_factory):
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO_ROOT, env=env, check=True)
+    subprocess.run(
+        [python, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+    )
     # The communes of La Réunion, for the commune search.
-    subprocess.run([python, "manage.py", "loaddata", "reunion", "-v0"], cwd=REPO_ROOT, env=env, check=False)
+    subprocess.run(
+        [python, "manage.py", "loaddata", "reunion", "-v0"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=False,
+    )
     port = _free_port()
     log_path = workdir / "daphne.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        [
+            python,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    server = LiveServer(
+        url=f"http://127.0.0.1:{port}", process=process, log_path=log_path
+    )
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}:\n{server.log_tail()}")
+            raise RuntimeError(
+                f"daphne exited with {process.returncode}:\n{server.log_tail()}"
+            )
         try:
             if httpx.get(f"{server.url}/", timeout=2).status_code == 200:
                 break
@@ -108,7 +135,9 @@ def daphne_server(tmp_path_factory):
             pass
         if time.monotonic() > deadline:
             process.terminate()
-            raise RuntimeError(f"daphne did not answer within 60 s:\n{server.log_tail()}")
+            raise RuntimeError(
+                f"daphne did not answer within 60 s:\n{server.log_tail()}"
+            )
         time.sleep(0.2)  # polling a process that is starting, not synchronising the UI
     yield server
     process.terminate()
@@ -125,7 +154,9 @@ def chromium(daphne_server):
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -146,18 +177,32 @@ class Screens:
         self.console_errors: list[str] = []
 
     def new_page(self, label: str, *, phone: bool = False):
-        options = {"base_url": self.server.url, "locale": "fr-FR", "timezone_id": "Indian/Reunion"}
+        options = {
+            "base_url": self.server.url,
+            "locale": "fr-FR",
+            "timezone_id": "Indian/Reunion",
+        }
         if phone:
-            options.update(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+            options.update(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+            )
         else:
             options.update(viewport={"width": 1200, "height": 900})
         context = self.browser.new_context(**options)
         context.set_default_timeout(EXPECT_TIMEOUT_MS)
         self.contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(f"{label}: {msg.text}"))
+        page.on(
+            "console",
+            lambda msg: msg.type == "error"
+            and self.console_errors.append(f"{label}: {msg.text}"),
+        )
         page.on("pageerror", lambda exc: self.console_errors.append(f"{label}: {exc}"))
-        page.on("response", lambda r: r.status >= 400 and self.console_errors.append(f"{label}: HTTP {r.status} {r.url}"))
+        page.on(
+            "response",
+            lambda r: r.status >= 400
+            and self.console_errors.append(f"{label}: HTTP {r.status} {r.url}"),
+        )
         self.pages.append((label, page))
         return page
 
@@ -171,7 +216,9 @@ class Screens:
         page.get_by_test_id("register-password").fill(PASSWORD)
         page.get_by_test_id("register-submit").click()
         expect(page.get_by_test_id("me")).to_contain_text(username)
-        expect(page.get_by_test_id("conn-status")).to_have_attribute("data-state", "online")
+        expect(page.get_by_test_id("conn-status")).to_have_attribute(
+            "data-state", "online"
+        )
         return page
 
     def token_of(self, page) -> str:
@@ -181,7 +228,10 @@ class Screens:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for label, page in self.pages:
             try:
-                page.screenshot(path=str(ARTIFACTS / f"{self.test_name}-{label}.png"), full_page=True)
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{self.test_name}-{label}.png"),
+                    full_page=True,
+                )
             except Exception:  # noqa: BLE001 - a closed page must not hide the test's own failure
                 pass
         for context in self.contexts:

@@ -23,7 +23,10 @@ def create_event(server, token: str, **fields) -> dict:
     }
     with server.api(token) as client:
         response = client.post("/events", json=payload)
-        if response.status_code in (404, 405) and "/api/events" not in client.get("/openapi.json").text:
+        if (
+            response.status_code in (404, 405)
+            and "/api/events" not in client.get("/openapi.json").text
+        ):
             pytest.skip("the events API is not merged yet")
         assert response.status_code == 201, response.text
         return response.json()
@@ -31,13 +34,17 @@ def create_event(server, token: str, **fields) -> dict:
 
 def test_rsvp_moves_seats_left_live_and_full_event_waitlists(screens, daphne_server):
     organiser_token = daphne_server.register(unique("orga"))
-    event = create_event(daphne_server, organiser_token, capacity=2, place="Plage de Boucan Canot")
+    event = create_event(
+        daphne_server, organiser_token, capacity=2, place="Plage de Boucan Canot"
+    )
     a = screens.signed_up("a", unique("amelie"))
     b = screens.signed_up("b", unique("boris"))
     c = screens.signed_up("c-phone", unique("celia"), phone=True)
     for page in (a, b, c):
         page.goto(f"/#/event/{event['id']}")
-        expect(page.get_by_test_id("att-seats-left")).to_have_attribute("data-value", "2")
+        expect(page.get_by_test_id("att-seats-left")).to_have_attribute(
+            "data-value", "2"
+        )
 
     a.get_by_test_id("rsvp-going").click()
     expect(a.get_by_test_id("my-status")).to_have_attribute("data-status", "going")
@@ -47,7 +54,9 @@ def test_rsvp_moves_seats_left_live_and_full_event_waitlists(screens, daphne_ser
     # A going attendee gets a ticket with its QR code, and the calendar file.
     expect(a.get_by_test_id("ticket-qr")).to_be_visible()
     expect(a.get_by_test_id("ticket-code")).not_to_be_empty()
-    expect(a.get_by_test_id("calendar-link")).to_have_attribute("href", f"/api/events/{event['id']}/ics")
+    expect(a.get_by_test_id("calendar-link")).to_have_attribute(
+        "href", f"/api/events/{event['id']}/ics"
+    )
     # Times are shown in the event's zone, in French.
     expect(a.get_by_test_id("event-when")).not_to_be_empty()
 
@@ -58,7 +67,9 @@ def test_rsvp_moves_seats_left_live_and_full_event_waitlists(screens, daphne_ser
     c.get_by_test_id("rsvp-going").click()
     expect(c.get_by_test_id("my-status")).to_have_attribute("data-status", "waitlisted")
     expect(c.get_by_test_id("waitlist-position")).to_be_visible()
-    expect(c.get_by_test_id("waitlist-position")).to_have_attribute("data-position", "1")
+    expect(c.get_by_test_id("waitlist-position")).to_have_attribute(
+        "data-position", "1"
+    )
     expect(a.get_by_test_id("att-waitlisted")).to_have_attribute("data-value", "1")
     expect(c.get_by_test_id("ticket")).to_be_hidden()
     assert not screens.console_errors, screens.console_errors
