@@ -85,18 +85,27 @@ def test_offline_reader_gets_missed_messages_once_in_order(screens, daphne_serve
     expect(b.get_by_test_id("message")).to_have_count(4)
     # Nothing reaches the offline reader.
     expect(a.get_by_test_id("message")).to_have_count(1)
+    # A write made while offline waits, then goes out once (same ref) after the reconnection.
+    post_from_ui(a, "écrit hors ligne")
+    expect(a.get_by_test_id("pending-message")).to_have_count(1)
 
     a.context.set_offline(False)
     expect(status).to_have_attribute("data-state", "online")
     expect(status).to_have_attribute("data-reconnects", str(reconnects_before + 1))
-    expect(a.get_by_test_id("message-body")).to_have_text(
-        ["avant la coupure", "manqué 1", "manqué 2", "manqué 3"]
-    )
-    # And still live after the reconnection, with no duplicate creeping in.
+    expected = [
+        "avant la coupure",
+        "manqué 1",
+        "manqué 2",
+        "manqué 3",
+        "écrit hors ligne",
+    ]
+    expect(a.get_by_test_id("message-body")).to_have_text(expected)
+    expect(b.get_by_test_id("message-body")).to_have_text(expected)
+    expect(a.get_by_test_id("pending-message")).to_have_count(0)
+    # And still live after the reconnection, with no duplicate creeping in, on both sides.
     post_from_ui(b, "après")
-    expect(a.get_by_test_id("message-body")).to_have_text(
-        ["avant la coupure", "manqué 1", "manqué 2", "manqué 3", "après"]
-    )
+    expect(a.get_by_test_id("message-body")).to_have_text([*expected, "après"])
+    expect(b.get_by_test_id("message-body")).to_have_text([*expected, "après"])
     seqs = a.get_by_test_id("message").evaluate_all(
         "els => els.map(e => Number(e.dataset.seq))"
     )
