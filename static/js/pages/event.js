@@ -37,6 +37,7 @@ function isOrganiser(ctx, ev) {
   if (!ctx.me) return false;
   if (ev.is_organiser || ev.is_organizer || ev.can_check_in || ev.can_checkin) return true;
   if (ev.role && ["owner", "organiser", "organizer", "admin"].includes(ev.role)) return true;
+  if (Array.isArray(ev.organisers) && ev.organisers.some((o) => (typeof o === "object" ? o.username : o) === ctx.me.username)) return true;
   const org = pick(ev, "organiser", "organizer", "created_by", "owner");
   const name = org && typeof org === "object" ? org.username : org;
   return name === ctx.me.username;
@@ -91,8 +92,9 @@ async function renderDetails(ctx, ev, container) {
   const { socket } = ctx;
   const topic = ev.topic || `event:${ev.id}`;
   const tz = ev.timezone || ev.time_zone;
-  const place = pick(ev, "place", "location");
-  const organiser = pick(ev, "organiser", "organizer", "created_by", "owner");
+  const place = pick(ev, "place", "address", "location");
+  const organisers = Array.isArray(ev.organisers) && ev.organisers.length ? ev.organisers : [pick(ev, "organiser", "organizer", "created_by", "owner")].filter(Boolean);
+  const organiser = organisers.map((o) => (typeof o === "object" ? o.username : o)).join(", ");
   const attendance = attendanceBlock();
   attendance.apply(attendanceOf(ev));
 
@@ -106,7 +108,7 @@ async function renderDetails(ctx, ev, container) {
     h("dt", { text: t("event.when") }),
     when,
     place ? [h("dt", { text: t("event.where") }), h("dd", { "data-testid": "event-place", text: place })] : null,
-    organiser ? [h("dt", { text: t("event.organiser") }), h("dd", { text: typeof organiser === "object" ? organiser.username : organiser })] : null,
+    organiser ? [h("dt", { text: t("event.organiser") }), h("dd", { "data-testid": "event-organisers", text: organiser })] : null,
   );
 
   const myStatus = h("p", { "data-testid": "my-status", "data-status": "" });
@@ -296,6 +298,54 @@ async function renderCheckin(ctx, ev, container) {
     }
   }
 
+  // A USB or Bluetooth scanner types the code and Enter into the field; a phone camera needs
+  // the Barcode Detection API, offered only where the browser has it.
+  let stopScan = null;
+  if ("BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    const video = h("video", { class: "scan-video", muted: true, playsinline: true, hidden: true, "aria-hidden": "true" });
+    const scanBtn = h("button", { type: "button", class: "secondary", "data-testid": "checkin-scan", text: t("event.checkin_scan") });
+    scanBtn.addEventListener("click", async () => {
+      if (stopScan) {
+        stopScan();
+        return;
+      }
+      try {
+        const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+        video.srcObject = stream;
+        video.hidden = false;
+        await video.play();
+        let active = true;
+        stopScan = () => {
+          active = false;
+          stream.getTracks().forEach((track) => track.stop());
+          video.hidden = true;
+          stopScan = null;
+        };
+        const tick = async () => {
+          if (!active) return;
+          try {
+            const found = await detector.detect(video);
+            if (found.length) {
+              code.value = found[0].rawValue.trim();
+              stopScan();
+              form.requestSubmit();
+              return;
+            }
+          } catch {
+            /* a frame that could not be read: try the next one */
+          }
+          setTimeout(tick, 250);
+        };
+        tick();
+      } catch (err) {
+        result.textContent = errorText(err);
+        result.className = "form-error";
+      }
+    });
+    form.append(scanBtn, video);
+  }
+
   container.replaceChildren(
     h("p", {}, h("a", { href: `#/event/${ev.id}`, text: `← ${ev.title}` })),
     h("h1", { text: t("event.checkin_title") }),
@@ -316,6 +366,7 @@ async function renderCheckin(ctx, ev, container) {
   });
   return () => {
     clearTimeout(timer);
+    if (stopScan) stopScan();
     unsubscribe();
   };
 }
