@@ -1,11 +1,19 @@
 // A proposal: live bars per option, turnout, countdown, your vote, result, amendments.
 
-import { get, post } from "../api.js";
+import { get } from "../api.js";
 import { field, h } from "../dom.js";
 import { errorText, formatDateTime, formatDuration, formatNumber, formatPercent, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
 
 const DEFAULT_KEYS = ["up", "down", "white", "uncomplet"];
+const AMENDMENT_CHOICES = ["up", "down", "white"];
+
+/** The server's phases (amendable, tovote, resolved, archived) as the three the page shows. */
+function phaseOf(serverPhase) {
+  if (serverPhase === "amendable") return "amendable";
+  if (["resolved", "archived", "closed"].includes(serverPhase)) return "closed";
+  return "open";
+}
 
 function optionLabel(opt) {
   // The default ballot's keys have translated labels; custom choices are shown as written.
@@ -29,7 +37,7 @@ export async function render(ctx, params, container) {
     typeof o === "string" ? { key: o, label: o } : o,
   );
 
-  let phase = p.phase || "open";
+  let phase = phaseOf(p.phase);
   let myVote = p.my_vote ?? null;
   if (myVote && typeof myVote === "object") myVote = myVote.choice ?? myVote.key ?? null;
   let canChange = p.can_change;
@@ -136,7 +144,8 @@ export async function render(ctx, params, container) {
       banner.className = `banner ${result === "adopted" ? "banner-good" : result === "refused" ? "banner-bad" : ""}`;
       banner.textContent = ["adopted", "refused"].includes(result) ? t(`proposal.result_${result}`) : t("proposal.result_other", { result });
     }
-    amendBox.hidden = !(phase === "amendable" || (p.amendments && p.amendments.length));
+    amendBox.hidden = !(phase === "amendable" || amendments.size > 0);
+    renderAmendForm();
     renderCountdown();
   }
 
@@ -151,7 +160,8 @@ export async function render(ctx, params, container) {
     const left = new Date(target).getTime() - Date.now();
     countdown.dataset.remaining = String(Math.max(0, Math.round(left / 1000)));
     if (left > 0) {
-      countdown.textContent = `${t("proposal.closes_in", { time: formatDuration(left) })} — ${formatDateTime(target, undefined, { dateStyle: "medium", timeStyle: "short" })}`;
+      const key = phase === "amendable" ? "proposal.opens_in" : "proposal.closes_in";
+      countdown.textContent = `${t(key, { time: formatDuration(left) })} — ${formatDateTime(target, undefined, { dateStyle: "medium", timeStyle: "short" })}`;
     } else {
       countdown.textContent = t("proposal.closing");
       // The closing event normally arrives on the socket; poll as a fallback.
@@ -164,7 +174,7 @@ export async function render(ctx, params, container) {
     try {
       const fresh = await get(`proposals/${encodeURIComponent(p.id)}`);
       p = fresh;
-      phase = fresh.phase || phase;
+      phase = phaseOf(fresh.phase || p.phase);
       result = fresh.result ?? result;
       canChange = fresh.can_change ?? canChange;
       applyTally(fresh.tally);
@@ -199,61 +209,86 @@ export async function render(ctx, params, container) {
     }
   }
 
-  // --- amendments ------------------------------------------------------------------------
-  function renderAmendment(a) {
-    return h(
-      "li",
-      { "data-testid": "amendment" },
-      h("strong", { text: (a.author && (a.author.username || a.author)) || "" }),
-      " ",
-      h("span", { text: a.body || a.text || "" }),
+  // --- amendments ---------------------------------------------------------------------------
+  const amendments = new Map(); // id -> {a, el}
+  function renderAmendment(entry) {
+    const { a, el } = entry;
+    const author = (a.author && (a.author.username || a.author)) || "";
+    const counts = a.counts || {};
+    const parts = [h("p", {}, h("strong", { text: author }), " ", h("span", { "data-testid": "amendment-body", text: a.body || "" }))];
+    if (a.status && a.status !== "pending") parts.push(h("span", { class: "tag", text: a.status }));
+    const canVote = ctx.me && (phase === "amendable" || phase === "open") && (!a.status || a.status === "pending");
+    parts.push(
+      h(
+        "div",
+        { class: "row wrap", role: "group", "aria-label": t("proposal.amendment_vote") },
+        AMENDMENT_CHOICES.map((key) =>
+          h("button", {
+            type: "button",
+            class: "secondary",
+            "data-testid": `amendment-vote-${key}`,
+            "aria-pressed": String(a.my_vote === key),
+            disabled: !canVote,
+            text: `${t(`proposal.option_${key}`)} (${formatNumber(counts[key] ?? 0)})`,
+            onclick: () => amendmentVote(entry, key),
+          }),
+        ),
+      ),
     );
+    el.replaceChildren(...parts);
   }
-  function renderAmendments(items) {
-    amendList.replaceChildren();
-    if (!items.length) amendList.append(h("li", { class: "muted", text: t("proposal.no_amendments") }));
-    for (const a of items) amendList.append(renderAmendment(a));
-  }
-  async function loadAmendments() {
-    if (p.amendments) {
-      renderAmendments(p.amendments);
-      return;
+  function upsertAmendment(a) {
+    let entry = amendments.get(a.id);
+    if (entry) entry.a = { ...entry.a, ...a };
+    else {
+      entry = { a, el: h("li", { "data-testid": "amendment", "data-id": String(a.id) }) };
+      amendments.set(a.id, entry);
+      amendList.append(entry.el);
     }
+    amendEmpty.hidden = amendments.size > 0;
+    renderAmendment(entry);
+  }
+  async function amendmentVote(entry, choice) {
+    amendError.textContent = "";
     try {
-      const data = await get(`proposals/${encodeURIComponent(p.id)}/amendments`);
-      renderAmendments(data.items || data || []);
-    } catch {
-      renderAmendments([]);
+      await socket.write({ type: "vote", topic, amendment: entry.a.id, choice });
+      entry.a.my_vote = choice;
+      renderAmendment(entry);
+    } catch (err) {
+      amendError.textContent = errorText(err);
     }
   }
+  const amendEmpty = h("p", { class: "muted", text: t("proposal.no_amendments") });
+  const amendError = h("p", { class: "form-error", role: "alert" });
+  amendList.before(amendEmpty);
+  amendList.after(amendError);
+  for (const a of p.amendments || []) upsertAmendment(a);
   if (ctx.me) {
     const body = h("textarea", { rows: "3", required: true, "data-testid": "amend-body" });
-    const err = h("p", { class: "form-error", role: "alert" });
-    const form = h(
-      "form",
-      { "data-testid": "amend-form" },
-      field(t("proposal.amend_body"), body),
-      h("button", { type: "submit", "data-testid": "amend-submit", text: t("proposal.amend") }),
-      err,
-    );
+    const submit = h("button", { type: "submit", "data-testid": "amend-submit", text: t("proposal.amend") });
+    const form = h("form", { "data-testid": "amend-form" }, field(t("proposal.amend_body"), body), submit);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      err.textContent = "";
+      const text = body.value.trim();
+      if (!text) return;
+      amendError.textContent = "";
       try {
-        await post(`proposals/${encodeURIComponent(p.id)}/amendments`, { body: body.value.trim() });
+        await socket.write({ type: "amend", topic, body: text });
         body.value = "";
-        p.amendments = undefined;
-        loadAmendments();
       } catch (x) {
-        err.textContent = errorText(x);
+        amendError.textContent = errorText(x);
       }
     });
     amendBox.append(form);
   }
+  function renderAmendForm() {
+    const form = amendBox.querySelector("form");
+    if (form) form.hidden = phase !== "amendable";
+    for (const entry of amendments.values()) renderAmendment(entry);
+  }
 
-  applyTally(p.tally);
+  applyTally(p.tally || (p.counts ? { counts: p.counts, total: p.total, eligible: p.eligible, version: p.version } : null));
   renderPhase();
-  if (phase === "amendable" || p.amendments) loadAmendments();
 
   const unsubscribe = socket.subscribe(topic, {
     state(frame) {
@@ -264,16 +299,16 @@ export async function render(ctx, params, container) {
       if (frame.kind === "proposal.closed") {
         phase = "closed";
         result = d.result ?? result;
-        if (d.tally) applyTally(d.tally);
+        if (d.counts) applyTally({ ...d, version: undefined });
         renderPhase();
         if (!result) refresh();
       } else if (frame.kind === "proposal.opened") {
-        phase = "open";
+        phase = phaseOf(d.phase || "tovote");
         if (d.closes_at) p.closes_at = d.closes_at;
+        for (const a of d.amendments || []) upsertAmendment(a);
         renderPhase();
-      } else if (frame.kind.startsWith("amendment.")) {
-        p.amendments = undefined;
-        loadAmendments();
+      } else if (frame.kind.startsWith("amendment.") && d.id != null) {
+        upsertAmendment(d);
       }
     },
   });
