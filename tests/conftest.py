@@ -92,6 +92,11 @@ async def connect():
     yield open_socket
     for socket in sockets:
         await socket.close()
+    from realtime import fanout
+
+    if fanout._hub is not None:
+        await fanout._hub.stop()
+        fanout._hub = None
 
 
 @pytest.fixture
