@@ -1,6 +1,6 @@
 // An event: details, RSVP, live attendance, ticket + QR, calendar, organiser check-in desk.
 
-import { get, qs } from "../api.js";
+import { api, get, qs } from "../api.js";
 import { field, h } from "../dom.js";
 import { errorText, formatDateTime, formatNumber, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
@@ -41,6 +41,20 @@ function isOrganiser(ctx, ev) {
   const org = pick(ev, "organiser", "organizer", "created_by", "owner");
   const name = org && typeof org === "object" ? org.username : org;
   return name === ctx.me.username;
+}
+
+/** An SVG given inline or by URL, as a data: URL an <img> may show under the CSP. */
+async function svgDataUrl(svgOrUrl) {
+  let svg = svgOrUrl;
+  if (!svgOrUrl.trimStart().startsWith("<")) {
+    try {
+      const path = new URL(svgOrUrl, location.href).pathname.replace(/^\/api\//, "");
+      svg = await (await api("GET", path, undefined, { raw: true })).text();
+    } catch {
+      return null;
+    }
+  }
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
 
 function stat(labelKey, testid) {
@@ -98,7 +112,7 @@ async function renderDetails(ctx, ev, container) {
   const attendance = attendanceBlock();
   attendance.apply(attendanceOf(ev));
 
-  const cancelled = h("p", { class: "banner banner-bad", "data-testid": "event-cancelled", role: "alert", hidden: !(ev.cancelled || ev.status === "cancelled"), text: t("event.cancelled") });
+  const cancelled = h("p", { class: "banner banner-bad", "data-testid": "event-cancelled", role: "alert", hidden: !(ev.cancelled || ev.status === "cancelled" || (ev.attendance && ev.attendance.status === "cancelled")), text: t("event.cancelled") });
   const title = h("h1", { "data-testid": "event-title", text: ev.title });
   const when = h("dd", { "data-testid": "event-when", text: `${formatDateTime(ev.starts_at, tz)} → ${formatDateTime(ev.ends_at, tz, { timeStyle: "short" })}` });
   const description = h("p", { class: "description", "data-testid": "event-description", text: pick(ev, "description", "body") || "" });
@@ -159,33 +173,36 @@ async function renderDetails(ctx, ev, container) {
     renderTicket();
   }
 
+  // The ticket (code + QR) comes with the event for a going attendee; the QR is an SVG the
+  // server renders, fetched with the bearer token and shown as a data: image (CSP img-src).
+  let ticket = ev.ticket || null;
   let ticketShownFor = null;
   async function renderTicket() {
     const status = mine && mine.status;
-    if (status !== "going" && status !== "checked_in") {
+    if (status !== "going") {
       ticketBox.hidden = true;
       ticketShownFor = null;
       return;
     }
-    if (ticketShownFor === status) return;
-    ticketShownFor = status;
-    let ticket = mine.ticket || null;
-    if (!ticket || (!ticket.qr_svg && !ticket.svg)) {
+    const key = ticket ? ticket.code : null;
+    if (ticketShownFor !== null && ticketShownFor === key) return;
+    if (!ticket) {
       try {
         ticket = await get(`events/${encodeURIComponent(ev.id)}/ticket`);
       } catch {
-        ticket = ticket || (mine.code ? { code: mine.code } : null);
+        return;
       }
     }
-    if (!ticket) return;
+    ticketShownFor = ticket.code || "";
     const code = pick(ticket, "code", "ticket_code");
-    const svg = pick(ticket, "qr_svg", "svg", "qr");
+    const qr = pick(ticket, "qr_svg", "svg", "qr");
     const parts = [h("h2", { id: "ticket-h", text: t("event.ticket") })];
-    if (svg) {
-      // The SVG comes from our server; as an <img> it cannot run script whatever it holds.
-      parts.push(h("img", { class: "qr", "data-testid": "ticket-qr", alt: t("event.ticket_alt"), src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` }));
+    if (qr) {
+      const img = h("img", { class: "qr", "data-testid": "ticket-qr", alt: t("event.ticket_alt"), width: "192", height: "192" });
+      parts.push(img);
+      svgDataUrl(qr).then((url) => url && (img.src = url));
     }
-    if (code) parts.push(h("p", { class: "code", "data-testid": "ticket-code", text: t("event.ticket_code", { code }) }));
+    if (code) parts.push(h("p", { class: "code", "data-testid": "ticket-code", "data-code": code, text: t("event.ticket_code", { code }) }));
     ticketBox.replaceChildren(...parts);
     ticketBox.hidden = false;
   }
@@ -194,6 +211,7 @@ async function renderDetails(ctx, ev, container) {
     try {
       const fresh = await get(`events/${encodeURIComponent(ev.id)}`);
       mine = myRsvpOf(fresh);
+      ticket = fresh.ticket || null;
       renderMine();
     } catch {
       /* the next change retries */
@@ -219,6 +237,7 @@ async function renderDetails(ctx, ev, container) {
     state(frame) {
       if (frame.kind !== "attendance") return;
       attendance.apply(frame.data || {});
+      if ((frame.data || {}).status === "cancelled") cancelled.hidden = false;
       // Someone leaving moves the waitlist: our own position is not in the broadcast.
       if (mine && mine.status === "waitlisted") {
         clearTimeout(refreshTimer);
