@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -72,4 +73,54 @@ def test_rsvp_moves_seats_left_live_and_full_event_waitlists(screens, daphne_ser
     )
     expect(a.get_by_test_id("att-waitlisted")).to_have_attribute("data-value", "1")
     expect(c.get_by_test_id("ticket")).to_be_hidden()
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_organiser_checks_a_ticket_in_and_the_count_moves_live(screens, daphne_server):
+    organiser_name = unique("orga")
+    organiser = screens.signed_up("organiser", organiser_name)
+    event = create_event(
+        daphne_server, screens.token_of(organiser), title="Conseil municipal"
+    )
+    attendee = screens.signed_up("attendee", unique("gilles"), phone=True)
+    attendee.goto(f"/#/event/{event['id']}")
+    attendee.get_by_test_id("rsvp-going").click()
+    code = attendee.get_by_test_id("ticket-code")
+    expect(code).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{4,16}$"))
+    ticket_code = code.get_attribute("data-code")
+    # The QR image loaded (a data: SVG, allowed by the CSP) and has a size.
+    expect(attendee.get_by_test_id("ticket-qr")).to_have_attribute(
+        "src", re.compile(r"^data:image/svg")
+    )
+    assert attendee.get_by_test_id("ticket-qr").evaluate(
+        "img => img.complete && img.naturalWidth > 0"
+    )
+
+    organiser.goto(f"/#/event/{event['id']}")
+    organiser.get_by_test_id("checkin-link").click()
+    expect(organiser.get_by_test_id("checkin-count")).to_have_attribute(
+        "data-value", "0"
+    )
+    expect(organiser.get_by_test_id("attendee")).to_have_count(1)
+    organiser.get_by_label("Code du billet").fill(ticket_code)
+    organiser.get_by_label("Code du billet").press("Enter")
+    expect(organiser.get_by_test_id("checkin-result")).to_contain_text("Enregistré")
+    expect(organiser.get_by_test_id("checkin-count")).to_have_attribute(
+        "data-value", "1"
+    )
+    expect(organiser.get_by_test_id("attendee").first).to_have_attribute(
+        "data-status", "checked_in"
+    )
+    # The attendee's tab sees the door count move too.
+    expect(attendee.get_by_test_id("att-checked-in")).to_have_attribute(
+        "data-value", "1"
+    )
+
+    # A wrong code is refused with a message, and the count does not move.
+    organiser.get_by_label("Code du billet").fill("NOPE1234")
+    organiser.get_by_test_id("checkin-submit").click()
+    expect(organiser.get_by_test_id("checkin-result")).to_have_class("form-error")
+    expect(organiser.get_by_test_id("checkin-count")).to_have_attribute(
+        "data-value", "1"
+    )
     assert not screens.console_errors, screens.console_errors

@@ -54,6 +54,17 @@ async function svgDataUrl(svgOrUrl) {
       return null;
     }
   }
+  // An SVG sized in pixels without a viewBox would be cropped, not scaled, by the <img> box.
+  try {
+    const doc = new DOMParser().parseFromString(svg, "image/svg+xml");
+    const root = doc.documentElement;
+    if (root.nodeName === "svg" && !root.getAttribute("viewBox") && root.getAttribute("width") && root.getAttribute("height")) {
+      root.setAttribute("viewBox", `0 0 ${parseFloat(root.getAttribute("width"))} ${parseFloat(root.getAttribute("height"))}`);
+      svg = new XMLSerializer().serializeToString(root);
+    }
+  } catch {
+    /* shown as given */
+  }
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
 
