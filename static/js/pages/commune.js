@@ -289,7 +289,7 @@ export async function render(ctx, params, container) {
       h("small", { class: "muted block", text: formatDateTime(e.starts_at, e.timezone, { dateStyle: "medium", timeStyle: "short" }) }),
     ),
   );
-  fill(proposals, get(`proposals${qs({ commune: insee, phase: "open" })}`), "commune.no_proposals", (p) =>
+  fill(proposals, get(`proposals${qs({ commune: insee, phase: "tovote" })}`), "commune.no_proposals", (p) =>
     h("li", {}, h("a", { href: `#/proposal/${p.id}`, "data-testid": "proposal-link", text: p.title })),
   );
 }

@@ -96,6 +96,31 @@ export async function render(ctx, params, container) {
       tallyVersion = tally.version;
     }
     const counts = tally.counts || {};
+    // The tally carries the phase and, once final, the outcome: one frame is enough to catch up.
+    if (tally.phase) {
+      const next = phaseOf(tally.phase);
+      if (next !== phase) {
+        phase = next;
+        queueMicrotask(renderPhase);
+      }
+    }
+    if (tally.final && tally.result) {
+      const r = typeof tally.result === "object" ? tally.result.result : tally.result;
+      if (r && r !== result) {
+        result = r;
+        phase = "closed";
+        queueMicrotask(renderPhase);
+      }
+    }
+    if (Array.isArray(tally.amendments)) {
+      for (const a of tally.amendments) {
+        const entry = amendments.get(a.id);
+        if (entry) {
+          entry.a = { ...entry.a, counts: a.counts ?? entry.a.counts, total: a.total ?? entry.a.total, status: a.status ?? entry.a.status };
+          renderAmendment(entry);
+        }
+      }
+    }
     if (tally.hidden || (p.hide_results && phase !== "closed" && !Object.keys(counts).length)) {
       hiddenNote.hidden = false;
     } else {
@@ -113,7 +138,7 @@ export async function render(ctx, params, container) {
     }
     turnout.dataset.total = String(total);
     const eligible = tally.eligible;
-    turnout.textContent = eligible
+    turnout.textContent = eligible && !tally.hidden
       ? t("proposal.turnout_pct", { total: formatNumber(total), eligible: formatNumber(eligible), pct: formatPercent(tally.turnout ?? total / eligible) })
       : t("proposal.turnout", { total: formatNumber(total) });
   }
