@@ -16,6 +16,7 @@ CLOSES_IN = timedelta(seconds=12)
 
 def create_proposal(server, token: str, **fields) -> dict:
     payload = {
+        "commune": "97411",
         "title": "Piste cyclable au Barachois",
         "body": "Créer une piste cyclable protégée le long du front de mer.",
         **fields,
@@ -57,9 +58,9 @@ def test_vote_moves_bars_live_and_result_banner_at_close(screens, daphne_server)
     up_width = (
         b.get_by_test_id("option-up")
         .locator(".bar-fill")
-        .evaluate("el => el.style.width")
+        .evaluate("el => parseFloat(el.style.width)")
     )
-    assert up_width == "100.0%", up_width
+    assert up_width == 100, up_width
 
     b.get_by_test_id("vote-up").click()
     expect(bar_count(a, "up")).to_have_attribute("data-count", "2")
