@@ -74,7 +74,7 @@ class Socket:
 @pytest.fixture
 async def connect():
     """`await connect(user)` (or None for anonymous) -> a connected Socket; all closed at teardown."""
-    from config.asgi import application
+    from config.routing import application
 
     sockets: list[Socket] = []
 

@@ -236,7 +236,7 @@ async def test_rate_limit_answers_retry_after(connect, make_user, make_room, set
 
 
 async def test_foreign_origin_and_bad_token_are_refused(make_user, db):
-    from config.asgi import application
+    from config.routing import application
 
     alice = await run(make_user, "alice")
     foreign = WebsocketCommunicator(
