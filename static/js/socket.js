@@ -75,11 +75,10 @@ export class LiveSocket extends EventTarget {
   _open() {
     clearTimeout(this.timer);
     this.timer = null;
-    if (!navigator.onLine) {
-      this._setState("offline");
-      return;
-    }
-    this._setState(this.reconnects === 0 && this.attempt === 0 && !this.everOpened ? "connecting" : "reconnecting");
+    // navigator.onLine is only a hint (a loopback-only machine may claim to be offline while
+    // 127.0.0.1 answers): attempts go on regardless, the indicator just says "offline".
+    if (!navigator.onLine) this._setState("offline");
+    else this._setState(this.attempt === 0 && !this.everOpened ? "connecting" : "reconnecting");
     let ws;
     try {
       ws = new WebSocket(this.url);
@@ -138,26 +137,21 @@ export class LiveSocket extends EventTarget {
 
   _drop(reason) {
     this._detach();
-    clearTimeout(this.timer);
-    this.timer = null;
-    if (reason === "offline") this._setState("offline");
-    else this._schedule();
+    this._schedule();
   }
 
   _reconnectNow() {
     if (this.stopped) return;
-    if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) return;
+    // A handshake started while offline may hang: start a fresh one.
+    this._detach();
     this.attempt = 0;
     this._open();
   }
 
   _schedule() {
     if (this.stopped) return;
-    if (!navigator.onLine) {
-      this._setState("offline");
-      return;
-    }
-    this._setState("reconnecting");
+    this._setState(navigator.onLine ? "reconnecting" : "offline");
     // Exponential backoff with full jitter over the upper half, so a server restart does not
     // see every tab come back in the same instant.
     const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);

@@ -68,6 +68,14 @@ async function svgDataUrl(svgOrUrl) {
   return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
 }
 
+/** "Sunday 29 November 2026, 13:42 → 15:42" (same day) or both dates in full, in the event's zone. */
+function whenText(ev, tz) {
+  const day = (iso) => formatDateTime(iso, tz, { dateStyle: "short" });
+  const sameDay = day(ev.starts_at) === day(ev.ends_at);
+  const end = sameDay ? formatDateTime(ev.ends_at, tz, { timeStyle: "short" }) : formatDateTime(ev.ends_at, tz);
+  return `${formatDateTime(ev.starts_at, tz)} → ${end}`;
+}
+
 function stat(labelKey, testid) {
   const value = h("dd", { "data-testid": testid, "data-value": "" });
   return { el: h("div", { class: "stat" }, h("dt", { text: t(labelKey) }), value), value };
@@ -125,7 +133,7 @@ async function renderDetails(ctx, ev, container) {
 
   const cancelled = h("p", { class: "banner banner-bad", "data-testid": "event-cancelled", role: "alert", hidden: !(ev.cancelled || ev.status === "cancelled" || (ev.attendance && ev.attendance.status === "cancelled")), text: t("event.cancelled") });
   const title = h("h1", { "data-testid": "event-title", text: ev.title });
-  const when = h("dd", { "data-testid": "event-when", text: `${formatDateTime(ev.starts_at, tz)} → ${formatDateTime(ev.ends_at, tz, { timeStyle: "short" })}` });
+  const when = h("dd", { "data-testid": "event-when", text: whenText(ev, tz) });
   const description = h("p", { class: "description", "data-testid": "event-description", text: pick(ev, "description", "body") || "" });
   const details = h(
     "dl",
@@ -167,7 +175,8 @@ async function renderDetails(ctx, ev, container) {
   function renderMine() {
     const status = mine && mine.status;
     myStatus.dataset.status = status || "";
-    myStatus.textContent = t("event.my_status", { status: t(`event.status_${status || "none"}`) });
+    const shown = status === "going" && mine.checked_in_at ? "checked_in" : status || "none";
+    myStatus.textContent = t("event.my_status", { status: t(`event.status_${shown}`) });
     for (const b of buttons) {
       const s = b.dataset.testid.replace("rsvp-", "");
       b.setAttribute("aria-pressed", String(s === status || (s === "going" && (status === "waitlisted" || status === "checked_in"))));
@@ -262,7 +271,7 @@ async function renderDetails(ctx, ev, container) {
         if (d.title) title.textContent = d.title;
         if (d.starts_at || d.ends_at) {
           ev = { ...ev, ...d };
-          when.textContent = `${formatDateTime(ev.starts_at, tz)} → ${formatDateTime(ev.ends_at, tz, { timeStyle: "short" })}`;
+          when.textContent = whenText(ev, tz);
         }
       }
     },
