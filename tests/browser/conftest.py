@@ -176,11 +176,13 @@ class Screens:
         self.contexts: list[object] = []
         self.console_errors: list[str] = []
 
-    def new_page(self, label: str, *, phone: bool = False):
+    def new_page(
+        self, label: str, *, phone: bool = False, timezone_id: str = "Indian/Reunion"
+    ):
         options = {
             "base_url": self.server.url,
             "locale": "fr-FR",
-            "timezone_id": "Indian/Reunion",
+            "timezone_id": timezone_id,
         }
         if phone:
             options.update(
@@ -206,11 +208,18 @@ class Screens:
         self.pages.append((label, page))
         return page
 
-    def signed_up(self, label: str, username: str, *, phone: bool = False):
+    def signed_up(
+        self,
+        label: str,
+        username: str,
+        *,
+        phone: bool = False,
+        timezone_id: str = "Indian/Reunion",
+    ):
         """A page whose user signed up through the UI (token in localStorage, session cookie set)."""
         from playwright.sync_api import expect
 
-        page = self.new_page(label, phone=phone)
+        page = self.new_page(label, phone=phone, timezone_id=timezone_id)
         page.goto("/#/signin")
         page.get_by_test_id("register-username").fill(username)
         page.get_by_test_id("register-password").fill(PASSWORD)

@@ -78,9 +78,16 @@ def test_rsvp_moves_seats_left_live_and_full_event_waitlists(screens, daphne_ser
 
 def test_organiser_checks_a_ticket_in_and_the_count_moves_live(screens, daphne_server):
     organiser_name = unique("orga")
-    organiser = screens.signed_up("organiser", organiser_name)
+    # The organiser's computer is set to Paris time: the page still shows La Réunion's time.
+    organiser = screens.signed_up(
+        "organiser", organiser_name, timezone_id="Europe/Paris"
+    )
     event = create_event(
-        daphne_server, screens.token_of(organiser), title="Conseil municipal"
+        daphne_server,
+        screens.token_of(organiser),
+        title="Conseil municipal",
+        starts_at="2030-03-01T06:00:00+00:00",
+        ends_at="2030-03-01T08:30:00+00:00",
     )
     attendee = screens.signed_up("attendee", unique("gilles"), phone=True)
     attendee.goto(f"/#/event/{event['id']}")
@@ -97,6 +104,9 @@ def test_organiser_checks_a_ticket_in_and_the_count_moves_live(screens, daphne_s
     )
 
     organiser.goto(f"/#/event/{event['id']}")
+    expect(organiser.get_by_test_id("event-when")).to_have_text(
+        "vendredi 1 mars 2030 à 10:00 → 12:30"
+    )
     organiser.get_by_test_id("checkin-link").click()
     expect(organiser.get_by_test_id("checkin-count")).to_have_attribute(
         "data-value", "0"
