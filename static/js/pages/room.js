@@ -33,7 +33,6 @@ export async function render(ctx, params, container) {
   let replyTo = null;
   const typingUntil = new Map(); // user -> timestamp
   let lastTypingSent = 0;
-  let disposed = false;
 
   // --- layout ----------------------------------------------------------------------------
   const presenceCount = h("span", { "data-testid": "presence-count", "data-count": "0", text: t("room.online", { n: 0 }) });
@@ -271,14 +270,6 @@ export async function render(ctx, params, container) {
     for (const entry of byId.values()) if (entry.msg.reply_to === id) fillMessage(entry);
   }
 
-  let head = 0;
-  try {
-    head = await loadLatest();
-  } catch (err) {
-    composeError.textContent = errorText(err);
-  }
-  if (disposed) return null;
-  const unsubscribe = socket.subscribe(topic, listener, { since: head });
 
   // --- writing ---------------------------------------------------------------------------
   function startReply(msg) {
@@ -397,8 +388,17 @@ export async function render(ctx, params, container) {
     }
   });
 
+  // History last: the composer already works meanwhile (a write made now is queued by the
+  // socket and its event is replayed after `head`, so nothing typed early is lost).
+  let head = 0;
+  try {
+    head = await loadLatest();
+  } catch (err) {
+    composeError.textContent = errorText(err);
+  }
+  const unsubscribe = socket.subscribe(topic, listener, { since: head });
+
   return () => {
-    disposed = true;
     clearInterval(typingTimer);
     unsubscribe();
   };
