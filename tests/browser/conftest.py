@@ -55,17 +55,13 @@ class LiveServer:
 
     def register(self, username: str) -> str:
         with self.api() as client:
-            response = client.post(
-                "/auth/register", json={"username": username, "password": PASSWORD}
-            )
+            response = client.post("/auth/register", json={"username": username, "password": PASSWORD})
             response.raise_for_status()
             return response.json()["token"]
 
     def log_tail(self, lines: int = 60) -> str:
         try:
-            return "\n".join(
-                self.log_path.read_text(errors="replace").splitlines()[-lines:]
-            )
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
@@ -119,15 +115,11 @@ def daphne_server(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = LiveServer(
-        url=f"http://127.0.0.1:{port}", process=process, log_path=log_path
-    )
+    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"daphne exited with {process.returncode}:\n{server.log_tail()}"
-            )
+            raise RuntimeError(f"daphne exited with {process.returncode}:\n{server.log_tail()}")
         try:
             if httpx.get(f"{server.url}/", timeout=2).status_code == 200:
                 break
@@ -135,9 +127,7 @@ def daphne_server(tmp_path_factory):
             pass
         if time.monotonic() > deadline:
             process.terminate()
-            raise RuntimeError(
-                f"daphne did not answer within 60 s:\n{server.log_tail()}"
-            )
+            raise RuntimeError(f"daphne did not answer within 60 s:\n{server.log_tail()}")
         time.sleep(0.2)  # polling a process that is starting, not synchronising the UI
     yield server
     process.terminate()
@@ -154,9 +144,7 @@ def chromium(daphne_server):
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
@@ -176,18 +164,14 @@ class Screens:
         self.contexts: list[object] = []
         self.console_errors: list[str] = []
 
-    def new_page(
-        self, label: str, *, phone: bool = False, timezone_id: str = "Indian/Reunion"
-    ):
+    def new_page(self, label: str, *, phone: bool = False, timezone_id: str = "Indian/Reunion"):
         options = {
             "base_url": self.server.url,
             "locale": "fr-FR",
             "timezone_id": timezone_id,
         }
         if phone:
-            options.update(
-                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
-            )
+            options.update(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         else:
             options.update(viewport={"width": 1200, "height": 900})
         context = self.browser.new_context(**options)
@@ -196,14 +180,12 @@ class Screens:
         page = context.new_page()
         page.on(
             "console",
-            lambda msg: msg.type == "error"
-            and self.console_errors.append(f"{label}: {msg.text}"),
+            lambda msg: msg.type == "error" and self.console_errors.append(f"{label}: {msg.text}"),
         )
         page.on("pageerror", lambda exc: self.console_errors.append(f"{label}: {exc}"))
         page.on(
             "response",
-            lambda r: r.status >= 400
-            and self.console_errors.append(f"{label}: HTTP {r.status} {r.url}"),
+            lambda r: r.status >= 400 and self.console_errors.append(f"{label}: HTTP {r.status} {r.url}"),
         )
         self.pages.append((label, page))
         return page
@@ -225,9 +207,7 @@ class Screens:
         page.get_by_test_id("register-password").fill(PASSWORD)
         page.get_by_test_id("register-submit").click()
         expect(page.get_by_test_id("me")).to_contain_text(username)
-        expect(page.get_by_test_id("conn-status")).to_have_attribute(
-            "data-state", "online"
-        )
+        expect(page.get_by_test_id("conn-status")).to_have_attribute("data-state", "online")
         return page
 
     def token_of(self, page) -> str:

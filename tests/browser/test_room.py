@@ -39,9 +39,7 @@ def test_two_users_post_and_reply_live(screens, daphne_server):
     b_messages = b.get_by_test_id("message")
     expect(b_messages).to_have_count(1)
     expect(b_messages.last.get_by_test_id("message-author")).to_have_text(a_name)
-    expect(b_messages.last.get_by_test_id("message-body")).to_have_text(
-        "Bonjour, qui vient jeudi ?"
-    )
+    expect(b_messages.last.get_by_test_id("message-body")).to_have_text("Bonjour, qui vient jeudi ?")
     expect(b_messages.last).not_to_contain_text("null")
     # Screen-reader users hear about it too.
     expect(b.get_by_test_id("announcer")).to_contain_text("Bonjour, qui vient jeudi ?")
@@ -54,12 +52,8 @@ def test_two_users_post_and_reply_live(screens, daphne_server):
     expect(a_messages).to_have_count(2)
     reply = a_messages.nth(1)
     expect(reply.get_by_test_id("message-author")).to_have_text(b_name)
-    expect(reply.get_by_test_id("message-body")).to_have_text(
-        "Moi ! J'apporte le café."
-    )
-    expect(reply.get_by_test_id("message-reply-ref")).to_contain_text(
-        "Bonjour, qui vient jeudi ?"
-    )
+    expect(reply.get_by_test_id("message-body")).to_have_text("Moi ! J'apporte le café.")
+    expect(reply.get_by_test_id("message-reply-ref")).to_contain_text("Bonjour, qui vient jeudi ?")
     # The composer is cleared and the pending copy gone once the server acknowledged.
     expect(b.get_by_test_id("pending-message")).to_have_count(0)
     assert not screens.console_errors, screens.console_errors
@@ -106,9 +100,7 @@ def test_offline_reader_gets_missed_messages_once_in_order(screens, daphne_serve
     post_from_ui(b, "après")
     expect(a.get_by_test_id("message-body")).to_have_text([*expected, "après"])
     expect(b.get_by_test_id("message-body")).to_have_text([*expected, "après"])
-    seqs = a.get_by_test_id("message").evaluate_all(
-        "els => els.map(e => Number(e.dataset.seq))"
-    )
+    seqs = a.get_by_test_id("message").evaluate_all("els => els.map(e => Number(e.dataset.seq))")
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs
 
 
@@ -155,17 +147,13 @@ def test_history_scrollback_edit_delete_and_typing(screens, daphne_server):
     last_a.get_by_test_id("edit").click()
     a.get_by_test_id("edit-body").fill("ancien 55, corrigé")
     a.get_by_test_id("edit-save").click()
-    expect(messages.last.get_by_test_id("message-body")).to_have_text(
-        "ancien 55, corrigé"
-    )
+    expect(messages.last.get_by_test_id("message-body")).to_have_text("ancien 55, corrigé")
     expect(messages.last.get_by_test_id("message-edited")).to_be_visible()
 
     # Delete it (confirm dialog accepted): the other tab shows it deleted.
     a.once("dialog", lambda d: d.accept())
     a.get_by_test_id("message").last.get_by_test_id("delete").click()
-    expect(messages.last.get_by_test_id("message-body")).to_have_text(
-        "Message supprimé"
-    )
+    expect(messages.last.get_by_test_id("message-body")).to_have_text("Message supprimé")
     # B cannot edit A's messages.
     expect(messages.first.get_by_test_id("edit")).to_have_count(0)
     assert not screens.console_errors, screens.console_errors

@@ -40,9 +40,7 @@ def test_stale_state_and_duplicate_events_are_dropped(screens, daphne_server):
             "data": {"users": ["y"], "count": 1, "version": 10**9 - 1},
         },
     )
-    post_from_ui(
-        page, "repère"
-    )  # a real round trip, so the stale frame had every chance to apply
+    post_from_ui(page, "repère")  # a real round trip, so the stale frame had every chance to apply
     expect(page.get_by_test_id("message-body")).to_have_text(["repère"])
     expect(page.get_by_test_id("presence-count")).to_have_attribute("data-count", "42")
 
