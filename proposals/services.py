@@ -424,7 +424,7 @@ def proposal_open_due(*, proposal_id: int, now: datetime | None = None) -> bool:
             )
             amendment.save(update_fields=["status"])
             if amendment.status == Amendment.ADOPTED:
-                adopted.append({"id": amendment.id, "body": amendment.body})
+                adopted.append({"id": amendment.id, "body": amendment.body, "status": Amendment.ADOPTED})
         proposal.phase = Proposal.TOVOTE
         proposal.opened_at = now
         if proposal.closes_at <= now:

@@ -307,7 +307,7 @@ def test_amendments_are_voted_then_listed_when_the_vote_opens(make_user, make_pr
     kinds = [e.kind for e in events_of(proposal)]
     assert kinds == ["amendment.proposed", "amendment.proposed", "proposal.opened"]
     opened = events_of(proposal, "proposal.opened")[0]
-    assert opened.data["amendments"] == [{"id": good, "body": "Ajouter un parking vélo"}]
+    assert opened.data["amendments"] == [{"id": good, "body": "Ajouter un parking vélo", "status": "adopted"}]
     assert (
         code_of(lambda: services.amendment_propose(author=alice, proposal_id=proposal.id, body="trop tard"))
         == "conflict"
