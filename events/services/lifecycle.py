@@ -196,7 +196,7 @@ def event_create(
 
     with transaction.atomic():
         result = write_once(user=creator, ref=ref, action="event_create", perform=perform)
-    return Event.objects.get(id=result["id"])
+    return Event.objects.select_related("created_by", "commune", "room").get(id=result["id"])
 
 
 def _public_value(value):
