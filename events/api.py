@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import request_user, user_required
 from communes.models import Commune
@@ -195,7 +195,7 @@ def event_create(request: HttpRequest, payload: EventIn):
         organisers=payload.organisers,
         ref=payload.ref,
     )
-    return 201, {"id": event.id, "topic": event.topic}
+    return Status(201, {"id": event.id, "topic": event.topic})
 
 
 @router.get("", summary="Events you may see: by commune, date range (from/to), near=lat,lon within radius_km")
