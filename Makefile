@@ -24,7 +24,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python scripts/ensure_test_services.py
 	$(BIN)/python -m pytest
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -m "not browser and not sqlite_only"
+	DATABASE_URL=$(POSTGRES_URL) DATABASE_CONN_MAX_AGE=0 $(BIN)/python -m pytest -m "not browser and not sqlite_only"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

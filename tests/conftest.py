@@ -74,7 +74,7 @@ class Socket:
 @pytest.fixture
 async def connect():
     """`await connect(user)` (or None for anonymous) -> a connected Socket; all closed at teardown."""
-    from config.asgi import application
+    from config.routing import application
 
     sockets: list[Socket] = []
 
@@ -92,6 +92,11 @@ async def connect():
     yield open_socket
     for socket in sockets:
         await socket.close()
+    from realtime import fanout
+
+    if fanout._hub is not None:
+        await fanout._hub.stop()
+        fanout._hub = None
 
 
 @pytest.fixture

@@ -1,0 +1,257 @@
+"""The one consumer, command by command and error code by error code, on the real ASGI app."""
+
+from __future__ import annotations
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from channels.db import database_sync_to_async
+
+from discussions.models import Message
+from discussions.services import message_post
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def run(function, *args, **kwargs):
+    """Factories and services touch the database: run them in a thread, as the consumer does."""
+    return await database_sync_to_async(function)(*args, **kwargs)
+
+
+def is_event(frame):
+    return frame["type"] == "event"
+
+
+async def subscribed(socket, topic, **extra):
+    await socket.send({"type": "subscribe", "topic": topic, "ref": "sub", **extra})
+    return await socket.recv_until(lambda f: f["type"] in ("subscribed", "error"))
+
+
+async def message_count():
+    return await run(Message.objects.count)
+
+
+async def test_ping_pong(connect):
+    socket = await connect()
+    await socket.send({"type": "ping", "ref": "p"})
+    assert await socket.recv() == {"type": "pong", "ref": "p"}
+
+
+async def test_post_reaches_every_subscriber_once_with_ok(connect, make_user, make_room):
+    alice, bob = await run(make_user, "alice"), await run(make_user, "bob")
+    room = await run(make_room, alice)
+    a, b = await connect(alice), await connect(bob)
+    assert (await subscribed(a, room.topic))["seq"] == 0
+    assert (await subscribed(b, room.topic))["seq"] == 0
+    await a.send({"type": "post", "topic": room.topic, "body": "Bonjour", "ref": "r1"})
+    ok = await a.recv_until(lambda f: f["type"] == "ok")
+    assert ok["ref"] == "r1" and ok["data"]["seq"] == 1
+    event = await b.recv_until(is_event)
+    assert event["seq"] == 1 and event["kind"] == "message.posted"
+    assert event["data"]["body"] == "Bonjour" and event["data"]["author"] == "alice"
+    assert event["data"]["id"] == ok["data"]["id"]
+    assert not [f for f in await drain(b) if is_event(f)]  # exactly once
+    assert await message_count() == 1
+
+
+async def test_reply_edit_delete_and_permissions(connect, make_user, make_room):
+    alice, bob = await run(make_user, "alice"), await run(make_user, "bob")
+    room = await run(make_room, alice)
+    first = await run(message_post, author=bob, room_id=room.id, body="question ?")
+    a = await connect(alice)
+    await subscribed(a, room.topic)
+    await a.send({"type": "post", "topic": room.topic, "body": "réponse", "reply_to": first["id"], "ref": "r"})
+    reply = await a.recv_until(is_event)
+    assert reply["data"]["reply_to"] == first["id"]
+    # Alice (owner, a moderator) may not edit Bob's message, but may delete it.
+    await a.send({"type": "edit", "topic": room.topic, "message": first["id"], "body": "x", "ref": "e"})
+    assert (await a.recv_until(lambda f: f["type"] == "error"))["code"] == "forbidden"
+    await a.send({"type": "delete", "topic": room.topic, "message": first["id"], "ref": "d"})
+    deleted = await a.recv_until(is_event)
+    assert deleted["kind"] == "message.deleted" and deleted["data"]["id"] == first["id"]
+    b = await connect(bob)
+    await subscribed(b, room.topic)
+    await b.send({"type": "edit", "topic": room.topic, "message": reply["data"]["id"], "body": "y", "ref": "e2"})
+    assert (await b.recv_until(lambda f: f["type"] == "error"))["code"] == "forbidden"
+    await a.send({"type": "edit", "topic": room.topic, "message": reply["data"]["id"], "body": "réponse (édité)", "ref": "e3"})
+    edited = await b.recv_until(is_event)
+    assert edited["kind"] == "message.edited" and edited["data"]["body"] == "réponse (édité)"
+
+
+async def test_subscribe_since_replays_then_goes_live_without_gap(connect, make_user, make_room):
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    for i in range(5):
+        await run(message_post, author=alice, room_id=room.id, body=f"m{i}")
+    socket = await connect(alice)
+    reply = await subscribed(socket, room.topic, since=2)
+    assert reply["seq"] == 5 and "reset" not in reply
+    replayed = [(await socket.recv_until(is_event))["seq"] for _ in range(3)]
+    assert replayed == [3, 4, 5]
+    await socket.send({"type": "post", "topic": room.topic, "body": "live", "ref": "x"})
+    assert (await socket.recv_until(is_event))["seq"] == 6
+
+
+async def test_since_older_than_replay_window_answers_reset(connect, make_user, make_room, settings):
+    settings.REALTIME_REPLAY_LIMIT = 3
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    for i in range(6):
+        await run(message_post, author=alice, room_id=room.id, body=f"m{i}")
+    socket = await connect(alice)
+    reply = await subscribed(socket, room.topic, since=1)
+    assert reply["reset"] is True and reply["seq"] == 6
+    # Nothing is replayed; the client reloads history over HTTP.
+    assert not [f for f in await drain(socket) if is_event(f)]
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("{not json", "bad_request"),
+        ("[1, 2]", "bad_request"),
+        ({"type": "shout", "ref": "z"}, "bad_request"),
+        ({"type": "subscribe", "topic": 12, "ref": "z"}, "bad_request"),
+        ({"type": "subscribe", "topic": "room:abc", "ref": "z"}, "bad_request"),
+        ({"type": "subscribe", "topic": "room:99999", "ref": "z"}, "not_found"),
+        ({"type": "subscribe", "topic": "planet:1", "ref": "z"}, "not_found"),
+        ({"type": "subscribe", "topic": "room:1", "since": "yesterday", "ref": "z"}, "bad_request"),
+        ({"type": "post", "topic": "room:1", "body": 42, "ref": "z"}, "bad_request"),
+        ({"type": "post", "topic": "room:1", "body": "sans ref"}, "bad_request"),
+        ({"type": "post", "topic": "room:1", "body": "", "ref": "z"}, "bad_request"),
+        ({"type": "post", "topic": "room:1", "body": "x" * 4001, "ref": "z"}, "bad_request"),
+        ({"type": "post", "topic": "room:1", "body": "x", "ref": "r" * 65}, "bad_request"),
+        ({"type": "post", "topic": "room:1", "body": "x", "reply_to": 999999, "ref": "z"}, "not_found"),
+        ({"type": "edit", "topic": "room:1", "message": 999999, "body": "x", "ref": "z"}, "not_found"),
+        ({"type": "unsubscribe", "topic": "room:1", "ref": "z"}, "bad_request"),
+    ],
+)
+async def test_bad_input_gets_its_code_keeps_the_socket_and_writes_nothing(connect, make_user, make_room, frame, code):
+    alice = await run(make_user, "alice")
+    await run(make_room, alice)  # room:1 exists when ids start at 1; not relied upon for not_found cases
+    socket = await connect(alice)
+    await socket.send(frame)
+    error = await socket.recv()
+    assert error["type"] == "error" and error["code"] == code, error
+    assert error["message"]
+    await socket.send({"type": "ping", "ref": "still-there"})
+    assert (await socket.recv())["type"] == "pong"
+    assert await message_count() == 0
+
+
+async def test_oversize_frame_is_refused_and_closes_1009(connect, make_user):
+    socket = await connect(await run(make_user))
+    await socket.send({"type": "ping", "pad": "x" * (64 * 1024)})
+    assert (await socket.recv())["code"] == "too_large"
+    closed = await socket.communicator.receive_output(2)
+    assert closed == {"type": "websocket.close", "code": 1009}
+
+
+async def test_private_room_is_forbidden_to_outsiders(connect, make_user, make_room):
+    alice, mallory = await run(make_user, "alice"), await run(make_user, "mallory")
+    room = await run(make_room, alice, visibility="private")
+    socket = await connect(mallory)
+    assert (await subscribed(socket, room.topic))["code"] == "forbidden"
+    await socket.send({"type": "post", "topic": room.topic, "body": "intrusion", "ref": "m"})
+    assert (await socket.recv())["code"] == "forbidden"
+    assert await message_count() == 0
+
+
+async def test_anonymous_reads_public_rooms_but_cannot_write(connect, make_user, make_room):
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    socket = await connect(None)
+    assert (await subscribed(socket, room.topic))["type"] == "subscribed"
+    await socket.send({"type": "post", "topic": room.topic, "body": "anonyme", "ref": "a"})
+    assert (await socket.recv())["code"] == "auth_required"
+    await socket.send({"type": "typing", "topic": room.topic})
+    assert (await socket.recv())["code"] == "auth_required"
+    assert await message_count() == 0
+
+
+async def test_same_ref_three_times_on_two_sockets_makes_one_message(connect, make_user, make_room):
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    a1, a2 = await connect(alice), await connect(alice)
+    replies = []
+    for socket in (a1, a2, a1):
+        await socket.send({"type": "post", "topic": room.topic, "body": "une seule fois", "ref": "same"})
+        replies.append(await socket.recv_until(lambda f: f["type"] == "ok"))
+    assert replies[0] == replies[1] == replies[2]
+    assert await message_count() == 1
+
+
+async def test_typing_reaches_others_only_and_is_throttled(connect, make_user, make_room):
+    alice, bob = await run(make_user, "alice"), await run(make_user, "bob")
+    room = await run(make_room, alice)
+    a, b = await connect(alice), await connect(bob)
+    await subscribed(a, room.topic)
+    await subscribed(b, room.topic)
+    await a.send({"type": "typing", "topic": room.topic})
+    typing = await b.recv_until(lambda f: f["type"] == "typing")
+    assert typing == {"type": "typing", "topic": room.topic, "user": "alice"}
+    await a.send({"type": "typing", "topic": room.topic})  # within TYPING_INTERVAL: dropped
+    await a.send({"type": "ping", "ref": "sync"})
+    await a.recv_until(lambda f: f["type"] == "pong")
+    frames = []
+    while not await b.nothing(0.3):
+        frames.append(await b.recv())
+    assert not [f for f in frames if f["type"] == "typing"]
+    assert not [f for f in await drain(a) if f["type"] == "typing"]
+
+
+async def drain(socket):
+    frames = []
+    while not await socket.nothing(0.2):
+        frames.append(await socket.recv())
+    return frames
+
+
+async def test_presence_lists_who_is_online(connect, make_user, make_room):
+    alice, bob = await run(make_user, "alice"), await run(make_user, "bob")
+    room = await run(make_room, alice)
+    a, b = await connect(alice), await connect(bob)
+    await subscribed(a, room.topic)
+    await subscribed(b, room.topic)
+    both = await a.recv_until(lambda f: f["type"] == "state" and f["data"]["count"] == 2)
+    assert both["kind"] == "presence" and both["data"]["users"] == ["alice", "bob"]
+    await b.close()
+    alone = await a.recv_until(lambda f: f["type"] == "state" and f["data"]["count"] == 1)
+    assert alone["data"]["users"] == ["alice"] and alone["data"]["version"] > both["data"]["version"]
+
+
+async def test_rate_limit_answers_retry_after(connect, make_user, make_room, settings):
+    settings.RATE_LIMIT_BURST = 2
+    settings.RATE_LIMIT_PER_SECOND = 0.5
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    socket = await connect(alice)
+    codes = []
+    for i in range(3):
+        await socket.send({"type": "post", "topic": room.topic, "body": f"m{i}", "ref": f"r{i}"})
+        codes.append(await socket.recv_until(lambda f: f["type"] in ("ok", "error")))
+    assert [f["type"] for f in codes[:2]] == ["ok", "ok"]
+    assert codes[2]["code"] == "rate_limited" and 0 < codes[2]["retry_after"] <= 2
+    assert await message_count() == 2
+
+
+async def test_foreign_origin_and_bad_token_are_refused(make_user, db):
+    from config.routing import application
+
+    alice = await run(make_user, "alice")
+    foreign = WebsocketCommunicator(
+        application, "/ws/", headers=[(b"origin", b"https://evil.example"), (b"host", b"127.0.0.1:8000")]
+    )
+    connected, _ = await foreign.connect()
+    assert not connected
+    same = WebsocketCommunicator(
+        application,
+        "/ws/",
+        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {alice.token}".encode())],
+    )
+    connected, _ = await same.connect()
+    assert connected
+    await same.disconnect()
+    bad = WebsocketCommunicator(application, "/ws/", headers=[(b"authorization", b"Bearer not-a-token")])
+    connected, _ = await bad.connect()
+    assert not connected
