@@ -15,15 +15,32 @@ class RsvpInline(admin.TabularInline):
 class EventAdmin(admin.ModelAdmin):
     """Counters are maintained by the services under a row lock: read-only here so they stay true."""
 
-    list_display = ["title", "type", "starts_at", "commune", "status", "capacity", "going_count", "waitlisted_count", "checked_in_count"]
+    list_display = [
+        "title",
+        "type",
+        "starts_at",
+        "commune",
+        "status",
+        "capacity",
+        "going_count",
+        "waitlisted_count",
+        "checked_in_count",
+    ]
     list_filter = ["status", "type", "invite_only", "commune"]
     search_fields = ["title", "description", "address"]
     date_hierarchy = "starts_at"
     raw_id_fields = ["parent", "room", "created_by"]
     filter_horizontal = ["organisers"]
     readonly_fields = [
-        "going_count", "waitlisted_count", "interested_count", "checked_in_count", "state_version", "arrivals",
-        "revision", "created_at", "updated_at",
+        "going_count",
+        "waitlisted_count",
+        "interested_count",
+        "checked_in_count",
+        "state_version",
+        "arrivals",
+        "revision",
+        "created_at",
+        "updated_at",
     ]
     inlines = [RsvpInline]
 

@@ -115,7 +115,9 @@ def _event_out(request: HttpRequest, event: Event, user) -> dict:
         "longitude": event.longitude,
         "organisers": sorted(event.organisers.values_list("username", flat=True)),
         "parent": event.parent_id,
-        "sub_events": list(event.sub_events.filter(selectors.event_visible_filter(user)).distinct().values_list("id", flat=True)),
+        "sub_events": list(
+            event.sub_events.filter(selectors.event_visible_filter(user)).distinct().values_list("id", flat=True)
+        ),
         "capacity": event.capacity,
         "invite_only": event.invite_only,
         "show_participants": event.show_participants,
@@ -316,7 +318,9 @@ def ticket_svg(request: HttpRequest, event_id: int):
     return response
 
 
-@router.post("/{event_id}/checkin", summary="Check a ticket in by its code (organisers); same as the socket's `checkin`")
+@router.post(
+    "/{event_id}/checkin", summary="Check a ticket in by its code (organisers); same as the socket's `checkin`"
+)
 def checkin(request: HttpRequest, event_id: int, payload: CodeIn):
     user = user_required(request)
     ratelimit.write_allow(user.pk)

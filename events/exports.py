@@ -15,7 +15,10 @@ from django.utils import timezone
 from events.models import Event
 
 PRODID = "-//Communecter Live//Events//FR"
-SCHEMA_STATUS = {Event.SCHEDULED: "https://schema.org/EventScheduled", Event.CANCELLED: "https://schema.org/EventCancelled"}
+SCHEMA_STATUS = {
+    Event.SCHEDULED: "https://schema.org/EventScheduled",
+    Event.CANCELLED: "https://schema.org/EventCancelled",
+}
 CSV_COLUMNS = ["username", "name", "status", "waitlist_position", "checked_in_at", "responded_at"]
 
 

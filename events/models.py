@@ -43,7 +43,9 @@ class Event(models.Model):
     # The zone the event happens in: shown times and the .ics TZID use it.
     timezone = models.CharField(max_length=64, default="Indian/Reunion")
     address = models.CharField(max_length=300, blank=True)
-    commune = models.ForeignKey("communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    commune = models.ForeignKey(
+        "communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     organisers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organised_events")
@@ -51,8 +53,12 @@ class Event(models.Model):
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="empty: unlimited")
     invite_only = models.BooleanField(default=False)
     show_participants = models.BooleanField(default=False, help_text="anyone who sees the event sees its attendees")
-    status = models.CharField(max_length=10, choices=[(SCHEDULED, SCHEDULED), (CANCELLED, CANCELLED)], default=SCHEDULED)
-    room = models.OneToOneField("discussions.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="event")
+    status = models.CharField(
+        max_length=10, choices=[(SCHEDULED, SCHEDULED), (CANCELLED, CANCELLED)], default=SCHEDULED
+    )
+    room = models.OneToOneField(
+        "discussions.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="event"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,7 +78,9 @@ class Event(models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"
+            ),
         ]
 
     @property
@@ -100,7 +108,9 @@ class Rsvp(models.Model):
     arrival = models.BigIntegerField(null=True, blank=True)
     code = models.CharField(max_length=16, unique=True, default=ticket_code_new)
     checked_in_at = models.DateTimeField(null=True, blank=True)
-    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

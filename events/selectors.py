@@ -104,7 +104,9 @@ def event_list(
         events = events.filter(
             latitude__gte=lat - dlat, latitude__lte=lat + dlat, longitude__gte=lon - dlon, longitude__lte=lon + dlon
         )
-        found = [e for e in events.select_related("commune") if haversine_km(lat, lon, e.latitude, e.longitude) <= radius]
+        found = [
+            e for e in events.select_related("commune") if haversine_km(lat, lon, e.latitude, e.longitude) <= radius
+        ]
         return sorted(found, key=lambda e: (e.starts_at, e.id))
     return list(events.select_related("commune").order_by("starts_at", "id"))
 
@@ -140,7 +142,15 @@ def attendance_snapshot(event_id: int) -> dict | None:
     """The `attendance` state, read from the event row alone (counters and version change together)."""
     row = (
         Event.objects.filter(id=event_id)
-        .values("going_count", "waitlisted_count", "interested_count", "checked_in_count", "capacity", "state_version", "status")
+        .values(
+            "going_count",
+            "waitlisted_count",
+            "interested_count",
+            "checked_in_count",
+            "capacity",
+            "state_version",
+            "status",
+        )
         .first()
     )
     if row is None:

@@ -7,80 +7,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('communes', '0001_initial'),
-        ('discussions', '0001_initial'),
+        ("communes", "0001_initial"),
+        ("discussions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('type', models.CharField(choices=[('competition', 'competition'), ('concert', 'concert'), ('contest', 'contest'), ('exhibition', 'exhibition'), ('festival', 'festival'), ('getTogether', 'getTogether'), ('market', 'market'), ('meeting', 'meeting'), ('course', 'course'), ('workshop', 'workshop'), ('conference', 'conference'), ('debate', 'debate'), ('film', 'film'), ('stand', 'stand'), ('crowdfunding', 'crowdfunding'), ('others', 'others')], default='others', max_length=16)),
-                ('starts_at', models.DateTimeField(db_index=True)),
-                ('ends_at', models.DateTimeField()),
-                ('timezone', models.CharField(default='Indian/Reunion', max_length=64)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('latitude', models.FloatField(blank=True, null=True)),
-                ('longitude', models.FloatField(blank=True, null=True)),
-                ('capacity', models.PositiveIntegerField(blank=True, help_text='empty: unlimited', null=True)),
-                ('invite_only', models.BooleanField(default=False)),
-                ('show_participants', models.BooleanField(default=False, help_text='anyone who sees the event sees its attendees')),
-                ('status', models.CharField(choices=[('scheduled', 'scheduled'), ('cancelled', 'cancelled')], default='scheduled', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('revision', models.PositiveIntegerField(default=0)),
-                ('going_count', models.PositiveIntegerField(default=0)),
-                ('waitlisted_count', models.PositiveIntegerField(default=0)),
-                ('interested_count', models.PositiveIntegerField(default=0)),
-                ('checked_in_count', models.PositiveIntegerField(default=0)),
-                ('state_version', models.BigIntegerField(default=0)),
-                ('arrivals', models.BigIntegerField(default=0)),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='communes.commune')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisers', models.ManyToManyField(related_name='organised_events', to=settings.AUTH_USER_MODEL)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sub_events', to='events.event')),
-                ('room', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='event', to='discussions.room')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("competition", "competition"),
+                            ("concert", "concert"),
+                            ("contest", "contest"),
+                            ("exhibition", "exhibition"),
+                            ("festival", "festival"),
+                            ("getTogether", "getTogether"),
+                            ("market", "market"),
+                            ("meeting", "meeting"),
+                            ("course", "course"),
+                            ("workshop", "workshop"),
+                            ("conference", "conference"),
+                            ("debate", "debate"),
+                            ("film", "film"),
+                            ("stand", "stand"),
+                            ("crowdfunding", "crowdfunding"),
+                            ("others", "others"),
+                        ],
+                        default="others",
+                        max_length=16,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(db_index=True)),
+                ("ends_at", models.DateTimeField()),
+                ("timezone", models.CharField(default="Indian/Reunion", max_length=64)),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("latitude", models.FloatField(blank=True, null=True)),
+                ("longitude", models.FloatField(blank=True, null=True)),
+                ("capacity", models.PositiveIntegerField(blank=True, help_text="empty: unlimited", null=True)),
+                ("invite_only", models.BooleanField(default=False)),
+                (
+                    "show_participants",
+                    models.BooleanField(default=False, help_text="anyone who sees the event sees its attendees"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("scheduled", "scheduled"), ("cancelled", "cancelled")],
+                        default="scheduled",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("revision", models.PositiveIntegerField(default=0)),
+                ("going_count", models.PositiveIntegerField(default=0)),
+                ("waitlisted_count", models.PositiveIntegerField(default=0)),
+                ("interested_count", models.PositiveIntegerField(default=0)),
+                ("checked_in_count", models.PositiveIntegerField(default=0)),
+                ("state_version", models.BigIntegerField(default=0)),
+                ("arrivals", models.BigIntegerField(default=0)),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="communes.commune",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("organisers", models.ManyToManyField(related_name="organised_events", to=settings.AUTH_USER_MODEL)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sub_events",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "room",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="event",
+                        to="discussions.room",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'id'],
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Rsvp',
+            name="Rsvp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('going', 'going'), ('waitlisted', 'waitlisted'), ('interested', 'interested'), ('declined', 'declined'), ('invited', 'invited')], max_length=10)),
-                ('arrival', models.BigIntegerField(blank=True, null=True)),
-                ('code', models.CharField(default=events.models.ticket_code_new, max_length=16, unique=True)),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('checked_in_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rsvps', to='events.event')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rsvps', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("going", "going"),
+                            ("waitlisted", "waitlisted"),
+                            ("interested", "interested"),
+                            ("declined", "declined"),
+                            ("invited", "invited"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("arrival", models.BigIntegerField(blank=True, null=True)),
+                ("code", models.CharField(default=events.models.ticket_code_new, max_length=16, unique=True)),
+                ("checked_in_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "checked_in_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rsvps", to="events.event"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rsvps", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['event', 'arrival', 'id'],
+                "ordering": ["event", "arrival", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gte', models.F('starts_at'))), name='event_ends_after_start'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gte", models.F("starts_at"))), name="event_ends_after_start"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rsvp',
-            index=models.Index(fields=['event', 'status', 'arrival'], name='rsvp_waitlist'),
+            model_name="rsvp",
+            index=models.Index(fields=["event", "status", "arrival"], name="rsvp_waitlist"),
         ),
         migrations.AddConstraint(
-            model_name='rsvp',
-            constraint=models.UniqueConstraint(fields=('event', 'user'), name='rsvp_unique_user'),
+            model_name="rsvp",
+            constraint=models.UniqueConstraint(fields=("event", "user"), name="rsvp_unique_user"),
         ),
     ]

@@ -19,7 +19,14 @@ from realtime.state import topic_state_changed
 
 USER_STATUSES = (Rsvp.GOING, Rsvp.INTERESTED, Rsvp.DECLINED)
 _COUNTERS = {Rsvp.GOING: "going_count", Rsvp.WAITLISTED: "waitlisted_count", Rsvp.INTERESTED: "interested_count"}
-COUNTER_FIELDS = ["going_count", "waitlisted_count", "interested_count", "checked_in_count", "state_version", "arrivals"]
+COUNTER_FIELDS = [
+    "going_count",
+    "waitlisted_count",
+    "interested_count",
+    "checked_in_count",
+    "state_version",
+    "arrivals",
+]
 
 
 def _signed_in_required(user) -> None:
@@ -84,7 +91,11 @@ def waitlist_promote(event: Event) -> list[Rsvp]:
             topic=event.topic,
             kind="rsvp.promoted",
             # The username only where attendees are public; the holder recognises their RSVP id.
-            data={"rsvp": rsvp.id, "user": rsvp.user.username if event.show_participants else None, "status": Rsvp.GOING},
+            data={
+                "rsvp": rsvp.id,
+                "user": rsvp.user.username if event.show_participants else None,
+                "status": Rsvp.GOING,
+            },
         )
     return promoted
 
@@ -180,7 +191,12 @@ def checkin(*, by, event_id: int, code: str, ref: str | None = None) -> dict:
         rsvp.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
         event.checked_in_count += 1
         attendance_changed(event)
-        return {"code": rsvp.code, "user": rsvp.user.username, "checked_in": True, "checked_in_at": rsvp.checked_in_at.isoformat()}
+        return {
+            "code": rsvp.code,
+            "user": rsvp.user.username,
+            "checked_in": True,
+            "checked_in_at": rsvp.checked_in_at.isoformat(),
+        }
 
     with transaction.atomic():
         return write_once(user=by, ref=ref, action="checkin", perform=perform)

@@ -97,8 +97,12 @@ def _validated(fields: dict, *, by) -> dict:
     if clean["ends_at"] <= clean["starts_at"]:
         raise AppError("bad_request", "ends_at must be after starts_at")
     capacity = fields["capacity"]
-    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= CAPACITY_MAX):
-        raise AppError("bad_request", f"capacity must be a whole number from 0 to {CAPACITY_MAX}, or null for unlimited")
+    if capacity is not None and (
+        not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= CAPACITY_MAX
+    ):
+        raise AppError(
+            "bad_request", f"capacity must be a whole number from 0 to {CAPACITY_MAX}, or null for unlimited"
+        )
     if not isinstance(fields["address"], str) or len(fields["address"]) > 300:
         raise AppError("bad_request", "address is limited to 300 characters")
     commune = fields["commune"]
@@ -140,7 +144,9 @@ def _room_sync(event: Event, organisers: list) -> None:
         room.visibility, room.name = visibility, event.title[:120]
         room.save(update_fields=["visibility", "name"])
     for user in organisers:
-        membership, created = Membership.objects.get_or_create(room=room, user=user, defaults={"role": Membership.MODERATOR})
+        membership, created = Membership.objects.get_or_create(
+            room=room, user=user, defaults={"role": Membership.MODERATOR}
+        )
         if not created and membership.role == Membership.MEMBER:
             membership.role = Membership.MODERATOR
             membership.save(update_fields=["role"])
@@ -170,10 +176,20 @@ def event_create(
     _signed_in_required(creator)
     fields = _validated(
         {
-            "title": title, "description": description, "type": type, "starts_at": starts_at, "ends_at": ends_at,
-            "timezone": timezone_name, "address": address, "commune": commune, "latitude": latitude,
-            "longitude": longitude, "capacity": capacity, "invite_only": invite_only,
-            "show_participants": show_participants, "parent": parent,
+            "title": title,
+            "description": description,
+            "type": type,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "timezone": timezone_name,
+            "address": address,
+            "commune": commune,
+            "latitude": latitude,
+            "longitude": longitude,
+            "capacity": capacity,
+            "invite_only": invite_only,
+            "show_participants": show_participants,
+            "parent": parent,
         },
         by=creator,
     )
@@ -257,7 +273,9 @@ def event_update(*, by, event_id: int, changes: dict, ref: str | None = None) ->
         if "capacity" in changed:
             waitlist_promote(event)
             attendance_changed(event)
-        topic_event_append(topic=event.topic, kind="event.updated", data={"changed": changed, "revision": event.revision})
+        topic_event_append(
+            topic=event.topic, kind="event.updated", data={"changed": changed, "revision": event.revision}
+        )
         return {"id": event.id, "revision": event.revision, "changed": sorted(changed)}
 
     with transaction.atomic():
@@ -289,7 +307,9 @@ def event_cancel(*, by, event_id: int, reason: str = "", ref: str | None = None)
         event.revision += 1
         event.save(update_fields=["status", "revision", "updated_at"])
         attendance_changed(event)
-        topic_event_append(topic=event.topic, kind="event.cancelled", data={"reason": reason, "revision": event.revision})
+        topic_event_append(
+            topic=event.topic, kind="event.cancelled", data={"reason": reason, "revision": event.revision}
+        )
         return {"id": event.id, "status": event.status}
 
     with transaction.atomic():

@@ -32,7 +32,12 @@ def _future(days: int = 7, hour: int = 18) -> datetime:
 
 def _create(client: Client, **fields) -> dict:
     start = fields.pop("starts_at", _future())
-    body = {"title": "Conseil de quartier", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(), **fields}
+    body = {
+        "title": "Conseil de quartier",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        **fields,
+    }
     response = client.post("/api/events", body, content_type="application/json")
     assert response.status_code == 201, response.content
     return response.json()
@@ -40,7 +45,12 @@ def _create(client: Client, **fields) -> dict:
 
 def test_create_then_detail_with_attendance(make_user, communes):
     marie = make_user("marie")
-    created = _create(client_for(marie), capacity=2, commune="97411", place={"address": "Rue de Paris", "latitude": -20.88, "longitude": 55.45})
+    created = _create(
+        client_for(marie),
+        capacity=2,
+        commune="97411",
+        place={"address": "Rue de Paris", "latitude": -20.88, "longitude": 55.45},
+    )
     assert created["topic"] == f"event:{created['id']}"
     detail = client_for(marie).get(f"/api/events/{created['id']}").json()
     assert detail["attendance"]["capacity"] == 2 and detail["attendance"]["seats_left"] == 2
@@ -77,8 +87,12 @@ def test_create_with_end_before_start_is_refused(make_user):
 def test_rsvp_waitlist_and_ticket(make_user):
     organiser, alice, bob = make_user(), make_user("alice"), make_user("bob")
     event_id = _create(client_for(organiser), capacity=1)["id"]
-    first = client_for(alice).post(f"/api/events/{event_id}/rsvp", {"status": "going", "ref": "1"}, content_type="application/json")
-    second = client_for(bob).post(f"/api/events/{event_id}/rsvp", {"status": "going", "ref": "1"}, content_type="application/json")
+    first = client_for(alice).post(
+        f"/api/events/{event_id}/rsvp", {"status": "going", "ref": "1"}, content_type="application/json"
+    )
+    second = client_for(bob).post(
+        f"/api/events/{event_id}/rsvp", {"status": "going", "ref": "1"}, content_type="application/json"
+    )
     assert first.json()["status"] == "going" and second.json()["status"] == "waitlisted"
     bob_view = client_for(bob).get(f"/api/events/{event_id}").json()
     assert bob_view["my_rsvp"]["status"] == "waitlisted" and bob_view["my_rsvp"]["waitlist_position"] == 1
@@ -95,7 +109,9 @@ def test_rsvp_waitlist_and_ticket(make_user):
     assert svg.content.lstrip().startswith(b"<?xml") and b"<svg" in svg.content
     assert Client().get(f"/api/events/{event_id}/ticket.svg").status_code == 401
 
-    bad = client_for(bob).post(f"/api/events/{event_id}/rsvp", {"status": "sure", "ref": "2"}, content_type="application/json")
+    bad = client_for(bob).post(
+        f"/api/events/{event_id}/rsvp", {"status": "sure", "ref": "2"}, content_type="application/json"
+    )
     assert bad.status_code == 400 and bad.json()["code"] == "bad_request"
 
 
@@ -109,7 +125,12 @@ def test_checkin_over_http_and_its_permissions(make_user):
     foreign = Rsvp.objects.get(user=guest, event_id=other_id).code
     door = client_for(organiser)
 
-    assert client_for(guest).post(f"/api/events/{event_id}/checkin", {"code": code}, content_type="application/json").status_code == 403
+    assert (
+        client_for(guest)
+        .post(f"/api/events/{event_id}/checkin", {"code": code}, content_type="application/json")
+        .status_code
+        == 403
+    )
     response = door.post(f"/api/events/{event_id}/checkin", {"code": foreign}, content_type="application/json")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     response = door.post(f"/api/events/{event_id}/checkin", {"code": code}, content_type="application/json")
@@ -126,12 +147,19 @@ def test_update_and_cancel_are_for_organisers(make_user):
     event_id = _create(client_for(organiser), capacity=3)["id"]
     refused = client_for(stranger).patch(f"/api/events/{event_id}", {"title": "Pris"}, content_type="application/json")
     assert refused.status_code == 403
-    assert client_for(stranger).post(f"/api/events/{event_id}/cancel", {}, content_type="application/json").status_code == 403
+    assert (
+        client_for(stranger).post(f"/api/events/{event_id}/cancel", {}, content_type="application/json").status_code
+        == 403
+    )
     negative = client_for(organiser).patch(f"/api/events/{event_id}", {"capacity": -1}, content_type="application/json")
     assert negative.status_code == 400
-    changed = client_for(organiser).patch(f"/api/events/{event_id}", {"title": "Renommé", "capacity": None}, content_type="application/json")
+    changed = client_for(organiser).patch(
+        f"/api/events/{event_id}", {"title": "Renommé", "capacity": None}, content_type="application/json"
+    )
     assert changed.status_code == 200 and changed.json()["changed"] == ["capacity", "title"]
-    cancelled = client_for(organiser).post(f"/api/events/{event_id}/cancel", {"reason": "Cyclone"}, content_type="application/json")
+    cancelled = client_for(organiser).post(
+        f"/api/events/{event_id}/cancel", {"reason": "Cyclone"}, content_type="application/json"
+    )
     assert cancelled.json()["status"] == "cancelled"
     event = Event.objects.get(id=event_id)
     assert (event.title, event.capacity, event.status) == ("Renommé", None, "cancelled")
@@ -167,7 +195,9 @@ def test_invite_only_events_are_invisible_to_outsiders(make_user):
         for path in ("", "/ics", "/jsonld", "/attendees"):
             assert client.get(f"/api/events/{event_id}{path}").status_code == 404
         assert event_id not in [e["id"] for e in client.get("/api/events").json()["items"]]
-    invited = client_for(organiser).post(f"/api/events/{event_id}/invites", {"usernames": ["invitee"]}, content_type="application/json")
+    invited = client_for(organiser).post(
+        f"/api/events/{event_id}/invites", {"usernames": ["invitee"]}, content_type="application/json"
+    )
     assert invited.json() == {"invited": ["invitee"]}
     view = client_for(invitee).get(f"/api/events/{event_id}").json()
     assert view["my_rsvp"]["status"] == "invited"
@@ -176,8 +206,12 @@ def test_invite_only_events_are_invisible_to_outsiders(make_user):
 
 def test_discovery_by_commune_dates_and_distance(make_user, communes):
     client = client_for(make_user())
-    saint_denis = _create(client, title="Saint-Denis", commune="97411", latitude=-20.8789, longitude=55.4481, starts_at=_future(3))
-    saint_pierre = _create(client, title="Saint-Pierre", commune="97416", latitude=-21.3393, longitude=55.4781, starts_at=_future(20))
+    saint_denis = _create(
+        client, title="Saint-Denis", commune="97411", latitude=-20.8789, longitude=55.4481, starts_at=_future(3)
+    )
+    saint_pierre = _create(
+        client, title="Saint-Pierre", commune="97416", latitude=-21.3393, longitude=55.4781, starts_at=_future(20)
+    )
 
     def ids(query: str) -> list[int]:
         response = Client().get(f"/api/events?{query}")
@@ -199,7 +233,9 @@ def test_discovery_by_commune_dates_and_distance(make_user, communes):
 
 def test_ics_parses_back_with_the_right_times_and_zone(make_user, communes):
     start = _future(5, hour=19)
-    event_id = _create(client_for(make_user()), title="Concert au Barachois", type="concert", commune="97411", starts_at=start)["id"]
+    event_id = _create(
+        client_for(make_user()), title="Concert au Barachois", type="concert", commune="97411", starts_at=start
+    )["id"]
     response = Client().get(f"/api/events/{event_id}/ics")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(response.content)

@@ -33,8 +33,14 @@ async def test_subscribe_sends_the_attendance_state(connect, make_user, make_eve
     state = await socket.recv_until(_is_state)
     assert state["topic"] == event.topic
     assert state["data"] == {
-        "going": 0, "waitlisted": 0, "interested": 0, "checked_in": 0,
-        "capacity": 3, "seats_left": 3, "status": "scheduled", "version": 0,
+        "going": 0,
+        "waitlisted": 0,
+        "interested": 0,
+        "checked_in": 0,
+        "capacity": 3,
+        "seats_left": 3,
+        "status": "scheduled",
+        "version": 0,
     }
 
 
@@ -61,13 +67,17 @@ async def test_the_promoted_person_is_told_on_their_socket(connect, make_user, m
     alice_socket, bob_socket = await connect(alice), await connect(bob)
     await _subscribe(bob_socket, event.topic)
     await _reply(alice_socket, {"type": "rsvp", "topic": event.topic, "status": "going", "ref": "a1"})
-    bob_rsvp = (await _reply(bob_socket, {"type": "rsvp", "topic": event.topic, "status": "going", "ref": "b1"}))["data"]["rsvp"]
+    bob_rsvp = (await _reply(bob_socket, {"type": "rsvp", "topic": event.topic, "status": "going", "ref": "b1"}))[
+        "data"
+    ]["rsvp"]
 
     await _reply(alice_socket, {"type": "rsvp", "topic": event.topic, "status": "declined", "ref": "a2"})
     promoted = await bob_socket.recv_until(lambda f: f["type"] == "event" and f["kind"] == "rsvp.promoted")
     assert promoted["topic"] == event.topic and promoted["data"]["rsvp"] == bob_rsvp
     assert promoted["seq"] == 1
-    final = await bob_socket.recv_until(lambda f: _is_state(f) and f["data"]["going"] == 1 and f["data"]["waitlisted"] == 0)
+    final = await bob_socket.recv_until(
+        lambda f: _is_state(f) and f["data"]["going"] == 1 and f["data"]["waitlisted"] == 0
+    )
     assert final["data"]["seats_left"] == 0
 
 
@@ -142,4 +152,6 @@ async def test_updates_and_cancellation_are_sequenced_events(connect, make_user,
     cancelled = await socket.recv_until(lambda f: f["type"] == "event" and f["kind"] == "event.cancelled")
     assert (updated["seq"], updated["data"]["changed"]) == (1, {"capacity": 8})
     assert (cancelled["seq"], cancelled["data"]["reason"]) == (2, "Pluie")
-    await socket.recv_until(lambda f: _is_state(f) and f["data"]["status"] == "cancelled" and f["data"]["capacity"] == 8)
+    await socket.recv_until(
+        lambda f: _is_state(f) and f["data"]["status"] == "cancelled" and f["data"]["capacity"] == 8
+    )

@@ -38,14 +38,21 @@ def _kinds(event: Event) -> list[str]:
 
 
 def test_create_gives_the_event_a_room_moderated_by_its_organisers(make_user, make_event):
-    marie, jean = make_user("marie"), make_user("jean")
+    marie = make_user("marie")
+    make_user("jean")
     event = make_event(marie, organisers=["jean"], capacity=10)
     assert set(event.organisers.values_list("username", flat=True)) == {"marie", "jean"}
     roles = dict(Membership.objects.filter(room=event.room).values_list("user__username", "role"))
     assert roles == {"marie": "owner", "jean": "moderator"}
     assert attendance_snapshot(event.id) == {
-        "going": 0, "waitlisted": 0, "interested": 0, "checked_in": 0,
-        "capacity": 10, "seats_left": 10, "status": "scheduled", "version": 0,
+        "going": 0,
+        "waitlisted": 0,
+        "interested": 0,
+        "checked_in": 0,
+        "capacity": 10,
+        "seats_left": 10,
+        "status": "scheduled",
+        "version": 0,
     }
 
 
@@ -205,7 +212,9 @@ def test_raising_capacity_promotes_and_lowering_never_drops_anyone(make_user, ma
 
 def test_update_publishes_the_changed_fields(make_user, make_event):
     event = make_event()
-    result = services.event_update(by=event.created_by, event_id=event.id, changes={"title": "Nouveau titre", "type": "debate"})
+    result = services.event_update(
+        by=event.created_by, event_id=event.id, changes={"title": "Nouveau titre", "type": "debate"}
+    )
     assert result["changed"] == ["title", "type"] and result["revision"] == 1
     published = TopicEvent.objects.get(topic=event.topic, kind="event.updated")
     assert published.data == {"changed": {"title": "Nouveau titre", "type": "debate"}, "revision": 1}
@@ -217,7 +226,12 @@ def test_update_publishes_the_changed_fields(make_user, make_event):
 
 def test_bad_update_changes_nothing(make_user, make_event):
     event = make_event(capacity=4)
-    for changes in ({"capacity": -3}, {"ends_at": event.starts_at - timedelta(hours=1)}, {"colour": "red"}, {"organisers": []}):
+    for changes in (
+        {"capacity": -3},
+        {"ends_at": event.starts_at - timedelta(hours=1)},
+        {"colour": "red"},
+        {"organisers": []},
+    ):
         with pytest.raises(AppError) as error:
             services.event_update(by=event.created_by, event_id=event.id, changes=changes)
         assert error.value.code == "bad_request"
