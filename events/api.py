@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import escape
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import request_user, user_required
@@ -307,6 +308,7 @@ def ticket(request: HttpRequest, event_id: int):
         "status": rsvp.status,
         "checked_in_at": rsvp.checked_in_at.isoformat() if rsvp.checked_in_at else None,
         "qr_svg": f"{base}/ticket.svg",
+        "page": f"{base}/ticket.html",
     }
 
 
@@ -314,6 +316,23 @@ def ticket(request: HttpRequest, event_id: int):
 def ticket_svg(request: HttpRequest, event_id: int):
     _, rsvp = _my_ticket(request, event_id)
     response = HttpResponse(exports.ticket_qr_svg(rsvp.code), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.get("/{event_id}/ticket.html", summary="Your ticket as a page to show at the door (holder only)")
+def ticket_page(request: HttpRequest, event_id: int):
+    event, rsvp = _my_ticket(request, event_id)
+    starts = event.starts_at.astimezone(exports.ZoneInfo(event.timezone)).strftime("%d/%m/%Y %H:%M")
+    page = (
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Billet — {escape(event.title)}</title></head><body>"
+        f"<h1>{escape(event.title)}</h1><p>{escape(starts)} ({escape(event.timezone)})</p>"
+        f"<p>{escape(rsvp.user.username)}</p>{exports.ticket_qr_svg(rsvp.code, standalone=False)}"
+        f"<p><strong>{escape(rsvp.code)}</strong></p></body></html>"
+    )
+    response = HttpResponse(page, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
 

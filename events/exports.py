@@ -146,8 +146,11 @@ def event_jsonld(event: Event, *, url: str, url_for, attendance: dict | None) ->
     return data
 
 
-def ticket_qr_svg(code: str) -> str:
-    """The ticket's QR code as an SVG document; it encodes the bare code the door staff check in."""
+def ticket_qr_svg(code: str, *, standalone: bool = True) -> str:
+    """The ticket's QR code as SVG (a document, or an element to embed in HTML); it encodes the bare
+    code the door staff check in."""
     out = io.BytesIO()
-    segno.make(code, error="m").save(out, kind="svg", scale=8, border=2, title=f"Ticket {code}")
+    segno.make(code, error="m").save(
+        out, kind="svg", scale=8, border=2, title=f"Ticket {code}", xmldecl=standalone, svgns=True
+    )
     return out.getvalue().decode()

@@ -284,3 +284,16 @@ def test_jsonld_is_a_schema_org_event(make_user, communes):
     assert data["location"]["address"]["addressLocality"] == "Saint-Pierre"
     assert data["maximumAttendeeCapacity"] == 100 and data["remainingAttendeeCapacity"] == 100
     assert data["subEvent"][0]["@id"].endswith(f"/api/events/{child['id']}")
+
+
+def test_ticket_page_shows_the_code_and_qr_to_its_holder_only(make_user):
+    organiser, holder = make_user(), make_user("holder")
+    event_id = _create(client_for(organiser), title="Fèt la Musique <live>")["id"]
+    client_for(holder).post(f"/api/events/{event_id}/rsvp", {"status": "going"}, content_type="application/json")
+    code = Rsvp.objects.get(user=holder).code
+    page = client_for(holder).get(f"/api/events/{event_id}/ticket.html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    assert code in html and "<svg" in html and "<?xml" not in html
+    assert "Fèt la Musique &lt;live&gt;" in html
+    assert client_for(organiser).get(f"/api/events/{event_id}/ticket.html").status_code == 404
