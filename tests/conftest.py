@@ -25,11 +25,14 @@ def _generous_rate_limits(settings):
 
 @pytest.fixture
 def make_user(db):
-    from accounts.services import token_issue
     from django.contrib.auth import get_user_model
 
+    from accounts.services import token_issue
+
     def make(username: str | None = None, **fields):
-        user = get_user_model().objects.create_user(username=username or f"user{next(_counter)}", password="!", **fields)
+        user = get_user_model().objects.create_user(
+            username=username or f"user{next(_counter)}", password="!", **fields
+        )
         user.token = token_issue(user=user)
         return user
 
