@@ -90,7 +90,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.user = self.scope.get("user")
         self.authenticated = bool(self.user is not None and self.user.is_authenticated)
         self.hub = fanout.hub()
-        await self.accept()
+        # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
+        await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
 
     async def disconnect(self, code) -> None:
         for sub in getattr(self, "subscriptions", {}).values():

@@ -287,3 +287,16 @@ async def test_browser_session_cookie_authenticates_the_socket(make_user, make_r
     ok = next(f for f in frames if f["type"] == "ok")
     assert ok["data"]["seq"] == 1
     await communicator.disconnect()
+
+
+async def test_token_in_subprotocols_authenticates_a_browser_socket(make_user, make_room):
+    from config.routing import application
+
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    communicator = WebsocketCommunicator(application, "/ws/", subprotocols=["bearer", alice.token])
+    connected, subprotocol = await communicator.connect()
+    assert connected and subprotocol == "bearer"
+    await communicator.send_json_to({"type": "post", "topic": room.topic, "body": "jeton", "ref": "t"})
+    assert (await communicator.receive_json_from())["type"] == "ok"
+    await communicator.disconnect()
