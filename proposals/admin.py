@@ -23,7 +23,7 @@ class ProposalAdmin(admin.ModelAdmin):
     list_display = ["title", "phase", "result", "eligibility", "anonymous", "closes_at", "total"]
     list_filter = ["phase", "result", "eligibility", "anonymous"]
     search_fields = ["title", "body"]
-    raw_id_fields = ["author", "room", "commune"]
+    raw_id_fields = ["author", "room", "event", "commune"]
     # Counts and outcome move only through the services (locked, versioned, published).
     readonly_fields = [
         "shown_counts",

@@ -34,9 +34,7 @@ class Proposal(models.Model):
     room = models.ForeignKey(
         "discussions.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
     )
-    # The events app lands separately; a plain id keeps this app independent of its schema
-    # (proposals.selectors is the one place that reads events).
-    event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="proposals")
     commune = models.ForeignKey(
         "communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
     )

@@ -7,60 +7,36 @@ from django.db.models import QuerySet
 
 from discussions.models import Membership
 from discussions.selectors import room_get_readable
+from events.models import Event, Rsvp
+from events.selectors import event_get_visible, event_visible_filter
 from proposals import tally
 from proposals.ballots import seal_open
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from realtime.errors import AppError
 
-# --- the events app, read through this small adapter only -----------------------------------
-# events lands in parallel; these few functions are the whole surface used here, so the
-# merge touches nothing else. Without an Event model, event-scoped proposals are `not_found`.
+# --- the events app: the few reads used here -------------------------------------------------
 
 
-def event_lookup(event_id: int):
-    """The event (an object with `id` and `commune_id`), or None."""
-    try:
-        from events.models import Event
-    except ImportError:
-        return None
+def event_lookup(event_id: int) -> Event | None:
     return Event.objects.filter(id=event_id).first()
 
 
 def event_readable(*, event_id: int, user) -> None:
-    """Raise not_found / forbidden when `user` may not see the event."""
-    try:
-        from events.selectors import event_get_visible
-    except ImportError:
-        if event_lookup(event_id) is None:
-            raise AppError("not_found", f"event {event_id} does not exist") from None
-        return
+    """Raise not_found when `user` may not see the event (invite-only events are hidden)."""
     event_get_visible(event_id=event_id, user=user)
 
 
 def user_present_at_event(*, user, event_id: int) -> bool:
     """Whether `user` is a checked-in attendee of the event (an RSVP with `checked_in_at`)."""
-    try:
-        from events.models import Rsvp
-    except ImportError:
-        return False
     return Rsvp.objects.filter(event_id=event_id, user=user, checked_in_at__isnull=False).exists()
 
 
-def event_visible_ids(user):
-    """The ids of the events `user` may see (a subquery), or None without the events app."""
-    try:
-        from events.models import Event
-        from events.selectors import event_visible_filter
-    except ImportError:
-        return None
+def event_visible_ids(user) -> QuerySet:
+    """The ids of the events `user` may see, as a subquery."""
     return Event.objects.filter(event_visible_filter(user)).values("id")
 
 
-def event_present_count(event_id: int) -> int | None:
-    try:
-        from events.models import Rsvp
-    except ImportError:
-        return None
+def event_present_count(event_id: int) -> int:
     return Rsvp.objects.filter(event_id=event_id, checked_in_at__isnull=False).count()
 
 
@@ -105,9 +81,7 @@ def proposal_list(
     if _signed_in(user):
         readable_rooms |= Q(room__memberships__user=user)
     proposals = proposals.filter(readable_rooms).distinct()
-    visible_events = event_visible_ids(user)
-    if visible_events is not None:
-        proposals = proposals.filter(Q(event_id__isnull=True) | Q(event_id__in=visible_events))
+    proposals = proposals.filter(Q(event__isnull=True) | Q(event_id__in=event_visible_ids(user)))
     if commune:
         proposals = proposals.filter(commune_id=commune)
     if room is not None:

@@ -131,7 +131,7 @@ def proposal_create(
     can_change = _flag(can_change, "can_change")
     hide_results = _flag(hide_results, "hide_results")
 
-    room = commune = None
+    room = commune = event = None
     if room_id is not None and event_id is not None:
         raise AppError("bad_request", "a proposal belongs to a room or an event, not both")
     if room_id is not None:
@@ -140,17 +140,16 @@ def proposal_create(
     if event_id is not None:
         selectors.event_readable(event_id=event_id, user=author)
         event = selectors.event_lookup(event_id)
-        if event is not None and event.commune_id:
-            commune = Commune.objects.filter(insee=event.commune_id).first()
+        commune = event.commune
     if commune_insee is not None:
         commune = Commune.objects.filter(insee=commune_insee).first()
         if commune is None:
             raise AppError("not_found", f"no commune with INSEE code {commune_insee!r}")
-    if room is None and event_id is None and commune is None:
+    if room is None and event is None and commune is None:
         raise AppError("bad_request", "a proposal belongs to a room, an event or a commune")
     if eligibility == Proposal.MEMBERS and room is None:
         raise AppError("bad_request", "eligibility 'members' needs a room")
-    if eligibility == Proposal.PRESENT and event_id is None:
+    if eligibility == Proposal.PRESENT and event is None:
         raise AppError("bad_request", "eligibility 'present' needs an event")
     if eligibility == Proposal.RESIDENTS and commune is None:
         raise AppError("bad_request", "eligibility 'residents' needs a commune")
@@ -176,7 +175,7 @@ def proposal_create(
             arguments_against=arguments_against,
             author=author,
             room=room,
-            event_id=event_id,
+            event=event,
             commune=commune,
             options=options,
             multiple_choice=multiple_choice,

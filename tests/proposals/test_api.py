@@ -169,3 +169,20 @@ def test_public_votes_and_export(make_user, make_proposal):
 def test_openapi_lists_the_proposal_endpoints():
     paths = Client().get("/api/openapi.json").json()["paths"]
     assert "/api/proposals" in paths and "/api/proposals/{proposal_id}/vote" in paths
+
+
+def test_proposals_of_an_invite_only_event_are_hidden_from_outsiders(make_user):
+    from events.models import Event
+    from proposals.services import proposal_create
+
+    organiser, outsider = make_user(), make_user()
+    now = timezone.now()
+    event = Event.objects.create(
+        title="Réunion privée", starts_at=now, ends_at=now + timedelta(hours=1), invite_only=True
+    )
+    event.organisers.add(organiser)
+    assert post(outsider, "/api/proposals", {"title": "t", "body": "b", "event": event.id}).status_code == 404
+    proposal = proposal_create(author=organiser, title="Ordre du jour", body="…", event_id=event.id)
+    assert get(outsider, f"/api/proposals/{proposal.id}").status_code == 404
+    assert proposal.id not in [item["id"] for item in get(outsider, "/api/proposals").json()["items"]]
+    assert [item["id"] for item in get(organiser, f"/api/proposals?event={event.id}").json()["items"]] == [proposal.id]

@@ -353,22 +353,6 @@ def test_eligibility_matrix(make_user, make_room, make_proposal, commune, other_
     assert code_of(lambda: services.vote_cast(user=resident, proposal_id=commune_wide.id, choice="up")) == "forbidden"
 
 
-def test_present_mode_without_the_events_app_refuses_safely(make_user):
-    try:
-        from events.models import Rsvp  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("events app present: covered by test_present_mode_counts_checked_in_attendees")
-    assert selectors.user_present_at_event(user=make_user(), event_id=1) is False
-    assert (
-        code_of(
-            lambda: services.proposal_create(author=make_user(), title="t", body="b", event_id=1, eligibility="present")
-        )
-        == "not_found"
-    )
-
-
 # --- secret ballot storage ------------------------------------------------------------------------
 
 
@@ -456,9 +440,8 @@ def test_concurrent_votes_and_changes_keep_exact_counts(make_user, make_proposal
 
 
 def test_present_mode_counts_checked_in_attendees(make_user, make_proposal, commune):
-    events_models = pytest.importorskip("events.models")
-    if not hasattr(events_models, "Rsvp"):
-        pytest.skip("the events app has not landed yet")
+    from events import models as events_models
+
     now = timezone.now()
     organiser, present, registered, stranger = make_user(), make_user(), make_user(), make_user()
     event = events_models.Event.objects.create(
