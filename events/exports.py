@@ -150,7 +150,9 @@ def ticket_qr_svg(code: str, *, standalone: bool = True) -> str:
     """The ticket's QR code as SVG (a document, or an element to embed in HTML); it encodes the bare
     code the door staff check in."""
     out = io.BytesIO()
-    segno.make(code, error="m").save(
-        out, kind="svg", scale=8, border=2, title=f"Ticket {code}", xmldecl=standalone, svgns=True
+    # A full QR code, never Micro QR (which segno picks for short data): phone scanners and
+    # the browser's BarcodeDetector read only the former. Without a fixed size it scales.
+    segno.make_qr(code, error="m").save(
+        out, kind="svg", scale=8, border=2, title=f"Ticket {code}", xmldecl=standalone, svgns=True, omitsize=True
     )
     return out.getvalue().decode()
