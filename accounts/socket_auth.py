@@ -8,16 +8,28 @@ from channels.db import database_sync_to_async
 from accounts.selectors import user_by_token
 
 
+def bearer_token(scope) -> str | None:
+    """The token from `Authorization: Bearer <token>`, or from the subprotocols `["bearer", <token>]`
+    (browsers cannot set headers on a WebSocket; this keeps a socket signed in when the session expires)."""
+    authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+    if authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    subprotocols = scope.get("subprotocols") or []
+    if len(subprotocols) == 2 and subprotocols[0] == "bearer":
+        return subprotocols[1]
+    return None
+
+
 class BearerTokenMiddleware:
-    """Sets scope["user"] from `Authorization: Bearer <token>`; otherwise the session decides."""
+    """Sets scope["bearer_user"] when a token is given; otherwise the session decides."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
-        if authorization.lower().startswith("bearer "):
-            user = await database_sync_to_async(user_by_token)(authorization[7:].strip())
+        token = bearer_token(scope)
+        if token is not None:
+            user = await database_sync_to_async(user_by_token)(token)
             scope = dict(scope, bearer_user=user, bearer_given=True)
         return await self.app(scope, receive, send)
 

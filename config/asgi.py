@@ -1,28 +1,22 @@
-"""ASGI entry point: HTTP goes to Django, /ws/ to the one live consumer."""
+"""Server entry point (daphne config.asgi:application): the app, plus the process's own services.
+
+Tests import config.routing instead, so they never start a scheduler of their own.
+"""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django.setup()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.urls import path  # noqa: E402
 
-from accounts.socket_auth import SocketAuthStack  # noqa: E402
-from realtime.consumers import LiveConsumer  # noqa: E402
-
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": SocketAuthStack(URLRouter([path("ws/", LiveConsumer.as_asgi())])),
-    }
-)
+from config.routing import application  # noqa: E402, F401
 
 if settings.SCHEDULER_IN_PROCESS:
+    # Single-process mode: close proposals on time without a separate scheduler process.
     from realtime.scheduler import scheduler_thread_start
 
     scheduler_thread_start()

@@ -22,7 +22,9 @@ def env_float(name: str, default: float) -> float:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
+]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
@@ -161,3 +163,5 @@ DEMO_LOADERS = [
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
+# Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
+DB_THREADS = int(os.environ.get("DB_THREADS", "8"))

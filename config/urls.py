@@ -12,9 +12,4 @@ urlpatterns = [
 if settings.SERVE_STATIC:
     # daphne serves the client and admin assets itself: one process, nothing else to run.
     urlpatterns.append(re_path(r"^static/(?P<path>.*)$", static_serve, {"insecure": True}))
-try:
-    import web.urls  # noqa: F401  (the browser client's entry page)
-
-    urlpatterns.append(path("", include("web.urls")))
-except ImportError:
-    pass
+urlpatterns.append(path("", include("web.urls")))  # the browser client's entry page

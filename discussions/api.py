@@ -115,7 +115,9 @@ def room_join(request: HttpRequest, room_id: int):
     return _room_out(membership.room, membership.role)
 
 
-@router.get("/{room_id}/messages", response=MessagePage, summary="History by seq: after_seq pages forward, before_seq back")
+@router.get(
+    "/{room_id}/messages", response=MessagePage, summary="History by seq: after_seq pages forward, before_seq back"
+)
 def room_messages(
     request: HttpRequest, room_id: int, after_seq: int | None = None, before_seq: int | None = None, limit: int = 50
 ):
@@ -124,9 +126,13 @@ def room_messages(
     return {"items": [selectors.message_as_dict(m) for m in messages], "head": head}
 
 
-@router.post("/{room_id}/messages", response={201: WriteOut}, summary="Post a message (same path as the socket's `post`)")
+@router.post(
+    "/{room_id}/messages", response={201: WriteOut}, summary="Post a message (same path as the socket's `post`)"
+)
 def message_post(request: HttpRequest, room_id: int, payload: MessageIn):
     user = user_required(request)
     ratelimit.write_allow(user.pk)
-    result = services.message_post(author=user, room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref)
+    result = services.message_post(
+        author=user, room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref
+    )
     return 201, result

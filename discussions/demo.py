@@ -8,24 +8,35 @@ from discussions.services import message_post, room_create
 
 DEMO_PASSWORD = "demo-password"
 ROOMS = [
-    ("97411", "Place de la Mairie — Saint-Denis", [
-        ("marie", "Bonjour à tous ! Qui vient au conseil de quartier jeudi ?"),
-        ("jean", "Moi, et je propose qu'on parle des pistes cyclables du Barachois."),
-        ("marie", "Bonne idée, je prépare une proposition pour qu'on vote."),
-    ]),
-    ("97416", "Front de mer — Saint-Pierre", [
-        ("lucie", "Le marché forain de samedi est maintenu malgré la pluie annoncée."),
-        ("jean", "Merci Lucie ! Il faudrait des bénévoles pour le stand de l'association."),
-    ]),
-    ("97415", "Saint-Paul ensemble", [
-        ("lucie", "Bienvenue dans le salon des habitants de Saint-Paul."),
-    ]),
+    (
+        "97411",
+        "Place de la Mairie — Saint-Denis",
+        [
+            ("marie", "Bonjour à tous ! Qui vient au conseil de quartier jeudi ?"),
+            ("jean", "Moi, et je propose qu'on parle des pistes cyclables du Barachois."),
+            ("marie", "Bonne idée, je prépare une proposition pour qu'on vote."),
+        ],
+    ),
+    (
+        "97416",
+        "Front de mer — Saint-Pierre",
+        [
+            ("lucie", "Le marché forain de samedi est maintenu malgré la pluie annoncée."),
+            ("jean", "Merci Lucie ! Il faudrait des bénévoles pour le stand de l'association."),
+        ],
+    ),
+    (
+        "97415",
+        "Saint-Paul ensemble",
+        [
+            ("lucie", "Bienvenue dans le salon des habitants de Saint-Paul."),
+        ],
+    ),
 ]
 
 
 def demo_user(username: str):
-    User = get_user_model()
-    user, created = User.objects.get_or_create(username=username)
+    user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()

@@ -8,7 +8,9 @@ class Room(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     visibility = models.CharField(max_length=8, choices=[(PUBLIC, "public"), (PRIVATE, "private")], default=PUBLIC)
-    commune = models.ForeignKey("communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="rooms")
+    commune = models.ForeignKey(
+        "communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="rooms"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

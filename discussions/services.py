@@ -39,7 +39,9 @@ def room_member_add(*, by, room_id: int, user, role: str = Membership.MEMBER) ->
     room = room_get_readable(room_id=room_id, user=by)
     if room_role(room=room, user=by) not in (Membership.OWNER, Membership.MODERATOR):
         raise AppError("forbidden", "only owners and moderators add members")
-    if role not in dict(Membership.ROLES) or (role == Membership.OWNER and room_role(room=room, user=by) != Membership.OWNER):
+    if role not in dict(Membership.ROLES) or (
+        role == Membership.OWNER and room_role(room=room, user=by) != Membership.OWNER
+    ):
         raise AppError("bad_request", "invalid role")
     membership, _ = Membership.objects.update_or_create(room=room, user=user, defaults={"role": role})
     return membership

@@ -1,1 +1,41 @@
-COMMANDS: dict = {}
+"""Socket commands on event topics: validated frames -> the same services the HTTP API calls."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictBool, StrictStr
+
+from events import services
+from realtime.errors import AppError
+from realtime.schemas import WriteCommand
+from realtime.topics import topic_parse
+
+
+class RsvpCommand(WriteCommand):
+    status: Literal["going", "interested", "declined"]
+
+
+class CheckinCommand(WriteCommand):
+    code: Annotated[StrictStr, Field(min_length=1, max_length=16)]
+    # true undoes a check-in made by mistake
+    undo: StrictBool = False
+
+
+def _event_id(topic: str) -> int:
+    kind, object_id = topic_parse(topic)
+    if kind.prefix != "event":
+        raise AppError("bad_request", "this command needs an event topic")
+    return object_id
+
+
+def rsvp(*, user, command: RsvpCommand) -> dict:
+    return services.rsvp_set(user=user, event_id=_event_id(command.topic), status=command.status, ref=command.ref)
+
+
+def checkin(*, user, command: CheckinCommand) -> dict:
+    write = services.checkin_undo if command.undo else services.checkin
+    return write(by=user, event_id=_event_id(command.topic), code=command.code, ref=command.ref)
+
+
+COMMANDS = {"rsvp": (RsvpCommand, rsvp), "checkin": (CheckinCommand, checkin)}

@@ -1,3 +1,299 @@
-from ninja import Router
+"""HTTP side of proposals (PROTOCOL.md §5): the same services as the socket's `vote` / `amend`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+
+from accounts.api import request_user, user_required
+from proposals import selectors, services
+from proposals.models import Proposal
+from realtime import ratelimit
+from realtime.errors import AppError
 
 router = Router(tags=["proposals"])
+
+
+class ProposalIn(Schema):
+    title: str
+    body: str
+    arguments_for: str = ""
+    arguments_against: str = ""
+    room: int | None = None
+    event: int | None = None
+    commune: str | None = None
+    choices: list[str] | None = Field(
+        None, description="2-20 labels for a multiple-choice ballot; omit for up/down/white/uncomplet"
+    )
+    majority: int = Field(50, description="percent of `up` over all votes to exceed (50-100)")
+    quorum: int | str | None = Field(None, description='a number of votes (20) or a share of eligible voters ("25%")')
+    closes_at: datetime | None = None
+    amendable_until: datetime | None = None
+    eligibility: str = Field("signed_in", description="signed_in | members | present | residents")
+    anonymous: bool = False
+    can_change: bool = True
+    hide_results: bool = False
+
+
+class Created(Schema):
+    id: int
+    topic: str
+
+
+class Option(Schema):
+    key: str
+    label: str
+
+
+class AmendmentOut(Schema):
+    id: int
+    author: str | None
+    body: str
+    status: str
+    counts: dict[str, int] | None
+    total: int
+    my_vote: str | None = None
+
+
+class ProposalSummary(Schema):
+    id: int
+    topic: str
+    title: str
+    phase: str
+    result: str | None
+    room: int | None
+    event: int | None
+    commune: str | None
+    closes_at: str
+    total: int
+
+
+class ProposalOut(ProposalSummary):
+    body: str
+    arguments_for: str
+    arguments_against: str
+    author: str | None
+    options: list[Option]
+    multiple_choice: bool
+    majority: int
+    quorum: dict
+    eligibility: str
+    anonymous: bool
+    can_change: bool
+    hide_results: bool
+    amendable_until: str | None
+    opened_at: str | None
+    closed_at: str | None
+    amendments: list[AmendmentOut]
+    tally: dict
+    my_vote: str | None
+    may_vote: bool
+
+
+class ProposalList(Schema):
+    items: list[ProposalSummary]
+
+
+class VoteIn(Schema):
+    choice: str
+    ref: str | None = Field(None, max_length=64)
+
+
+class AmendmentIn(Schema):
+    body: str
+    ref: str | None = Field(None, max_length=64)
+
+
+class WriteOut(Schema):
+    id: int
+    seq: int
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _summary(proposal: Proposal) -> dict:
+    return {
+        "id": proposal.id,
+        "topic": proposal.topic,
+        "title": proposal.title,
+        "phase": proposal.phase,
+        "result": proposal.result or None,
+        "room": proposal.room_id,
+        "event": proposal.event_id,
+        "commune": proposal.commune_id,
+        "closes_at": proposal.closes_at.isoformat(),
+        "total": proposal.total,
+    }
+
+
+def _amendments(proposal: Proposal, user, hidden: bool) -> list[dict]:
+    return [
+        {
+            "id": amendment.id,
+            "author": amendment.author.username if amendment.author else None,
+            "body": amendment.body,
+            "status": amendment.status,
+            "counts": None if hidden else amendment.counts,
+            "total": amendment.total,
+            "my_vote": selectors.amendment_choice_of(amendment=amendment, proposal=proposal, user=user),
+        }
+        for amendment in proposal.amendments.select_related("author")
+    ]
+
+
+def _detail(proposal: Proposal, user) -> dict:
+    hidden = selectors.results_hidden(proposal)
+    return {
+        **_summary(proposal),
+        "body": proposal.body,
+        "arguments_for": proposal.arguments_for,
+        "arguments_against": proposal.arguments_against,
+        "author": proposal.author.username if proposal.author else None,
+        "options": proposal.options,
+        "multiple_choice": proposal.multiple_choice,
+        "majority": proposal.majority,
+        "quorum": {"votes": proposal.quorum_votes, "share": proposal.quorum_share},
+        "eligibility": proposal.eligibility,
+        "anonymous": proposal.anonymous,
+        "can_change": proposal.can_change,
+        "hide_results": proposal.hide_results,
+        "amendable_until": _iso(proposal.amendable_until),
+        "opened_at": _iso(proposal.opened_at),
+        "closed_at": _iso(proposal.closed_at),
+        "amendments": _amendments(proposal, user, hidden),
+        "tally": selectors.proposal_tally(proposal),
+        "my_vote": selectors.vote_choice_of(proposal=proposal, user=user),
+        "may_vote": selectors.user_eligible(proposal=proposal, user=user),
+    }
+
+
+@router.post("", response={201: Created}, summary="Make a proposal in a room, an event or a commune")
+def proposal_create(request: HttpRequest, payload: ProposalIn):
+    user = user_required(request)
+    ratelimit.write_allow(user.pk)
+    proposal = services.proposal_create(
+        author=user,
+        title=payload.title,
+        body=payload.body,
+        arguments_for=payload.arguments_for,
+        arguments_against=payload.arguments_against,
+        room_id=payload.room,
+        event_id=payload.event,
+        commune_insee=payload.commune,
+        choices=payload.choices,
+        majority=payload.majority,
+        quorum=payload.quorum,
+        closes_at=payload.closes_at,
+        amendable_until=payload.amendable_until,
+        eligibility=payload.eligibility,
+        anonymous=payload.anonymous,
+        can_change=payload.can_change,
+        hide_results=payload.hide_results,
+    )
+    return 201, {"id": proposal.id, "topic": proposal.topic}
+
+
+@router.get("", response=ProposalList, summary="Proposals you may read, filtered by commune, room, event or phase")
+def proposal_list(
+    request: HttpRequest,
+    commune: str | None = None,
+    room: int | None = None,
+    event: int | None = None,
+    phase: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+):
+    if not 1 <= limit <= 200 or offset < 0:
+        raise AppError("bad_request", "limit must be 1-200 and offset >= 0")
+    proposals = selectors.proposal_list(
+        user=request_user(request), commune=commune, room=room, event=event, phase=phase
+    )
+    return {"items": [_summary(p) for p in proposals[offset : offset + limit]]}
+
+
+@router.get(
+    "/{proposal_id}", response=ProposalOut, summary="A proposal, its ballot, amendments, tally and your own vote"
+)
+def proposal_detail(request: HttpRequest, proposal_id: int):
+    user = request_user(request)
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user)
+    return _detail(proposal, user)
+
+
+@router.post("/{proposal_id}/vote", summary="Vote (same path as the socket's `vote`); `ref` makes a resend harmless")
+def vote(request: HttpRequest, proposal_id: int, payload: VoteIn):
+    user = user_required(request)
+    ratelimit.write_allow(user.pk)
+    return services.vote_cast(user=user, proposal_id=proposal_id, choice=payload.choice, ref=payload.ref)
+
+
+@router.get("/{proposal_id}/amendments", response=list[AmendmentOut])
+def amendment_list(request: HttpRequest, proposal_id: int):
+    user = request_user(request)
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user)
+    return _amendments(proposal, user, selectors.results_hidden(proposal))
+
+
+@router.post(
+    "/{proposal_id}/amendments",
+    response={201: WriteOut},
+    summary="Propose an amendment while the proposal is amendable",
+)
+def amendment_propose(request: HttpRequest, proposal_id: int, payload: AmendmentIn):
+    user = user_required(request)
+    ratelimit.write_allow(user.pk)
+    return 201, services.amendment_propose(author=user, proposal_id=proposal_id, body=payload.body, ref=payload.ref)
+
+
+@router.post("/{proposal_id}/amendments/{amendment_id}/vote", summary="Vote up / down / white on an amendment")
+def amendment_vote(request: HttpRequest, proposal_id: int, amendment_id: int, payload: VoteIn):
+    user = user_required(request)
+    ratelimit.write_allow(user.pk)
+    return services.amendment_vote_cast(
+        user=user, proposal_id=proposal_id, amendment_id=amendment_id, choice=payload.choice, ref=payload.ref
+    )
+
+
+@router.post(
+    "/{proposal_id}/archive", response=ProposalOut, summary="Archive (author or room moderators); voting stops"
+)
+def archive(request: HttpRequest, proposal_id: int):
+    user = user_required(request)
+    proposal = services.proposal_archive(user=user, proposal_id=proposal_id)
+    return _detail(proposal, user)
+
+
+@router.get("/{proposal_id}/votes", summary="Who chose what — public ballots only, once results are visible")
+def votes(request: HttpRequest, proposal_id: int):
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=request_user(request))
+    return {"items": selectors.proposal_public_votes(proposal)}
+
+
+@router.get("/{proposal_id}/export", summary="CSV: the tally; plus who chose what on public ballots")
+def export(request: HttpRequest, proposal_id: int):
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=request_user(request))
+    state = selectors.proposal_tally(proposal)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["proposal", proposal.id, proposal.title])
+    writer.writerow(["phase", proposal.phase, "result", proposal.result or ""])
+    writer.writerow(["total", state["total"], "eligible", "" if state["eligible"] is None else state["eligible"]])
+    writer.writerow([])
+    writer.writerow(["option", "label", "votes"])
+    for option in proposal.options:
+        count = "" if state["counts"] is None else state["counts"][option["key"]]
+        writer.writerow([option["key"], option["label"], count])
+    if not proposal.anonymous and not state["hidden"]:
+        writer.writerow([])
+        writer.writerow(["voter", "choice"])
+        for row in selectors.proposal_public_votes(proposal):
+            writer.writerow([row["voter"], row["choice"]])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="proposal-{proposal.id}.csv"'
+    return response

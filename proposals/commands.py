@@ -1,1 +1,48 @@
-COMMANDS: dict = {}
+"""Socket commands on proposal topics: validated frames -> the same services the HTTP API calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StrictInt, StrictStr
+
+from proposals import services
+from realtime.errors import AppError
+from realtime.schemas import WriteCommand
+from realtime.topics import topic_parse
+
+
+class Vote(WriteCommand):
+    """`vote` on the proposal, or on one of its amendments when `amendment` is given."""
+
+    choice: Annotated[StrictStr, Field(min_length=1, max_length=64)]
+    amendment: StrictInt | None = None
+
+
+class Amend(WriteCommand):
+    body: Annotated[StrictStr, Field(min_length=1, max_length=services.AMENDMENT_MAX)]
+
+
+def _proposal_id(topic: str) -> int:
+    kind, object_id = topic_parse(topic)
+    if kind.prefix != "proposal":
+        raise AppError("bad_request", "this command needs a proposal topic")
+    return object_id
+
+
+def vote(*, user, command: Vote) -> dict:
+    proposal_id = _proposal_id(command.topic)
+    if command.amendment is not None:
+        return services.amendment_vote_cast(
+            user=user, proposal_id=proposal_id, amendment_id=command.amendment, choice=command.choice, ref=command.ref
+        )
+    return services.vote_cast(user=user, proposal_id=proposal_id, choice=command.choice, ref=command.ref)
+
+
+def amend(*, user, command: Amend) -> dict:
+    return services.amendment_propose(
+        author=user, proposal_id=_proposal_id(command.topic), body=command.body, ref=command.ref
+    )
+
+
+COMMANDS = {"vote": (Vote, vote), "amend": (Amend, amend)}

@@ -1,0 +1,143 @@
+"""Proposals, their ballots and amendments.
+
+Counts live denormalised on the proposal (and amendment) row, next to `state_version`, and
+are updated under that row's lock in the vote's transaction: one row read gives a tally and
+a version that agree, on SQLite and PostgreSQL alike.
+
+Secret ballots (`anonymous`): a `Vote` row records that a person voted (the one-vote-per-person
+constraint needs it) but its `choice` stays empty; instead `seal` holds a keyed hash of
+(proposal, voter, choice) — see proposals.ballots for why and what it costs.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Proposal(models.Model):
+    AMENDABLE, TOVOTE, RESOLVED, ARCHIVED = "amendable", "tovote", "resolved", "archived"
+    PHASES = [(AMENDABLE, "amendable"), (TOVOTE, "to vote"), (RESOLVED, "resolved"), (ARCHIVED, "archived")]
+    ADOPTED, REFUSED = "adopted", "refused"
+    SIGNED_IN, MEMBERS, PRESENT, RESIDENTS = "signed_in", "members", "present", "residents"
+    ELIGIBILITIES = [
+        (SIGNED_IN, "signed-in users"),
+        (MEMBERS, "room members"),
+        (PRESENT, "checked-in attendees"),
+        (RESIDENTS, "residents of the commune"),
+    ]
+
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    arguments_for = models.TextField(blank=True)
+    arguments_against = models.TextField(blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    room = models.ForeignKey(
+        "discussions.Room", null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
+    )
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="proposals")
+    commune = models.ForeignKey(
+        "communes.Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
+
+    # Ballot: [{key, label}]; the four Communecter answers unless custom choices were given.
+    options = models.JSONField()
+    multiple_choice = models.BooleanField(default=False)
+    majority = models.PositiveSmallIntegerField(default=50)
+    quorum_votes = models.PositiveIntegerField(null=True, blank=True)
+    quorum_share = models.PositiveSmallIntegerField(null=True, blank=True, help_text="percent of eligible voters")
+    eligibility = models.CharField(max_length=10, choices=ELIGIBILITIES, default=SIGNED_IN)
+    anonymous = models.BooleanField(default=False)
+    can_change = models.BooleanField(default=True)
+    hide_results = models.BooleanField(default=False)
+
+    phase = models.CharField(max_length=10, choices=PHASES, default=TOVOTE, db_index=True)
+    amendable_until = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    # Live tally, written only under select_for_update together with state_version.
+    counts = models.JSONField(default=dict)
+    total = models.PositiveIntegerField(default=0)
+    state_version = models.BigIntegerField(default=0)
+    # Filled at closing: {"result", "reason", "counts", "total", "eligible", ...}.
+    outcome = models.JSONField(null=True, blank=True)
+    result = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["phase", "closes_at"], name="proposal_phase_closes"),
+            models.Index(fields=["phase", "amendable_until"], name="proposal_phase_amendable"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(majority__gte=50, majority__lte=100), name="proposal_majority_range"),
+        ]
+
+    @property
+    def topic(self) -> str:
+        return f"proposal:{self.id}"
+
+    @property
+    def option_keys(self) -> list[str]:
+        return [option["key"] for option in self.options]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Vote(models.Model):
+    """One person's ballot on one proposal. `choice` is empty on secret ballots (see `seal`)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=64, blank=True)
+    seal = models.CharField(max_length=64, blank=True)
+    # No timestamps on purpose: set against the live tally they would date each secret choice.
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "voter"], name="vote_one_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ballot of {self.voter_id} on {self.proposal_id}"
+
+
+class Amendment(models.Model):
+    PENDING, ADOPTED, REFUSED = "pending", "adopted", "refused"
+    STATUSES = [(PENDING, "pending"), (ADOPTED, "adopted"), (REFUSED, "refused")]
+    OPTIONS = [("up", "Pour"), ("down", "Contre"), ("white", "Blanc")]
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="amendments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    status = models.CharField(max_length=8, choices=STATUSES, default=PENDING)
+    counts = models.JSONField(default=dict)
+    total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+
+    def __str__(self) -> str:
+        return f"amendment {self.id} to {self.proposal_id}"
+
+
+class AmendmentVote(models.Model):
+    """Like `Vote`, for an amendment: `choice` empty and `seal` set when the proposal is secret."""
+
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=8, blank=True)
+    seal = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["amendment", "voter"], name="amendment_vote_one_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ballot of {self.voter_id} on amendment {self.amendment_id}"

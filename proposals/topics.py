@@ -1,4 +1,4 @@
-from realtime.errors import AppError
+from proposals.selectors import proposal_get_readable, proposal_tally_by_id
 from realtime.topics import TopicKind
 
 
@@ -7,4 +7,7 @@ class ProposalTopic(TopicKind):
     state_kind = "tally"
 
     def authorize_read(self, user, object_id: int) -> None:
-        raise AppError("not_found", f"proposal {object_id} does not exist")
+        proposal_get_readable(proposal_id=object_id, user=user, private_as="forbidden")
+
+    def state_snapshot(self, object_id: int) -> dict | None:
+        return proposal_tally_by_id(object_id)

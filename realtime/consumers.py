@@ -14,7 +14,6 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import orjson
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
@@ -22,6 +21,7 @@ from django.utils.module_loading import import_string
 from pydantic import BaseModel, ValidationError
 
 from realtime import fanout, ratelimit
+from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
@@ -90,7 +90,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.user = self.scope.get("user")
         self.authenticated = bool(self.user is not None and self.user.is_authenticated)
         self.hub = fanout.hub()
-        await self.accept()
+        # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
+        await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
 
     async def disconnect(self, code) -> None:
         for sub in getattr(self, "subscriptions", {}).values():
@@ -104,7 +105,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         raw = text_data if text_data is not None else bytes_data
         size = len(raw.encode()) if isinstance(raw, str) else len(raw or b"")
         if size > settings.REALTIME_MAX_FRAME_BYTES:
-            await self.send_text(error_frame(code="too_large", message=f"frames are limited to {settings.REALTIME_MAX_FRAME_BYTES} bytes"))
+            await self.send_text(
+                error_frame(
+                    code="too_large", message=f"frames are limited to {settings.REALTIME_MAX_FRAME_BYTES} bytes"
+                )
+            )
             await self.close(code=1009)
             return
         ref = None
@@ -137,7 +142,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         schema, handler = entry
         command = self.parse(schema, frame)
         ratelimit.write_allow(self.user.pk)
-        data = await database_sync_to_async(handler)(user=self.user, command=command)
+        data = await db_call(handler, user=self.user, command=command)
         await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
@@ -158,7 +163,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def on_subscribe(self, command: Subscribe) -> None:
         topic = command.topic
         kind, object_id = topic_parse(topic)
-        await database_sync_to_async(kind.authorize_read)(self.user if self.authenticated else None, object_id)
+        await db_call(kind.authorize_read, self.user if self.authenticated else None, object_id)
         if topic in self.subscriptions:
             self.hub.detach(self.subscriptions.pop(topic))
         if len(self.subscriptions) >= MAX_TOPICS_PER_SOCKET:
@@ -167,7 +172,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscriptions[topic] = sub
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
-        head, frames, reset = await database_sync_to_async(_replay)(topic, command.since)
+        head, frames, reset = await db_call(_replay, topic, command.since)
         reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
         if reset:
             reply["reset"] = True

@@ -29,9 +29,9 @@ from typing import Any, Protocol
 
 import redis
 import redis.asyncio as aioredis
-from channels.db import database_sync_to_async
 from django.conf import settings
 
+from realtime.db import db_call
 from realtime.frames import dumps, loads
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class Subscription:
             # Cannot happen while the hub delivers in order; repair from the database rather than skip.
             from realtime.sequencing import topic_events_after
 
-            missing = await database_sync_to_async(topic_events_after)(self.topic, self.last_seq, up_to=seq - 1)
+            missing = await db_call(topic_events_after, self.topic, self.last_seq, up_to=seq - 1)
             for missing_seq, missing_text in missing:
                 if missing_seq == self.last_seq + 1:
                     self.last_seq = missing_seq
@@ -212,7 +212,7 @@ class Hub:
             if self.redis_url:
                 await self._redis_subscribe(channel.topic)
             # Read the head only once Redis delivers the topic: nothing committed later is missed.
-            channel.last_seq = await database_sync_to_async(topic_head)(channel.topic)
+            channel.last_seq = await db_call(topic_head, channel.topic)
         except Exception:
             log.exception("opening topic %s", channel.topic)
         for seq in [s for s in channel.pending if s <= channel.last_seq]:
@@ -285,7 +285,7 @@ class Hub:
         if up_to is None or up_to <= channel.last_seq:
             await self._drain(channel)
             return
-        rows = await database_sync_to_async(topic_events_after)(channel.topic, channel.last_seq, up_to=up_to)
+        rows = await db_call(topic_events_after, channel.topic, channel.last_seq, up_to=up_to)
         for seq, text in rows:
             if seq > channel.last_seq:
                 channel.pending.setdefault(seq, text)
@@ -311,7 +311,7 @@ class Hub:
         topics = [t for t, c in self.channels.items() if c.ready.is_set()]
         for start in range(0, len(topics), 500):
             chunk = topics[start : start + 500]
-            heads = await database_sync_to_async(topic_heads)(chunk)
+            heads = await db_call(topic_heads, chunk)
             for topic in chunk:
                 channel = self.channels.get(topic)
                 if channel is not None and heads.get(topic, 0) > channel.last_seq:
@@ -335,7 +335,7 @@ class Hub:
         if len(self._state_next_compute) > 10_000:
             self._state_next_compute.clear()
         try:
-            computed = await database_sync_to_async(topic_state_compute)(topic)
+            computed = await db_call(topic_state_compute, topic)
         except Exception:
             log.exception("computing state of %s", topic)
             return
@@ -377,7 +377,7 @@ class Hub:
         from realtime.state import topic_state_compute
 
         if not channel.states or all(slot.text is None for slot in channel.states.values()):
-            computed = await database_sync_to_async(topic_state_compute)(channel.topic)
+            computed = await db_call(topic_state_compute, channel.topic)
             if computed is not None:
                 kind, version, text = computed
                 slot = channel.states.setdefault(kind, StateSlot())

@@ -40,3 +40,6 @@ class WriteReceipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "ref"], name="write_receipt_unique_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.ref}"

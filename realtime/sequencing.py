@@ -30,7 +30,9 @@ def topic_event_append(*, topic: str, kind: str, data: dict) -> TopicEvent:
     event = TopicEvent.objects.create(topic=topic, seq=seq, kind=kind, data=data, at=timezone.now())
     # Serialised at commit, so a caller may still complete `event.data` (e.g. with a new row's id).
     transaction.on_commit(
-        lambda: fanout.publish_event(topic, seq, event_frame(topic=topic, seq=seq, kind=kind, data=event.data, at=event.at))
+        lambda: fanout.publish_event(
+            topic, seq, event_frame(topic=topic, seq=seq, kind=kind, data=event.data, at=event.at)
+        )
     )
     return event
 

@@ -25,11 +25,14 @@ def _generous_rate_limits(settings):
 
 @pytest.fixture
 def make_user(db):
-    from accounts.services import token_issue
     from django.contrib.auth import get_user_model
 
+    from accounts.services import token_issue
+
     def make(username: str | None = None, **fields):
-        user = get_user_model().objects.create_user(username=username or f"user{next(_counter)}", password="!", **fields)
+        user = get_user_model().objects.create_user(
+            username=username or f"user{next(_counter)}", password="!", **fields
+        )
         user.token = token_issue(user=user)
         return user
 
@@ -74,7 +77,7 @@ class Socket:
 @pytest.fixture
 async def connect():
     """`await connect(user)` (or None for anonymous) -> a connected Socket; all closed at teardown."""
-    from config.asgi import application
+    from config.routing import application
 
     sockets: list[Socket] = []
 

@@ -285,7 +285,9 @@ class LiveSocket:
 
     def events(self, topic: str, kind: str | None = None) -> list[dict]:
         return [
-            f for f in self.frames if f["type"] == "event" and f["topic"] == topic and (kind is None or f["kind"] == kind)
+            f
+            for f in self.frames
+            if f["type"] == "event" and f["topic"] == topic and (kind is None or f["kind"] == kind)
         ]
 
     def seqs(self, topic: str) -> list[int]:

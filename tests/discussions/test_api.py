@@ -67,13 +67,19 @@ def test_communes_search_by_name_postal_code_and_home_commune(make_user):
 def test_rooms_create_list_and_private_rooms_are_invisible(make_user):
     call_command("loaddata", "reunion", verbosity=0)
     alice, bob = make_user("alice"), make_user("bob")
-    created = Client().post("/api/rooms", {"name": "Budget participatif", "commune": "97411"}, "application/json", **bearer(alice))
+    created = Client().post(
+        "/api/rooms", {"name": "Budget participatif", "commune": "97411"}, "application/json", **bearer(alice)
+    )
     assert created.status_code == 201 and created.json()["topic"] == f"room:{created.json()['id']}"
-    private = Client().post("/api/rooms", {"name": "Bureau", "visibility": "private"}, "application/json", **bearer(alice))
+    private = Client().post(
+        "/api/rooms", {"name": "Bureau", "visibility": "private"}, "application/json", **bearer(alice)
+    )
     private_id = private.json()["id"]
     names = [r["name"] for r in Client().get("/api/rooms", **bearer(bob)).json()["items"]]
     assert names == ["Budget participatif"]
-    assert [r["name"] for r in Client().get("/api/rooms", {"commune": "97411"}).json()["items"]] == ["Budget participatif"]
+    assert [r["name"] for r in Client().get("/api/rooms", {"commune": "97411"}).json()["items"]] == [
+        "Budget participatif"
+    ]
     assert Client().get(f"/api/rooms/{private_id}", **bearer(bob)).status_code == 404
     assert Client().get(f"/api/rooms/{private_id}/messages", **bearer(bob)).status_code == 404
     assert Client().get(f"/api/rooms/{private_id}", **bearer(alice)).json()["role"] == "owner"

@@ -32,9 +32,11 @@ async def test_a_post_on_one_process_reaches_both_once_in_order(live_stack):
     stack = live_stack(processes=2, redis=True)
     (_, t_alice), (_, t_bob), (_, t_carol) = stack.create_users(3)
     topic = room_create(stack, t_alice)
-    async with await LiveSocket.open(stack.ws_url(0), t_alice) as alice, await LiveSocket.open(
-        stack.ws_url(0), t_bob
-    ) as bob, await LiveSocket.open(stack.ws_url(1), t_carol) as carol:
+    async with (
+        await LiveSocket.open(stack.ws_url(0), t_alice) as alice,
+        await LiveSocket.open(stack.ws_url(0), t_bob) as bob,
+        await LiveSocket.open(stack.ws_url(1), t_carol) as carol,
+    ):
         for socket in (alice, bob, carol):
             assert (await socket.subscribe(topic))["seq"] == 0
         for i in range(30):
@@ -51,9 +53,10 @@ async def test_redis_restart_while_messages_flow_loses_nothing(live_stack):
     stack = live_stack(processes=2, redis=True)
     (_, t_alice), (_, t_bob) = stack.create_users(2)
     topic = room_create(stack, t_alice)
-    async with await LiveSocket.open(stack.ws_url(0), t_alice) as alice, await LiveSocket.open(
-        stack.ws_url(1), t_bob
-    ) as bob:
+    async with (
+        await LiveSocket.open(stack.ws_url(0), t_alice) as alice,
+        await LiveSocket.open(stack.ws_url(1), t_bob) as bob,
+    ):
         await alice.subscribe(topic)
         await bob.subscribe(topic)
         for i in range(10):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from channels.testing import WebsocketCommunicator
-
 from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 
 from discussions.models import Message
 from discussions.services import message_post
@@ -73,7 +72,9 @@ async def test_reply_edit_delete_and_permissions(connect, make_user, make_room):
     await subscribed(b, room.topic)
     await b.send({"type": "edit", "topic": room.topic, "message": reply["data"]["id"], "body": "y", "ref": "e2"})
     assert (await b.recv_until(lambda f: f["type"] == "error"))["code"] == "forbidden"
-    await a.send({"type": "edit", "topic": room.topic, "message": reply["data"]["id"], "body": "réponse (édité)", "ref": "e3"})
+    await a.send(
+        {"type": "edit", "topic": room.topic, "message": reply["data"]["id"], "body": "réponse (édité)", "ref": "e3"}
+    )
     edited = await b.recv_until(is_event)
     assert edited["kind"] == "message.edited" and edited["data"]["body"] == "réponse (édité)"
 
@@ -236,7 +237,7 @@ async def test_rate_limit_answers_retry_after(connect, make_user, make_room, set
 
 
 async def test_foreign_origin_and_bad_token_are_refused(make_user, db):
-    from config.asgi import application
+    from config.routing import application
 
     alice = await run(make_user, "alice")
     foreign = WebsocketCommunicator(
@@ -247,7 +248,11 @@ async def test_foreign_origin_and_bad_token_are_refused(make_user, db):
     same = WebsocketCommunicator(
         application,
         "/ws/",
-        headers=[(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {alice.token}".encode())],
+        headers=[
+            (b"origin", b"http://127.0.0.1:8000"),
+            (b"host", b"127.0.0.1:8000"),
+            (b"authorization", f"Bearer {alice.token}".encode()),
+        ],
     )
     connected, _ = await same.connect()
     assert connected
@@ -255,3 +260,43 @@ async def test_foreign_origin_and_bad_token_are_refused(make_user, db):
     bad = WebsocketCommunicator(application, "/ws/", headers=[(b"authorization", b"Bearer not-a-token")])
     connected, _ = await bad.connect()
     assert not connected
+
+
+async def test_browser_session_cookie_authenticates_the_socket(make_user, make_room):
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    from config.routing import application
+
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    client = Client()
+    await run(client.force_login, alice)
+    cookie = f"{django_settings.SESSION_COOKIE_NAME}={client.cookies[django_settings.SESSION_COOKIE_NAME].value}"
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/",
+        headers=[(b"cookie", cookie.encode()), (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"type": "subscribe", "topic": room.topic, "ref": "s"})
+    assert (await communicator.receive_json_from())["type"] == "subscribed"
+    await communicator.send_json_to({"type": "post", "topic": room.topic, "body": "depuis le navigateur", "ref": "b"})
+    frames = [await communicator.receive_json_from() for _ in range(3)]
+    ok = next(f for f in frames if f["type"] == "ok")
+    assert ok["data"]["seq"] == 1
+    await communicator.disconnect()
+
+
+async def test_token_in_subprotocols_authenticates_a_browser_socket(make_user, make_room):
+    from config.routing import application
+
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    communicator = WebsocketCommunicator(application, "/ws/", subprotocols=["bearer", alice.token])
+    connected, subprotocol = await communicator.connect()
+    assert connected and subprotocol == "bearer"
+    await communicator.send_json_to({"type": "post", "topic": room.topic, "body": "jeton", "ref": "t"})
+    assert (await communicator.receive_json_from())["type"] == "ok"
+    await communicator.disconnect()

@@ -38,7 +38,9 @@ def committed_elsewhere(count: int) -> list[str]:
 
     frames = []
     for seq in range(1, count + 1):
-        event = TopicEvent.objects.create(topic=TOPIC, seq=seq, kind="message.posted", data={"n": seq}, at=timezone.now())
+        event = TopicEvent.objects.create(
+            topic=TOPIC, seq=seq, kind="message.posted", data={"n": seq}, at=timezone.now()
+        )
         frames.append(event_frame(topic=TOPIC, seq=seq, kind=event.kind, data=event.data, at=event.at))
     Topic.objects.update_or_create(name=TOPIC, defaults={"head": count})
     return frames

@@ -1,7 +1,7 @@
 """Load the national list of communes from `communes.json` of the npm package @etalab/decoupage-administratif.
 
-    npm pack @etalab/decoupage-administratif && tar xzf etalab-decoupage-administratif-*.tgz
-    python manage.py import_communes package/data/communes.json
+npm pack @etalab/decoupage-administratif && tar xzf etalab-decoupage-administratif-*.tgz
+python manage.py import_communes package/data/communes.json
 """
 
 from __future__ import annotations

@@ -1,0 +1,233 @@
+"""Reads on proposals: who may read, who may vote, the tally snapshot, one's own vote."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from discussions.models import Membership
+from discussions.selectors import room_get_readable
+from events.models import Event, Rsvp
+from events.selectors import event_get_visible, event_visible_filter
+from proposals import tally
+from proposals.ballots import seal_open
+from proposals.models import Amendment, AmendmentVote, Proposal, Vote
+from realtime.errors import AppError
+
+# --- the events app: the few reads used here -------------------------------------------------
+
+
+def event_lookup(event_id: int) -> Event | None:
+    return Event.objects.filter(id=event_id).first()
+
+
+def event_readable(*, event_id: int, user) -> None:
+    """Raise not_found when `user` may not see the event (invite-only events are hidden)."""
+    event_get_visible(event_id=event_id, user=user)
+
+
+def user_present_at_event(*, user, event_id: int) -> bool:
+    """Whether `user` is a checked-in attendee of the event (an RSVP with `checked_in_at`)."""
+    return Rsvp.objects.filter(event_id=event_id, user=user, checked_in_at__isnull=False).exists()
+
+
+def event_visible_ids(user) -> QuerySet:
+    """The ids of the events `user` may see, as a subquery."""
+    return Event.objects.filter(event_visible_filter(user)).values("id")
+
+
+def event_present_count(event_id: int) -> int:
+    return Rsvp.objects.filter(event_id=event_id, checked_in_at__isnull=False).count()
+
+
+# --- reading proposals ---------------------------------------------------------------------
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_found") -> None:
+    """A proposal is as readable as its room or event; commune-wide ones are public."""
+    if proposal.room_id is not None:
+        try:
+            room_get_readable(room_id=proposal.room_id, user=user, private_as=private_as)
+        except AppError as exc:
+            if exc.code == "not_found":
+                raise AppError("not_found", f"proposal {proposal.id} does not exist") from None
+            raise
+    elif proposal.event_id is not None:
+        event_readable(event_id=proposal.event_id, user=user)
+
+
+def proposal_get_readable(*, proposal_id: int, user, private_as: str = "not_found") -> Proposal:
+    proposal = Proposal.objects.filter(id=proposal_id).first()
+    if proposal is None:
+        raise AppError("not_found", f"proposal {proposal_id} does not exist")
+    proposal_check_readable(proposal=proposal, user=user, private_as=private_as)
+    return proposal
+
+
+def proposal_list(
+    *, user, commune: str | None = None, room: int | None = None, event: int | None = None, phase: str | None = None
+) -> QuerySet[Proposal]:
+    """Proposals `user` may read: public rooms, rooms they belong to, events and communes."""
+    from django.db.models import Q
+
+    from discussions.models import Room
+
+    proposals = Proposal.objects.all()
+    readable_rooms = Q(room__isnull=True) | Q(room__visibility=Room.PUBLIC)
+    if _signed_in(user):
+        readable_rooms |= Q(room__memberships__user=user)
+    proposals = proposals.filter(readable_rooms).distinct()
+    proposals = proposals.filter(Q(event__isnull=True) | Q(event_id__in=event_visible_ids(user)))
+    if commune:
+        proposals = proposals.filter(commune_id=commune)
+    if room is not None:
+        proposals = proposals.filter(room_id=room)
+    if event is not None:
+        proposals = proposals.filter(event_id=event)
+    if phase:
+        if phase not in dict(Proposal.PHASES):
+            raise AppError("bad_request", f"phase must be one of {', '.join(dict(Proposal.PHASES))}")
+        proposals = proposals.filter(phase=phase)
+    return proposals
+
+
+# --- who may vote ----------------------------------------------------------------------------
+
+
+def user_eligible(*, proposal: Proposal, user) -> bool:
+    if not _signed_in(user):
+        return False
+    if proposal.eligibility == Proposal.SIGNED_IN:
+        return True
+    if proposal.eligibility == Proposal.MEMBERS:
+        return Membership.objects.filter(room_id=proposal.room_id, user=user).exists()
+    if proposal.eligibility == Proposal.PRESENT:
+        return user_present_at_event(user=user, event_id=proposal.event_id)
+    if proposal.eligibility == Proposal.RESIDENTS:
+        return proposal.commune_id is not None and user.home_commune_id == proposal.commune_id
+    return False
+
+
+ELIGIBILITY_REFUSALS = {
+    Proposal.MEMBERS: "only members of the room may vote on this proposal",
+    Proposal.PRESENT: "only attendees checked in at the event may vote on this proposal",
+    Proposal.RESIDENTS: "only residents of the commune (home commune) may vote on this proposal",
+}
+
+
+def user_eligible_check(*, proposal: Proposal, user) -> None:
+    if not _signed_in(user):
+        raise AppError("auth_required", "sign in to vote")
+    if not user_eligible(proposal=proposal, user=user):
+        raise AppError("forbidden", ELIGIBILITY_REFUSALS.get(proposal.eligibility, "you may not vote on this proposal"))
+
+
+def eligible_count(proposal: Proposal) -> int | None:
+    """How many people may vote; None when unknown (any signed-in user may)."""
+    if proposal.eligibility == Proposal.MEMBERS:
+        return Membership.objects.filter(room_id=proposal.room_id).count()
+    if proposal.eligibility == Proposal.PRESENT:
+        return event_present_count(proposal.event_id)
+    if proposal.eligibility == Proposal.RESIDENTS:
+        return get_user_model().objects.filter(home_commune_id=proposal.commune_id, is_active=True).count()
+    return None
+
+
+# --- tallies and one's own vote -------------------------------------------------------------
+
+
+def results_hidden(proposal: Proposal) -> bool:
+    """Hidden results stay hidden until the vote is closed (an archive before closing keeps them hidden)."""
+    return proposal.hide_results and proposal.closed_at is None
+
+
+def proposal_outcome_provisional(proposal: Proposal, eligible: int | None) -> dict:
+    return tally.outcome_compute(
+        keys=proposal.option_keys,
+        counts=proposal.counts,
+        multiple_choice=proposal.multiple_choice,
+        majority=proposal.majority,
+        quorum_votes=proposal.quorum_votes,
+        quorum_share=proposal.quorum_share,
+        eligible=eligible,
+    )
+
+
+def proposal_tally(proposal: Proposal) -> dict:
+    """The `tally` state: counts of every option (None while hidden), total, eligible, turnout,
+    the result (provisional until `final`), and the row's `state_version`."""
+    closed = proposal.closed_at is not None and proposal.outcome is not None
+    eligible = proposal.outcome.get("eligible") if closed else eligible_count(proposal)
+    hidden = results_hidden(proposal)
+    data: dict = {
+        "phase": proposal.phase,
+        "counts": None if hidden else tally.counts_complete(proposal.option_keys, proposal.counts),
+        "total": proposal.total,
+        "eligible": eligible,
+        "turnout": tally.turnout(proposal.total, eligible),
+        "hidden": hidden,
+        "final": closed,
+        "result": None,
+        "version": proposal.state_version,
+    }
+    if closed:
+        data["result"] = {
+            k: v for k, v in proposal.outcome.items() if k not in ("counts", "total", "eligible", "turnout")
+        }
+    elif not hidden and proposal.phase == Proposal.TOVOTE:
+        data["result"] = proposal_outcome_provisional(proposal, eligible)
+    if proposal.phase == Proposal.AMENDABLE:
+        keys = [option["key"] for option in tally.AMENDMENT_OPTIONS]
+        data["amendments"] = [
+            {
+                "id": amendment.id,
+                "status": amendment.status,
+                "counts": None if hidden else tally.counts_complete(keys, amendment.counts),
+                "total": amendment.total,
+            }
+            for amendment in proposal.amendments.all()
+        ]
+    return data
+
+
+def proposal_tally_by_id(proposal_id: int) -> dict | None:
+    proposal = Proposal.objects.filter(id=proposal_id).first()
+    return None if proposal is None else proposal_tally(proposal)
+
+
+def vote_choice_of(*, proposal: Proposal, user) -> str | None:
+    """`user`'s own choice (secret ballots included: only ever shown to that user)."""
+    if not _signed_in(user):
+        return None
+    vote = Vote.objects.filter(proposal=proposal, voter=user).first()
+    if vote is None:
+        return None
+    if not proposal.anonymous:
+        return vote.choice
+    return seal_open(scope="p", object_id=proposal.id, voter_id=user.id, seal=vote.seal, keys=proposal.option_keys)
+
+
+def amendment_choice_of(*, amendment: Amendment, proposal: Proposal, user) -> str | None:
+    if not _signed_in(user):
+        return None
+    vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
+    if vote is None:
+        return None
+    if not proposal.anonymous:
+        return vote.choice
+    keys = [option["key"] for option in tally.AMENDMENT_OPTIONS]
+    return seal_open(scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=keys)
+
+
+def proposal_public_votes(proposal: Proposal) -> list[dict]:
+    """Who chose what, for public ballots only; a secret ballot never lists its voters."""
+    if proposal.anonymous:
+        raise AppError("forbidden", "this ballot is secret: only the counts are published")
+    if results_hidden(proposal):
+        raise AppError("forbidden", "results are hidden until the vote closes")
+    votes = Vote.objects.filter(proposal=proposal).select_related("voter").order_by("voter__username")
+    return [{"voter": vote.voter.username, "choice": vote.choice} for vote in votes]

@@ -1,0 +1,24 @@
+"""Writes on proposals: create, vote, amend, open, close, archive.
+
+Every write that moves a count locks the proposal row (select_for_update) first, so votes on
+one proposal, its opening and its closing are serialised there: the phase a vote checks is
+the phase it commits under, and counts, totals and `state_version` move together.
+Lock order is always proposal row, then topic row (topic_event_append), never the reverse.
+"""
+
+from proposals.services.common import AMENDMENT_MAX, DEFAULT_VOTING_PERIOD
+from proposals.services.lifecycle import proposal_archive, proposal_close_due, proposal_create, proposal_open_due
+from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
+
+__all__ = [
+    "AMENDMENT_KEYS",
+    "AMENDMENT_MAX",
+    "DEFAULT_VOTING_PERIOD",
+    "amendment_propose",
+    "amendment_vote_cast",
+    "proposal_archive",
+    "proposal_close_due",
+    "proposal_create",
+    "proposal_open_due",
+    "vote_cast",
+]

@@ -1,0 +1,170 @@
+// Entry point: the shell (header, connection indicator, language), session and hash router.
+
+import { api, get, saveAuth, storedUsername, token } from "./api.js";
+import { clear, h } from "./dom.js";
+import { lang, setLang, t } from "./i18n.js";
+import { LiveSocket } from "./socket.js";
+import * as authPage from "./pages/auth.js";
+import * as communePage from "./pages/commune.js";
+import * as eventPage from "./pages/event.js";
+import * as proposalPage from "./pages/proposal.js";
+import * as roomPage from "./pages/room.js";
+
+const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/`;
+
+const ctx = {
+  socket: new LiveSocket(wsUrl),
+  me: null,
+  navigate(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  },
+  /** Tell screen-reader users about something that happened out of their focus. */
+  announce(text) {
+    const region = document.getElementById("announcer");
+    const p = h("p", { text });
+    region.append(p);
+    while (region.childElementCount > 5) region.firstElementChild.remove();
+  },
+  async signedIn(tok, username) {
+    saveAuth(tok, username);
+    await loadMe();
+    // The handshake authenticates by the session cookie the login just set.
+    ctx.socket.restart();
+    renderNav();
+  },
+  async signOut() {
+    try {
+      await api("POST", "auth/logout", {});
+    } catch {
+      /* the token is dropped locally anyway */
+    }
+    saveAuth(null, null);
+    ctx.me = null;
+    ctx.socket.restart();
+    renderNav();
+    ctx.navigate("#/signin");
+  },
+};
+window.__cl = ctx; // handy in the browser console and for tests
+
+async function loadMe() {
+  if (!token()) {
+    ctx.me = null;
+    return;
+  }
+  try {
+    ctx.me = await get("auth/me");
+  } catch (err) {
+    if (err.status === 401) {
+      saveAuth(null, null);
+      ctx.me = null;
+    } else {
+      // Server unreachable: keep the name we know so the page still says who we are.
+      ctx.me = { username: storedUsername(), home_commune: null };
+    }
+  }
+}
+
+function renderNav() {
+  const nav = document.getElementById("nav");
+  clear(nav);
+  const items = [h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") })];
+  if (ctx.me) {
+    items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
+    items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
+  } else {
+    items.push(h("a", { href: "#/signin", "data-testid": "nav-signin", text: t("nav.signin") }));
+  }
+  nav.append(...items);
+  nav.setAttribute("aria-label", t("nav.commune"));
+  document.getElementById("lang-label").textContent = t("nav.language");
+  document.getElementById("skip-link").textContent = t("app.skip");
+  document.getElementById("lang-select").value = lang();
+  renderConn();
+}
+
+let pendingWrites = 0;
+function renderConn() {
+  const el = document.getElementById("conn-status");
+  const state = ctx.socket.state;
+  el.dataset.state = state;
+  el.dataset.reconnects = String(ctx.socket.reconnects);
+  el.textContent = t(`conn.${state}`) + (pendingWrites ? ` · ${t("conn.pending", { n: pendingWrites })}` : "");
+}
+
+let cleanup = null;
+let routeToken = 0;
+
+async function route() {
+  const my = ++routeToken;
+  if (cleanup) {
+    try {
+      cleanup();
+    } catch (err) {
+      console.error(err);
+    }
+    cleanup = null;
+  }
+  const main = document.getElementById("main");
+  clear(main);
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const [name, ...params] = parts;
+  let page;
+  switch (name) {
+    case "signin":
+      page = authPage;
+      break;
+    case "room":
+      page = roomPage;
+      break;
+    case "event":
+      page = eventPage;
+      break;
+    case "proposal":
+      page = proposalPage;
+      break;
+    case "commune":
+      page = communePage;
+      break;
+    default:
+      if (!ctx.me) {
+        ctx.navigate("#/signin");
+        return;
+      }
+      ctx.navigate(ctx.me.home_commune ? `#/commune/${ctx.me.home_commune}` : "#/commune");
+      return;
+  }
+  const container = h("div", { class: `page page-${name}` });
+  main.append(container);
+  const result = page.render(ctx, params, container);
+  const done = result && typeof result.then === "function" ? await result : result;
+  if (my !== routeToken) {
+    if (typeof done === "function") done();
+    return;
+  }
+  cleanup = typeof done === "function" ? done : null;
+}
+
+async function boot() {
+  document.documentElement.lang = lang();
+  const select = document.getElementById("lang-select");
+  select.value = lang();
+  select.addEventListener("change", () => setLang(select.value));
+  ctx.socket.addEventListener("status", renderConn);
+  ctx.socket.addEventListener("pending", (ev) => {
+    pendingWrites = ev.detail.count;
+    renderConn();
+  });
+  window.addEventListener("langchange", () => {
+    renderNav();
+    route();
+  });
+  window.addEventListener("hashchange", route);
+  await loadMe();
+  renderNav();
+  ctx.socket.start();
+  route();
+}
+
+boot();

@@ -1,0 +1,295 @@
+// "Ma commune": find a commune by name or postal code, then its rooms, events and proposals.
+
+import { get, patch, post, qs } from "../api.js";
+import { clear, field, h } from "../dom.js";
+import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
+import { signinPrompt } from "./auth.js";
+
+const PICKED_KEY = "cl.commune";
+
+function rememberCommune(c) {
+  try {
+    sessionStorage.setItem(`${PICKED_KEY}.${c.insee}`, JSON.stringify(c));
+  } catch {
+    /* not essential */
+  }
+}
+
+function recalledCommune(insee) {
+  try {
+    return JSON.parse(sessionStorage.getItem(`${PICKED_KEY}.${insee}`) || "null");
+  } catch {
+    return null;
+  }
+}
+
+/** "2025-03-01T18:30" typed in a wall clock of `timeZone` -> ISO 8601 instant with offset. */
+export function zonedToIso(local, timeZone = DEFAULT_TIMEZONE) {
+  if (!local) return null;
+  const asUtc = new Date(`${local}:00Z`);
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(asUtc);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const offsetMs = wall - asUtc.getTime();
+  return new Date(asUtc.getTime() - offsetMs).toISOString();
+}
+
+function searchBox(ctx) {
+  const input = h("input", {
+    type: "search",
+    autocomplete: "off",
+    placeholder: t("commune.search_placeholder"),
+    "data-testid": "commune-search",
+  });
+  const results = h("ul", { class: "list", "data-testid": "commune-results", "aria-live": "polite" });
+  let timer = null;
+  let seq = 0;
+  async function search() {
+    const q = input.value.trim();
+    const mine = ++seq;
+    if (q.length < 2) {
+      clear(results);
+      return;
+    }
+    try {
+      const data = await get(`communes${qs({ q })}`);
+      if (mine !== seq) return;
+      clear(results);
+      if (!data.items.length) results.append(h("li", { class: "muted", text: t("commune.none") }));
+      for (const c of data.items) {
+        const codes = (c.postal_codes || []).join(", ");
+        results.append(
+          h(
+            "li",
+            {},
+            h("a", {
+              href: `#/commune/${encodeURIComponent(c.insee)}`,
+              "data-testid": "commune-result",
+              onclick: () => rememberCommune(c),
+              text: codes ? `${c.name} (${codes})` : c.name,
+            }),
+          ),
+        );
+      }
+    } catch (err) {
+      if (mine === seq) results.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
+    }
+  }
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, 200);
+  });
+  const form = h("form", { role: "search", onsubmit: (ev) => (ev.preventDefault(), search()) }, field(t("commune.search"), input), results);
+  return form;
+}
+
+function section(titleKey, testid, list, extra) {
+  const id = `h-${testid}`;
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id, text: t(titleKey) }), list, extra);
+}
+
+async function fill(list, promise, emptyKey, itemFn) {
+  list.replaceChildren(h("li", { class: "muted", text: t("common.loading") }));
+  try {
+    const data = await promise;
+    const items = (data && data.items) || [];
+    list.replaceChildren();
+    if (!items.length) list.append(h("li", { class: "muted", text: t(emptyKey) }));
+    for (const it of items) list.append(itemFn(it));
+  } catch (err) {
+    list.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
+  }
+}
+
+function roomForm(ctx, insee) {
+  const name = h("input", { required: true, maxlength: "120", "data-testid": "new-room-name" });
+  const visibility = h(
+    "select",
+    { "data-testid": "new-room-visibility" },
+    h("option", { value: "public", text: t("commune.public") }),
+    h("option", { value: "private", text: t("commune.private") }),
+  );
+  const err = h("p", { class: "form-error", role: "alert" });
+  return h(
+    "details",
+    {},
+    h("summary", { text: t("commune.new_room") }),
+    h(
+      "form",
+      {
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          try {
+            const room = await post("rooms", { name: name.value.trim(), visibility: visibility.value, commune: insee });
+            ctx.navigate(`#/room/${room.id}`);
+          } catch (e) {
+            err.textContent = errorText(e);
+          }
+        },
+      },
+      field(t("commune.room_name"), name),
+      field(t("commune.visibility"), visibility),
+      h("button", { type: "submit", "data-testid": "new-room-submit", text: t("common.create") }),
+      err,
+    ),
+  );
+}
+
+function eventForm(ctx, insee) {
+  const title = h("input", { required: true, maxlength: "200", "data-testid": "new-event-title" });
+  const starts = h("input", { type: "datetime-local", required: true, "data-testid": "new-event-starts" });
+  const ends = h("input", { type: "datetime-local", required: true, "data-testid": "new-event-ends" });
+  const capacity = h("input", { type: "number", min: "1", inputmode: "numeric", "data-testid": "new-event-capacity" });
+  const place = h("input", { maxlength: "200", "data-testid": "new-event-place" });
+  const err = h("p", { class: "form-error", role: "alert" });
+  return h(
+    "details",
+    {},
+    h("summary", { text: t("commune.new_event") }),
+    h(
+      "form",
+      {
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          try {
+            const body = {
+              title: title.value.trim(),
+              starts_at: zonedToIso(starts.value),
+              ends_at: zonedToIso(ends.value),
+              commune: insee,
+              timezone: DEFAULT_TIMEZONE,
+            };
+            if (capacity.value) body.capacity = Number(capacity.value);
+            if (place.value.trim()) body.place = place.value.trim();
+            const created = await post("events", body);
+            ctx.navigate(`#/event/${created.id}`);
+          } catch (e) {
+            err.textContent = errorText(e);
+          }
+        },
+      },
+      field(t("commune.event_title"), title),
+      field(t("commune.starts_at"), starts),
+      field(t("commune.ends_at"), ends),
+      field(t("commune.capacity"), capacity),
+      field(t("commune.place"), place),
+      h("button", { type: "submit", "data-testid": "new-event-submit", text: t("common.create") }),
+      err,
+    ),
+  );
+}
+
+function proposalForm(ctx, insee) {
+  const title = h("input", { required: true, maxlength: "200", "data-testid": "new-proposal-title" });
+  const body = h("textarea", { rows: "4", "data-testid": "new-proposal-body" });
+  const closes = h("input", { type: "datetime-local", "data-testid": "new-proposal-closes" });
+  const choices = h("textarea", { rows: "3", "data-testid": "new-proposal-choices" });
+  const err = h("p", { class: "form-error", role: "alert" });
+  return h(
+    "details",
+    {},
+    h("summary", { text: t("commune.new_proposal") }),
+    h(
+      "form",
+      {
+        onsubmit: async (ev) => {
+          ev.preventDefault();
+          try {
+            const payload = { title: title.value.trim(), body: body.value, commune: insee };
+            if (closes.value) payload.closes_at = zonedToIso(closes.value);
+            const list = choices.value.split("\n").map((s) => s.trim()).filter(Boolean);
+            if (list.length) payload.choices = list;
+            const created = await post("proposals", payload);
+            ctx.navigate(`#/proposal/${created.id}`);
+          } catch (e) {
+            err.textContent = errorText(e);
+          }
+        },
+      },
+      field(t("commune.proposal_title"), title),
+      field(t("commune.proposal_body"), body),
+      field(t("commune.closes_at"), closes),
+      field(t("commune.choices"), choices),
+      h("button", { type: "submit", "data-testid": "new-proposal-submit", text: t("common.create") }),
+      err,
+    ),
+  );
+}
+
+export async function render(ctx, params, container) {
+  const [insee] = params;
+  container.append(h("h1", { text: t("commune.title") }), searchBox(ctx));
+  if (!insee) {
+    container.append(h("p", { class: "muted", text: t("commune.pick") }));
+    return;
+  }
+  let commune = recalledCommune(insee);
+  const heading = h("h2", { class: "commune-name", "data-testid": "commune-name", text: commune ? commune.name : insee });
+  container.append(heading);
+  if (!commune) {
+    get(`communes/${encodeURIComponent(insee)}`)
+      .then((c) => {
+        commune = c;
+        heading.textContent = c.name;
+      })
+      .catch(() => {});
+  }
+  if (ctx.me) {
+    if (ctx.me.home_commune === insee) {
+      container.append(h("p", { class: "muted", "data-testid": "home-commune", text: t("commune.is_home") }));
+    } else {
+      const btn = h("button", {
+        type: "button",
+        "data-testid": "set-home",
+        text: t("commune.set_home"),
+        onclick: async () => {
+          try {
+            ctx.me = await patch("auth/me", { home_commune: insee });
+            btn.replaceWith(h("p", { class: "muted", "data-testid": "home-commune", text: t("commune.is_home") }));
+          } catch (e) {
+            btn.after(h("p", { class: "form-error", role: "alert", text: errorText(e) }));
+          }
+        },
+      });
+      container.append(btn);
+    }
+  } else {
+    container.append(signinPrompt());
+  }
+
+  const rooms = h("ul", { class: "list", "data-testid": "commune-rooms" });
+  const events = h("ul", { class: "list", "data-testid": "commune-events" });
+  const proposals = h("ul", { class: "list", "data-testid": "commune-proposals" });
+  container.append(
+    h(
+      "div",
+      { class: "grid-3" },
+      section("commune.rooms", "rooms", rooms, ctx.me && roomForm(ctx, insee)),
+      section("commune.events", "events", events, ctx.me && eventForm(ctx, insee)),
+      section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, insee)),
+    ),
+  );
+  fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
+    h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
+  );
+  fill(events, get(`events${qs({ commune: insee, from: new Date().toISOString() })}`), "commune.no_events", (e) =>
+    h(
+      "li",
+      {},
+      h("a", { href: `#/event/${e.id}`, "data-testid": "event-link", text: e.title }),
+      h("small", { class: "muted block", text: formatDateTime(e.starts_at, e.timezone, { dateStyle: "medium", timeStyle: "short" }) }),
+    ),
+  );
+  fill(proposals, get(`proposals${qs({ commune: insee, phase: "tovote" })}`), "commune.no_proposals", (p) =>
+    h("li", {}, h("a", { href: `#/proposal/${p.id}`, "data-testid": "proposal-link", text: p.title })),
+  );
+}
