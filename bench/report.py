@@ -223,7 +223,7 @@ def chart(res: dict, path: Path):
     ax.bar([i - 0.2 for i in idx], p50, 0.4, label="p50")
     ax.bar([i + 0.2 for i in idx], p99, 0.4, label="p99")
     ax.set_xticks(list(idx), xs, fontsize=8)
-    ax.set_title("S1 fan-out latency (ms, lower is better)", fontsize=10)
+    ax.set_title("S1 fan-out latency, S3 for project-2proc (ms, lower is better)", fontsize=10)
     ax.legend()
 
     thr = {n: (_g(targets[n], "fanout", "s2", "deliveries_per_s") or _g(targets[n], "two", "burst", "deliveries_per_s"))
