@@ -123,10 +123,14 @@ ROWS = [
     ("  max tally frames/s", ("votes", "max_frames_per_s")),
     ("  last ok -> all exact ms", ("votes", "time_to_all_exact_ms")),
     ("  first vote sent -> last ok s", ("votes", "last_ok_after_first_send_s")),
+    ("  votes answered per s", ("votes", "writes_per_s")),
+    ("  HTTP tally exact", ("votes", "http_tally_exact")),
     ("S5 RSVP storm", None),
     ("  outcomes", ("rsvp", "outcomes")),
     ("  all watchers exact", ("rsvp", "all_exact")),
     ("  last ok -> all exact ms", ("rsvp", "time_to_all_exact_ms")),
+    ("  RSVPs answered per s", ("rsvp", "writes_per_s")),
+    ("  HTTP attendance exact", ("rsvp", "http_exact")),
     ("S6 idle sockets", None),
     ("  sockets open", ("idle", "open", "opened")),
     ("  seconds to open them", ("idle", "open", "seconds")),
@@ -142,9 +146,10 @@ def table(res: dict) -> str:
     w0 = max(len(r[0]) for r in ROWS) + 2
     widths = [max(16, len(c) + 2) for c in cols]
     lines = ["".join([" " * w0] + [c.rjust(w) for c, w in zip(cols, widths)])]
+    header = None
     for label, path in ROWS:
         if path is None:
-            lines.append(label)
+            header = label
             continue
         vals = []
         for c in cols:
@@ -154,6 +159,9 @@ def table(res: dict) -> str:
             vals.append(_fmt(v))
         if all(v == "-" for v in vals):
             continue
+        if header is not None:
+            lines.append(header)
+            header = None
         lines.append("".join([label.ljust(w0)] + [v.rjust(w) for v, w in zip(vals, widths)]))
     lines.append("")
     lines.append("Targets of issue 6")

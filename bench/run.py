@@ -32,6 +32,8 @@ def parse_args(argv=None):
     ap.add_argument("--quick", action="store_true", help="smaller counts, under two minutes")
     ap.add_argument("--targets", default=",".join(ALL_TARGETS),
                     help=f"comma-separated subset of {','.join(ALL_TARGETS)}")
+    ap.add_argument("--scenarios", default="1,2,3,4,5,6",
+                    help="comma-separated subset of 1-6 (1 and 2 always run together), e.g. --scenarios 4 --profile")
     ap.add_argument("--workers", type=int, default=2, help="load-client processes (default 2)")
     ap.add_argument("--open-concurrency", type=int, default=64,
                     help="handshakes in flight per client process while opening sockets (default 64)")
@@ -73,21 +75,24 @@ async def guarded(progress, results: dict, key: str, coro):
 
 async def run_peer(layer, cfg, pool, run_id, log_dir, progress, with_idle: bool) -> dict:
     out: dict = {}
-    t = PeerTarget(layer, run_id, log_dir)
-    progress(f"{t.name}: starting daphne")
-    t.start()
-    try:
-        await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
-    finally:
-        t.stop()
-    if with_idle:
+    sel = cfg["scenarios"]
+    t = None
+    if sel & {1, 2}:
+        t = PeerTarget(layer, run_id, log_dir)
+        progress(f"{t.name}: starting daphne")
+        t.start()
+        try:
+            await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
+        finally:
+            t.stop()
+    if with_idle and 6 in sel:
         t = PeerTarget(layer, run_id, log_dir)
         t.start()
         try:
             await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
         finally:
             t.stop()
-    out["server_log"] = str(t.servers[0].log_path) if t.servers else None
+    out["server_log"] = str(t.servers[0].log_path) if t is not None and t.servers else None
     return out
 
 
@@ -105,27 +110,34 @@ def collect_profiles(t, out: dict, phase: str, progress):
 
 async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, which) -> dict:
     out: dict = {}
+    sel = cfg["scenarios"]
+    t = None
     if which == "project":
-        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
-        progress("project (one process, in-process fan-out): starting daphne")
-        t.start()
-        try:
-            await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
-            await guarded(progress, out, "votes", scenarios.vote_storm(t, pool, cfg, progress))
-            await guarded(progress, out, "rsvp", scenarios.rsvp_storm(t, pool, cfg, progress))
-        finally:
-            await t.aclose()
-            t.stop()
-            collect_profiles(t, out, "S1,S2,S4,S5", progress)
-        t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
-        t.start()
-        try:
-            await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
-        finally:
-            await t.aclose()
-            t.stop()
-            collect_profiles(t, out, "S6", progress)
-    else:
+        if sel & {1, 2, 4, 5}:
+            t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
+            progress("project (one process, in-process fan-out): starting daphne")
+            t.start()
+            try:
+                if sel & {1, 2}:
+                    await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
+                if 4 in sel:
+                    await guarded(progress, out, "votes", scenarios.vote_storm(t, pool, cfg, progress))
+                if 5 in sel:
+                    await guarded(progress, out, "rsvp", scenarios.rsvp_storm(t, pool, cfg, progress))
+            finally:
+                await t.aclose()
+                t.stop()
+                collect_profiles(t, out, "S" + ",S".join(str(k) for k in sorted(sel & {1, 2, 4, 5})), progress)
+        if 6 in sel:
+            t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
+            t.start()
+            try:
+                await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
+            finally:
+                await t.aclose()
+                t.stop()
+                collect_profiles(t, out, "S6", progress)
+    elif 3 in sel:
         t = ProjectTarget("project-2proc", 2, db, users, run_id, log_dir, args.anonymous, args.profile)
         progress("project-2proc (two daphne processes sharing Redis): starting")
         t.start()
@@ -135,7 +147,7 @@ async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, whi
             await t.aclose()
             t.stop()
             collect_profiles(t, out, "S3", progress)
-    out["server_logs"] = [str(s.log_path) for s in t.servers]
+    out["server_logs"] = [str(s.log_path) for s in t.servers] if t is not None else []
     return out
 
 
@@ -147,6 +159,7 @@ async def amain(args) -> int:
         cfg["idle"] = args.idle
     if args.subscribers:
         cfg["subscribers"] = args.subscribers
+    cfg["scenarios"] = {int(x) for x in args.scenarios.split(",") if x.strip()}
     wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
     for t in wanted:
         if t not in ALL_TARGETS:
@@ -209,6 +222,7 @@ async def amain(args) -> int:
         if db is not None:
             db.drop()
 
+    res["config"]["scenarios"] = sorted(cfg["scenarios"])
     res["elapsed_s"] = round(time.monotonic() - progress.t0, 1)
     res["meta"]["loadavg_end"] = os.getloadavg()
     res["verdicts"] = report.verdicts(res)

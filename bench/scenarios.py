@@ -248,6 +248,7 @@ async def _state_storm(target, pool, cfg, progress, *, what: str, kind: str, top
             "outcomes": outcomes,
             "write_window_s": round(max(t_sent) - min(t_sent), 3) if t_sent else None,
             "last_ok_after_first_send_s": round(t_last_ok - min(t_sent), 3) if t_last_ok and t_sent else None,
+            "writes_per_s": round(len(t_ok) / (t_last_ok - min(t_sent)), 1) if t_last_ok and t_sent else None,
             "watchers": n_armed,
             "watchers_exact": exact,
             "all_exact": exact == n_armed and n_armed == n_w,
@@ -305,6 +306,8 @@ async def rsvp_storm(target, pool, cfg, progress) -> dict:
     final = await target.get(f"/api/events/{eid}")
     out["http_event"] = {k: final.get(k) for k in ("attendance", "going", "waitlisted", "capacity") if k in final}
     out["going_ok"] = out["outcomes"].get("ok:going", 0)
+    att = final.get("attendance") if isinstance(final.get("attendance"), dict) else final
+    out["http_exact"] = att.get("going") == cap and att.get("waitlisted") == n_r - cap
     progress(f"{target.name}: S5 outcomes {out['outcomes']}, all exact: {out['all_exact']},"
              f" last watcher exact {out['time_to_all_exact_ms']} ms after the last ok")
     return out
