@@ -66,7 +66,7 @@ class LiveServer:
             return ""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped before other packages: a running Playwright loop blocks pytest-asyncio
 def daphne_server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
@@ -138,7 +138,7 @@ def daphne_server(tmp_path_factory):
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped before other packages: a running Playwright loop blocks pytest-asyncio
 def chromium(daphne_server):
     from playwright.sync_api import expect, sync_playwright
 

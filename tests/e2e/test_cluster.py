@@ -126,3 +126,25 @@ async def test_single_process_without_redis_serves_http_and_socket(live_stack):
             assert again.json() == {"id": again.json()["id"], "seq": 1}
         await bob.wait_seq(topic, 5)
         assert bob.seqs(topic) == [1, 2, 3, 4, 5]
+
+
+async def test_posts_from_two_processes_reach_a_third_in_seq_order(live_stack):
+    """Two publishers race on one topic; a subscriber on a third process still sees 1..N in order."""
+    stack = live_stack(processes=3, redis=True)
+    (_, t_alice), (_, t_bob), (_, t_carol) = stack.create_users(3)
+    topic = room_create(stack, t_alice)
+    async with (
+        await LiveSocket.open(stack.ws_url(0), t_alice) as alice,
+        await LiveSocket.open(stack.ws_url(1), t_bob) as bob,
+        await LiveSocket.open(stack.ws_url(2), t_carol) as carol,
+    ):
+        await carol.subscribe(topic)
+
+        async def burst(socket: LiveSocket, name: str) -> None:
+            await asyncio.gather(*(post(socket, topic, f"{name} {i}") for i in range(40)))
+
+        await asyncio.gather(burst(alice, "alice"), burst(bob, "bob"))
+        await carol.wait_seq(topic, 80, timeout=30)
+        assert carol.seqs(topic) == list(range(1, 81))
+        bodies = [e["data"]["body"] for e in carol.events(topic)]
+        assert sorted(bodies) == sorted([f"alice {i}" for i in range(40)] + [f"bob {i}" for i in range(40)])

@@ -300,3 +300,34 @@ async def test_token_in_subprotocols_authenticates_a_browser_socket(make_user, m
     await communicator.send_json_to({"type": "post", "topic": room.topic, "body": "jeton", "ref": "t"})
     assert (await communicator.receive_json_from())["type"] == "ok"
     await communicator.disconnect()
+
+
+async def test_a_ref_reused_for_another_command_is_a_conflict(connect, make_user, make_room):
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    socket = await connect(alice)
+    await socket.send({"type": "post", "topic": room.topic, "body": "premier", "ref": "r"})
+    posted = await socket.recv_until(lambda f: f["type"] == "ok")
+    await socket.send({"type": "delete", "topic": room.topic, "message": posted["data"]["id"], "ref": "r"})
+    error = await socket.recv_until(lambda f: f["type"] == "error")
+    assert error["code"] == "conflict" and error["ref"] == "r"
+    assert await run(Message.objects.filter(deleted_at__isnull=True).count) == 1
+
+
+async def test_an_unexpected_failure_answers_internal_and_the_socket_lives_on(
+    connect, make_user, make_room, monkeypatch
+):
+    from discussions import services
+
+    def broken(**kwargs):
+        raise ZeroDivisionError("a bug")
+
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    monkeypatch.setattr(services, "message_post", broken)
+    socket = await connect(alice)
+    await socket.send({"type": "post", "topic": room.topic, "body": "x", "ref": "boom"})
+    error = await socket.recv()
+    assert error == {"type": "error", "ref": "boom", "code": "internal", "message": "internal error"}
+    await socket.send({"type": "ping", "ref": "alive"})
+    assert (await socket.recv())["type"] == "pong"
