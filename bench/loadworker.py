@@ -352,8 +352,9 @@ class Worker:
         self.loop.call_soon(lambda: self.stopped.done() or self.stopped.set_result(True))
         return {}
 
-    async def cmd_open(self, group, host, port, path, n, headers=None, subscribe=None, origin=None,
-                       concurrency=OPEN_CONCURRENCY):
+    async def cmd_open(
+        self, group, host, port, path, n, headers=None, subscribe=None, origin=None, concurrency=OPEN_CONCURRENCY
+    ):
         """Open ``n`` sockets; ``headers`` is one dict for all or a list, one per socket."""
         g = self.groups.setdefault(group, Group())
         base = len(g.sockets)
@@ -399,8 +400,12 @@ class Worker:
                     errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
 
         await asyncio.gather(*(one(k) for k in range(n)))
-        return {"opened": opened, "failed": n - opened, "errors": dict(errors.most_common(5)),
-                "seconds": time.monotonic() - t0}
+        return {
+            "opened": opened,
+            "failed": n - opened,
+            "errors": dict(errors.most_common(5)),
+            "seconds": time.monotonic() - t0,
+        }
 
     def _live(self, group):
         g = self.groups[group]
@@ -432,7 +437,7 @@ class Worker:
                     break
                 try:
                     await asyncio.wait_for(asyncio.shield(rec.done), min(0.25, t_end - now))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 if rec.progress != last_progress:
                     last_progress, t_progress = rec.progress, time.monotonic()
@@ -480,7 +485,7 @@ class Worker:
         if n:
             try:
                 await asyncio.wait_for(asyncio.shield(rec.done), spread + timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         for ws in live:
             ws.on_message = _ignore
@@ -598,17 +603,33 @@ class Pool:
         k = len(ws)
         counts = [n // k + (1 if i < n % k else 0) for i in range(k)]
         futs, start = [], 0
-        for w, c in zip(ws, counts):
+        for w, c in zip(ws, counts, strict=False):
             h = headers[start : start + c] if isinstance(headers, list) else headers
-            futs.append(w.request("open", group=group, host=host, port=port, path=path, n=c, headers=h,
-                                  subscribe=subscribe, origin=origin, concurrency=self.open_concurrency))
+            futs.append(
+                w.request(
+                    "open",
+                    group=group,
+                    host=host,
+                    port=port,
+                    path=path,
+                    n=c,
+                    headers=h,
+                    subscribe=subscribe,
+                    origin=origin,
+                    concurrency=self.open_concurrency,
+                )
+            )
             start += c
         replies = self._check(await asyncio.gather(*futs))
         errors = collections.Counter()
         for r in replies:
             errors.update(r["errors"])
-        return {"opened": sum(r["opened"] for r in replies), "failed": sum(r["failed"] for r in replies),
-                "errors": dict(errors), "seconds": max(r["seconds"] for r in replies)}
+        return {
+            "opened": sum(r["opened"] for r in replies),
+            "failed": sum(r["failed"] for r in replies),
+            "errors": dict(errors),
+            "seconds": max(r["seconds"] for r in replies),
+        }
 
     async def arm(self, cmd, group, **kw):
         """Arm every worker; returns once all are recording, with the result futures."""
@@ -624,9 +645,17 @@ class Pool:
         """Frames are split like the group's sockets were (same order)."""
         counts = self.split(len(frames))
         futs, start = [], 0
-        for w, c in zip(self.workers, counts):
-            futs.append(w.request("send", group=group, frames=frames[start : start + c], spread=spread,
-                                  timeout=timeout, start_at=start_at))
+        for w, c in zip(self.workers, counts, strict=False):
+            futs.append(
+                w.request(
+                    "send",
+                    group=group,
+                    frames=frames[start : start + c],
+                    spread=spread,
+                    timeout=timeout,
+                    start_at=start_at,
+                )
+            )
             start += c
         return self._check(await asyncio.gather(*futs))
 

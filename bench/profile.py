@@ -22,8 +22,18 @@ def _short(frame: str) -> str:
 
 
 # Leaves where a thread waits rather than works (py-spy's own idle detection misses some).
-IDLE_LEAVES = ("EpollSelector.select", "_PollLikeSelector.select", "Condition.wait", "Event.wait",
-               "_worker (concurrent", "SimpleQueue.get", "Queue.get", "time.sleep", "Lock.acquire", "scheduler_run")
+IDLE_LEAVES = (
+    "EpollSelector.select",
+    "_PollLikeSelector.select",
+    "Condition.wait",
+    "Event.wait",
+    "_worker (concurrent",
+    "SimpleQueue.get",
+    "Queue.get",
+    "time.sleep",
+    "Lock.acquire",
+    "scheduler_run",
+)
 PROJECT_DIRS = ("realtime/", "accounts/", "discussions/", "events/", "proposals/", "communes/", "config/")
 
 
@@ -50,8 +60,13 @@ def summarise(path: Path, top: int = 25) -> dict:
     def top_of(c):
         return [(f, round(100 * k / total, 1)) for f, k in c.most_common(top)] if total else []
 
-    return {"busy_samples": total, "idle_samples": idle, "self": top_of(self_s), "inclusive": top_of(incl),
-            "project_inclusive": top_of(proj)}
+    return {
+        "busy_samples": total,
+        "idle_samples": idle,
+        "self": top_of(self_s),
+        "inclusive": top_of(incl),
+        "project_inclusive": top_of(proj),
+    }
 
 
 if __name__ == "__main__":

@@ -42,8 +42,15 @@ def verdicts(res: dict) -> list[dict]:
     rows = []
 
     def add(scn, what, value, target, ok):
-        rows.append({"scenario": scn, "figure": what, "value": value, "target": target,
-                     "pass": None if ok is None else bool(ok)})
+        rows.append(
+            {
+                "scenario": scn,
+                "figure": what,
+                "value": value,
+                "target": target,
+                "pass": None if ok is None else bool(ok),
+            }
+        )
 
     s1, s1ps = _g(p, "fanout", "s1"), _g(ps, "fanout", "s1")
     if s1:
@@ -58,15 +65,26 @@ def verdicts(res: dict) -> list[dict]:
     b = _g(p2, "two", "burst")
     if b:
         add("3", "delivered %", b.get("delivered_pct"), "100 %", b.get("delivered_pct") == 100.0)
-        add("3", "in order (order violations + seq gaps)", (b.get("order_violations") or 0) + (b.get("seq_gaps") or 0),
-            "0", (b.get("order_violations") or 0) + (b.get("seq_gaps") or 0) == 0)
+        add(
+            "3",
+            "in order (order violations + seq gaps)",
+            (b.get("order_violations") or 0) + (b.get("seq_gaps") or 0),
+            "0",
+            (b.get("order_violations") or 0) + (b.get("seq_gaps") or 0) == 0,
+        )
         add("3", "duplicates", b.get("duplicates"), "0", b.get("duplicates") == 0)
         r = _ratio(b.get("deliveries_per_s"), _g(s2, "deliveries_per_s"))
         add("3", "deliveries/s two processes / one", r, "> 1", None if r is None else r > 1)
     s4 = _g(p, "votes")
     if s4 and "error" not in s4:
         add("4", "every watcher holds the exact tally", s4.get("all_exact"), "yes", s4.get("all_exact"))
-        add("4", "max tally frames/s per watcher", s4.get("max_frames_per_s"), "<= 5", (s4.get("max_frames_per_s") or 0) <= 5)
+        add(
+            "4",
+            "max tally frames/s per watcher",
+            s4.get("max_frames_per_s"),
+            "<= 5",
+            (s4.get("max_frames_per_s") or 0) <= 5,
+        )
         v = s4.get("time_to_all_exact_ms")
         add("4", "ms from last ok to all exact", v, "<= 500", v is not None and v <= 500)
     s5 = _g(p, "rsvp")
@@ -145,7 +163,7 @@ def table(res: dict) -> str:
     cols = [c for c in COLUMNS if c in targets]
     w0 = max(len(r[0]) for r in ROWS) + 2
     widths = [max(16, len(c) + 2) for c in cols]
-    lines = ["".join([" " * w0] + [c.rjust(w) for c, w in zip(cols, widths)])]
+    lines = ["".join([" " * w0] + [c.rjust(w) for c, w in zip(cols, widths, strict=False)])]
     header = None
     for label, path in ROWS:
         if path is None:
@@ -162,7 +180,7 @@ def table(res: dict) -> str:
         if header is not None:
             lines.append(header)
             header = None
-        lines.append("".join([label.ljust(w0)] + [v.rjust(w) for v, w in zip(vals, widths)]))
+        lines.append("".join([label.ljust(w0)] + [v.rjust(w) for v, w in zip(vals, widths, strict=False)]))
     lines.append("")
     lines.append("Targets of issue 6")
     for r in verdicts(res):
@@ -193,7 +211,9 @@ def findings(res: dict) -> list[str]:
             for o in opens:
                 if o.get("failed"):
                     errs = "; ".join(f"{k} x{n}" for k, n in o.get("errors", {}).items())
-                    out.append(f"{name} {scn}: {o['failed']} of {o['failed'] + o['opened']} sockets failed to open ({errs})")
+                    out.append(
+                        f"{name} {scn}: {o['failed']} of {o['failed'] + o['opened']} sockets failed to open ({errs})"
+                    )
             if v.get("server_errors"):
                 errs = ", ".join(f"'{k}' x{n}" for k, n in v["server_errors"].items())
                 out.append(f"{name} {scn}: server log: {errs}")
@@ -208,7 +228,12 @@ def chart(res: dict, path: Path):
 
     targets = res.get("targets", {})
     names = [c for c in COLUMNS if c in targets]
-    colors = {"project": "#2b7a3d", "project-2proc": "#6bbf59", "tutorial-pubsub": "#3b6ea8", "tutorial-core": "#b04a3b"}
+    colors = {
+        "project": "#2b7a3d",
+        "project-2proc": "#6bbf59",
+        "tutorial-pubsub": "#3b6ea8",
+        "tutorial-core": "#b04a3b",
+    }
     fig, axes = plt.subplots(2, 2, figsize=(12, 8))
     fig.suptitle(f"Communecter Live bench {res.get('started', '')}{' (quick)' if res.get('quick') else ''}")
 
@@ -216,15 +241,19 @@ def chart(res: dict, path: Path):
         xs = [n for n in names if values.get(n) is not None]
         ys = [values[n] for n in xs]
         ax.bar(xs, ys, color=[colors.get(n, "grey") for n in xs])
-        for x, y in zip(xs, ys):
+        for x, y in zip(xs, ys, strict=False):
             ax.annotate(_fmt(float(y)), (x, y), ha="center", va="bottom", fontsize=8)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(ylabel)
         ax.tick_params(axis="x", labelsize=8)
 
     ax = axes[0][0]
-    xs = [n for n in names if _g(targets[n], "fanout", "s1", "p50_ms") is not None
-          or _g(targets[n], "two", "latency", "p50_ms") is not None]
+    xs = [
+        n
+        for n in names
+        if _g(targets[n], "fanout", "s1", "p50_ms") is not None
+        or _g(targets[n], "two", "latency", "p50_ms") is not None
+    ]
     p50 = [(_g(targets[n], "fanout", "s1", "p50_ms") or _g(targets[n], "two", "latency", "p50_ms")) for n in xs]
     p99 = [(_g(targets[n], "fanout", "s1", "p99_ms") or _g(targets[n], "two", "latency", "p99_ms")) for n in xs]
     idx = range(len(xs))
@@ -234,17 +263,25 @@ def chart(res: dict, path: Path):
     ax.set_title("S1 fan-out latency, S3 for project-2proc (ms, lower is better)", fontsize=10)
     ax.legend()
 
-    thr = {n: (_g(targets[n], "fanout", "s2", "deliveries_per_s") or _g(targets[n], "two", "burst", "deliveries_per_s"))
-           for n in names}
+    thr = {
+        n: (_g(targets[n], "fanout", "s2", "deliveries_per_s") or _g(targets[n], "two", "burst", "deliveries_per_s"))
+        for n in names
+    }
     bars(axes[0][1], thr, "S2/S3 burst throughput (deliveries/s, higher is better)", "deliveries/s")
-    bars(axes[1][0], {n: _g(targets[n], "idle", "rss_per_conn_kib") for n in names},
-         "S6 RSS growth per idle socket (KiB, lower is better)", "KiB")
+    bars(
+        axes[1][0],
+        {n: _g(targets[n], "idle", "rss_per_conn_kib") for n in names},
+        "S6 RSS growth per idle socket (KiB, lower is better)",
+        "KiB",
+    )
 
     ax = axes[1][1]
     p = targets.get("project", {})
     labels, vals = [], []
-    for lab, keys in [("S4 votes: last ok -> all exact", ("votes", "time_to_all_exact_ms")),
-                      ("S5 RSVP: last ok -> all exact", ("rsvp", "time_to_all_exact_ms"))]:
+    for lab, keys in [
+        ("S4 votes: last ok -> all exact", ("votes", "time_to_all_exact_ms")),
+        ("S5 RSVP: last ok -> all exact", ("rsvp", "time_to_all_exact_ms")),
+    ]:
         v = _g(p, *keys)
         if v is not None:
             labels.append(lab)

@@ -20,29 +20,73 @@ from bench.loadworker import Pool
 from bench.servers import nofile_limit, raise_nofile
 from bench.targets import PROJECT_ROOT, REPO_ROOT, PeerTarget, ProjectDatabase, ProjectTarget, project_prepare
 
-FULL = dict(subscribers=1000, rate=2.0, seconds=10.0, drain=15.0, burst=50, burst_drain=90.0,
-            voters=1000, vote_spread=2.0, watchers=1000, write_timeout=30.0, rsvps=500, capacity=100, idle=5000)
-QUICK = dict(subscribers=300, rate=2.0, seconds=4.0, drain=8.0, burst=20, burst_drain=30.0,
-             voters=300, vote_spread=1.0, watchers=300, write_timeout=15.0, rsvps=150, capacity=30, idle=1000)
+FULL = dict(
+    subscribers=1000,
+    rate=2.0,
+    seconds=10.0,
+    drain=15.0,
+    burst=50,
+    burst_drain=90.0,
+    voters=1000,
+    vote_spread=2.0,
+    watchers=1000,
+    write_timeout=30.0,
+    rsvps=500,
+    capacity=100,
+    idle=5000,
+)
+QUICK = dict(
+    subscribers=300,
+    rate=2.0,
+    seconds=4.0,
+    drain=8.0,
+    burst=20,
+    burst_drain=30.0,
+    voters=300,
+    vote_spread=1.0,
+    watchers=300,
+    write_timeout=15.0,
+    rsvps=150,
+    capacity=30,
+    idle=1000,
+)
 ALL_TARGETS = ["tutorial-pubsub", "tutorial-core", "project", "project-2proc"]
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="smaller counts, under two minutes")
-    ap.add_argument("--targets", default=",".join(ALL_TARGETS),
-                    help=f"comma-separated subset of {','.join(ALL_TARGETS)}")
-    ap.add_argument("--scenarios", default="1,2,3,4,5,6",
-                    help="comma-separated subset of 1-6 (1 and 2 always run together), e.g. --scenarios 4 --profile")
+    ap.add_argument(
+        "--targets", default=",".join(ALL_TARGETS), help=f"comma-separated subset of {','.join(ALL_TARGETS)}"
+    )
+    ap.add_argument(
+        "--scenarios",
+        default="1,2,3,4,5,6",
+        help="comma-separated subset of 1-6 (1 and 2 always run together), e.g. --scenarios 4 --profile",
+    )
     ap.add_argument("--workers", type=int, default=2, help="load-client processes (default 2)")
-    ap.add_argument("--open-concurrency", type=int, default=64,
-                    help="handshakes in flight per client process while opening sockets (default 64)")
-    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
-                    help="the project's database: a fresh SQLite file (default) or a fresh PostgreSQL database")
-    ap.add_argument("--anonymous", action="store_true",
-                    help="project subscribers and watchers connect without a token (default: each is a signed-in user)")
-    ap.add_argument("--profile", action="store_true",
-                    help="sample every project server with py-spy; summaries in the JSON and *.pyspy.txt in the logs")
+    ap.add_argument(
+        "--open-concurrency",
+        type=int,
+        default=64,
+        help="handshakes in flight per client process while opening sockets (default 64)",
+    )
+    ap.add_argument(
+        "--db",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="the project's database: a fresh SQLite file (default) or a fresh PostgreSQL database",
+    )
+    ap.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="project subscribers and watchers connect without a token (default: each is a signed-in user)",
+    )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample every project server with py-spy; summaries in the JSON and *.pyspy.txt in the logs",
+    )
     ap.add_argument("--idle", type=int, help="override the idle-socket count of scenario 6")
     ap.add_argument("--subscribers", type=int, help="override the subscriber count of scenarios 1-3")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"), help="results folder")
@@ -59,8 +103,12 @@ class Progress:
 
 def git_commit(root=REPO_ROOT) -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                              text=True, timeout=10).stdout.strip() or None
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or None
+        )
     except Exception:
         return None
 
@@ -102,7 +150,9 @@ def collect_profiles(t, out: dict, phase: str, progress):
     for s in t.servers:
         if s.profile_path is not None and s.profile_path.exists():
             try:
-                out.setdefault("profiles", {})[f"{s.name} {phase}"] = dict(summarise(s.profile_path), file=str(s.profile_path))
+                out.setdefault("profiles", {})[f"{s.name} {phase}"] = dict(
+                    summarise(s.profile_path), file=str(s.profile_path)
+                )
                 progress(f"  profile of {s.name} ({phase}): {s.profile_path}")
             except Exception as exc:
                 progress(f"  profile of {s.name} unreadable: {exc}")
@@ -175,18 +225,33 @@ async def amain(args) -> int:
     log_dir = out_dir / f"{started}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     res = {
-        "started": started, "quick": args.quick, "config": cfg, "run_id": run_id,
-        "meta": {"commit": git_commit(), "project_root": str(PROJECT_ROOT), "project_commit": git_commit(PROJECT_ROOT),
-                 "python": platform.python_version(), "cpus": os.cpu_count(),
-                 "client_workers": args.workers, "open_concurrency": args.open_concurrency, "db": args.db, "anonymous_subscribers": args.anonymous,
-                 "nofile": nofile_limit(), "argv": sys.argv[1:], "loadavg_start": os.getloadavg()},
+        "started": started,
+        "quick": args.quick,
+        "config": cfg,
+        "run_id": run_id,
+        "meta": {
+            "commit": git_commit(),
+            "project_root": str(PROJECT_ROOT),
+            "project_commit": git_commit(PROJECT_ROOT),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "client_workers": args.workers,
+            "open_concurrency": args.open_concurrency,
+            "db": args.db,
+            "anonymous_subscribers": args.anonymous,
+            "nofile": nofile_limit(),
+            "argv": sys.argv[1:],
+            "loadavg_start": os.getloadavg(),
+        },
         "targets": {},
     }
     load1 = os.getloadavg()[0]
     if load1 > 1.0:
         progress(f"NOTE: load average {load1:.1f} before start: other work shares the 2 cores; figures will be noisy")
-    progress(f"bench {'--quick ' if args.quick else ''}run {run_id}: targets {', '.join(wanted)}; "
-             f"{args.workers} client processes; logs in {log_dir}")
+    progress(
+        f"bench {'--quick ' if args.quick else ''}run {run_id}: targets {', '.join(wanted)}; "
+        f"{args.workers} client processes; logs in {log_dir}"
+    )
     pool = Pool(args.workers, args.open_concurrency)
     await pool.start()
     db = None
@@ -195,8 +260,9 @@ async def amain(args) -> int:
             name = f"tutorial-{layer}"
             if name in wanted:
                 try:
-                    res["targets"][name] = await run_peer(layer, cfg, pool, run_id, log_dir, progress,
-                                                          with_idle=(layer == "pubsub"))
+                    res["targets"][name] = await run_peer(
+                        layer, cfg, pool, run_id, log_dir, progress, with_idle=(layer == "pubsub")
+                    )
                 except Exception as exc:
                     progress(f"{name} failed: {exc}")
                     res["targets"][name] = {"error": str(exc), "traceback": traceback.format_exc()}
@@ -208,8 +274,9 @@ async def amain(args) -> int:
                 users = project_prepare(db, n_users, progress)
                 for which in proj:
                     try:
-                        res["targets"][which] = await run_project(cfg, pool, run_id, log_dir, progress, args,
-                                                                  users, db, which)
+                        res["targets"][which] = await run_project(
+                            cfg, pool, run_id, log_dir, progress, args, users, db, which
+                        )
                     except Exception as exc:
                         progress(f"{which} failed: {exc}")
                         res["targets"][which] = {"error": str(exc), "traceback": traceback.format_exc()}

@@ -35,7 +35,7 @@ async def settle(target, max_wait: float = 15.0, busy: float = 0.15, window: flo
             cur = [read_cpu_seconds(p) for p in pids]
         except OSError:
             break
-        if all(c - p < busy * window for c, p in zip(cur, prev)):
+        if all(c - p < busy * window for c, p in zip(cur, prev, strict=False)):
             break
         prev = cur
     return time.monotonic() - t0
@@ -62,11 +62,14 @@ class Meter:
     def figures(self) -> dict:
         """``server_cpu_pct``: CPU the server processes got, in % of one core over the window (the
         machine has two, shared with the client, Redis and whatever else runs: ``loadavg_1m``)."""
-        return {"wall_s": round(self.wall, 3), "server_cpu_s": round(self.server, 3),
-                "client_cpu_s": round(self.client, 3),
-                "server_cpu_pct": round(100 * self.server / self.wall, 1) if self.wall > 0 else None,
-                "client_cpu_pct": round(100 * self.client / self.wall, 1) if self.wall > 0 else None,
-                "loadavg_1m": round(self.load1, 2)}
+        return {
+            "wall_s": round(self.wall, 3),
+            "server_cpu_s": round(self.server, 3),
+            "client_cpu_s": round(self.client, 3),
+            "server_cpu_pct": round(100 * self.server / self.wall, 1) if self.wall > 0 else None,
+            "client_cpu_pct": round(100 * self.client / self.wall, 1) if self.wall > 0 else None,
+            "loadavg_1m": round(self.load1, 2),
+        }
 
 
 def aggregate_messages(replies, n_requested: int, expect: int, t_first_send: float) -> dict:
@@ -100,8 +103,17 @@ def aggregate_messages(replies, n_requested: int, expect: int, t_first_send: flo
     }
 
 
-async def run_posts(target, pool, group: str, topic: str, n_subs: int, posts: int, rate: float | None,
-                    drain: float, poster_server: int = 0) -> dict:
+async def run_posts(
+    target,
+    pool,
+    group: str,
+    topic: str,
+    n_subs: int,
+    posts: int,
+    rate: float | None,
+    drain: float,
+    poster_server: int = 0,
+) -> dict:
     """Arm the subscribers, post ``posts`` messages (at ``rate``/s, or all at once when
     ``rate`` is None), wait for every delivery (bounded), return the figures."""
     tag = new_tag()
@@ -109,8 +121,14 @@ async def run_posts(target, pool, group: str, topic: str, n_subs: int, posts: in
     try:
         await settle(target)
         async with Meter(target, pool) as m:
-            results = await pool.arm("arm_messages", group, expect=posts, tag=tag, mode=target.mode,
-                                     topic=topic if target.mode == "project" else None)
+            results = await pool.arm(
+                "arm_messages",
+                group,
+                expect=posts,
+                tag=tag,
+                mode=target.mode,
+                topic=topic if target.mode == "project" else None,
+            )
             t_first = time.monotonic()
             if rate is None:
                 for i in range(posts):
@@ -151,27 +169,37 @@ async def fanout(target, pool, cfg, progress) -> dict:
     n = cfg["subscribers"]
     group = f"fan-{target.name}"
     opened = await target.open_subs(pool, group, n, topic)
-    progress(f"{target.name}: {opened['opened']}/{n} subscribers open in {opened['seconds']:.1f} s"
-             + (f" (failed: {opened['errors']})" if opened["failed"] else ""))
+    progress(
+        f"{target.name}: {opened['opened']}/{n} subscribers open in {opened['seconds']:.1f} s"
+        + (f" (failed: {opened['errors']})" if opened["failed"] else "")
+    )
     out = {"open": opened}
     try:
         if opened["opened"] == 0:
-            out["s1"] = out["s2"] = {"error": "no subscriber could connect", "delivered_pct": 0.0,
-                                     "deliveries_per_s": 0.0}
+            out["s1"] = out["s2"] = {
+                "error": "no subscriber could connect",
+                "delivered_pct": 0.0,
+                "deliveries_per_s": 0.0,
+            }
             return out
         progress(f"{target.name}: S1 fan-out latency, {cfg['rate']:g} posts/s for {cfg['seconds']:g} s")
-        s1 = await run_posts(target, pool, group, topic, n, int(cfg["rate"] * cfg["seconds"]), cfg["rate"],
-                             drain=cfg["drain"])
+        s1 = await run_posts(
+            target, pool, group, topic, n, int(cfg["rate"] * cfg["seconds"]), cfg["rate"], drain=cfg["drain"]
+        )
         s1["still_open"] = await pool.count_open(group)
         out["s1"] = s1
-        progress(f"{target.name}: S1 delivered {s1['delivered_pct']}%, p50 {s1['p50_ms']} ms, p99 {s1['p99_ms']} ms,"
-                 f" dups {s1['duplicates']}")
+        progress(
+            f"{target.name}: S1 delivered {s1['delivered_pct']}%, p50 {s1['p50_ms']} ms, p99 {s1['p99_ms']} ms,"
+            f" dups {s1['duplicates']}"
+        )
         progress(f"{target.name}: S2 fan-out throughput, burst of {cfg['burst']} posts")
         s2 = await run_posts(target, pool, group, topic, n, cfg["burst"], None, drain=cfg["burst_drain"])
         s2["still_open"] = await pool.count_open(group)
         out["s2"] = s2
-        progress(f"{target.name}: S2 {s2['deliveries_per_s']} deliveries/s, delivered {s2['delivered_pct']}%,"
-                 f" p99 {s2['p99_ms']} ms")
+        progress(
+            f"{target.name}: S2 {s2['deliveries_per_s']} deliveries/s, delivered {s2['delivered_pct']}%,"
+            f" p99 {s2['p99_ms']} ms"
+        )
     finally:
         await pool.close(group)
         out["server_errors"] = target.collapse_errors()
@@ -190,23 +218,38 @@ async def two_processes(target, pool, cfg, progress) -> dict:
     out = {"open": [a, b]}
     try:
         progress(f"{target.name}: S3 latency, {cfg['rate']:g} posts/s for {cfg['seconds']:g} s")
-        lat = await run_posts(target, pool, group, topic, n, int(cfg["rate"] * cfg["seconds"]), cfg["rate"],
-                              drain=cfg["drain"])
+        lat = await run_posts(
+            target, pool, group, topic, n, int(cfg["rate"] * cfg["seconds"]), cfg["rate"], drain=cfg["drain"]
+        )
         out["latency"] = lat
         progress(f"{target.name}: S3 latency delivered {lat['delivered_pct']}%, p99 {lat['p99_ms']} ms")
         progress(f"{target.name}: S3 burst of {cfg['burst']} posts")
         burst = await run_posts(target, pool, group, topic, n, cfg["burst"], None, drain=cfg["burst_drain"])
         out["burst"] = burst
-        progress(f"{target.name}: S3 burst {burst['deliveries_per_s']} deliveries/s, delivered {burst['delivered_pct']}%,"
-                 f" order violations {burst['order_violations']}, dups {burst['duplicates']}")
+        progress(
+            f"{target.name}: S3 burst {burst['deliveries_per_s']} deliveries/s, delivered {burst['delivered_pct']}%,"
+            f" order violations {burst['order_violations']}, dups {burst['duplicates']}"
+        )
     finally:
         await pool.close(group)
         out["server_errors"] = target.collapse_errors()
     return out
 
 
-async def _state_storm(target, pool, cfg, progress, *, what: str, kind: str, topic: str, frames: list,
-                       expected: dict, spread: float, label: str) -> dict:
+async def _state_storm(
+    target,
+    pool,
+    cfg,
+    progress,
+    *,
+    what: str,
+    kind: str,
+    topic: str,
+    frames: list,
+    expected: dict,
+    spread: float,
+    label: str,
+) -> dict:
     n_w = cfg["watchers"]
     watchers, writers = f"{label}-watch", f"{label}-write"
     n_writers = len(frames)
@@ -243,23 +286,25 @@ async def _state_storm(target, pool, cfg, progress, *, what: str, kind: str, top
         for r in wres:
             for text, c in r["last_states"]:
                 lasts[text] = lasts.get(text, 0) + c
-        out.update({
-            "writes": n_writers,
-            "outcomes": outcomes,
-            "write_window_s": round(max(t_sent) - min(t_sent), 3) if t_sent else None,
-            "last_ok_after_first_send_s": round(t_last_ok - min(t_sent), 3) if t_last_ok and t_sent else None,
-            "writes_per_s": round(len(t_ok) / (t_last_ok - min(t_sent)), 1) if t_last_ok and t_sent else None,
-            "watchers": n_armed,
-            "watchers_exact": exact,
-            "all_exact": exact == n_armed and n_armed == n_w,
-            "time_to_all_exact_ms": round(1000 * lag, 1) if lag is not None else None,
-            "time_to_exact_p50_ms": round(1000 * pct(lags, 0.5), 1) if lags else None,
-            "max_frames_per_s": max((r["max_frames_per_s"] for r in wres), default=0),
-            "state_frames": sum(r["frames"] for r in wres),
-            "stale_frames": sum(r["stale"] for r in wres),
-            "watchers_without_frame": sum(r["never"] for r in wres),
-            "last_states_top": sorted(lasts.items(), key=lambda kv: -kv[1])[:3],
-        })
+        out.update(
+            {
+                "writes": n_writers,
+                "outcomes": outcomes,
+                "write_window_s": round(max(t_sent) - min(t_sent), 3) if t_sent else None,
+                "last_ok_after_first_send_s": round(t_last_ok - min(t_sent), 3) if t_last_ok and t_sent else None,
+                "writes_per_s": round(len(t_ok) / (t_last_ok - min(t_sent)), 1) if t_last_ok and t_sent else None,
+                "watchers": n_armed,
+                "watchers_exact": exact,
+                "all_exact": exact == n_armed and n_armed == n_w,
+                "time_to_all_exact_ms": round(1000 * lag, 1) if lag is not None else None,
+                "time_to_exact_p50_ms": round(1000 * pct(lags, 0.5), 1) if lags else None,
+                "max_frames_per_s": max((r["max_frames_per_s"] for r in wres), default=0),
+                "state_frames": sum(r["frames"] for r in wres),
+                "stale_frames": sum(r["stale"] for r in wres),
+                "watchers_without_frame": sum(r["never"] for r in wres),
+                "last_states_top": sorted(lasts.items(), key=lambda kv: -kv[1])[:3],
+            }
+        )
         out.update(m.figures())
     finally:
         await pool.close(watchers)
@@ -282,14 +327,27 @@ async def vote_storm(target, pool, cfg, progress) -> dict:
         counts[choice] += 1
         frames.append({"type": "vote", "topic": topic, "choice": choice, "ref": f"{tag}-v{k}"})
     progress(f"{target.name}: S4 vote storm, {n_v} voters within {cfg['vote_spread']:g} s, {cfg['watchers']} watchers")
-    out = await _state_storm(target, pool, cfg, progress, what="proposal", kind="tally", topic=topic, frames=frames,
-                             expected={"counts": counts, "total": n_v}, spread=cfg["vote_spread"], label="s4")
+    out = await _state_storm(
+        target,
+        pool,
+        cfg,
+        progress,
+        what="proposal",
+        kind="tally",
+        topic=topic,
+        frames=frames,
+        expected={"counts": counts, "total": n_v},
+        spread=cfg["vote_spread"],
+        label="s4",
+    )
     final = await target.get(f"/api/proposals/{pid}")
     out["http_tally"] = final.get("tally")
     tally = final.get("tally") or {}
     out["http_tally_exact"] = (tally.get("counts") == counts) if isinstance(tally, dict) else None
-    progress(f"{target.name}: S4 all exact: {out['all_exact']}, max {out['max_frames_per_s']} tally frames/s,"
-             f" last watcher exact {out['time_to_all_exact_ms']} ms after the last ok; outcomes {out['outcomes']}")
+    progress(
+        f"{target.name}: S4 all exact: {out['all_exact']}, max {out['max_frames_per_s']} tally frames/s,"
+        f" last watcher exact {out['time_to_all_exact_ms']} ms after the last ok; outcomes {out['outcomes']}"
+    )
     return out
 
 
@@ -301,15 +359,28 @@ async def rsvp_storm(target, pool, cfg, progress) -> dict:
     tag = new_tag()
     frames = [{"type": "rsvp", "topic": topic, "status": "going", "ref": f"{tag}-r{k}"} for k in range(n_r)]
     progress(f"{target.name}: S5 RSVP storm, {n_r} concurrent going for capacity {cap}, {cfg['watchers']} watchers")
-    out = await _state_storm(target, pool, cfg, progress, what="event", kind="attendance", topic=topic, frames=frames,
-                             expected={"going": cap, "waitlisted": n_r - cap}, spread=0.0, label="s5")
+    out = await _state_storm(
+        target,
+        pool,
+        cfg,
+        progress,
+        what="event",
+        kind="attendance",
+        topic=topic,
+        frames=frames,
+        expected={"going": cap, "waitlisted": n_r - cap},
+        spread=0.0,
+        label="s5",
+    )
     final = await target.get(f"/api/events/{eid}")
     out["http_event"] = {k: final.get(k) for k in ("attendance", "going", "waitlisted", "capacity") if k in final}
     out["going_ok"] = out["outcomes"].get("ok:going", 0)
     att = final.get("attendance") if isinstance(final.get("attendance"), dict) else final
     out["http_exact"] = att.get("going") == cap and att.get("waitlisted") == n_r - cap
-    progress(f"{target.name}: S5 outcomes {out['outcomes']}, all exact: {out['all_exact']},"
-             f" last watcher exact {out['time_to_all_exact_ms']} ms after the last ok")
+    progress(
+        f"{target.name}: S5 outcomes {out['outcomes']}, all exact: {out['all_exact']},"
+        f" last watcher exact {out['time_to_all_exact_ms']} ms after the last ok"
+    )
     return out
 
 
@@ -332,8 +403,10 @@ async def idle(target, pool, cfg, progress) -> dict:
     opened = await target.open_subs(pool, group, n, topic)
     await settle(target)
     rss1 = srv.rss_kib()
-    progress(f"{target.name}: S6 {opened['opened']}/{n} idle sockets in {time.monotonic() - t0:.1f} s, "
-             f"RSS {rss0 / 1024:.0f} -> {rss1 / 1024:.0f} MiB")
+    progress(
+        f"{target.name}: S6 {opened['opened']}/{n} idle sockets in {time.monotonic() - t0:.1f} s, "
+        f"RSS {rss0 / 1024:.0f} -> {rss1 / 1024:.0f} MiB"
+    )
     out = {"open": opened, "warmup_delivered": w["delivered"], "rss_before_kib": rss0, "rss_after_kib": rss1}
     try:
         per = (rss1 - rss0) / opened["opened"] if opened["opened"] else None
@@ -342,8 +415,10 @@ async def idle(target, pool, cfg, progress) -> dict:
             post = await run_posts(target, pool, group, topic, n, 1, None, drain=cfg["drain"])
             out["post"] = post
             out["rss_after_post_kib"] = srv.rss_kib()
-            progress(f"{target.name}: S6 {out['rss_per_conn_kib']} KiB per connection; one post reached "
-                     f"{post['delivered']}/{n} in {post['max_ms']} ms")
+            progress(
+                f"{target.name}: S6 {out['rss_per_conn_kib']} KiB per connection; one post reached "
+                f"{post['delivered']}/{n} in {post['max_ms']} ms"
+            )
     finally:
         await pool.close(group)
         out["server_errors"] = target.collapse_errors()

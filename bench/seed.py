@@ -24,7 +24,7 @@ def main(n: int, out: str) -> None:
 
     from accounts.models import Token
 
-    User = get_user_model()
+    User = get_user_model()  # noqa: N806
     password = make_password("bench-password-1234")
     names = [f"bench{i:05d}" for i in range(n)]
     keys = [Token.new_key() for _ in range(n)]
@@ -32,10 +32,10 @@ def main(n: int, out: str) -> None:
         User.objects.bulk_create([User(username=u, password=password) for u in names], batch_size=500)
         ids = dict(User.objects.filter(username__in=names).values_list("username", "id"))
         Token.objects.bulk_create(
-            [Token(user_id=ids[u], key_hash=Token.hash(k)) for u, k in zip(names, keys)], batch_size=500
+            [Token(user_id=ids[u], key_hash=Token.hash(k)) for u, k in zip(names, keys, strict=False)], batch_size=500
         )
     with open(out, "w") as f:
-        json.dump([[u, k] for u, k in zip(names, keys)], f)
+        json.dump([[u, k] for u, k in zip(names, keys, strict=False)], f)
 
 
 if __name__ == "__main__":

@@ -59,8 +59,9 @@ def read_cpu_seconds(pid: int) -> float:
 class Server:
     """One daphne process."""
 
-    def __init__(self, name: str, app: str, cwd: Path, env: dict, log_dir: Path, port: int | None = None,
-                 profile: bool = False):
+    def __init__(
+        self, name: str, app: str, cwd: Path, env: dict, log_dir: Path, port: int | None = None, profile: bool = False
+    ):
         self.name = name
         self.profile = profile
         self.profile_path: Path | None = None
@@ -76,14 +77,20 @@ class Server:
         cmd = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(self.port), self.app]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            cmd, cwd=self.cwd, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-            preexec_fn=raise_nofile, start_new_session=True,
+            cmd,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=raise_nofile,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # bounded poll for the port
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n"
-                                   + self.tail())
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n" + self.tail()
+                )
             if port_accepts(self.port):
                 if self.profile:
                     self._start_profiler()
@@ -122,13 +129,26 @@ class Server:
         """py-spy samples the server for its whole life (collapsed stacks, summarised by bench.profile)."""
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         if not Path(spy).exists():
-            print(f"  (--profile: py-spy not found; pip install py-spy)")
+            print("  (--profile: py-spy not found; pip install py-spy)")
             return
         self.profile_path = self.log_path.with_suffix(".pyspy.txt")
         self.spy = subprocess.Popen(
-            [spy, "record", "--pid", str(self.pid), "--format", "raw", "--rate", "200", "--nonblocking",
-             "--output", str(self.profile_path)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                spy,
+                "record",
+                "--pid",
+                str(self.pid),
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--nonblocking",
+                "--output",
+                str(self.profile_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def stop(self):

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC
 from pathlib import Path
 
 import httpx
@@ -29,6 +30,8 @@ def _pythonpath() -> str:
     """The project runs with cwd = PROJECT_ROOT; this repository (bench.*) comes after it."""
     parts = [str(PROJECT_ROOT), str(REPO_ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     return os.pathsep.join(dict.fromkeys(parts))
+
+
 BENCH_REDIS_DB_CORE = 13
 BENCH_REDIS_DB_PUBSUB = 14
 BENCH_REDIS_DB_PROJECT = 12
@@ -64,7 +67,11 @@ class Poster:
         elif typ == "error":
             code = d.get("code") or "?"
             self.errors[code] = self.errors.get(code, 0) + 1
-        if self._all_ok is not None and not self._all_ok.done() and len(self.ok) + sum(self.errors.values()) >= len(self.sent):
+        if (
+            self._all_ok is not None
+            and not self._all_ok.done()
+            and len(self.ok) + sum(self.errors.values()) >= len(self.sent)
+        ):
             self._all_ok.set_result(True)
 
     def post(self, tag: str, i: int):
@@ -83,7 +90,7 @@ class Poster:
         self._all_ok = asyncio.get_running_loop().create_future()
         try:
             await asyncio.wait_for(self._all_ok, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def ok_latencies(self) -> list[float]:
@@ -153,8 +160,7 @@ class PeerTarget(Target):
     def collapse_errors(self) -> dict:
         out = {}
         for s in self.servers:
-            for needle in ("MaxConnectionsError: Too many connections", "Exception inside application",
-                           '"WSREJECT'):
+            for needle in ("MaxConnectionsError: Too many connections", "Exception inside application", '"WSREJECT'):
                 c = s.count_in_log(needle)
                 if c:
                     out[needle] = out.get(needle, 0) + c
@@ -200,8 +206,17 @@ class ProjectTarget(Target):
 
     mode = "project"
 
-    def __init__(self, name: str, n_procs: int, db: ProjectDatabase, users: list, run_id: str, log_dir: Path,
-                 anonymous: bool = False, profile: bool = False):
+    def __init__(
+        self,
+        name: str,
+        n_procs: int,
+        db: ProjectDatabase,
+        users: list,
+        run_id: str,
+        log_dir: Path,
+        anonymous: bool = False,
+        profile: bool = False,
+    ):
         self.name = name
         self.profile = profile
         self.n_procs = n_procs
@@ -235,10 +250,16 @@ class ProjectTarget(Target):
         env = self.env()
         self.servers = []
         for k in range(self.n_procs):
-            self.servers.append(Server(f"{self.name}-{k}", "config.asgi:application", PROJECT_ROOT, env,
-                                       self.log_dir, profile=self.profile).start())
-        self.http = httpx.AsyncClient(base_url=f"http://{HOST}:{self.servers[0].port}", timeout=30,
-                                      headers={"Authorization": f"Bearer {self.users[0][1]}"})
+            self.servers.append(
+                Server(
+                    f"{self.name}-{k}", "config.asgi:application", PROJECT_ROOT, env, self.log_dir, profile=self.profile
+                ).start()
+            )
+        self.http = httpx.AsyncClient(
+            base_url=f"http://{HOST}:{self.servers[0].port}",
+            timeout=30,
+            headers={"Authorization": f"Bearer {self.users[0][1]}"},
+        )
         return self
 
     def stop(self):
@@ -257,20 +278,31 @@ class ProjectTarget(Target):
 
     async def new_topic(self, what: str = "room", **kw) -> str:
         if what == "room":
-            d = await self._create("/api/rooms", {"name": f"bench {self.run_id} {uuid.uuid4().hex[:6]}", "visibility": "public"})
+            d = await self._create(
+                "/api/rooms", {"name": f"bench {self.run_id} {uuid.uuid4().hex[:6]}", "visibility": "public"}
+            )
         elif what == "event":
-            from datetime import datetime, timedelta, timezone
+            from datetime import datetime, timedelta
 
-            start = datetime.now(timezone.utc) + timedelta(days=7)
-            d = await self._create("/api/events", {
-                "title": f"bench event {self.run_id}", "starts_at": start.isoformat(),
-                "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": kw.get("capacity")})
+            start = datetime.now(UTC) + timedelta(days=7)
+            d = await self._create(
+                "/api/events",
+                {
+                    "title": f"bench event {self.run_id}",
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + timedelta(hours=2)).isoformat(),
+                    "capacity": kw.get("capacity"),
+                },
+            )
         elif what == "proposal":
             # A proposal belongs to a room (public: any signed-in user may vote, the default eligibility).
-            room = await self._create("/api/rooms", {"name": f"bench votes {self.run_id} {uuid.uuid4().hex[:6]}",
-                                                     "visibility": "public"})
-            d = await self._create("/api/proposals", {"title": f"bench proposal {self.run_id}",
-                                                       "body": "Shall the bench pass?", "room": room["id"]})
+            room = await self._create(
+                "/api/rooms", {"name": f"bench votes {self.run_id} {uuid.uuid4().hex[:6]}", "visibility": "public"}
+            )
+            d = await self._create(
+                "/api/proposals",
+                {"title": f"bench proposal {self.run_id}", "body": "Shall the bench pass?", "room": room["id"]},
+            )
         else:
             raise ValueError(what)
         return d["topic"]
@@ -313,20 +345,33 @@ class ProjectTarget(Target):
 
 def project_prepare(db: ProjectDatabase, n_users: int, progress) -> list:
     """Create the database, migrate it and seed the users; returns [[username, token], ...]."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING", PYTHONPATH=_pythonpath(),
-               **db.env)
+    env = dict(
+        os.environ, DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING", PYTHONPATH=_pythonpath(), **db.env
+    )
     env.pop("REDIS_URL", None)
     db.create()
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=PROJECT_ROOT, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if r.returncode:
         raise RuntimeError(f"migrate failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}")
     progress(f"project database migrated ({db.kind}, {time.monotonic() - t0:.1f} s)")
     out = db.tmp / "users.json"
     t0 = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "bench.seed", str(n_users), str(out)], cwd=PROJECT_ROOT, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "bench.seed", str(n_users), str(out)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if r.returncode:
         raise RuntimeError(f"seeding users failed:\n{r.stderr[-4000:]}")
     progress(f"{n_users} users and tokens seeded in bulk ({time.monotonic() - t0:.1f} s)")

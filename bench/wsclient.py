@@ -53,8 +53,18 @@ class WSClientProtocol(asyncio.Protocol):
     """
 
     __slots__ = (
-        "transport", "host_header", "path", "headers", "handshake", "buf", "upgraded",
-        "on_message", "closed", "close_code", "ctx", "_key",
+        "transport",
+        "host_header",
+        "path",
+        "headers",
+        "handshake",
+        "buf",
+        "upgraded",
+        "on_message",
+        "closed",
+        "close_code",
+        "ctx",
+        "_key",
     )
 
     def __init__(self, host_header: str, path: str, headers: dict[str, str] | None, on_message, ctx=None):
