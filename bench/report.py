@@ -108,6 +108,7 @@ COLUMNS = ["project", "project-2proc", "tutorial-pubsub", "tutorial-core"]
 ROWS = [
     ("S1 fan-out latency", None),
     ("  subscribers connected", ("fanout", "s1", "subscribers_connected")),
+    ("  seconds to connect them", ("fanout", "open", "seconds")),
     ("  delivered %", ("fanout", "s1", "delivered_pct")),
     ("  duplicates", ("fanout", "s1", "duplicates")),
     ("  out of order", ("fanout", "s1", "order_violations")),
