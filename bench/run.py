@@ -18,7 +18,15 @@ from pathlib import Path
 from bench import report, scenarios
 from bench.loadworker import Pool
 from bench.servers import nofile_limit, raise_nofile
-from bench.targets import PROJECT_ROOT, REPO_ROOT, PeerTarget, ProjectDatabase, ProjectTarget, project_prepare
+from bench.targets import (
+    PROJECT_ROOT,
+    REPO_ROOT,
+    PeerTarget,
+    ProjectDatabase,
+    ProjectTarget,
+    project_prepare,
+    redis_cleanup,
+)
 
 FULL = dict(
     subscribers=1000,
@@ -288,6 +296,10 @@ async def amain(args) -> int:
         await pool.stop()
         if db is not None:
             db.drop()
+        try:
+            redis_cleanup(run_id)
+        except Exception as exc:
+            progress(f"(could not clean the run's Redis keys: {exc})")
 
     res["config"]["scenarios"] = sorted(cfg["scenarios"])
     res["elapsed_s"] = round(time.monotonic() - progress.t0, 1)

@@ -376,3 +376,23 @@ def project_prepare(db: ProjectDatabase, n_users: int, progress) -> list:
         raise RuntimeError(f"seeding users failed:\n{r.stderr[-4000:]}")
     progress(f"{n_users} users and tokens seeded in bulk ({time.monotonic() - t0:.1f} s)")
     return json.loads(out.read_text())
+
+
+def redis_cleanup(run_id: str) -> int:
+    """Delete the keys this run left in its Redis DBs (group memberships, presence versions)."""
+    import redis
+
+    removed = 0
+    for db, prefix in (
+        (BENCH_REDIS_DB_CORE, f"bench{run_id}"),
+        (BENCH_REDIS_DB_PUBSUB, f"bench{run_id}"),
+        (BENCH_REDIS_DB_PROJECT, f"clb{run_id}"),
+    ):
+        r = redis.Redis.from_url(f"{REDIS}/{db}", socket_timeout=5)
+        try:
+            keys = list(r.scan_iter(match=f"{prefix}*", count=1000))
+            if keys:
+                removed += r.delete(*keys)
+        finally:
+            r.close()
+    return removed
