@@ -20,19 +20,21 @@ def bearer_token(scope) -> str | None:
     return None
 
 
-class BearerTokenMiddleware:
-    """Sets scope["bearer_user"] when a token is given; otherwise the session decides."""
+class SocketAuthMiddleware:
+    """A token decides alone (scope["bearer_user"], None when invalid); without one, the browser's
+    session cookie does, through Channels' session and auth middleware."""
 
     def __init__(self, app) -> None:
         self.app = app
+        self.session_app = AuthMiddlewareStack(app)
 
     async def __call__(self, scope, receive, send):
         token = bearer_token(scope)
-        if token is not None:
-            user = await database_sync_to_async(user_by_token)(token)
-            scope = dict(scope, bearer_user=user, bearer_given=True)
-        return await self.app(scope, receive, send)
+        if token is None:
+            return await self.session_app(scope, receive, send)
+        user = await database_sync_to_async(user_by_token)(token)
+        return await self.app(dict(scope, bearer_user=user, bearer_given=True), receive, send)
 
 
 def SocketAuthStack(app):  # noqa: N802 - named like Channels' own stacks
-    return AuthMiddlewareStack(BearerTokenMiddleware(app))
+    return SocketAuthMiddleware(app)

@@ -182,7 +182,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.subscriptions.get(topic) is not sub:
             return  # unsubscribed meanwhile
         await sub.go_live(head)
-        await self.hub.state_for_new_subscriber(channel, sub)
+        if kind.state_kind is not None or channel.states:
+            await self.hub.state_for_new_subscriber(channel, sub)
         if kind.has_presence:
             self.hub.presence_join(sub)
 

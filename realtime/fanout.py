@@ -41,6 +41,9 @@ PROCESS_ID = uuid.uuid4().hex[:12]
 GAP_WAIT_SECONDS = 0.05
 PRESENCE_HEARTBEAT_SECONDS = 10.0
 PRESENCE_STALE_SECONDS = 35.0
+# A presence frame names at most this many people (alphabetically); `count` is always exact.
+PRESENCE_LIST_MAX = 100
+PRESENCE_CROWD = 250
 
 
 def redis_prefix() -> str:
@@ -129,6 +132,11 @@ class TopicChannel:
     fill_scheduled: bool = False
     states: dict[str, StateSlot] = field(default_factory=dict)
     presence: Counter = field(default_factory=Counter)
+    presence_dirty: bool = False
+    presence_at: float = 0.0
+    presence_remote_version: int = 0
+    presence_refresh_pending: bool = False
+    presence_refreshed_at: float = 0.0
 
 
 class Hub:
@@ -210,6 +218,12 @@ class Hub:
 
         try:
             if self.redis_url:
+                if not self.redis_ready.is_set():
+                    # The hub is (re)connecting: give it a moment rather than rely on the sweep.
+                    try:
+                        await asyncio.wait_for(self.redis_ready.wait(), 1.0)
+                    except TimeoutError:
+                        pass
                 await self._redis_subscribe(channel.topic)
             # Read the head only once Redis delivers the topic: nothing committed later is missed.
             channel.last_seq = await db_call(topic_head, channel.topic)
@@ -239,6 +253,9 @@ class Hub:
         if what == "dirty":
             self._state_schedule(topic)
             return
+        if what == "presence_flush":
+            await self._presence_flush(topic)  # also when the room just emptied here
+            return
         channel = self.channels.get(topic)
         if channel is None:
             return
@@ -263,7 +280,9 @@ class Hub:
                 if sub.live and sub.socket.socket_id != origin:
                     await sub.socket.send_text(text)
         elif what == "P":
-            await self._presence_refresh(channel, item[2])
+            self._presence_remote_changed(channel, item[2])
+        elif what == "presence_refresh":
+            await self._presence_refresh(channel)
 
     async def _drain(self, channel: TopicChannel) -> None:
         while channel.last_seq + 1 in channel.pending:
@@ -388,23 +407,43 @@ class Hub:
                 await sub.deliver_state(kind, slot.version, slot.text)
 
     # --- presence ------------------------------------------------------------------------
+    # Joins and leaves only mark the room dirty; the list is built, announced and sent at most
+    # once per REALTIME_STATE_INTERVAL, so a crowd arriving costs O(n), not O(n^2).
 
     def _presence_changed(self, channel: TopicChannel) -> None:
-        if self.redis is None:
-            self._presence_version += 1
-            self._presence_publish_local(channel, sorted(channel.presence), self._presence_version)
-        else:
-            self.loop.create_task(self._presence_announce(channel.topic))
+        if channel.presence_dirty:
+            return
+        channel.presence_dirty = True
+        # A crowd needs no instant roll call: the interval grows with the room (5,000 people: 5 s).
+        interval = settings.REALTIME_STATE_INTERVAL * max(1.0, len(channel.subscribers) / PRESENCE_CROWD)
+        delay = max(0.0, channel.presence_at + interval - time.monotonic())
+        self.loop.call_later(delay, self.submit, ("presence_flush", channel.topic))
 
-    def _presence_publish_local(self, channel: TopicChannel, users: list[str], version: int) -> None:
-        data = {"users": users, "count": len(users), "version": version}
+    async def _presence_flush(self, topic: str) -> None:
+        channel = self.channels.get(topic)
+        if channel is not None:
+            channel.presence_dirty = False
+            channel.presence_at = time.monotonic()
+        users = list(channel.presence) if channel is not None else []
+        if self.redis is not None:
+            await self._presence_announce(topic, users)
+        elif channel is not None:
+            self._presence_version += 1
+            self._presence_emit(channel, set(users), self._presence_version)
+
+    def _presence_emit(self, channel: TopicChannel, users: set[str], version: int) -> None:
+        names = sorted(users)
+        data = {
+            "users": names[:PRESENCE_LIST_MAX],
+            "count": len(names),
+            "truncated": len(names) > PRESENCE_LIST_MAX,
+            "version": version,
+        }
         text = dumps({"type": "state", "topic": channel.topic, "kind": "presence", "data": data})
         self._state_receive(channel, "presence", version, text)
 
-    async def _presence_announce(self, topic: str) -> None:
-        """Write this process's share of the room's presence to Redis and tell every process."""
-        channel = self.channels.get(topic)
-        users = sorted(channel.presence) if channel is not None else []
+    async def _presence_announce(self, topic: str, users: list[str], *, tell: bool = True) -> None:
+        """Write this process's share of the room's presence to Redis and (if `tell`) tell every process."""
         key = f"{redis_prefix()}:presence:{topic}"
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
@@ -415,14 +454,28 @@ class Hub:
                 pipe.expire(key, int(PRESENCE_STALE_SECONDS * 2))
                 pipe.incr(f"{key}:version")
                 results = await pipe.execute()
-            await self.redis.publish(redis_channel(topic), f"P{results[-1]}")
+            if tell:
+                await self.redis.publish(redis_channel(topic), f"P{results[-1]}")
         except Exception:
             log.warning("presence announce failed for %s", topic)
+            channel = self.channels.get(topic)
             if channel is not None:
                 self._presence_version += 1
-                self._presence_publish_local(channel, users, self._presence_version)
+                self._presence_emit(channel, set(channel.presence), self._presence_version)
 
-    async def _presence_refresh(self, channel: TopicChannel, version: int) -> None:
+    def _presence_remote_changed(self, channel: TopicChannel, version: int) -> None:
+        """Another process (or this one) announced a change: re-read the shares, coalesced."""
+        channel.presence_remote_version = max(channel.presence_remote_version, version)
+        if channel.presence_refresh_pending:
+            return
+        channel.presence_refresh_pending = True
+        delay = max(0.0, channel.presence_refreshed_at + settings.REALTIME_STATE_INTERVAL - time.monotonic())
+        self.loop.call_later(delay, self.submit, ("presence_refresh", channel.topic))
+
+    async def _presence_refresh(self, channel: TopicChannel) -> None:
+        channel.presence_refresh_pending = False
+        channel.presence_refreshed_at = time.monotonic()
+        version = channel.presence_remote_version
         try:
             shares = await self.redis.hgetall(f"{redis_prefix()}:presence:{channel.topic}")
         except Exception:
@@ -433,7 +486,7 @@ class Hub:
             share = loads(raw)
             if owner.decode() != PROCESS_ID and now - share["at"] < PRESENCE_STALE_SECONDS:
                 users.update(share["users"])
-        self._presence_publish_local(channel, sorted(users), version)
+        self._presence_emit(channel, users, version)
 
     # --- Redis ---------------------------------------------------------------------------
 
@@ -470,8 +523,10 @@ class Hub:
             waiter = self.loop.create_future()
             self._subscribe_waiters.setdefault(name, []).append(waiter)
             waiters.append(waiter)
-        await self.pubsub.subscribe(*names)
+        # Ready before the first await: a topic opened from now on subscribes itself; every
+        # topic opened before is in `names`.
         self.redis_ready.set()
+        await self.pubsub.subscribe(*names)
         self.loop.create_task(self._after_connect(waiters))
 
     async def _after_connect(self, waiters: list[asyncio.Future]) -> None:
@@ -487,7 +542,7 @@ class Hub:
         for topic, channel in list(self.channels.items()):
             self.submit(("dirty", topic))
             if channel.presence:
-                await self._presence_announce(topic)
+                await self._presence_announce(topic, list(channel.presence))
 
     async def _redis_close(self) -> None:
         try:
@@ -557,9 +612,24 @@ class Hub:
             await asyncio.sleep(PRESENCE_HEARTBEAT_SECONDS)
             if not self.redis_ready.is_set():
                 continue
+            # Refresh this process's shares so others keep counting them; drop a dead process's.
             for topic, channel in list(self.channels.items()):
                 if channel.presence:
-                    await self._presence_announce(topic)
+                    await self._presence_announce(topic, list(channel.presence), tell=False)
+                try:
+                    await self._presence_drop_stale(topic)
+                except Exception:
+                    log.warning("presence sweep failed for %s", topic)
+
+    async def _presence_drop_stale(self, topic: str) -> None:
+        key = f"{redis_prefix()}:presence:{topic}"
+        now = time.time()
+        shares = await self.redis.hgetall(key)
+        stale = [owner for owner, raw in shares.items() if now - loads(raw)["at"] >= PRESENCE_STALE_SECONDS]
+        if stale:
+            await self.redis.hdel(key, *stale)
+            version = await self.redis.incr(f"{key}:version")
+            await self.redis.publish(redis_channel(topic), f"P{version}")
 
 
 # --- process-wide access ------------------------------------------------------------------

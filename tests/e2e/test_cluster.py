@@ -148,3 +148,23 @@ async def test_posts_from_two_processes_reach_a_third_in_seq_order(live_stack):
         assert carol.seqs(topic) == list(range(1, 81))
         bodies = [e["data"]["body"] for e in carol.events(topic)]
         assert sorted(bodies) == sorted([f"alice {i}" for i in range(40)] + [f"bob {i}" for i in range(40)])
+
+
+async def test_presence_is_merged_across_processes(live_stack):
+    stack = live_stack(processes=2, redis=True)
+    (alice_name, t_alice), (bob_name, t_bob) = stack.create_users(2)
+    topic = room_create(stack, t_alice)
+
+    def presence(count):
+        return lambda f: f["type"] == "state" and f["kind"] == "presence" and f["data"]["count"] == count
+
+    async with await LiveSocket.open(stack.ws_url(0), t_alice) as alice:
+        await alice.subscribe(topic)
+        bob = await LiveSocket.open(stack.ws_url(1), t_bob)
+        await bob.subscribe(topic)
+        both = await alice.wait_for(presence(2), timeout=10)
+        assert both["data"]["users"] == sorted([alice_name, bob_name])
+        assert (await bob.wait_for(presence(2), timeout=10))["data"]["users"] == both["data"]["users"]
+        await bob.close()
+        alone = await alice.wait_for(presence(1), timeout=10, seen=False)
+        assert alone["data"]["users"] == [alice_name] and alone["data"]["version"] > both["data"]["version"]

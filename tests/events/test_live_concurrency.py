@@ -67,7 +67,7 @@ async def _final_state_everywhere(sockets: list[LiveSocket], topic: str, expecte
 
 
 def _frame_counts(sockets: list[LiveSocket], topic: str, since: list[int]) -> list[int]:
-    return [sum(1 for f in s.frames[start:] if _attendance(f, topic)) for s, start in zip(sockets, since)]
+    return [sum(1 for f in s.frames[start:] if _attendance(f, topic)) for s, start in zip(sockets, since, strict=False)]
 
 
 async def test_500_rsvps_to_100_seats_then_30_declines(live_stack, capsys):
@@ -107,7 +107,7 @@ async def test_500_rsvps_to_100_seats_then_30_declines(live_stack, capsys):
         db = _db_rows(stack, event_id)
         rows, state = db["rows"], db["state"]
         assert (state["going"], state["waitlisted"], state["seats_left"]) == (CAPACITY, PEOPLE - CAPACITY, 0)
-        for (username, _), reply in zip(people, replies):
+        for (username, _), reply in zip(people, replies, strict=False):
             assert rows[username][0] == reply["data"]["status"]
         # First come, first served: the seats went to arrivals 1-100, and the waitlist positions
         # handed out are 1-400, each matching the person's arrival rank.
@@ -117,7 +117,7 @@ async def test_500_rsvps_to_100_seats_then_30_declines(live_stack, capsys):
         assert going_arrivals == list(range(1, CAPACITY + 1))
         waitlist = sorted((a, name) for name, (s, a, _) in rows.items() if s == "waitlisted")
         position_of = {name: rank for rank, (_, name) in enumerate(waitlist, start=1)}
-        for (username, _), reply in zip(people, replies):
+        for (username, _), reply in zip(people, replies, strict=False):
             if reply["data"]["status"] == "waitlisted":
                 assert reply["data"]["waitlist_position"] == position_of[username]
 
@@ -157,7 +157,9 @@ async def test_500_rsvps_to_100_seats_then_30_declines(live_stack, capsys):
             socket = sockets[index_of[name]]
             rsvp_id = rows[name][2]
             await socket.wait_for(
-                lambda f: f["type"] == "event" and f["kind"] == "rsvp.promoted" and f["data"]["rsvp"] == rsvp_id,
+                lambda f, rsvp_id=rsvp_id: f["type"] == "event"
+                and f["kind"] == "rsvp.promoted"
+                and f["data"]["rsvp"] == rsvp_id,
                 timeout=30,
             )
         await asyncio.gather(*(s.wait_seq(topic, DECLINERS, timeout=30) for s in everyone))

@@ -331,3 +331,17 @@ async def test_an_unexpected_failure_answers_internal_and_the_socket_lives_on(
     assert error == {"type": "error", "ref": "boom", "code": "internal", "message": "internal error"}
     await socket.send({"type": "ping", "ref": "alive"})
     assert (await socket.recv())["type"] == "pong"
+
+
+async def test_a_crowded_room_names_a_hundred_and_counts_everyone(connect, make_user, make_room):
+    from realtime.fanout import PRESENCE_LIST_MAX
+
+    owner = await run(make_user, "owner")
+    room = await run(make_room, owner)
+    crowd = [await run(make_user, f"u{i:03d}") for i in range(PRESENCE_LIST_MAX + 5)]
+    sockets = [await connect(user) for user in crowd]
+    for socket in sockets:
+        await subscribed(socket, room.topic)
+    full = await sockets[0].recv_until(lambda f: f["type"] == "state" and f["data"]["count"] == len(crowd), timeout=10)
+    assert full["data"]["truncated"] is True
+    assert full["data"]["users"] == sorted(u.username for u in crowd)[:PRESENCE_LIST_MAX]
