@@ -1,4 +1,4 @@
-"""Make sure what the tests need is here: Redis, PostgreSQL and Debian's Chromium (started or installed if missing)."""
+"""Make sure what the tests need is here: Redis, PostgreSQL, Debian's Chromium and nginx (started or installed if missing)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,13 @@ def main() -> int:
         versions = os.listdir("/etc/postgresql") if os.path.isdir("/etc/postgresql") else []
         if versions:
             run(f"pg_ctlcluster --skip-systemctl-redirect {versions[0]} main start")
-    if not shutil.which("chromium") and not glob.glob("/usr/bin/chromium"):
-        run("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium")
+    # Debian's Chromium for the browser tests, nginx for the deployment test.
+    missing_packages = [
+        name for name in ("chromium", "nginx") if not shutil.which(name) and not glob.glob(f"/usr/*bin/{name}")
+    ]
+    if missing_packages:
+        packages = " ".join("nginx-light" if name == "nginx" else name for name in missing_packages)
+        run(f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {packages}")
     missing = [name for name, port in (("Redis", 6379), ("PostgreSQL", 5432)) if not port_open(port)]
     if missing:
         print(f"not reachable: {', '.join(missing)}", file=sys.stderr)
