@@ -6,6 +6,7 @@ from ninja import Router, Schema
 
 from accounts import services
 from accounts.selectors import user_by_token
+from realtime import ratelimit
 from realtime.errors import AppError
 
 router = Router(tags=["accounts"])
@@ -33,6 +34,13 @@ def user_required(request: HttpRequest):
     user = request_user(request)
     if user is None:
         raise AppError("auth_required", "sign in first (Authorization: Bearer <token>)")
+    return user
+
+
+def writer_required(request: HttpRequest):
+    """The signed-in caller of a write, charged one write of their rate limit (as on the socket)."""
+    user = user_required(request)
+    ratelimit.write_allow(user.pk)
     return user
 
 

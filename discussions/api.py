@@ -5,10 +5,9 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from accounts.api import request_user, user_required
+from accounts.api import request_user, user_required, writer_required
 from communes.models import Commune
 from discussions import selectors, services
-from realtime import ratelimit
 from realtime.errors import AppError
 
 router = Router(tags=["rooms"])
@@ -130,8 +129,7 @@ def room_messages(
     "/{room_id}/messages", response={201: WriteOut}, summary="Post a message (same path as the socket's `post`)"
 )
 def message_post(request: HttpRequest, room_id: int, payload: MessageIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     result = services.message_post(
         author=user, room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref
     )

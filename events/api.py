@@ -8,11 +8,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from ninja import Field, Query, Router, Schema, Status
 
-from accounts.api import request_user, user_required
+from accounts.api import request_user, user_required, writer_required
 from communes.models import Commune
 from events import exports, selectors, services
 from events.models import Event, Rsvp
-from realtime import ratelimit
 from realtime.errors import AppError
 
 router = Router(tags=["events"])
@@ -169,8 +168,7 @@ def _near(near: str | None) -> tuple[float, float] | None:
 
 @router.post("", response={201: Created}, summary="Create an event; you organise it (with `organisers`)")
 def event_create(request: HttpRequest, payload: EventIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     address, commune, latitude, longitude = payload.address, payload.commune, payload.latitude, payload.longitude
     if isinstance(payload.place, str):
         address = payload.place
@@ -252,8 +250,7 @@ def event_detail(request: HttpRequest, event_id: int):
 
 @router.patch("/{event_id}", summary="Change an event (organisers); publishes `event.updated`")
 def event_update(request: HttpRequest, event_id: int, payload: EventPatch):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     changes = payload.dict(exclude_unset=True)
     ref = changes.pop("ref", None)
     return services.event_update(by=user, event_id=event_id, changes=changes, ref=ref)
@@ -261,29 +258,25 @@ def event_update(request: HttpRequest, event_id: int, payload: EventPatch):
 
 @router.post("/{event_id}/cancel", summary="Cancel an event (organisers); publishes `event.cancelled`")
 def event_cancel(request: HttpRequest, event_id: int, payload: CancelIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.event_cancel(by=user, event_id=event_id, reason=payload.reason, ref=payload.ref)
 
 
 @router.post("/{event_id}/rsvp", summary="Answer: going (waitlisted when full) | interested | declined")
 def rsvp_set(request: HttpRequest, event_id: int, payload: RsvpIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.rsvp_set(user=user, event_id=event_id, status=payload.status, ref=payload.ref)
 
 
 @router.delete("/{event_id}/rsvps/{username}", summary="Remove someone's RSVP (organisers); frees their seat")
 def rsvp_remove(request: HttpRequest, event_id: int, username: str, ref: str | None = None):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.rsvp_remove(by=user, event_id=event_id, username=username, ref=ref)
 
 
 @router.post("/{event_id}/invites", summary="Invite people (organisers); an invite-only event becomes visible to them")
 def event_invite(request: HttpRequest, event_id: int, payload: InviteIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.event_invite(by=user, event_id=event_id, usernames=payload.usernames, ref=payload.ref)
 
 
@@ -341,15 +334,13 @@ def ticket_page(request: HttpRequest, event_id: int):
     "/{event_id}/checkin", summary="Check a ticket in by its code (organisers); same as the socket's `checkin`"
 )
 def checkin(request: HttpRequest, event_id: int, payload: CodeIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.checkin(by=user, event_id=event_id, code=payload.code, ref=payload.ref)
 
 
 @router.post("/{event_id}/checkin/undo", summary="Undo a check-in (organisers)")
 def checkin_undo(request: HttpRequest, event_id: int, payload: CodeIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.checkin_undo(by=user, event_id=event_id, code=payload.code, ref=payload.ref)
 
 

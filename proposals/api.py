@@ -9,10 +9,9 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from accounts.api import request_user, user_required
+from accounts.api import request_user, user_required, writer_required
 from proposals import selectors, services
 from proposals.models import Proposal
-from realtime import ratelimit
 from realtime.errors import AppError
 
 router = Router(tags=["proposals"])
@@ -175,8 +174,7 @@ def _detail(proposal: Proposal, user) -> dict:
 
 @router.post("", response={201: Created}, summary="Make a proposal in a room, an event or a commune")
 def proposal_create(request: HttpRequest, payload: ProposalIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     proposal = services.proposal_create(
         author=user,
         title=payload.title,
@@ -228,8 +226,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int):
 
 @router.post("/{proposal_id}/vote", summary="Vote (same path as the socket's `vote`); `ref` makes a resend harmless")
 def vote(request: HttpRequest, proposal_id: int, payload: VoteIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.vote_cast(user=user, proposal_id=proposal_id, choice=payload.choice, ref=payload.ref)
 
 
@@ -246,15 +243,13 @@ def amendment_list(request: HttpRequest, proposal_id: int):
     summary="Propose an amendment while the proposal is amendable",
 )
 def amendment_propose(request: HttpRequest, proposal_id: int, payload: AmendmentIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return 201, services.amendment_propose(author=user, proposal_id=proposal_id, body=payload.body, ref=payload.ref)
 
 
 @router.post("/{proposal_id}/amendments/{amendment_id}/vote", summary="Vote up / down / white on an amendment")
 def amendment_vote(request: HttpRequest, proposal_id: int, amendment_id: int, payload: VoteIn):
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
+    user = writer_required(request)
     return services.amendment_vote_cast(
         user=user, proposal_id=proposal_id, amendment_id=amendment_id, choice=payload.choice, ref=payload.ref
     )
