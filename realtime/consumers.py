@@ -130,11 +130,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def dispatch_command(self, frame: dict) -> None:
         kind = frame.get("type")
+        if not isinstance(kind, str):
+            raise AppError("bad_request", "every frame needs a string `type`")
         if kind in CORE_COMMANDS:
             command = self.parse(CORE_COMMANDS[kind], frame)
             await getattr(self, f"on_{kind}")(command)
             return
-        entry = write_commands().get(kind) if isinstance(kind, str) else None
+        entry = write_commands().get(kind)
         if entry is None:
             raise AppError("bad_request", f"unknown command type {str(kind)[:40]!r}")
         if not self.authenticated:
