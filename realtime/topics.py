@@ -54,7 +54,3 @@ def topic_parse(topic: object) -> tuple[TopicKind, int]:
     if kind is None:
         raise AppError("not_found", f"unknown topic kind {match.group(1)!r}")
     return kind, int(match.group(2))
-
-
-def topic_name(prefix: str, object_id: int) -> str:
-    return f"{prefix}:{object_id}"
