@@ -8,7 +8,7 @@ from pydantic import Field, StrictInt, StrictStr
 
 from discussions import services
 from realtime.schemas import WriteCommand
-from realtime.topics import topic_parse
+from realtime.topics import topic_object_id
 
 
 class Post(WriteCommand):
@@ -25,30 +25,29 @@ class Delete(WriteCommand):
     message: StrictInt
 
 
-def _room_id(topic: str) -> int:
-    from realtime.errors import AppError
-
-    kind, object_id = topic_parse(topic)
-    if kind.prefix != "room":
-        raise AppError("bad_request", "this command needs a room topic")
-    return object_id
-
-
 def post(*, user, command: Post) -> dict:
     return services.message_post(
-        author=user, room_id=_room_id(command.topic), body=command.body, reply_to=command.reply_to, ref=command.ref
+        author=user,
+        room_id=topic_object_id(command.topic, "room"),
+        body=command.body,
+        reply_to=command.reply_to,
+        ref=command.ref,
     )
 
 
 def edit(*, user, command: Edit) -> dict:
     return services.message_edit(
-        user=user, room_id=_room_id(command.topic), message_id=command.message, body=command.body, ref=command.ref
+        user=user,
+        room_id=topic_object_id(command.topic, "room"),
+        message_id=command.message,
+        body=command.body,
+        ref=command.ref,
     )
 
 
 def delete(*, user, command: Delete) -> dict:
     return services.message_delete(
-        user=user, room_id=_room_id(command.topic), message_id=command.message, ref=command.ref
+        user=user, room_id=topic_object_id(command.topic, "room"), message_id=command.message, ref=command.ref
     )
 
 

@@ -7,9 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictStr
 
 from events import services
-from realtime.errors import AppError
 from realtime.schemas import WriteCommand
-from realtime.topics import topic_parse
+from realtime.topics import topic_object_id
 
 
 class RsvpCommand(WriteCommand):
@@ -22,20 +21,15 @@ class CheckinCommand(WriteCommand):
     undo: StrictBool = False
 
 
-def _event_id(topic: str) -> int:
-    kind, object_id = topic_parse(topic)
-    if kind.prefix != "event":
-        raise AppError("bad_request", "this command needs an event topic")
-    return object_id
-
-
 def rsvp(*, user, command: RsvpCommand) -> dict:
-    return services.rsvp_set(user=user, event_id=_event_id(command.topic), status=command.status, ref=command.ref)
+    return services.rsvp_set(
+        user=user, event_id=topic_object_id(command.topic, "event"), status=command.status, ref=command.ref
+    )
 
 
 def checkin(*, user, command: CheckinCommand) -> dict:
     write = services.checkin_undo if command.undo else services.checkin
-    return write(by=user, event_id=_event_id(command.topic), code=command.code, ref=command.ref)
+    return write(by=user, event_id=topic_object_id(command.topic, "event"), code=command.code, ref=command.ref)
 
 
 COMMANDS = {"rsvp": (RsvpCommand, rsvp), "checkin": (CheckinCommand, checkin)}

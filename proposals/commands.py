@@ -7,9 +7,8 @@ from typing import Annotated
 from pydantic import Field, StrictInt, StrictStr
 
 from proposals import services
-from realtime.errors import AppError
 from realtime.schemas import WriteCommand
-from realtime.topics import topic_parse
+from realtime.topics import topic_object_id
 
 
 class Vote(WriteCommand):
@@ -23,15 +22,8 @@ class Amend(WriteCommand):
     body: Annotated[StrictStr, Field(min_length=1, max_length=services.AMENDMENT_MAX)]
 
 
-def _proposal_id(topic: str) -> int:
-    kind, object_id = topic_parse(topic)
-    if kind.prefix != "proposal":
-        raise AppError("bad_request", "this command needs a proposal topic")
-    return object_id
-
-
 def vote(*, user, command: Vote) -> dict:
-    proposal_id = _proposal_id(command.topic)
+    proposal_id = topic_object_id(command.topic, "proposal")
     if command.amendment is not None:
         return services.amendment_vote_cast(
             user=user, proposal_id=proposal_id, amendment_id=command.amendment, choice=command.choice, ref=command.ref
@@ -41,7 +33,7 @@ def vote(*, user, command: Vote) -> dict:
 
 def amend(*, user, command: Amend) -> dict:
     return services.amendment_propose(
-        author=user, proposal_id=_proposal_id(command.topic), body=command.body, ref=command.ref
+        author=user, proposal_id=topic_object_id(command.topic, "proposal"), body=command.body, ref=command.ref
     )
 
 

@@ -54,3 +54,12 @@ def topic_parse(topic: object) -> tuple[TopicKind, int]:
     if kind is None:
         raise AppError("not_found", f"unknown topic kind {match.group(1)!r}")
     return kind, int(match.group(2))
+
+
+def topic_object_id(topic: str, prefix: str) -> int:
+    """The id in `topic`, which must be of kind `prefix` (a command that needs a room topic, say)."""
+    kind, object_id = topic_parse(topic)
+    if kind.prefix != prefix:
+        article = "an" if prefix[0] in "aeiou" else "a"
+        raise AppError("bad_request", f"this command needs {article} {prefix} topic")
+    return object_id
