@@ -30,7 +30,10 @@ from realtime.fanout.channels import (
     Socket,
     Subscription,
     TopicChannel,
+    event_payload,
     redis_channel,
+    state_payload,
+    typing_payload,
 )
 from realtime.fanout.hub import Hub
 
@@ -89,7 +92,7 @@ def publish_event(topic: str, seq: int, frame: str) -> None:
     local = _local_hub()
     if local is not None:
         local.loop.call_soon_threadsafe(local.submit, ("E", topic, seq, frame))
-    _redis_publish(topic, f"E{seq}|{frame}")
+    _redis_publish(topic, event_payload(seq, frame))
 
 
 def publish_state_dirty(topic: str) -> None:
@@ -104,15 +107,17 @@ def publish_state_dirty(topic: str) -> None:
     computed = topic_state_compute(topic)
     if computed is not None:
         kind, version, text = computed
-        _redis_publish(topic, f"S{kind}|{version}|{text}")
+        _redis_publish(topic, state_payload(kind, version, text))
 
 
 def publish_typing(topic: str, origin: str, frame: str) -> None:
+    """Called from the socket's own loop: typing frames are ephemeral, best effort."""
     local = _local_hub()
-    if local is not None:
-        local.submit(("T", topic, origin, frame))
-    if local is not None and local.redis is not None:
-        local.loop.create_task(_async_publish(local, topic, f"T{origin}|{frame}"))
+    if local is None:
+        return
+    local.submit(("T", topic, origin, frame))
+    if local.redis is not None:
+        local.loop.create_task(_async_publish(local, topic, typing_payload(origin, frame)))
 
 
 async def _async_publish(local: Hub, topic: str, payload: str) -> None:

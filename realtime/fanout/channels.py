@@ -30,6 +30,24 @@ def redis_channel(topic: str) -> str:
     return f"{redis_prefix()}:{topic}"
 
 
+# What travels on a topic's Redis channel: a one-letter tag, then fields separated by "|", the
+# frame text last (RedisLink._redis_read decodes them).
+def event_payload(seq: int, frame: str) -> str:
+    return f"E{seq}|{frame}"
+
+
+def state_payload(kind: str, version: int, frame: str) -> str:
+    return f"S{kind}|{version}|{frame}"
+
+
+def typing_payload(origin: str, frame: str) -> str:
+    return f"T{origin}|{frame}"
+
+
+def presence_payload(version: int) -> str:
+    return f"P{version}"
+
+
 class Socket(Protocol):
     """What the hub needs from a connection (the consumer implements it)."""
 

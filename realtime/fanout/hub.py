@@ -114,7 +114,7 @@ class Hub(Snapshots, Presence, RedisLink):
             del channel.pending[seq]
         channel.ready.set()
         if channel.pending:
-            self.inbound.put_nowait(("drain", channel.topic))
+            self.submit(("drain", channel.topic))
 
     # --- inbound (called from any thread via publish_* or from the Redis reader) ---------
 
@@ -195,19 +195,18 @@ class Hub(Snapshots, Presence, RedisLink):
 
     async def _sweep_loop(self) -> None:
         """Catch events that never came through Redis (or were committed by another process)."""
-        from realtime.sequencing import topic_heads
-
         interval = settings.REALTIME_SWEEP_INTERVAL
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.sweep(topic_heads)
+                await self.sweep()
             except Exception:
                 log.exception("sweep")
 
-    async def sweep(self, topic_heads=None) -> None:
-        if topic_heads is None:
-            from realtime.sequencing import topic_heads
+    async def sweep(self) -> None:
+        """Compare the heads of the topics served here with the database; fill what is behind."""
+        from realtime.sequencing import topic_heads
+
         topics = [t for t, c in self.channels.items() if c.ready.is_set()]
         for start in range(0, len(topics), 500):
             chunk = topics[start : start + 500]

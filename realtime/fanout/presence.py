@@ -13,6 +13,7 @@ from realtime.fanout.channels import (
     PRESENCE_STALE_SECONDS,
     PROCESS_ID,
     TopicChannel,
+    presence_payload,
     redis_channel,
     redis_prefix,
 )
@@ -70,7 +71,7 @@ class Presence:
                 pipe.incr(f"{key}:version")
                 results = await pipe.execute()
             if tell:
-                await self.redis.publish(redis_channel(topic), f"P{results[-1]}")
+                await self.redis.publish(redis_channel(topic), presence_payload(results[-1]))
         except Exception:
             log.warning("presence announce failed for %s", topic)
             channel = self.channels.get(topic)

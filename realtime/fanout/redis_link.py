@@ -14,6 +14,7 @@ from realtime.fanout.channels import (
     PRESENCE_HEARTBEAT_SECONDS,
     PRESENCE_STALE_SECONDS,
     PROCESS_ID,
+    presence_payload,
     redis_channel,
     redis_prefix,
 )
@@ -162,4 +163,4 @@ class RedisLink:
         if stale:
             await self.redis.hdel(key, *stale)
             version = await self.redis.incr(f"{key}:version")
-            await self.redis.publish(redis_channel(topic), f"P{version}")
+            await self.redis.publish(redis_channel(topic), presence_payload(version))

@@ -8,7 +8,7 @@ import time
 from django.conf import settings
 
 from realtime.db import db_call
-from realtime.fanout.channels import StateSlot, Subscription, TopicChannel, redis_channel
+from realtime.fanout.channels import StateSlot, Subscription, TopicChannel, redis_channel, state_payload
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class Snapshots:
         self.submit(("S", topic, kind, version, text))
         if self.redis is not None:
             try:
-                await self.redis.publish(redis_channel(topic), f"S{kind}|{version}|{text}")
+                await self.redis.publish(redis_channel(topic), state_payload(kind, version, text))
             except Exception:
                 log.warning("Redis publish failed for state of %s", topic)
 
