@@ -36,14 +36,11 @@ def token_issue(*, user: User) -> str:
 
 
 def user_home_commune_set(*, user: User, insee: str | None) -> User:
-    from communes.models import Commune
+    from communes.selectors import commune_get
 
     if insee is None:
         user.home_commune = None
     else:
-        commune = Commune.objects.filter(insee=insee).first()
-        if commune is None:
-            raise AppError("not_found", f"no commune with INSEE code {insee!r}")
-        user.home_commune = commune
+        user.home_commune = commune_get(insee=insee)
     user.save(update_fields=["home_commune"])
     return user

@@ -3,8 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from communes.models import Commune
-from communes.selectors import commune_search
+from communes.selectors import commune_get, commune_search
 from realtime.errors import AppError
 
 router = Router(tags=["communes"])
@@ -31,7 +30,4 @@ def communes(request: HttpRequest, q: str = "", limit: int = 20):
 
 @router.get("/{insee}", response=CommuneOut)
 def commune(request: HttpRequest, insee: str):
-    found = Commune.objects.filter(insee=insee).first()
-    if found is None:
-        raise AppError("not_found", f"no commune with INSEE code {insee!r}")
-    return found
+    return commune_get(insee=insee)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from accounts.api import request_user, user_required, writer_required
-from communes.models import Commune
+from communes.selectors import commune_get
 from discussions import selectors, services
 from realtime.errors import AppError
 
@@ -83,9 +83,7 @@ def room_create(request: HttpRequest, payload: RoomIn):
     user = user_required(request)
     commune = None
     if payload.commune:
-        commune = Commune.objects.filter(insee=payload.commune).first()
-        if commune is None:
-            raise AppError("not_found", f"no commune with INSEE code {payload.commune!r}")
+        commune = commune_get(insee=payload.commune)
     room = services.room_create(
         creator=user, name=payload.name, visibility=payload.visibility, commune=commune, description=payload.description
     )

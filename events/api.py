@@ -9,7 +9,7 @@ from django.utils.html import escape
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.api import request_user, user_required, writer_required
-from communes.models import Commune
+from communes.selectors import commune_get
 from events import exports, selectors, services
 from events.models import Event, Rsvp
 from realtime.errors import AppError
@@ -229,9 +229,7 @@ def event_list(
 
 @router.get("/communes/{insee}/ics", summary="iCalendar feed of a commune's public events (from a month ago)")
 def commune_ics(request: HttpRequest, insee: str):
-    commune = Commune.objects.filter(insee=insee).first()
-    if commune is None:
-        raise AppError("not_found", f"no commune with INSEE code {insee!r}")
+    commune = commune_get(insee=insee)
     events = selectors.event_list(user=None, commune=insee, date_from=exports.feed_window_start())
     body = exports.events_ics_feed(
         events, name=f"Événements — {commune.name}", url_for=lambda e: _event_url(request, e), host=request.get_host()

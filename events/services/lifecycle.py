@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communes.models import Commune
+from communes.selectors import commune_get
 from discussions.models import Membership, Room
 from discussions.services import room_create
 from events.models import EVENT_TYPES, Event, Rsvp
@@ -107,9 +108,7 @@ def _validated(fields: dict, *, by) -> dict:
         raise AppError("bad_request", "address is limited to 300 characters")
     commune = fields["commune"]
     if isinstance(commune, str):
-        commune = Commune.objects.filter(insee=commune).first()
-        if commune is None:
-            raise AppError("not_found", f"no commune with INSEE code {fields['commune']!r}")
+        commune = commune_get(insee=commune)
     clean["commune"] = commune
     latitude, longitude = fields["latitude"], fields["longitude"]
     if (latitude is None) != (longitude is None):

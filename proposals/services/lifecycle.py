@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from communes.models import Commune
+from communes.selectors import commune_get
 from discussions.models import Membership
 from discussions.selectors import room_get_readable, room_role
 from proposals import selectors, tally
@@ -122,9 +122,7 @@ def proposal_create(
         event = selectors.event_lookup(event_id)
         commune = event.commune
     if commune_insee is not None:
-        commune = Commune.objects.filter(insee=commune_insee).first()
-        if commune is None:
-            raise AppError("not_found", f"no commune with INSEE code {commune_insee!r}")
+        commune = commune_get(insee=commune_insee)
     if room is None and event is None and commune is None:
         raise AppError("bad_request", "a proposal belongs to a room, an event or a commune")
     if eligibility == Proposal.MEMBERS and room is None:
