@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from accounts import services
-from accounts.selectors import user_by_token
+from accounts.selectors import token_from_authorization, user_by_token
 from realtime import ratelimit
 from realtime.errors import AppError
 
@@ -19,9 +19,9 @@ def request_user(request: HttpRequest):
 
     Unsafe methods need the Bearer token: a cookie alone could be ridden by another site (CSRF).
     """
-    authorization = request.headers.get("Authorization", "")
-    if authorization.lower().startswith("bearer "):
-        user = user_by_token(authorization[7:].strip())
+    token = token_from_authorization(request.headers.get("Authorization", ""))
+    if token is not None:
+        user = user_by_token(token)
         if user is None:
             raise AppError("auth_required", "invalid or revoked token")
         return user

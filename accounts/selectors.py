@@ -12,3 +12,10 @@ def user_by_token(key: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     return token.user
+
+
+def token_from_authorization(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value, or None."""
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None

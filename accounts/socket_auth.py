@@ -5,15 +5,15 @@ from __future__ import annotations
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 
-from accounts.selectors import user_by_token
+from accounts.selectors import token_from_authorization, user_by_token
 
 
 def bearer_token(scope) -> str | None:
     """The token from `Authorization: Bearer <token>`, or from the subprotocols `["bearer", <token>]`
     (browsers cannot set headers on a WebSocket; this keeps a socket signed in when the session expires)."""
-    authorization = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
+    token = token_from_authorization(dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1"))
+    if token is not None:
+        return token
     subprotocols = scope.get("subprotocols") or []
     if len(subprotocols) == 2 and subprotocols[0] == "bearer":
         return subprotocols[1]
