@@ -97,6 +97,7 @@ let cleanup = null;
 let routeToken = 0;
 
 async function route() {
+  if (location.hash === "#main") return; // a skip link followed without script handling
   const my = ++routeToken;
   if (cleanup) {
     try {
@@ -161,6 +162,12 @@ async function boot() {
     route();
   });
   window.addEventListener("hashchange", route);
+  // The skip link moves focus to the page's content; as a plain "#main" link the hash router
+  // would take it for a route and leave the page.
+  document.getElementById("skip-link").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    document.getElementById("main").focus();
+  });
   await loadMe();
   renderNav();
   ctx.socket.start();
