@@ -99,9 +99,25 @@ export function formatDuration(ms) {
   return clock;
 }
 
-export function errorText(err) {
-  const code = err && err.code;
-  const detail = err && err.message && !/^HTTP \d+$/.test(err.message) && err.message !== code ? ` (${err.message})` : "";
-  if (code && MESSAGES.fr[`error.${code}`]) return t(`error.${code}`) + detail;
-  return t("common.error", { message: (err && err.message) || String(err) });
+/** Error codes the client itself produces (no server answer): network down, unknown. */
+export const CLIENT_ERROR_CODES = ["network", "unknown"];
+
+/** Whether a server detail adds something a person can act on (which field, what clashed). */
+const DETAIL_HELPS = new Set(["bad_request", "conflict", "too_large"]);
+
+/**
+ * An error in the person's language, by its protocol `code`. `context` picks a more precise
+ * wording when one exists (`error.<context>.<code>`, e.g. a wrong password at sign-in); the
+ * server's own text (English) is added only for codes where it names what to fix.
+ */
+export function errorText(err, context = null) {
+  let code = err && err.code;
+  if (!code && err instanceof TypeError) code = "network"; // fetch() rejects with a TypeError offline
+  if (!code || !(`error.${code}` in MESSAGES.fr)) code = "unknown";
+  const specific = context && `error.${context}.${code}` in MESSAGES.fr;
+  const vars = { n: Math.max(1, Math.ceil(Number(err && (err.retry_after ?? err.body?.retry_after)) || 1)) };
+  const text = t(specific ? `error.${context}.${code}` : `error.${code}`, vars);
+  const detail = err && typeof err.message === "string" ? err.message.trim() : "";
+  if (specific || !DETAIL_HELPS.has(code) || !detail || /^HTTP \d+$/.test(detail) || detail === code) return text;
+  return `${text} ${t("error.detail", { detail })}`;
 }
