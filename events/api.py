@@ -95,6 +95,11 @@ def _event_url(request: HttpRequest, event: Event) -> str:
     return request.build_absolute_uri(f"/api/events/{event.id}")
 
 
+def _event_page_url(request: HttpRequest, event: Event) -> str:
+    """The event's page in the browser client: what a calendar entry links to."""
+    return request.build_absolute_uri("/") + f"#/event/{event.id}"
+
+
 def _event_out(request: HttpRequest, event: Event, user) -> dict:
     zone = exports.ZoneInfo(event.timezone)
     rsvp = selectors.rsvp_of(event=event, user=user)
@@ -232,7 +237,7 @@ def commune_ics(request: HttpRequest, insee: str):
     commune = commune_get(insee=insee)
     events = selectors.event_list(user=None, commune=insee, date_from=exports.feed_window_start())
     body = exports.events_ics_feed(
-        events, name=f"Événements — {commune.name}", url_for=lambda e: _event_url(request, e), host=request.get_host()
+        events, name=f"Événements — {commune.name}", url_for=lambda e: _event_page_url(request, e), host=request.get_host()
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="events-{insee}.ics"'
@@ -373,7 +378,7 @@ def attendees_csv(request: HttpRequest, event_id: int):
 @router.get("/{event_id}/ics", summary="The event as iCalendar (text/calendar)")
 def event_ics(request: HttpRequest, event_id: int):
     event = selectors.event_get_visible(event_id=event_id, user=request_user(request))
-    body = exports.event_ics(event, url=_event_url(request, event), host=request.get_host())
+    body = exports.event_ics(event, url=_event_page_url(request, event), host=request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="event-{event.id}.ics"'
     return response

@@ -202,7 +202,8 @@ def event_create(
             creator=creator,
             name=event.title[:120],
             visibility=Room.PRIVATE if event.invite_only else Room.PUBLIC,
-            commune=event.commune,
+            # Reached from its event's page: listed under the commune it would repeat the event.
+            commune=None,
             description=f"Discussion de l'événement « {event.title} »"[:4000],
         )
         event.save(update_fields=["room"])
