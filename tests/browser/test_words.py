@@ -54,7 +54,9 @@ def test_sign_in_and_sign_up_errors_in_both_languages(screens, daphne_server):
     page.get_by_test_id("register-username").fill(taken)
     page.get_by_test_id("register-password").fill(PASSWORD)
     page.get_by_test_id("register-submit").click()
-    expect(page.get_by_test_id("register-error")).to_have_text("Ce nom d'utilisateur est déjà pris : choisissez-en un autre.")
+    expect(page.get_by_test_id("register-error")).to_have_text(
+        "Ce nom d'utilisateur est déjà pris : choisissez-en un autre."
+    )
 
     page.get_by_test_id("lang-select").select_option("en")
     page.get_by_test_id("signin-username").fill(taken)
