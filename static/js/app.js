@@ -175,3 +175,8 @@ async function boot() {
 }
 
 boot();
+
+// The service worker keeps the shell for offline starts; the app works without it.
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker not installed", err));
+}
