@@ -190,4 +190,6 @@ export default {
   "event.checkin_undo": "Undo this check-in",
   "event.checkin_undone": "Check-in of {code} undone.",
   "event.checkin_count": { one: "{count} checked in", other: "{count} checked in" },
+  "commune.happening": "Happening now in the communes",
+  "commune.all": "All communes",
 };

@@ -190,4 +190,6 @@ export default {
   "event.checkin_undo": "Annuler cet enregistrement",
   "event.checkin_undone": "Enregistrement de {code} annulé.",
   "event.checkin_count": { one: "{count} enregistré·e", other: "{count} enregistré·es" },
+  "commune.happening": "En ce moment dans les communes",
+  "commune.all": "Toutes les communes",
 };

@@ -4,6 +4,7 @@ import { get, patch, post, qs } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { communeList, overview } from "./commune/overview.js";
 import { eventFields, zonedToIso } from "./event/form.js";
 
 const PICKED_KEY = "cl.commune";
@@ -185,6 +186,9 @@ export async function render(ctx, params, container) {
   container.append(h("h1", { text: t("commune.title") }), searchBox(ctx));
   if (!insee) {
     container.append(h("p", { class: "muted", text: t("commune.pick") }));
+    const names = new Map();
+    const list = await communeList(names); // first: the activity below names each commune
+    container.append(overview(names), list);
     return;
   }
   let commune = recalledCommune(insee);
