@@ -323,10 +323,12 @@ def ticket_page(request: HttpRequest, event_id: int):
     page = (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Billet — {escape(event.title)}</title></head><body>"
-        f"<h1>{escape(event.title)}</h1><p>{escape(starts)} ({escape(event.timezone)})</p>"
-        f"<p>{escape(rsvp.user.username)}</p>{exports.ticket_qr_svg(rsvp.code, standalone=False)}"
-        f"<p><strong>{escape(rsvp.code)}</strong></p></body></html>"
+        f'<title>Billet — {escape(event.title)}</title><link rel="stylesheet" href="/static/css/ticket.css"></head>'
+        f'<body><main class="ticket"><p class="kind">Billet · Ticket</p><h1>{escape(event.title)}</h1>'
+        f'<p class="when">{escape(starts)} ({escape(event.timezone)})</p>'
+        f'<p class="who">{escape(rsvp.user.get_full_name() or rsvp.user.username)}</p>'
+        f'<div class="qr">{exports.ticket_qr_svg(rsvp.code, standalone=False)}</div>'
+        f'<p class="code">{escape(rsvp.code)}</p></main></body></html>'
     )
     response = HttpResponse(page, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
