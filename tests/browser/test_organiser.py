@@ -109,6 +109,12 @@ def test_participant_sees_their_check_in_live(screens, daphne_server):
     # No reload: the page learns it from the live attendance.
     expect(page.get_by_test_id("my-status")).to_have_attribute("data-status", "checked_in")
     expect(page.get_by_test_id("my-status")).to_contain_text("enregistré·e")
+    # The printable ticket page, styled.
+    ticket = page.context.new_page()
+    ticket.goto(f"/api/events/{event['id']}/ticket.html")
+    expect(ticket.locator(".code")).to_have_text(code)
+    assert ticket.evaluate("getComputedStyle(document.querySelector('.ticket')).borderTopStyle") == "dashed"
+    ticket.screenshot(path=str(screens_dir() / "test_participant_ticket_page-phone.png"), full_page=True)
     assert not screens.console_errors, screens.console_errors
 
 

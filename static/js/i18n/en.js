@@ -150,7 +150,6 @@ export default {
   "room.empty_message": "Empty message: write something before sending.",
   "room.too_long": "Message too long: {n} characters, {max} at most. Please shorten it.",
   "room.count": "{n} / {max} characters",
-  "room.event_link": "See this room's event",
   "error.auth_required": "You need to be signed in to do that.",
   "error.forbidden": "You are not allowed to do that.",
   "error.not_found": "Not found: it does not exist or is not visible to you.",

@@ -150,7 +150,6 @@ export default {
   "room.empty_message": "Message vide : écrivez quelque chose avant d'envoyer.",
   "room.too_long": "Message trop long : {n} caractères pour {max} au plus. Raccourcissez-le.",
   "room.count": "{n} / {max} caractères",
-  "room.event_link": "Voir l'événement de ce salon",
   "error.auth_required": "Vous devez être connecté·e pour faire cela.",
   "error.forbidden": "Vous n'avez pas le droit de faire cela.",
   "error.not_found": "Introuvable : cet élément n'existe pas ou ne vous est pas visible.",

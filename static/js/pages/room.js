@@ -24,13 +24,12 @@ function layout(ctx, room, parts) {
     list.el,
     composer ? composer.pendingList : null,
   );
-  const eventLink = room.event ? h("a", { href: `#/event/${room.event}`, "data-testid": "room-event-link", text: t("room.event_link") }) : null;
   return {
     olderBtn,
     startNote,
     scroller,
     nodes: [
-      h("div", { class: "room-head" }, h("h1", { "data-testid": "room-name", text: room.name }), eventLink),
+      h("div", { class: "room-head" }, h("h1", { "data-testid": "room-name", text: room.name })),
       h(
         "div",
         { class: "room-layout" },
