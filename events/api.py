@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.html import escape
 from ninja import Field, Query, Router, Schema, Status
 
@@ -237,11 +238,26 @@ def commune_ics(request: HttpRequest, insee: str):
     commune = commune_get(insee=insee)
     events = selectors.event_list(user=None, commune=insee, date_from=exports.feed_window_start())
     body = exports.events_ics_feed(
-        events, name=f"Événements — {commune.name}", url_for=lambda e: _event_page_url(request, e), host=request.get_host()
+        events,
+        name=f"Événements — {commune.name}",
+        url_for=lambda e: _event_page_url(request, e),
+        host=request.get_host(),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="events-{insee}.ics"'
     return response
+
+
+@router.get("/mine", summary="Your upcoming events: those you answered (status, ticket code) and those you organise")
+def my_events(request: HttpRequest):
+    user = user_required(request)
+    items = []
+    for event, rsvp, organiser in selectors.events_of_user(user=user, date_from=timezone.now()):
+        mine = selectors.rsvp_as_dict(rsvp)
+        if mine is not None and rsvp.status == Rsvp.GOING:
+            mine["code"] = rsvp.code
+        items.append({**_event_summary(event), "timezone": event.timezone, "my_rsvp": mine, "is_organiser": organiser})
+    return {"items": items}
 
 
 @router.get("/{event_id}", summary="An event with its attendance, your RSVP and your ticket")

@@ -7,6 +7,7 @@ import { LiveSocket } from "./socket.js";
 import * as authPage from "./pages/auth.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
+import * as minePage from "./pages/mine.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 
@@ -71,6 +72,7 @@ function renderNav() {
   clear(nav);
   const items = [h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") })];
   if (ctx.me) {
+    items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
   } else {
@@ -127,6 +129,9 @@ async function route() {
       break;
     case "commune":
       page = communePage;
+      break;
+    case "mine":
+      page = minePage;
       break;
     default:
       if (!ctx.me) {

@@ -103,6 +103,16 @@ def test_phone_layout_keeps_composer_and_send_in_view(screens, daphne_server):
     expect(page.get_by_test_id("composer-error")).to_contain_text("Message trop long")
     assert page.get_by_test_id("composer").input_value() == "x" * 4001  # nothing cut
     page.get_by_test_id("composer").fill("")
+
+    # Offline, the page does not pretend to know who is online.
+    expect(page.get_by_test_id("presence-user")).to_have_count(1)
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("presence-offline")).to_be_visible()
+    expect(page.get_by_test_id("presence-list")).to_be_hidden()
+    expect(page.get_by_test_id("presence-count")).to_have_text("Présents : inconnu (hors ligne)")
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("presence-list")).to_be_visible()
+    expect(page.get_by_test_id("presence-count")).to_have_attribute("data-count", "1")
     assert not screens.console_errors, screens.console_errors
 
 

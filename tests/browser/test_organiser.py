@@ -98,6 +98,7 @@ def test_organiser_full_tour(screens, daphne_server, tmp_path):
 
 def test_participant_sees_their_check_in_live(screens, daphne_server):
     organiser_token = daphne_server.register(unique("orga"))
+    event_title = "Nettoyage de la plage de Boucan"  # create_event's default
     event = create_event(daphne_server, organiser_token, capacity=5)
     page = screens.signed_up("participant-phone", unique("paula"), phone=True)
     page.goto(f"/#/event/{event['id']}")
@@ -109,6 +110,11 @@ def test_participant_sees_their_check_in_live(screens, daphne_server):
     # No reload: the page learns it from the live attendance.
     expect(page.get_by_test_id("my-status")).to_have_attribute("data-status", "checked_in")
     expect(page.get_by_test_id("my-status")).to_contain_text("enregistré·e")
+    # "My events and tickets" lists it with the new status and the ticket's code.
+    page.get_by_test_id("nav-mine").click()
+    mine = page.get_by_test_id("my-event").filter(has_text=event_title)
+    expect(mine).to_have_attribute("data-status", "checked_in")
+    expect(mine.get_by_test_id("my-ticket-code")).to_contain_text(code)
     # The printable ticket page, styled.
     ticket = page.context.new_page()
     ticket.goto(f"/api/events/{event['id']}/ticket.html")

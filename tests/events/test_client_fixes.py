@@ -74,3 +74,26 @@ def test_event_rooms_are_linked_from_the_event_not_listed_under_the_commune(make
     )
     listed = [r["id"] for r in client_for(organiser).get("/api/rooms?commune=97411").json()["items"]]
     assert made.json()["id"] in listed and room["id"] not in listed
+
+
+def test_my_events_lists_answers_with_tickets_and_what_i_organise(make_user):
+    organiser, me, other = make_user(), make_user(), make_user()
+    going = _create(client_for(organiser), title="Going", capacity=5)
+    declined = _create(client_for(organiser), title="Declined")
+    invited = _create(client_for(organiser), title="Invited", invite_only=True)
+    mine = _create(client_for(me), title="Mine")
+    _create(client_for(other), title="Elsewhere")
+    client_for(me).post(f"/api/events/{going}/rsvp", {"status": "going"}, content_type="application/json")
+    client_for(me).post(f"/api/events/{declined}/rsvp", {"status": "declined"}, content_type="application/json")
+    client_for(organiser).post(
+        f"/api/events/{invited}/invites", {"usernames": [me.username]}, content_type="application/json"
+    )
+
+    assert Client().get("/api/events/mine").status_code == 401
+    items = {e["title"]: e for e in client_for(me).get("/api/events/mine").json()["items"]}
+    assert set(items) == {"Going", "Invited", "Mine"}
+    assert items["Going"]["my_rsvp"]["status"] == "going" and len(items["Going"]["my_rsvp"]["code"]) >= 6
+    assert items["Invited"]["my_rsvp"] == {**items["Invited"]["my_rsvp"], "status": "invited"}
+    assert "code" not in items["Invited"]["my_rsvp"]
+    assert items["Mine"]["is_organiser"] and items["Mine"]["my_rsvp"] is None
+    assert not items["Going"]["is_organiser"]

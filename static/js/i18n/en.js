@@ -191,4 +191,9 @@ export default {
   "event.checkin_count": { one: "{count} checked in", other: "{count} checked in" },
   "commune.happening": "Happening now in the communes",
   "commune.all": "All communes",
+  "nav.mine": "My events",
+  "mine.title": "My events and tickets",
+  "mine.none": "No upcoming event: answer one to find it here.",
+  "mine.organiser": "you organise",
+  "event.status_invited": "invited",
 };

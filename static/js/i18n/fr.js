@@ -191,4 +191,9 @@ export default {
   "event.checkin_count": { one: "{count} enregistré·e", other: "{count} enregistré·es" },
   "commune.happening": "En ce moment dans les communes",
   "commune.all": "Toutes les communes",
+  "nav.mine": "Mes événements",
+  "mine.title": "Mes événements et billets",
+  "mine.none": "Aucun événement à venir : répondez à un événement pour le retrouver ici.",
+  "mine.organiser": "vous organisez",
+  "event.status_invited": "invité·e",
 };

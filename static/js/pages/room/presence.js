@@ -20,6 +20,7 @@ export class Presence {
   }
 
   render(data) {
+    this.last = data;
     const users = data.users || [];
     const n = data.count ?? users.length;
     this.count.textContent = t("room.online", { n });
@@ -35,6 +36,8 @@ export class Presence {
     if (!online) {
       this.count.textContent = t("room.presence_unknown");
       this.count.dataset.count = "";
+    } else if (this.last) {
+      this.render(this.last); // until the server's fresh list arrives
     }
   }
 
