@@ -81,7 +81,7 @@ def test_my_events_lists_answers_with_tickets_and_what_i_organise(make_user):
     going = _create(client_for(organiser), title="Going", capacity=5)
     declined = _create(client_for(organiser), title="Declined")
     invited = _create(client_for(organiser), title="Invited", invite_only=True)
-    mine = _create(client_for(me), title="Mine")
+    _create(client_for(me), title="Mine")
     _create(client_for(other), title="Elsewhere")
     client_for(me).post(f"/api/events/{going}/rsvp", {"status": "going"}, content_type="application/json")
     client_for(me).post(f"/api/events/{declined}/rsvp", {"status": "declined"}, content_type="application/json")
