@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
 
@@ -119,8 +121,18 @@ def test_phone_layout_keeps_composer_and_send_in_view(screens, daphne_server):
 def test_newcomer_lands_on_the_communes_and_their_activity(screens, daphne_server):
     token = daphne_server.register(unique("orga"))
     title = "Fête de la musique au Barachois"
-    create_event(daphne_server, token, title=title, commune="97411")
-    create_room(daphne_server, token, "Parents d'élèves")
+    soon = datetime.now(UTC) + timedelta(minutes=30)  # the first of the upcoming events shown
+    create_event(
+        daphne_server,
+        token,
+        title=title,
+        commune="97411",
+        starts_at=soon.isoformat(),
+        ends_at=(soon + timedelta(hours=3)).isoformat(),
+    )
+    with daphne_server.api(token) as client:
+        made = client.post("/rooms", json={"name": "Parents d'élèves", "visibility": "public", "commune": "97411"})
+        assert made.status_code == 201, made.text
     page = screens.signed_up("newcomer", unique("nouveau"), phone=True)
     page.goto("/")
     expect(page.get_by_test_id("overview-events").get_by_test_id("event-link").filter(has_text=title)).to_be_visible()

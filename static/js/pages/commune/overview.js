@@ -31,7 +31,9 @@ export function overview(names) {
   const proposals = listOf("overview-proposals", get(`proposals${qs({ phase: "tovote" })}`), "commune.no_proposals", (p) =>
     h("li", {}, h("a", { href: `#/proposal/${p.id}`, "data-testid": "proposal-link", text: p.title }), p.commune ? h("small", { class: "muted block", text: communeName(p.commune) }) : null),
   );
-  const rooms = listOf("overview-rooms", get("rooms"), "commune.no_rooms", (r) =>
+  // The newest rooms of the communes (an event's room is reached from its event).
+  const newestRooms = get(`rooms${qs({ limit: 200 })}`).then((data) => (data.items || []).filter((r) => r.commune).sort((a, b) => b.id - a.id));
+  const rooms = listOf("overview-rooms", newestRooms, "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), r.commune ? h("small", { class: "muted block", text: communeName(r.commune) }) : null),
   );
   return h(
