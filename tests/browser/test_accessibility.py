@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import axe_violations
-from tests.browser.conftest import unique
+from tests.browser.conftest import ARTIFACTS, unique
 from tests.browser.test_event import create_event
 from tests.browser.test_proposal import create_proposal
 from tests.browser.test_room import create_room
@@ -33,6 +33,7 @@ def test_every_page_passes_axe(screens, daphne_server):
         "proposal": (f"#/proposal/{proposal['id']}", "phase"),
     }
     found = {}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for lang in ("fr", "en"):
         page.goto("/#/commune")
         page.get_by_test_id("lang-select").select_option(lang)
@@ -40,6 +41,7 @@ def test_every_page_passes_axe(screens, daphne_server):
             page.goto(f"/{route}")
             expect(page.get_by_test_id(ready).first).to_be_visible()
             found[f"{lang}:{name}"] = axe_violations(page)
+            page.screenshot(path=str(ARTIFACTS / f"test_every_page_passes_axe-{lang}-{name}.png"), full_page=True)
     # Signed out: the sign-in page, and a room as an anonymous reader.
     anonymous = screens.new_page("axe-anonymous", phone=True)
     anonymous.goto("/#/signin")

@@ -38,8 +38,8 @@ export async function render(ctx, params, container) {
     container.append(signinPrompt());
     return;
   }
-  const list = h("ul", { class: "list card", "data-testid": "my-events" }, h("li", { class: "muted", text: t("common.loading") }));
-  container.append(list);
+  const list = h("ul", { class: "list", "data-testid": "my-events" }, h("li", { class: "muted", text: t("common.loading") }));
+  container.append(h("section", { class: "card" }, list));
   try {
     const data = await get("events/mine");
     const items = data.items || [];
