@@ -97,9 +97,7 @@ async def connect():
         await socket.close()
     from realtime import fanout
 
-    if fanout._hub is not None:
-        await fanout._hub.stop()
-        fanout._hub = None
+    await fanout.process_hub_stop()
 
 
 @pytest.fixture
