@@ -24,6 +24,7 @@ run: $(STAMP)
 ## It first starts Redis/PostgreSQL if installed but down, and runs apt-get (as root, or sudo)
 ## for Chromium and nginx when they are missing; without them their tests are skipped (CI=true: failed).
 test: $(STAMP)
+	$(BIN)/lint-imports
 	@echo "make test: checking Redis, PostgreSQL, Chromium and nginx (may run apt-get install chromium nginx-light)"
 	$(BIN)/python scripts/ensure_test_services.py
 	$(BIN)/python -m pytest
@@ -36,4 +37,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
