@@ -41,10 +41,15 @@ def make_user(db):
 
 @pytest.fixture
 def make_room(db):
+    from discussions.models import Room
     from discussions.services import room_create
 
-    def make(owner, name: str = "Salon", visibility: str = "public", **kwargs):
-        return room_create(creator=owner, name=name, visibility=visibility, **kwargs)
+    def make(owner, name: str = "Salon", visibility: str = "public", commune=None, **kwargs):
+        commune = getattr(commune, "insee", commune)
+        created = room_create(creator=owner, name=name, visibility=visibility, commune=commune, **kwargs)
+        room = Room.objects.get(id=created["id"])
+        room.created_by = owner  # the factory's user, with its API token
+        return room
 
     return make
 

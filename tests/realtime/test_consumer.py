@@ -222,10 +222,10 @@ async def test_presence_lists_who_is_online(connect, make_user, make_room):
 
 
 async def test_rate_limit_answers_retry_after(connect, make_user, make_room, settings):
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)  # a write too: made before the limit is lowered
     settings.RATE_LIMIT_BURST = 2
     settings.RATE_LIMIT_PER_SECOND = 0.5
-    alice = await run(make_user, "alice")
-    room = await run(make_room, alice)
     socket = await connect(alice)
     codes = []
     for i in range(3):
