@@ -120,3 +120,28 @@ def live_stack():
     yield start
     for stack in stacks:
         stack.close()
+
+
+@pytest.fixture(autouse=True)
+def _emitted_events_match_their_schema(request):
+    """Every event a test makes the code emit is checked against the schema of its kind
+    (settings.REALTIME_EVENT_SCHEMAS), as Zulip's event_schema checks every event its tests see.
+    Transport tests in tests/realtime append made-up kinds of their own, so unknown kinds are
+    allowed there only."""
+    from django.db.models.signals import post_save
+
+    from realtime.models import TopicEvent
+    from tests.event_schemas import emitted_events_check
+
+    emitted: list[tuple[str, dict]] = []
+
+    def collect(sender, instance, created, **kwargs):
+        emitted.append((instance.kind, json.loads(json.dumps(instance.data, default=str))))
+
+    post_save.connect(collect, sender=TopicEvent, weak=False, dispatch_uid="emitted-events")
+    try:
+        yield emitted
+    finally:
+        post_save.disconnect(sender=TopicEvent, dispatch_uid="emitted-events")
+    transport_test = "tests/realtime/" in str(request.node.path).replace("\\", "/")
+    emitted_events_check(emitted, unknown_allowed=transport_test)

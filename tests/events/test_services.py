@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from discussions.models import Membership
+from discussions.models import Membership, Room
+from discussions.services import room_create
 from events import services
 from events.inputs import RsvpIn
 from events.models import Event, Rsvp
 from events.selectors import attendance_snapshot
+from realtime import ratelimit
 from realtime.errors import AppError
 from realtime.models import TopicEvent
 from realtime.schemas import input_parse
@@ -364,3 +366,15 @@ def test_rsvp_to_an_event_that_is_over_is_a_conflict(make_user, make_event):
     with pytest.raises(AppError) as error:
         services.rsvp_set(user=make_user(), event_id=event.id, status="going")
     assert error.value.code == "conflict"
+
+
+def test_a_write_inside_a_write_costs_one_token(make_user, settings, make_event):
+    organiser = make_user()
+    settings.RATE_LIMIT_BURST = 1
+    settings.RATE_LIMIT_PER_SECOND = 0.1
+    ratelimit._buckets.clear()
+    event = make_event(organiser)  # creates its room with room_create, inside the same write
+    assert event.room_id is not None and Room.objects.filter(id=event.room_id).exists()
+    with pytest.raises(AppError) as error:
+        room_create(creator=organiser, name="Encore")
+    assert error.value.code == "rate_limited"
