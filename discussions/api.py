@@ -7,7 +7,7 @@ from accounts.api import request_user
 from discussions import selectors, services
 from discussions.inputs import MessageIn, RoomIn
 from realtime.errors import AppError
-from realtime.schemas import WriteInput
+from realtime.schemas import Ref
 
 router = Router(tags=["rooms"])
 
@@ -92,9 +92,10 @@ def room_detail(request: HttpRequest, room_id: int):
 
 
 @router.post("/{room_id}/join", response=RoomOut)
-def room_join(request: HttpRequest, room_id: int, payload: WriteInput | None = None):
+def room_join(request: HttpRequest, room_id: int, ref: Ref | None = None):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
     user = request_user(request)
-    joined = services.room_join(user=user, room_id=room_id, ref=payload.ref if payload else None)
+    joined = services.room_join(user=user, room_id=room_id, ref=ref)
     return _room_out(selectors.room_get_readable(room_id=room_id, user=user), joined["role"])
 
 

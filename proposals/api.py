@@ -14,7 +14,7 @@ from proposals import selectors, services
 from proposals.inputs import AmendmentIn, ProposalIn, VoteIn
 from proposals.models import Proposal
 from realtime.errors import AppError
-from realtime.schemas import WriteInput
+from realtime.schemas import Ref
 
 router = Router(tags=["proposals"])
 
@@ -214,9 +214,10 @@ def amendment_vote(request: HttpRequest, proposal_id: int, amendment_id: int, pa
 @router.post(
     "/{proposal_id}/archive", response=ProposalOut, summary="Archive (author or room moderators); voting stops"
 )
-def archive(request: HttpRequest, proposal_id: int, payload: WriteInput | None = None):
+def archive(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
     user = request_user(request)
-    services.proposal_archive(user=user, proposal_id=proposal_id, ref=payload.ref if payload else None)
+    services.proposal_archive(user=user, proposal_id=proposal_id, ref=ref)
     return _detail(selectors.proposal_get_readable(proposal_id=proposal_id, user=user), user)
 
 
