@@ -60,7 +60,9 @@ def test_every_event_kind_is_documented(kind):
 
 def _state_kinds() -> set[str]:
     kinds = topic_kinds().values()
-    return {k.state_kind for k in kinds if k.state_kind} | ({"presence"} if any(k.has_presence for k in kinds) else set())
+    return {k.state_kind for k in kinds if k.state_kind} | (
+        {"presence"} if any(k.has_presence for k in kinds) else set()
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(_state_kinds()))
