@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr, model_validator
 
+from discussions.inputs import TEXT_MAX
 from realtime.schemas import WriteInput, ZonedDateTime, optional_text, text
 
 TITLE_MAX = 200
@@ -16,7 +17,8 @@ BODY_MAX = 20_000
 ARGUMENTS_MAX = 10_000
 CHOICE_LABEL_MAX = 200
 CHOICES_MIN, CHOICES_MAX = 2, 20
-AMENDMENT_MAX = 4000
+# An amendment is as long as a message may be.
+AMENDMENT_MAX = TEXT_MAX
 CHOICE_KEY_MAX = 64
 QUORUM_SHARE = re.compile(r"^\s*(\d{1,3})\s*%\s*$")
 
