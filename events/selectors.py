@@ -69,7 +69,6 @@ def event_list(
     radius_km: float | None = None,
     parent: int | None = None,
     type: str | None = None,
-    include_cancelled: bool = True,
 ) -> list[Event]:
     """Visible events overlapping [date_from, date_to], of a commune, within `radius_km` of `near`.
 
@@ -87,8 +86,6 @@ def event_list(
         events = events.filter(parent_id=parent)
     if type:
         events = events.filter(type=type)
-    if not include_cancelled:
-        events = events.filter(status=Event.SCHEDULED)
     if near is not None:
         lat, lon = near
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -179,12 +176,10 @@ def event_checked_in_count(event_id: int) -> int:
     return Rsvp.objects.filter(event_id=event_id, checked_in_at__isnull=False).count()
 
 
-def event_attendees(*, event: Event, statuses: tuple[str, ...] | None = None) -> list[dict]:
+def event_attendees(*, event: Event) -> list[dict]:
     """Everyone with an RSVP other than `declined`, going first, then the waitlist in order."""
     order = {Rsvp.GOING: 0, Rsvp.WAITLISTED: 1, Rsvp.INTERESTED: 2, Rsvp.INVITED: 3}
     rows = Rsvp.objects.filter(event=event).exclude(status=Rsvp.DECLINED).select_related("user")
-    if statuses:
-        rows = rows.filter(status__in=statuses)
     result = []
     waiting = 0
     for rsvp in sorted(rows, key=lambda r: (order[r.status], r.arrival or 0, r.id)):
