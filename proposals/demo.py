@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from discussions.demo import demo_user
-from discussions.models import Room
+from discussions.selectors import room_list
 from proposals.inputs import ProposalIn
 from proposals.models import Proposal
 from proposals.services import proposal_create, vote_cast
@@ -15,7 +15,7 @@ def demo_load() -> str:
     if Proposal.objects.exists():
         return ""
     made = 0
-    room = Room.objects.filter(name__startswith="Place de la Mairie").first()
+    room = room_list(user=None, q="Place de la Mairie").first()
     if room is not None:
         proposal = proposal_create(
             author=demo_user("marie"),
@@ -30,7 +30,7 @@ def demo_load() -> str:
         )
         vote_cast(user=demo_user("jean"), proposal_id=proposal["id"], choice="up")
         made += 1
-    room = Room.objects.filter(name__startswith="Front de mer").first()
+    room = room_list(user=None, q="Front de mer").first()
     if room is not None:
         proposal_create(
             author=demo_user("lucie"),

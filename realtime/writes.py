@@ -58,7 +58,6 @@ def user_write(
             finally:
                 _inside_write.reset(token)
 
-        write.write_action = action
         return write
 
     return decorate
