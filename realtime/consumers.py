@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from pydantic import BaseModel
 
-from realtime import fanout
+from realtime import fanout, ratelimit
 from realtime.auth import signed_in
 from realtime.db import db_call
 from realtime.errors import AppError
@@ -135,6 +135,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise AppError("auth_required", "sign in to write")
         schema, handler = entry
         command = self.parse(schema, frame)
+        ratelimit.write_check(self.user.pk)
         # The handler calls a `user_write` service: rate limit, receipt and transaction are there.
         data = await db_call(handler, user=self.user, command=command)
         await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))

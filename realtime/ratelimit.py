@@ -37,6 +37,23 @@ def write_allow(user_key: object) -> None:
             _buckets.clear()
 
 
+def write_check(user_key: object) -> None:
+    """Raise `rate_limited` if the user's bucket is empty now, without taking a token: the socket
+    refuses a flood here, on the event loop, before it queues for a database thread (the token
+    itself is taken by the write path, realtime.writes)."""
+    if _suspended.get():
+        return
+    rate = settings.RATE_LIMIT_PER_SECOND
+    with _lock:
+        state = _buckets.get(user_key)
+    if state is None:
+        return
+    tokens, stamp = state
+    tokens = min(settings.RATE_LIMIT_BURST, tokens + (time.monotonic() - stamp) * rate)
+    if tokens < 1.0:
+        raise AppError("rate_limited", "Too many writes; slow down.", retry_after=round((1.0 - tokens) / rate, 3))
+
+
 @contextlib.contextmanager
 def suspended() -> Iterator[None]:
     """No limit inside this block (the operator loading demo data through the services)."""
