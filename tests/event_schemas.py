@@ -8,13 +8,11 @@ from pydantic import ValidationError
 from realtime.registry import event_schemas
 
 
-def emitted_events_check(emitted: list[tuple[str, dict]], *, unknown_allowed: bool = False) -> None:
+def emitted_events_check(emitted: list[tuple[str, dict]]) -> None:
     schemas = event_schemas()
     for kind, data in emitted:
         schema = schemas.get(kind)
         if schema is None:
-            if unknown_allowed:
-                continue
             pytest.fail(f"event kind {kind!r} was emitted but has no schema in settings.REALTIME_EVENT_SCHEMAS")
         try:
             schema.model_validate(data)

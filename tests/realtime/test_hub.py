@@ -11,7 +11,7 @@ from realtime import fanout
 from realtime.frames import loads
 from realtime.models import Topic, TopicEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.synthetic_events]
 TOPIC = "room:42"
 
 
