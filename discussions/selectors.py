@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from discussions.models import Membership, Message, Room
 from realtime.auth import signed_in
 from realtime.errors import AppError
-from realtime.sequencing import topic_head
+from realtime.event_log import topic_head
 
 HISTORY_MAX_LIMIT = 200
 

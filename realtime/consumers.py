@@ -22,10 +22,10 @@ from realtime import fanout, ratelimit
 from realtime.auth import signed_in
 from realtime.db import db_call
 from realtime.errors import AppError
+from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
 from realtime.registry import write_commands
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
-from realtime.sequencing import topic_events_after, topic_head
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             self.user = self.scope.get("user")
         self.authenticated = signed_in(self.user)
-        self.hub = fanout.hub()
+        self.hub = fanout.process_hub()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
 
