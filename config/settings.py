@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -110,18 +111,32 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# JSON lines in production (one object per event, for a log collector); readable lines in development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "readable" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "readable": {"()": "config.logs.ReadableFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        # Our request log replaces Django's own line per request.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # --- Realtime ---------------------------------------------------------------------------
 # Unset: single process, in-process fan-out. Set: fan-out between processes through Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis through Sentinel: "host:port,host:port,…" and the master's name; REDIS_URL then gives only
+# the database number and credentials (realtime/redis_clients.py).
+REDIS_SENTINELS = [s.strip() for s in os.environ.get("REDIS_SENTINELS", "").split(",") if s.strip()]
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
 # Topic kinds the socket understands: prefix -> "module:Class" implementing realtime.topics.TopicKind.
 REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
@@ -165,3 +180,7 @@ DEMO_LOADERS = [
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
+
+# --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
+# On SIGTERM (python -m config.server), open sockets are closed with 4012 over at most this long.
+DRAIN_SPREAD_SECONDS = env_float("DRAIN_SPREAD_SECONDS", 5.0)

@@ -7,6 +7,7 @@ the HTTP API calls), fan-out through the process's `Hub`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -20,7 +21,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.module_loading import import_string
 from pydantic import BaseModel, ValidationError
 
-from realtime import fanout, ratelimit
+from realtime import fanout, lifecycle, ratelimit
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
@@ -29,6 +30,8 @@ from realtime.sequencing import topic_events_after, topic_head
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
+# One line per command: socket, user, command, outcome, duration. Never a body, a token or a choice.
+command_log = logging.getLogger("realtime.commands")
 
 MAX_TOPICS_PER_SOCKET = 200
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
@@ -37,6 +40,8 @@ CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "typing": Typing,
     "ping": Ping,
 }
+
+LOGGED_COMMANDS = {*CORE_COMMANDS, "connect", "disconnect"}
 
 
 @cache
@@ -78,6 +83,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.subscriptions: dict[str, fanout.Subscription] = {}
         self.typing_sent: dict[str, float] = {}
+        self.closing = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+        if lifecycle.is_draining():
+            await self.close()  # this process is restarting: the client reconnects to another
+            return
         if not origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -90,10 +101,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.user = self.scope.get("user")
         self.authenticated = bool(self.user is not None and self.user.is_authenticated)
         self.hub = fanout.hub()
+        lifecycle.socket_opened(self)
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
+        command_log.info("socket opened", extra=self.log_context("connect"))
 
     async def disconnect(self, code) -> None:
+        if getattr(self, "hub", None) is None:
+            return  # refused at the handshake: nothing was opened
+        lifecycle.socket_closed(self)
+        command_log.info("socket closed", extra={**self.log_context("disconnect"), "outcome": code})
         for sub in getattr(self, "subscriptions", {}).values():
             self.hub.detach(sub)
         self.subscriptions = {}
@@ -102,6 +119,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=text)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self.closing:
+            return  # being closed with 4012: the client resends what got no answer, elsewhere
+        self.idle.clear()
+        try:
+            await self.receive_frame(text_data, bytes_data)
+        finally:
+            self.idle.set()
+
+    async def receive_frame(self, text_data, bytes_data) -> None:
         raw = text_data if text_data is not None else bytes_data
         size = len(raw.encode()) if isinstance(raw, str) else len(raw or b"")
         if size > settings.REALTIME_MAX_FRAME_BYTES:
@@ -113,6 +139,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=1009)
             return
         ref = None
+        kind = None
+        outcome = "ok"
+        started = time.perf_counter()
         try:
             try:
                 frame = orjson.loads(raw)
@@ -121,12 +150,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if not isinstance(frame, dict):
                 raise AppError("bad_request", "a frame is a JSON object")
             ref = frame.get("ref") if isinstance(frame.get("ref"), str) and len(frame["ref"]) <= 64 else None
+            kind = frame.get("type") if isinstance(frame.get("type"), str) else None
             await self.dispatch_command(frame)
         except AppError as exc:
+            outcome = exc.code
             await self.send_text(error_frame(code=exc.code, message=exc.message, ref=ref, retry_after=exc.retry_after))
         except Exception:
-            log.exception("socket command failed (user=%s)", getattr(self.user, "pk", None))
+            outcome = "internal"
+            log.exception("socket command failed", extra=self.log_context(kind))
             await self.send_text(error_frame(code="internal", message="internal error", ref=ref))
+        finally:
+            self.command_logged(kind, outcome, time.perf_counter() - started)
+
+    def log_context(self, command: str | None) -> dict:
+        user = getattr(self, "user", None)
+        return {
+            "socket": self.socket_id,
+            "user": user.pk if user is not None and user.is_authenticated else None,
+            "command": command if command in LOGGED_COMMANDS or command in write_commands() else "unknown",
+        }
+
+    def command_logged(self, command: str | None, outcome: str, seconds: float) -> None:
+        context = self.log_context(command)
+        level = logging.DEBUG if command in ("ping", "typing") else logging.INFO
+        context.update(outcome=outcome, duration_ms=round(seconds * 1000, 2))
+        command_log.log(level, "%s %s", context["command"], outcome, extra=context)
 
     async def dispatch_command(self, frame: dict) -> None:
         kind = frame.get("type")

@@ -122,7 +122,7 @@ class LiveStack:
             self.servers.append(None)
         port = self.ports[index]
         process = self._spawn(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
             f"daphne-{index}",
         )
         self.servers[index] = process
