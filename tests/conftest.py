@@ -8,7 +8,7 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from tests.live import LiveStack
+from tests.live import LiveStack, NginxProxy
 
 _counter = itertools.count(1)
 
@@ -115,3 +115,18 @@ def live_stack():
     yield start
     for stack in stacks:
         stack.close()
+
+
+@pytest.fixture
+def nginx_proxy():
+    """`nginx_proxy([port, …])` -> the real nginx with deploy/nginx.conf (TLS) in front of them; stopped at teardown."""
+    proxies: list[NginxProxy] = []
+
+    def start(upstream_ports: list[int]) -> NginxProxy:
+        proxy = NginxProxy(upstream_ports)
+        proxies.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in proxies:
+        proxy.close()

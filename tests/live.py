@@ -21,6 +21,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -305,3 +306,60 @@ class LiveSocket:
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
+
+
+class NginxProxy:
+    """The real nginx with deploy/nginx.conf in front of daphne ports, TLS with a certificate made here.
+
+    `https_url`, `wss_url` reach the workers through TLS; `http_url` is the plain port that redirects;
+    `ssl_context` trusts the self-signed certificate (made with `openssl` for 127.0.0.1).
+    """
+
+    def __init__(self, upstream_ports: list[int]) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="cl-nginx-"))
+        self.https_port, self.http_port = free_port(), free_port()
+        cert, key = self.workdir / "cert.pem", self.workdir / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        config = (ROOT / "deploy" / "nginx.conf").read_text()
+        servers = "".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;\n" for port in upstream_ports)
+        lines = [line for line in config.splitlines(keepends=True) if not line.strip().startswith("server web")]
+        config = "".join(lines).replace("    least_conn;\n", "    least_conn;\n" + servers)
+        config = config.replace("listen 443 ssl;", f"listen 127.0.0.1:{self.https_port} ssl;")
+        config = config.replace("listen 80;", f"listen 127.0.0.1:{self.http_port};")
+        config = config.replace("/etc/nginx/tls/fullchain.pem", str(cert)).replace(
+            "/etc/nginx/tls/privkey.pem", str(key)
+        )
+        config = config.replace("root /var/www/certbot;", f"root {self.workdir};")
+        (self.workdir / "site.conf").write_text(config)
+        (self.workdir / "nginx.conf").write_text(
+            f"daemon off; pid {self.workdir}/nginx.pid; error_log {self.workdir}/error.log;\n"
+            f"events {{}}\nhttp {{ access_log {self.workdir}/access.log; client_body_temp_path {self.workdir};"
+            f" proxy_temp_path {self.workdir};\ninclude {self.workdir}/site.conf; }}\n"
+        )
+        self.process = subprocess.Popen(["nginx", "-c", str(self.workdir / "nginx.conf"), "-p", str(self.workdir)])
+        wait_port(self.https_port, self.process)
+        self.ssl_context = ssl.create_default_context(cafile=str(cert))
+
+    @property
+    def https_url(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+    @property
+    def wss_url(self) -> str:
+        return f"wss://127.0.0.1:{self.https_port}/ws/"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def error_log(self) -> str:
+        path = self.workdir / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)

@@ -4,14 +4,13 @@ really carries WebSockets to two daphne workers (run here with the same nginx.co
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
+import httpx
 import pytest
+import websockets
 import yaml
 
-from tests.live import ROOT, LiveSocket, free_port, wait_port
+from tests.live import ROOT, LiveSocket
 
 pytestmark = [pytest.mark.e2e]
 
@@ -32,37 +31,37 @@ def test_compose_runs_two_workers_the_scheduler_and_nginx_on_shared_services():
 
 
 @pytest.mark.asyncio
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
-async def test_nginx_config_carries_websockets_to_both_workers(live_stack):
+@pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None, reason="nginx/openssl missing")
+async def test_nginx_tls_redirects_limits_and_carries_wss_to_both_workers(live_stack, nginx_proxy):
     stack = live_stack(processes=2, redis=True)
-    port = free_port()
-    config = (ROOT / "deploy" / "nginx.conf").read_text()
-    config = config.replace("server web1:8000;", f"server 127.0.0.1:{stack.ports[0]};")
-    config = config.replace("server web2:8000;", f"server 127.0.0.1:{stack.ports[1]};")
-    config = config.replace("listen 80;", f"listen 127.0.0.1:{port};")
-    workdir = Path(tempfile.mkdtemp(prefix="cl-nginx-"))
-    (workdir / "site.conf").write_text(config)
-    (workdir / "nginx.conf").write_text(
-        f"daemon off; pid {workdir}/nginx.pid; error_log {workdir}/error.log;\n"
-        f"events {{}}\nhttp {{ access_log off; client_body_temp_path {workdir}; proxy_temp_path {workdir};\n"
-        f"include {workdir}/site.conf; }}\n"
-    )
-    nginx = subprocess.Popen(["nginx", "-c", str(workdir / "nginx.conf"), "-p", str(workdir)])  # noqa: ASYNC220 - set-up, before any socket
-    try:
-        wait_port(port, nginx)
-        (_, t_alice), (_, t_bob) = stack.create_users(2)
-        with stack.http(0, t_alice) as http:
-            topic = http.post("/api/rooms", json={"name": "Derrière nginx"}).json()["topic"]
-        url = f"ws://127.0.0.1:{port}/ws/"
-        async with await LiveSocket.open(url, t_alice) as alice, await LiveSocket.open(url, t_bob) as bob:
-            await alice.subscribe(topic)
-            await bob.subscribe(topic)
-            reply = await alice.request({"type": "post", "topic": topic, "body": "via nginx"})
-            assert reply["type"] == "ok"
-            event = await bob.wait_seq(topic, 1)
-            assert event["data"]["body"] == "via nginx"
-    finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
+    proxy = nginx_proxy(stack.ports)
+    redirect = httpx.get(f"{proxy.http_url}/api/rooms?commune=1", timeout=5)  # noqa: ASYNC210 - set-up, before any socket
+    assert redirect.status_code == 301 and redirect.headers["location"] == "https://127.0.0.1/api/rooms?commune=1"
+    (_, t_alice), (_, t_bob) = stack.create_users(2)
+    with httpx.Client(base_url=proxy.https_url, verify=proxy.ssl_context, timeout=10) as https:
+        assert https.get("/readyz").status_code == 200
+        assert https.get("/metrics").status_code == 404  # scraped on the workers, never through the entrance
+        too_big = https.post(
+            "/api/rooms", content=b"x" * (2 * 1024 * 1024), headers={"Authorization": f"Bearer {t_alice}"}
+        )
+        assert too_big.status_code == 413
+        created = https.post(
+            "/api/rooms", json={"name": "Derrière nginx"}, headers={"Authorization": f"Bearer {t_alice}"}
+        )
+        assert created.status_code == 201, created.text
+        topic = created.json()["topic"]
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await LiveSocket.open(proxy.wss_url, t_alice, ssl=proxy.ssl_context, origin="https://evil.example")
+    assert refused.value.response.status_code == 403
+    origin = f"https://127.0.0.1:{proxy.https_port}"  # the site itself, as a browser on it would send
+    alice = await LiveSocket.open(proxy.wss_url, t_alice, ssl=proxy.ssl_context, origin=origin)
+    bob = await LiveSocket.open(proxy.wss_url, t_bob, ssl=proxy.ssl_context)
+    async with alice, bob:
+        await alice.subscribe(topic)
+        await bob.subscribe(topic)
+        reply = await alice.request({"type": "post", "topic": topic, "body": "via nginx en TLS"})
+        assert reply["type"] == "ok"
+        event = await bob.wait_seq(topic, 1)
+        assert event["data"]["body"] == "via nginx en TLS"
     # least_conn spread the two sockets over both workers: each daphne saw one handshake.
     assert all("WSCONNECT" in stack.log(f"daphne-{i}") for i in (0, 1))
