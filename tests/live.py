@@ -130,6 +130,14 @@ class LiveStack:
         wait_port(port, process)
         return index
 
+    def terminate(self, index: int, timeout: float = 60.0) -> int:
+        """SIGTERM one daphne (a graceful restart: it drains) and wait for it to exit; its exit code."""
+        process = self.servers[index]
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=timeout)
+        self.servers[index] = None
+        return code
+
     def kill(self, index: int) -> None:
         process = self.servers[index]
         if process is not None:
@@ -261,6 +269,8 @@ class LiveSocket:
             for frame in self.frames:
                 if predicate(frame):
                     return frame
+        if self.closed.is_set():
+            raise ConnectionError("socket closed")
         future = asyncio.get_running_loop().create_future()
         entry = (predicate, future)
         self._waiters.append(entry)
@@ -275,7 +285,13 @@ class LiveSocket:
         reply = asyncio.ensure_future(
             self.wait_for(lambda f: f.get("ref") == frame["ref"] and f["type"] != "event", timeout, seen=False)
         )
-        await self.send(frame)
+        try:
+            await self.send(frame)
+        except BaseException:
+            # The send's own error is the one raised; the reply's (socket closed) is only collected.
+            reply.add_done_callback(lambda task: task.cancelled() or task.exception())
+            reply.cancel()
+            raise
         return await reply
 
     async def subscribe(self, topic: str, since: int | None = None) -> dict:
@@ -306,6 +322,107 @@ class LiveSocket:
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
+
+
+class ResumingClient:
+    """A client as PROTOCOL.md asks clients to be: when its socket closes (4012 on a restart, or a lost
+    process) it reconnects, subscribes again with `since` = the last seq it holds, and resends every
+    unanswered write with the same `ref`. Keeps every socket it used, so a test sees every frame."""
+
+    def __init__(self, url: str, token: str, reconnect_timeout: float = 30.0, **connect_options) -> None:
+        self.url, self.token, self.options = url, token, connect_options
+        self.reconnect_timeout = reconnect_timeout
+        self.sockets: list[LiveSocket] = []
+        self.topics: list[str] = []
+        self.close_codes: list[int | None] = []
+        self._connecting: asyncio.Lock = asyncio.Lock()
+        self._closing = False
+        self._watch: asyncio.Task | None = None
+
+    @property
+    def current(self) -> LiveSocket | None:
+        return self.sockets[-1] if self.sockets else None
+
+    def last_seq(self, topic: str) -> int:
+        return max((seq for live in self.sockets for seq in live.seqs(topic)), default=0)
+
+    def seqs(self, topic: str) -> list[int]:
+        """Every seq of `topic` received, over all sockets, in arrival order (duplicates kept)."""
+        return [seq for live in self.sockets for seq in live.seqs(topic)]
+
+    async def connect(self) -> LiveSocket:
+        async with self._connecting:
+            current = self.current
+            if current is not None and not current.closed.is_set():
+                return current
+            if current is not None:
+                self.close_codes.append(current.ws.close_code)
+            deadline = time.monotonic() + self.reconnect_timeout
+            while True:
+                live = None
+                try:
+                    live = await LiveSocket.open(self.url, self.token, **self.options)
+                    for topic in self.topics:
+                        since = self.last_seq(topic)
+                        self.sockets.append(live)  # counted from now on, replay included
+                        reply = await live.subscribe(topic, since=since)
+                        if reply["type"] != "subscribed":
+                            raise ConnectionError(f"subscribe refused: {reply}")
+                    if live not in self.sockets:
+                        self.sockets.append(live)
+                    self._watch = asyncio.create_task(self._reconnect_when_closed(live))
+                    return live
+                except (OSError, ConnectionError, TimeoutError, websockets.WebSocketException):
+                    if live is not None:
+                        await live.close()
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.05)  # the proxy is between two workers: try again shortly
+
+    async def _reconnect_when_closed(self, live: LiveSocket) -> None:
+        """A reader reconnects as soon as its live closes, not only when it next writes."""
+        await live.closed.wait()
+        if not self._closing:
+            await self.connect()
+
+    async def subscribe(self, topic: str) -> None:
+        """Follow `topic` from its first seq (since=0), then across every reconnect."""
+        current = self.current
+        self.topics.append(topic)
+        if current is not None and not current.closed.is_set():
+            reply = await current.subscribe(topic, since=self.last_seq(topic))
+            assert reply["type"] == "subscribed", reply
+        else:
+            await self.connect()  # subscribes every topic
+
+    async def write(self, frame: dict, timeout: float = 30.0) -> dict:
+        """Send a write until it is answered (same `ref` every time); the answer."""
+        frame = {"ref": uuid.uuid4().hex, **frame}
+        deadline = time.monotonic() + timeout
+        while True:
+            live = await self.connect()
+            try:
+                return await live.request(frame, timeout=max(0.1, deadline - time.monotonic()))
+            except (ConnectionError, websockets.ConnectionClosed):
+                continue  # closed before the answer: resend the same ref on the next live
+
+    async def wait_seq(self, topic: str, seq: int, timeout: float = 20.0) -> None:
+        """Until an event of `topic` with at least `seq` arrived, on whichever live is current."""
+        deadline = time.monotonic() + timeout
+        while True:
+            live = await self.connect()
+            try:
+                await live.wait_seq(topic, seq, timeout=max(0.1, deadline - time.monotonic()))
+                return
+            except ConnectionError:
+                continue
+
+    async def close(self) -> None:
+        self._closing = True
+        for live in self.sockets:
+            await live.close()
+        if self._watch is not None:
+            await self._watch
 
 
 class NginxProxy:
