@@ -160,12 +160,19 @@ REALTIME_SWEEP_INTERVAL = env_float("REALTIME_SWEEP_INTERVAL", 2.0)
 RATE_LIMIT_PER_SECOND = env_float("RATE_LIMIT_PER_SECOND", 2.0)
 RATE_LIMIT_BURST = env_float("RATE_LIMIT_BURST", 10.0)
 TYPING_INTERVAL = env_float("TYPING_INTERVAL", 2.0)
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Receipts of idempotent writes; the protocol promises 24 h, so a shorter setting is raised to it.
+IDEMPOTENCY_TTL_SECONDS = max(24 * 3600, int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))))
+# Replay events older than this many days are deleted, except each topic's newest
+# max(1000, REALTIME_REPLAY_LIMIT) (realtime/retention.py); 0 keeps everything.
+REALTIME_EVENT_RETENTION_DAYS = env_float("REALTIME_EVENT_RETENTION_DAYS", 30)
+REALTIME_RETENTION_INTERVAL = env_float("REALTIME_RETENTION_INTERVAL", 3600)
 # Run the periodic jobs (closing proposals on time, purging receipts) inside the web process.
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
+# "module:function" runs every tick; ("module:function", seconds) at most that often.
 SCHEDULER_JOBS = [
-    "realtime.idempotency:receipts_purge",
+    ("realtime.idempotency:receipts_purge", 60.0),
     "proposals.scheduler:proposals_advance",
+    ("realtime.retention:retention_apply", REALTIME_RETENTION_INTERVAL),
 ]
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
