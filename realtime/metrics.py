@@ -16,7 +16,9 @@ SOCKETS_OPEN = Gauge("cl_sockets_open", "WebSockets open", multiprocess_mode="li
 TOPICS_SERVED = Gauge("cl_topics_served", "Topics followed by at least one local socket", multiprocess_mode="livesum")
 SUBSCRIPTIONS = Gauge("cl_subscriptions", "Socket subscriptions to topics", multiprocess_mode="livesum")
 FRAMES_SENT = Counter("cl_frames_sent", "Frames sent to sockets", ["kind"])
-FRAMES_DROPPED = Counter("cl_frames_dropped", "Frames not sent (duplicate seq, superseded state, slow consumer)", ["kind", "reason"])
+FRAMES_DROPPED = Counter(
+    "cl_frames_dropped", "Frames not sent (duplicate seq, superseded state, slow consumer)", ["kind", "reason"]
+)
 DELIVERIES = Counter("cl_deliveries", "Sequenced events handed to local subscribers")
 REPLAY_REQUESTS = Counter("cl_replay_requests", "subscribe with since")
 REPLAY_RESETS = Counter("cl_replay_resets", "subscribe with since answered reset: true")
