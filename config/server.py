@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 import daphne.server  # installs Twisted's asyncio reactor: must come before twisted.internet.reactor
 from daphne.cli import CommandLineInterface
+from prometheus_client import multiprocess
 from twisted.internet import reactor
 
 from realtime.lifecycle import COMMAND_GRACE_SECONDS, process_drain
@@ -67,6 +69,9 @@ class DrainingServer(daphne.server.Server):
             log.error("drain failed", exc_info=future.exception())
         else:
             log.info("drained %s sockets; exiting", 0 if future.cancelled() else future.result())
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # This process's gauges stop counting in the sums (its counters stay).
+            multiprocess.mark_process_dead(os.getpid())
         self.stop()
 
 

@@ -1,5 +1,6 @@
 """One settings module, driven by environment variables (see README, "Configuration")."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -191,3 +192,10 @@ DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
 # --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
 # On SIGTERM (python -m config.server), open sockets are closed with 4012 over at most this long.
 DRAIN_SPREAD_SECONDS = env_float("DRAIN_SPREAD_SECONDS", 5.0)
+# /metrics (config/metrics.py): a bearer token for the scraper, and/or networks that may connect directly.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n.strip())
+    for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",")
+    if n.strip()
+]

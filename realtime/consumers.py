@@ -21,7 +21,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.module_loading import import_string
 from pydantic import BaseModel, ValidationError
 
-from realtime import fanout, lifecycle, ratelimit
+from realtime import fanout, lifecycle, metrics, ratelimit
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
@@ -78,6 +78,19 @@ def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], 
     return head, topic_events_after(topic, since, up_to=head), False
 
 
+_frames_sent_by_kind: dict[str, object] = {}
+
+
+def frame_sent(text: str) -> None:
+    """Count a frame by its `type`: every frame is serialised with `type` first (realtime.frames)."""
+    end = text.find('"', 9)
+    kind = text[9:end] if text.startswith('{"type":"') and 9 < end < 40 else "other"
+    counter = _frames_sent_by_kind.get(kind)
+    if counter is None:
+        counter = _frames_sent_by_kind[kind] = metrics.FRAMES_SENT.labels(kind)
+    counter.inc()
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
@@ -102,6 +115,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.authenticated = bool(self.user is not None and self.user.is_authenticated)
         self.hub = fanout.hub()
         lifecycle.socket_opened(self)
+        metrics.SOCKETS_OPEN.inc()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
         command_log.info("socket opened", extra=self.log_context("connect"))
@@ -110,12 +124,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if getattr(self, "hub", None) is None:
             return  # refused at the handshake: nothing was opened
         lifecycle.socket_closed(self)
+        metrics.SOCKETS_OPEN.dec()
         command_log.info("socket closed", extra={**self.log_context("disconnect"), "outcome": code})
         for sub in getattr(self, "subscriptions", {}).values():
             self.hub.detach(sub)
         self.subscriptions = {}
 
     async def send_text(self, text: str) -> None:
+        frame_sent(text)
         await self.send(text_data=text)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
@@ -174,6 +190,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         context = self.log_context(command)
         level = logging.DEBUG if command in ("ping", "typing") else logging.INFO
         context.update(outcome=outcome, duration_ms=round(seconds * 1000, 2))
+        metrics.COMMANDS.labels(context["command"], outcome).inc()
         command_log.log(level, "%s %s", context["command"], outcome, extra=context)
 
     async def dispatch_command(self, frame: dict) -> None:
@@ -192,8 +209,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         schema, handler = entry
         command = self.parse(schema, frame)
         ratelimit.write_allow(self.user.pk)
-        data = await db_call(handler, user=self.user, command=command)
-        await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
+        with metrics.WRITE_LATENCY.labels(kind).time():
+            data = await db_call(handler, user=self.user, command=command)
+            await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
     def parse(schema: type[BaseModel], frame: dict) -> BaseModel:
@@ -223,6 +241,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
         head, frames, reset = await db_call(_replay, topic, command.since)
+        if command.since is not None:
+            metrics.REPLAY_REQUESTS.inc()
+            if reset:
+                metrics.REPLAY_RESETS.inc()
         reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
         if reset:
             reply["reset"] = True

@@ -16,6 +16,8 @@ from typing import Protocol
 
 from django.conf import settings
 
+from realtime import metrics
+
 log = logging.getLogger(__name__)
 
 CLOSE_RESTARTING = 4012
@@ -76,5 +78,6 @@ async def _close_when_idle(socket: Drainable, delay: float) -> None:
         log.warning("draining: a command did not finish in %ss; closing its socket anyway", COMMAND_GRACE_SECONDS)
     try:
         await socket.close(code=CLOSE_RESTARTING)
+        metrics.RESTART_CLOSES.inc()
     except Exception:
         log.debug("draining: socket already gone")
