@@ -18,7 +18,7 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+	LOG_FORMAT=$${LOG_FORMAT:-readable} $(BIN)/python -m config.server -b $(HOST) -p $(PORT) config.asgi:application
 
 ## Run the whole test suite: on SQLite, then every database test again on PostgreSQL.
 test: $(STAMP)
