@@ -407,9 +407,9 @@ class ResumingClient:
                 continue  # closed before the answer: resend the same ref on the next live
 
     async def wait_seq(self, topic: str, seq: int, timeout: float = 20.0) -> None:
-        """Until an event of `topic` with at least `seq` arrived, on whichever live is current."""
+        """Until an event of `topic` with at least `seq` arrived, on whichever socket is current."""
         deadline = time.monotonic() + timeout
-        while True:
+        while self.last_seq(topic) < seq:
             live = await self.connect()
             try:
                 await live.wait_seq(topic, seq, timeout=max(0.1, deadline - time.monotonic()))

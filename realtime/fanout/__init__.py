@@ -36,6 +36,7 @@ from realtime.fanout.channels import (
     typing_payload,
 )
 from realtime.fanout.hub import Hub
+from realtime.redis_clients import redis_sync
 
 __all__ = [
     "PRESENCE_LIST_MAX",
@@ -80,7 +81,7 @@ def _redis_publish(topic: str, payload: str) -> None:
         return
     try:
         if _sync_redis is None:
-            _sync_redis = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+            _sync_redis = redis_sync(socket_connect_timeout=1, socket_timeout=2)
         _sync_redis.publish(redis_channel(topic), payload)
     except Exception as exc:
         # The event is committed: other processes find it in the database (sweep, reconnect backfill).

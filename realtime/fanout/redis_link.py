@@ -8,8 +8,6 @@ import logging
 import random
 import time
 
-import redis.asyncio as aioredis
-
 from realtime.fanout.channels import (
     PRESENCE_HEARTBEAT_SECONDS,
     PRESENCE_STALE_SECONDS,
@@ -19,6 +17,7 @@ from realtime.fanout.channels import (
     redis_prefix,
 )
 from realtime.frames import loads
+from realtime.redis_clients import redis_async
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,8 @@ class RedisLink:
             backoff = min(backoff * 2, 2.0)
 
     async def _redis_connect(self) -> None:
-        self.redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=2, health_check_interval=0)
+        # Through Sentinel when configured: every reconnect asks where the master is now.
+        self.redis = redis_async(socket_connect_timeout=2, health_check_interval=0)
         await self.redis.ping()
         self.pubsub = self.redis.pubsub()
         # A private control channel keeps the connection subscribed even with no topic.
