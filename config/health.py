@@ -53,7 +53,7 @@ async def readyz(request: HttpRequest) -> JsonResponse:
     if redis_enabled():
         checks["redis"] = await _check(_redis_ping())
         # Starts the hub if no socket did yet (and gives it the timeout to connect): ready means able to fan out.
-        checks["hub"] = await _check(fanout.hub().redis_ready.wait())
+        checks["hub"] = await _check(fanout.process_hub().link.ready.wait())
     checks["draining"] = "failing: restarting" if lifecycle.is_draining() else "ok"
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)

@@ -1,4 +1,4 @@
-"""Retention, applied by the scheduler: old replay events, and presence shares nobody refreshes.
+"""Retention, applied by the scheduler: old replay events.
 
 Events: TopicEvent rows serve replay only (each domain keeps its own rows: messages, votes…).
 Older than REALTIME_EVENT_RETENTION_DAYS they go, except the newest REALTIME_REPLAY_LIMIT (at
@@ -6,23 +6,20 @@ least 1,000, PROTOCOL.md §4) of every topic, so a client resuming with `since` 
 still gets every event; further back it gets `reset: true`, as it would anyway.
 
 Idempotency receipts are purged by realtime.idempotency.receipts_purge (IDEMPOTENCY_TTL_SECONDS,
-never under the protocol's 24 h). Typing frames are never stored.
+never under the protocol's 24 h). Presence hashes in Redis expire on their own once no process
+refreshes them (realtime/fanout/presence.py); typing frames are never stored.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from realtime.fanout.channels import PRESENCE_STALE_SECONDS, redis_prefix
-from realtime.frames import loads
 from realtime.models import Topic, TopicEvent
-from realtime.redis_clients import redis_enabled, redis_sync
 
 log = logging.getLogger(__name__)
 
@@ -54,27 +51,6 @@ def events_purge() -> int:
     return deleted
 
 
-def presence_purge() -> int:
-    """Drop presence shares that no process refreshed (rooms nobody follows any more keep none)."""
-    if not redis_enabled():
-        return 0
-    client = redis_sync(socket_connect_timeout=1, socket_timeout=5)
-    now = time.time()
-    dropped = 0
-    try:
-        for key in client.scan_iter(match=f"{redis_prefix()}:presence:*", count=500):
-            if key.endswith(b":version"):
-                continue  # versions only grow, even across an empty room: kept
-            shares = client.hgetall(key)
-            stale = [owner for owner, raw in shares.items() if now - loads(raw)["at"] >= PRESENCE_STALE_SECONDS]
-            if stale:
-                dropped += client.hdel(key, *stale)
-    finally:
-        client.close()
-    return dropped
-
-
 def retention_apply() -> None:
     """Scheduler job (every REALTIME_RETENTION_INTERVAL seconds)."""
     events_purge()
-    presence_purge()

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
-import redis
 from django.utils import timezone
 
 from realtime.consumers import _replay
-from realtime.frames import dumps
 from realtime.models import Topic, TopicEvent
-from realtime.retention import events_purge, presence_purge
+from realtime.retention import events_purge
 from realtime.scheduler import scheduler_jobs, scheduler_tick
-from tests.live import free_port, wait_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,28 +70,3 @@ def test_scheduler_runs_an_hourly_job_once_per_hour(settings, monkeypatch):
     finally:
         scheduler_jobs.cache_clear()
     assert runs == [1]
-
-
-@pytest.fixture
-def private_redis(settings):
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    wait_port(port, process)
-    settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
-    yield redis.Redis(port=port)
-    process.kill()
-    process.wait()
-
-
-def test_presence_shares_nobody_refreshes_are_dropped_and_versions_kept(private_redis):
-    now = time.time()
-    private_redis.hset("cl:presence:room:7", mapping={"gone": dumps({"at": now - 3600}), "here": dumps({"at": now})})
-    private_redis.hset("cl:presence:room:8", mapping={"gone": dumps({"at": now - 3600})})
-    private_redis.set("cl:presence:room:8:version", 41)
-    assert presence_purge() == 2
-    assert set(private_redis.hkeys("cl:presence:room:7")) == {b"here"}
-    assert not private_redis.exists("cl:presence:room:8")
-    assert private_redis.get("cl:presence:room:8:version") == b"41"
