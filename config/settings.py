@@ -190,6 +190,8 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
 
 # --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
+# Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # On SIGTERM (python -m config.server), open sockets are closed with 4012 over at most this long.
 DRAIN_SPREAD_SECONDS = env_float("DRAIN_SPREAD_SECONDS", 5.0)
 # /metrics (config/metrics.py): a bearer token for the scraper, and/or networks that may connect directly.
