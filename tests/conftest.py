@@ -8,7 +8,8 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from tests.live import LiveStack, NginxProxy
+from tests.live import LiveStack
+from tests.live_deploy import NginxProxy
 
 _counter = itertools.count(1)
 

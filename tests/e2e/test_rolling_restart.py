@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from tests.live import ResumingClient
+from tests.live_deploy import ResumingClient
 
 pytestmark = [
     pytest.mark.e2e,

@@ -18,7 +18,8 @@ import httpx
 import pytest
 import redis
 
-from tests.live import ResumingClient, free_port, wait_port
+from tests.live import free_port, wait_port
+from tests.live_deploy import ResumingClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
