@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -138,17 +139,25 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # the database number and credentials (realtime/redis_clients.py).
 REDIS_SENTINELS = [s.strip() for s in os.environ.get("REDIS_SENTINELS", "").split(",") if s.strip()]
 REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
-# Topic kinds the socket understands: prefix -> "module:Class" implementing realtime.topics.TopicKind.
+# The registries below name code in the domain apps as "package.module:attribute"; a system
+# check (realtime.registry) loads every entry at start-up.
+# Topic kinds the socket understands: prefix -> a realtime.topics.TopicKind subclass.
 REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
 }
-# Modules exposing COMMANDS = {type: (pydantic model, handler)} for socket writes.
-REALTIME_COMMAND_MODULES = [
-    "discussions.commands",
-    "events.commands",
-    "proposals.commands",
+# Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
+REALTIME_COMMANDS = [
+    "discussions.commands:COMMANDS",
+    "events.commands:COMMANDS",
+    "proposals.commands:COMMANDS",
+]
+# Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
+REALTIME_EVENT_SCHEMAS = [
+    "discussions.event_schemas:EVENT_SCHEMAS",
+    "events.event_schemas:EVENT_SCHEMAS",
+    "proposals.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
@@ -169,12 +178,16 @@ REALTIME_EVENT_RETENTION_DAYS = env_float("REALTIME_EVENT_RETENTION_DAYS", 30)
 REALTIME_RETENTION_INTERVAL = env_float("REALTIME_RETENTION_INTERVAL", 3600)
 # Run the periodic jobs (closing proposals on time, purging receipts) inside the web process.
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
-# "module:function" runs every tick; ("module:function", seconds) at most that often.
 SCHEDULER_JOBS = [
-    ("realtime.idempotency:receipts_purge", 60.0),
+    "realtime.idempotency:receipts_purge",
     "proposals.scheduler:proposals_advance",
-    ("realtime.retention:retention_apply", REALTIME_RETENTION_INTERVAL),
+    "realtime.retention:retention_apply",
 ]
+# Jobs that need not run every tick: path -> at most once per this many seconds.
+SCHEDULER_JOB_INTERVALS = {
+    "realtime.idempotency:receipts_purge": 60.0,
+    "realtime.retention:retention_apply": REALTIME_RETENTION_INTERVAL,
+}
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [

@@ -1,7 +1,7 @@
 """The one WebSocket consumer at /ws/: parses frames into typed commands and calls services.
 
 It holds no business logic and no ORM call of its own: reads go through `TopicKind`, writes
-through the command handlers listed in settings.REALTIME_COMMAND_MODULES (the same services
+through the command handlers listed in settings.REALTIME_COMMANDS (the same services
 the HTTP API calls), fan-out through the process's `Hub`.
 """
 
@@ -11,22 +11,22 @@ import asyncio
 import logging
 import time
 import uuid
-from functools import cache
 from urllib.parse import urlsplit
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
-from django.utils.module_loading import import_string
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from realtime import fanout, lifecycle, metrics, ratelimit
+from realtime.auth import signed_in
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
-from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
+from realtime.registry import write_commands
+from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,6 @@ CORE_COMMANDS: dict[str, type[BaseModel]] = {
 }
 
 LOGGED_COMMANDS = {*CORE_COMMANDS, "connect", "disconnect"}
-
-
-@cache
-def write_commands() -> dict[str, tuple[type[BaseModel], object]]:
-    commands: dict[str, tuple[type[BaseModel], object]] = {}
-    for module in settings.REALTIME_COMMAND_MODULES:
-        commands.update(import_string(f"{module}.COMMANDS"))
-    return commands
 
 
 def origin_allowed(scope) -> bool:
@@ -112,7 +104,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 return
         else:
             self.user = self.scope.get("user")
-        self.authenticated = bool(self.user is not None and self.user.is_authenticated)
+        self.authenticated = signed_in(self.user)
         self.hub = fanout.process_hub()
         lifecycle.socket_opened(self)
         metrics.SOCKETS_OPEN.inc()
@@ -208,20 +200,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise AppError("auth_required", "sign in to write")
         schema, handler = entry
         command = self.parse(schema, frame)
-        ratelimit.write_allow(self.user.pk)
+        ratelimit.write_check(self.user.pk)
+        # The handler calls a `user_write` service: rate limit, receipt and transaction are there.
         with metrics.WRITE_LATENCY.labels(kind).time():
             data = await db_call(handler, user=self.user, command=command)
             await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
     def parse(schema: type[BaseModel], frame: dict) -> BaseModel:
-        try:
-            return schema.model_validate(frame)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in error['loc']) or 'frame'}: {error['msg']}" for error in exc.errors()[:5]
-            )
-            raise AppError("bad_request", problems) from None
+        return input_parse(schema, frame)
 
     # --- core commands ----------------------------------------------------------------------
 

@@ -16,9 +16,9 @@ from functools import cache
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.utils.module_loading import import_string
 
 from realtime import metrics
+from realtime.registry import registered
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,12 @@ class Job:
 
 @cache
 def scheduler_jobs() -> list[Job]:
-    """settings.SCHEDULER_JOBS: "module:function" (every tick) or ("module:function", seconds)."""
-    jobs = []
-    for entry in settings.SCHEDULER_JOBS:
-        path, every = (entry, 0.0) if isinstance(entry, str) else entry
-        jobs.append(Job(name=path.rpartition(":")[2], function=import_string(path.replace(":", ".")), every=every))
-    return jobs
+    """settings.SCHEDULER_JOBS, each every tick or at its settings.SCHEDULER_JOB_INTERVALS."""
+    intervals = settings.SCHEDULER_JOB_INTERVALS
+    return [
+        Job(name=path.rpartition(":")[2], function=registered(path), every=intervals.get(path, 0.0))
+        for path in settings.SCHEDULER_JOBS
+    ]
 
 
 def scheduler_tick() -> None:

@@ -12,7 +12,8 @@ from realtime.models import Topic, TopicEvent
 from realtime.retention import events_purge
 from realtime.scheduler import scheduler_jobs, scheduler_tick
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The events here are made up (kind and data are not a real message's).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.synthetic_events]
 
 
 def topic_fill(name: str, count: int, *, age: timedelta) -> None:
@@ -61,7 +62,8 @@ def test_retention_off_keeps_everything(settings):
 
 def test_scheduler_runs_an_hourly_job_once_per_hour(settings, monkeypatch):
     runs = []
-    settings.SCHEDULER_JOBS = [("realtime.retention:retention_apply", 3600.0)]
+    settings.SCHEDULER_JOBS = ["realtime.retention:retention_apply"]
+    settings.SCHEDULER_JOB_INTERVALS = {"realtime.retention:retention_apply": 3600.0}
     scheduler_jobs.cache_clear()
     monkeypatch.setattr(scheduler_jobs()[0], "function", lambda: runs.append(1))
     try:
