@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "debates",
 ]
 
 MIDDLEWARE = [
@@ -127,12 +128,16 @@ REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
+    "debate": "debates.topics:DebateTopic",
+    "moderation": "debates.topics:ModerationTopic",
+    "floor": "debates.topics:FloorTopic",
 }
 # Modules exposing COMMANDS = {type: (pydantic model, handler)} for socket writes.
 REALTIME_COMMAND_MODULES = [
     "discussions.commands",
     "events.commands",
     "proposals.commands",
+    "debates.commands",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
@@ -151,6 +156,7 @@ SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
     "proposals.scheduler:proposals_advance",
+    "debates.scheduler:turns_end",
 ]
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
@@ -159,6 +165,7 @@ DEMO_LOADERS = [
     "discussions.demo:demo_load",
     "events.demo:demo_load",
     "proposals.demo:demo_load",
+    "debates.demo:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).

@@ -194,3 +194,8 @@ def event_attendees(*, event: Event, statuses: tuple[str, ...] | None = None) ->
             }
         )
     return result
+
+
+def event_of_room(room_id: int) -> Event | None:
+    """The event whose discussion room this is, if any (debate mode reads its organisers)."""
+    return Event.objects.filter(room_id=room_id).first()

@@ -264,6 +264,18 @@ def archive(request: HttpRequest, proposal_id: int):
     return _detail(proposal, user)
 
 
+class CloseIn(Schema):
+    ref: str | None = Field(None, max_length=64)
+
+
+@router.post(
+    "/{proposal_id}/close", summary="Close the vote now (author, room moderators, event organisers); result at once"
+)
+def close_now(request: HttpRequest, proposal_id: int, payload: CloseIn):
+    user = writer_required(request)
+    return services.proposal_close_now(user=user, proposal_id=proposal_id, ref=payload.ref)
+
+
 @router.get("/{proposal_id}/votes", summary="Who chose what — public ballots only, once results are visible")
 def votes(request: HttpRequest, proposal_id: int):
     proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=request_user(request))

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from discussions.models import Membership
 from discussions.selectors import room_get_readable
 from events.models import Event, Rsvp
-from events.selectors import event_get_visible, event_visible_filter
+from events.selectors import event_get_visible, event_is_organiser, event_visible_filter
 from proposals import tally
 from proposals.ballots import seal_open
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
@@ -34,6 +34,11 @@ def user_present_at_event(*, user, event_id: int) -> bool:
 def event_visible_ids(user) -> QuerySet:
     """The ids of the events `user` may see, as a subquery."""
     return Event.objects.filter(event_visible_filter(user)).values("id")
+
+
+def user_organises_event(*, user, event_id: int) -> bool:
+    event = event_lookup(event_id)
+    return event is not None and event_is_organiser(event=event, user=user)
 
 
 def event_present_count(event_id: int) -> int:

@@ -23,6 +23,7 @@ from proposals.services.common import (
     text_clean,
 )
 from realtime.errors import AppError
+from realtime.idempotency import write_once
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
 
@@ -240,6 +241,38 @@ def proposal_close_due(*, proposal_id: int, now: datetime | None = None) -> bool
             return False
         _close(proposal, now)
     return True
+
+
+def proposal_close_now(*, user, proposal_id: int, ref: str | None = None) -> dict:
+    """The author, staff, the room's owners/moderators or the event's organisers close the vote
+    now: once only, from any process (the row lock makes a second close see `resolved` and
+    answer `conflict`). Publishes `proposal.closed` with the result; returns it."""
+    if user is None or not user.is_authenticated:
+        raise AppError("auth_required", "sign in first")
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    if not _may_close(proposal, user):
+        raise AppError("forbidden", "only the author, the room's moderators or the event's organisers close a vote")
+
+    def perform() -> dict:
+        locked = proposal_row_locked(proposal_id)
+        if locked.phase != Proposal.TOVOTE:
+            raise AppError("conflict", f"this vote is not open (phase {locked.phase})")
+        _close(locked, timezone.now())
+        return {"id": locked.id, **locked.outcome}
+
+    with transaction.atomic():
+        return write_once(user=user, ref=ref, action="close", perform=perform)
+
+
+def _may_close(proposal: Proposal, user) -> bool:
+    if proposal.author_id == user.id or user.is_staff:
+        return True
+    if proposal.room_id is not None and room_role(room=proposal.room, user=user) in (
+        Membership.OWNER,
+        Membership.MODERATOR,
+    ):
+        return True
+    return proposal.event_id is not None and selectors.user_organises_event(user=user, event_id=proposal.event_id)
 
 
 def _close(proposal: Proposal, now: datetime) -> None:
