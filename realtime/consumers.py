@@ -47,6 +47,12 @@ def write_commands() -> dict[str, tuple[type[BaseModel], object]]:
     return commands
 
 
+def server_now_ms() -> int:
+    """The server clock (Unix ms) sent in `subscribed` and `pong`: clients correct their offset
+    with it, so countdowns to a server `ends_at` agree whatever each device's clock says."""
+    return int(time.time() * 1000)
+
+
 def origin_allowed(scope) -> bool:
     """Non-browser clients send no Origin; a browser's Origin must be this site."""
     headers = dict(scope.get("headers", []))
@@ -160,7 +166,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # --- core commands ----------------------------------------------------------------------
 
     async def on_ping(self, command: Ping) -> None:
-        await self.send_text(dumps({"type": "pong", "ref": command.ref}))
+        await self.send_text(dumps({"type": "pong", "ref": command.ref, "now": server_now_ms()}))
 
     async def on_subscribe(self, command: Subscribe) -> None:
         topic = command.topic
@@ -175,7 +181,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
         head, frames, reset = await db_call(_replay, topic, command.since)
-        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
+        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref, "now": server_now_ms()}
         if reset:
             reply["reset"] = True
         await self.send_text(dumps(reply))

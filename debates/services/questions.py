@@ -2,6 +2,9 @@
 
 A non-moderator's topic (`debate:<room>`) only ever gets visible questions and never the
 author of an anonymous one; the moderators' topic (`moderation:<room>`) gets everything.
+Events on the participants' topic carry ids only, never a question's text or author: the
+text lives in the `questions` state alone, so a question hidden later does not come back
+in the replay of older events.
 """
 
 from __future__ import annotations
@@ -25,15 +28,6 @@ from realtime.idempotency import write_once
 QUESTION_MAX = 500
 REASON_MAX = 300
 ACTIONS = ("approve", "pin", "unpin", "answer", "hide", "merge")
-
-
-def _public(question: Question) -> dict:
-    data = question_moderation_dict(question)
-    for private in ("status", "hidden_reason", "merged_into"):
-        data.pop(private)
-    if question.anonymous:
-        data["author"] = None
-    return data
 
 
 def _question_in(debate: Debate, question_id: int, *, statuses: tuple[str, ...]) -> Question:
@@ -66,7 +60,7 @@ def question_ask(*, author, room_id: int, body: str, anonymous: bool = False, re
             created_at=timezone.now(),
         )
         if not waits:
-            publish(topic=questions_topic(room_id), kind="question.asked", data=_public(question))
+            publish(topic=questions_topic(room_id), kind="question.asked", data={"id": question.id})
         publish(topic=moderation_topic(room_id), kind="question.asked", data=question_moderation_dict(question))
         questions_changed(debate)
         return {"id": question.id, "status": question.status}
@@ -169,7 +163,7 @@ def _approve(*, debate, question, was_visible, **_) -> None:
         raise AppError("conflict", "this question is already visible")
     question.status = Question.VISIBLE
     question.save(update_fields=["status"])
-    publish(topic=questions_topic(debate.room_id), kind="question.asked", data=_public(question))
+    publish(topic=questions_topic(debate.room_id), kind="question.asked", data={"id": question.id})
     publish(topic=moderation_topic(debate.room_id), kind="question.approved", data={"id": question.id})
 
 
