@@ -38,13 +38,17 @@ class LowerIn(RefIn):
     user: str | None = Field(None, max_length=150)
 
 
-class GiveIn(RefIn):
+class NextIn(RefIn):
+    current: int | None = Field(None, ge=0, description="the turn id you see (0: nobody); conflict if it moved")
+
+
+class GiveIn(NextIn):
     user: str = Field(min_length=1, max_length=150)
 
 
 class ConfigureIn(RefIn):
     premoderation: bool | None = None
-    turn_limit: int | None = Field(None, ge=10, le=3600)
+    turn_limit: int | None = Field(None, ge=1, le=3600)
     clear_turn_limit: bool = False
     auto_end: bool | None = None
     fairness: Literal["arrival", "not_spoken", "least_time"] | None = None
@@ -143,13 +147,15 @@ def hand_lower(request: HttpRequest, room_id: int, payload: LowerIn):
 
 
 @router.post("/{room_id}/floor/next", summary="Moderators: give the floor to the next in the queue")
-def floor_next(request: HttpRequest, room_id: int, payload: RefIn):
-    return services.floor_next(user=writer_required(request), room_id=room_id, ref=payload.ref)
+def floor_next(request: HttpRequest, room_id: int, payload: NextIn):
+    return services.floor_next(user=writer_required(request), room_id=room_id, current=payload.current, ref=payload.ref)
 
 
 @router.post("/{room_id}/floor/give", summary="Moderators: give the floor to someone in the queue")
 def floor_give(request: HttpRequest, room_id: int, payload: GiveIn):
-    return services.floor_give(user=writer_required(request), room_id=room_id, username=payload.user, ref=payload.ref)
+    return services.floor_give(
+        user=writer_required(request), room_id=room_id, username=payload.user, current=payload.current, ref=payload.ref
+    )
 
 
 @router.post("/{room_id}/floor/end", summary="Moderators (or the speaker): end the current turn")

@@ -37,17 +37,22 @@ class Floor(WriteCommand):
     pass
 
 
+class FloorNext(WriteCommand):
+    # The turn id the moderator sees (0: nobody speaks): a concurrent change answers `conflict`.
+    current: Annotated[StrictInt, Field(ge=0)] | None = None
+
+
 class LowerHand(WriteCommand):
     user: Username | None = None
 
 
-class FloorGive(WriteCommand):
+class FloorGive(FloorNext):
     user: Username
 
 
 class Configure(WriteCommand):
     premoderation: StrictBool | None = None
-    turn_limit: Annotated[StrictInt, Field(ge=10, le=3600)] | None = None
+    turn_limit: Annotated[StrictInt, Field(ge=1, le=3600)] | None = None
     clear_turn_limit: StrictBool = False
     auto_end: StrictBool | None = None
     fairness: Literal["arrival", "not_spoken", "least_time"] | None = None
@@ -95,12 +100,14 @@ def lower_hand(*, user, command: LowerHand) -> dict:
     return services.hand_lower(user=user, room_id=_room(command, "floor"), username=command.user, ref=command.ref)
 
 
-def floor_next(*, user, command: Floor) -> dict:
-    return services.floor_next(user=user, room_id=_room(command, "floor"), ref=command.ref)
+def floor_next(*, user, command: FloorNext) -> dict:
+    return services.floor_next(user=user, room_id=_room(command, "floor"), current=command.current, ref=command.ref)
 
 
 def floor_give(*, user, command: FloorGive) -> dict:
-    return services.floor_give(user=user, room_id=_room(command, "floor"), username=command.user, ref=command.ref)
+    return services.floor_give(
+        user=user, room_id=_room(command, "floor"), username=command.user, current=command.current, ref=command.ref
+    )
 
 
 def floor_end(*, user, command: Floor) -> dict:
@@ -127,7 +134,7 @@ COMMANDS = {
     "moderate": (Moderate, moderate),
     "raise_hand": (Floor, raise_hand),
     "lower_hand": (LowerHand, lower_hand),
-    "floor_next": (Floor, floor_next),
+    "floor_next": (FloorNext, floor_next),
     "floor_give": (FloorGive, floor_give),
     "floor_end": (Floor, floor_end),
     "debate_configure": (Configure, configure),

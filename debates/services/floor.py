@@ -91,13 +91,25 @@ def _give(debate: Debate, hand: Hand, *, by) -> dict:
     return data
 
 
-def floor_next(*, user, room_id: int, ref: str | None = None) -> dict:
+def _current_check(debate: Debate, current: int | None) -> None:
+    """`current` is the turn the moderator saw (0: nobody had the floor). Two moderators pressing
+    `next` on the same screen both send it; under the lock, the second finds the floor moved."""
+    if current is None:
+        return
+    turn = turn_open(debate)
+    if (turn.id if turn else 0) != current:
+        raise AppError("conflict", "the floor has changed meanwhile; look again before giving it")
+
+
+def floor_next(*, user, room_id: int, current: int | None = None, ref: str | None = None) -> dict:
     """A moderator gives the floor to the first in the queue (fairness order), ending any turn.
-    `conflict` when nobody waits. Publishes `floor.given`; returns the new turn."""
+    `conflict` when nobody waits or when the floor is no longer at `current`. Publishes
+    `floor.given`; returns the new turn."""
 
     def perform() -> dict:
         debate = debate_locked(room_id=room_id, user=user)
         moderator_required(room=debate.room, user=user)
+        _current_check(debate, current)
         hands = hands_ordered(debate)
         if not hands:
             raise AppError("conflict", "nobody is waiting for the floor")
@@ -107,12 +119,13 @@ def floor_next(*, user, room_id: int, ref: str | None = None) -> dict:
         return write_once(user=user, ref=ref, action="floor_next", perform=perform)
 
 
-def floor_give(*, user, room_id: int, username: str, ref: str | None = None) -> dict:
+def floor_give(*, user, room_id: int, username: str, current: int | None = None, ref: str | None = None) -> dict:
     """A moderator gives the floor to someone in the queue (`not_found` if they are not waiting)."""
 
     def perform() -> dict:
         debate = debate_locked(room_id=room_id, user=user)
         moderator_required(room=debate.room, user=user)
+        _current_check(debate, current)
         hand = Hand.objects.select_related("user").filter(debate=debate, user__username=username).first()
         if hand is None:
             raise AppError("not_found", f"{username[:40]} is not in the queue")
@@ -173,10 +186,10 @@ def debate_configure(
     fairness: str | None = None,
     ref: str | None = None,
 ) -> dict:
-    """Moderators set pre-moderation, the per-turn limit (seconds, 10-3600), self-ending turns
+    """Moderators set pre-moderation, the per-turn limit (seconds, 1-3600), self-ending turns
     and the fairness order. Applies to the next turns. Publishes `debate.configured`."""
-    if turn_limit is not None and not 10 <= turn_limit <= TURN_LIMIT_MAX:
-        raise AppError("bad_request", f"turn_limit is 10 to {TURN_LIMIT_MAX} seconds")
+    if turn_limit is not None and not 1 <= turn_limit <= TURN_LIMIT_MAX:
+        raise AppError("bad_request", f"turn_limit is 1 to {TURN_LIMIT_MAX} seconds")
     if fairness is not None and fairness not in FAIRNESS:
         raise AppError("bad_request", f"fairness must be one of {', '.join(FAIRNESS)}")
 

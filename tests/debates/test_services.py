@@ -87,7 +87,9 @@ def test_upvote_of_hidden_pending_or_foreign_question_is_not_found(debate_room, 
     assert pending["status"] == Question.PENDING
     for question_id in (foreign, hidden, pending["id"], 999_999):
         _refused(
-            "not_found", room.id, lambda q=question_id: services.question_upvote(user=bob, room_id=room.id, question_id=q)
+            "not_found",
+            room.id,
+            lambda q=question_id: services.question_upvote(user=bob, room_id=room.id, question_id=q),
         )
 
 
@@ -261,14 +263,16 @@ def test_turn_with_limit_ends_once_by_the_scheduler(debate_room, make_user):
 
 def test_bad_settings_are_refused(debate_room):
     room, moderator = debate_room
-    _refused("bad_request", room.id, lambda: services.debate_configure(user=moderator, room_id=room.id, turn_limit=5))
+    _refused("bad_request", room.id, lambda: services.debate_configure(user=moderator, room_id=room.id, turn_limit=0))
     _refused("bad_request", room.id, lambda: services.debate_configure(user=moderator, room_id=room.id, fairness="x"))
 
 
 def test_quick_vote_opened_then_closed_now_once(debate_room, make_user):
     room, moderator = debate_room
     opened = services.debate_vote_open(
-        user=moderator, room_id=room.id, fields={"title": "On prolonge ?", "body": "Dix minutes de plus.", "eligibility": "members"}
+        user=moderator,
+        room_id=room.id,
+        fields={"title": "On prolonge ?", "body": "Dix minutes de plus.", "eligibility": "members"},
     )
     assert Debate.objects.get(room=room).current_vote_id == opened["id"]
     assert TopicEvent.objects.filter(topic=f"debate:{room.id}", kind="vote.opened").count() == 1
