@@ -4,6 +4,7 @@ import { api, get, qs } from "../api.js";
 import { field, h } from "../dom.js";
 import { errorText, formatDateTime, formatNumber, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { debatePanel } from "./debate.js";
 
 const RSVP_CHOICES = ["going", "interested", "declined"];
 
@@ -276,9 +277,13 @@ async function renderDetails(ctx, ev, container) {
       }
     },
   });
+  // The event's room runs its debate (questions, floor, votes on the spot) on the event page too.
+  const debate = ev.room ? debatePanel(ctx, ev.room.id) : null;
+  if (debate) container.append(debate.el);
   return () => {
     clearTimeout(refreshTimer);
     unsubscribe();
+    if (debate) debate.stop();
   };
 }
 

@@ -4,6 +4,7 @@ import { get, post, qs } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { errorText, formatDateTime, formatTime, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { debatePanel } from "./debate.js";
 
 const PAGE_SIZE = 50;
 const TYPING_SEND_EVERY_MS = 2000;
@@ -397,9 +398,12 @@ export async function render(ctx, params, container) {
     composeError.textContent = errorText(err);
   }
   const unsubscribe = socket.subscribe(topic, listener, { since: head });
+  const debate = debatePanel(ctx, room.id);
+  container.append(debate.el);
 
   return () => {
     clearInterval(typingTimer);
     unsubscribe();
+    debate.stop();
   };
 }
