@@ -192,7 +192,8 @@ def qr_code(request: HttpRequest, room_id: int):
     url = request.build_absolute_uri(f"/#/room/{room_id}")
     if len(url) > 500:
         raise AppError("bad_request", "host name too long for a QR code")
-    svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff")
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, dark="#000", light="#fff", xmldecl=False)
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "max-age=3600"
     return response

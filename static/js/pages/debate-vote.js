@@ -31,6 +31,8 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
   let options = [];
   let myVote = null;
   let open = false;
+  let mayVote = true;
+  let joinRoom = null; // a members-only vote in a room the user has not joined yet
   let stopped = false;
   let unsubscribe = null;
 
@@ -45,7 +47,9 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
     total.dataset.total = String(data.total ?? 0);
     if (data.final || ["resolved", "archived"].includes(data.phase)) setClosed(data.result);
   }
-  function setClosed(res) {
+  function setClosed(outcome) {
+    // The tally's `result` is the outcome object ({result, reason, …}); events carry the string.
+    const res = outcome && typeof outcome === "object" ? outcome.result : outcome;
     open = false;
     result.hidden = false;
     result.dataset.result = res || "";
@@ -55,7 +59,9 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
   function renderButtons() {
     buttons.replaceChildren();
     if (readOnly) return;
-    if (ctx.me && open) {
+    if (ctx.me && open && !mayVote && joinRoom) {
+      buttons.append(h("button", { type: "button", "data-testid": "vote-join", text: t("debate.join_to_vote"), onclick: join }));
+    } else if (ctx.me && open) {
       for (const opt of options) {
         buttons.append(h("button", { type: "button", "data-testid": `quick-vote-${opt.key}`, "aria-pressed": String(myVote === opt.key), text: optionLabel(opt), onclick: () => cast(opt.key) }));
       }
@@ -67,6 +73,16 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
     try {
       await socket.write({ type: "vote", topic, choice });
       myVote = choice;
+      renderButtons();
+    } catch (err) {
+      error.textContent = errorText(err);
+    }
+  }
+  async function join() {
+    error.textContent = "";
+    try {
+      await post(`rooms/${joinRoom}/join`, {});
+      mayVote = true;
       renderButtons();
     } catch (err) {
       error.textContent = errorText(err);
@@ -97,6 +113,8 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
     options = p.options || [];
     myVote = typeof p.my_vote === "object" && p.my_vote ? p.my_vote.choice : p.my_vote;
     open = p.phase === "tovote";
+    mayVote = p.may_vote !== false;
+    joinRoom = p.eligibility === "members" && p.room ? p.room : null;
     title.replaceChildren(readOnly ? h("span", { text: p.title }) : h("a", { href: `#/proposal/${p.id}`, text: p.title }));
     el.append(title, bars, total, result, buttons, error);
     renderTally(p.tally || {});

@@ -32,7 +32,8 @@ export function countdown(socket, { testid = "floor-countdown", onOverrun = null
     }
     const now = socket.serverNow();
     if (turn.ends_at) {
-      const left = Date.parse(turn.ends_at) - now;
+      // Never more than the whole turn: the offset is measured to within the network's latency.
+      const left = Math.min(Date.parse(turn.ends_at) - now, Date.parse(turn.ends_at) - Date.parse(turn.started_at));
       el.dataset.remaining = String(Math.ceil(left / 1000));
       el.textContent = clockText(left > 0 ? left + 999 : left);
       el.classList.toggle("overrun", left < 0);
