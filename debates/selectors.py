@@ -176,9 +176,22 @@ def queue_snapshot(room_id: int) -> dict | None:
     }
 
 
+def debate_active(debate: Debate) -> bool:
+    """Whether the room runs a debate (anything asked, raised, spoken, voted or set up):
+    the room page then shows the debate first, for phones in the hall."""
+    return bool(
+        debate.current_vote_id
+        or debate.turn_limit
+        or debate.premoderation
+        or debate.arrivals
+        or Question.objects.filter(debate=debate).exists()
+    )
+
+
 def debate_as_dict(debate: Debate) -> dict:
     return {
         "room": debate.room_id,
+        "active": debate_active(debate),
         "premoderation": debate.premoderation,
         "turn_limit": debate.turn_limit,
         "auto_end": debate.auto_end,

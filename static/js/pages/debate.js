@@ -61,7 +61,9 @@ export function countdown(socket, { testid = "floor-countdown", onOverrun = null
   };
 }
 
-export function debatePanel(ctx, roomId) {
+/** The debate panel of a room; `onActive` is called once if the room runs a debate, so the
+ * page can move the panel first (phones in the hall). Returns {el, stop()}. */
+export function debatePanel(ctx, roomId, { onActive = null } = {}) {
   const { socket } = ctx;
   const me = ctx.me && ctx.me.username;
   const root = h("section", { class: "card debate", "data-testid": "debate", "aria-labelledby": "debate-h" });
@@ -368,6 +370,7 @@ export function debatePanel(ctx, roomId) {
       root.replaceChildren(h("p", { class: "form-error", role: "alert", text: errorText(err) }));
       return;
     }
+    if (info.active && onActive) onActive(root);
     upvoted = new Set(info.upvoted);
     mineIds = new Set(info.mine.map((q) => q.id));
     renderMine();

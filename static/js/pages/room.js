@@ -398,7 +398,8 @@ export async function render(ctx, params, container) {
     composeError.textContent = errorText(err);
   }
   const unsubscribe = socket.subscribe(topic, listener, { since: head });
-  const debate = debatePanel(ctx, room.id);
+  const title = container.querySelector("h1");
+  const debate = debatePanel(ctx, room.id, { onActive: (el) => title.after(el) });
   container.append(debate.el);
 
   return () => {
