@@ -19,15 +19,10 @@ from realtime.errors import AppError
 TOP_QUESTIONS = 200
 
 
-def debate_of_room(room: Room) -> Debate:
-    """The room's debate row, created on first use (every room may run a debate)."""
-    debate, _ = Debate.objects.get_or_create(room=room)
-    return debate
-
-
 def debate_readable(*, room_id: int, user, private_as: str = "not_found") -> Debate:
+    """The room's debate, or an unsaved one with the defaults: reading creates nothing."""
     room = room_get_readable(room_id=room_id, user=user, private_as=private_as)
-    return debate_of_room(room)
+    return Debate.objects.filter(room=room).select_related("room").first() or Debate(room=room)
 
 
 def is_moderator(*, room: Room, user) -> bool:
@@ -101,11 +96,15 @@ def questions_moderation(room_id: int) -> dict | None:
 
 def questions_of_author(*, debate: Debate, user) -> list[dict]:
     """The author's own questions, hidden ones with the moderators' reason."""
+    if debate.pk is None:
+        return []
     rows = Question.objects.filter(debate=debate, author=user).select_related("author").order_by("-created_at")
     return [question_moderation_dict(q) for q in rows[:100]]
 
 
 def upvoted_ids(*, debate: Debate, user) -> list[int]:
+    if debate.pk is None:
+        return []
     return list(
         Question.objects.filter(debate=debate, upvote_rows__user=user, status=Question.VISIBLE).values_list(
             "id", flat=True
@@ -179,6 +178,8 @@ def queue_snapshot(room_id: int) -> dict | None:
 def debate_active(debate: Debate) -> bool:
     """Whether the room runs a debate (anything asked, raised, spoken, voted or set up):
     the room page then shows the debate first, for phones in the hall."""
+    if debate.pk is None:
+        return False
     return bool(
         debate.current_vote_id
         or debate.turn_limit
@@ -207,6 +208,8 @@ def debate_as_dict(debate: Debate) -> dict:
 
 def speaking_report(debate: Debate) -> list[dict]:
     """Per person: turns and seconds spoken (ended turns), most time first — the CSV export."""
+    if debate.pk is None:
+        return []
     rows = (
         Turn.objects.filter(debate=debate, ended_at__isnull=False, user__isnull=False)
         .values("user__username")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from debates.models import Debate
-from debates.selectors import debate_of_room
 from discussions.selectors import room_get_readable
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
@@ -32,7 +31,8 @@ def debate_locked(*, room_id: int, user) -> Debate:
     so counts, arrival numbers and versions move together. Call inside transaction.atomic."""
     signed_in_required(user)
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
-    debate_of_room(room)
+    # Created on first use: every room may run a debate.
+    Debate.objects.get_or_create(room=room)
     return Debate.objects.select_for_update().select_related("room").get(room=room)
 
 
