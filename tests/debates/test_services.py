@@ -303,3 +303,28 @@ def test_private_room_debate_is_closed_to_outsiders(make_user, make_room):
     with pytest.raises(AppError) as caught:
         services.hand_raise(user=None, room_id=room.id)
     assert caught.value.code == "auth_required"
+
+
+def test_an_events_organisers_moderate_its_room_and_a_present_vote_belongs_to_the_event(make_user):
+    from datetime import timedelta
+
+    from events.services import event_create
+
+    organiser, co_organiser, attendee = make_user("orga"), make_user("co"), make_user("attendee")
+    starts_at = timezone.now() + timedelta(days=1)
+    event = event_create(
+        creator=organiser,
+        title="Réunion publique",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        organisers=["co"],
+    )
+    room_id = event.room_id
+    services.hand_raise(user=attendee, room_id=room_id)
+    assert services.floor_next(user=co_organiser, room_id=room_id)["user"] == "attendee"
+    opened = services.debate_vote_open(
+        user=co_organiser, room_id=room_id, fields={"title": "On vote ?", "body": ".", "eligibility": "present"}
+    )
+    proposal = Proposal.objects.get(id=opened["id"])
+    assert (proposal.event_id, proposal.room_id, proposal.eligibility) == (event.id, None, "present")
+    assert proposal_close_now(user=co_organiser, proposal_id=proposal.id)["result"] in ("adopted", "refused")
