@@ -138,4 +138,10 @@ def test_countdown_agrees_on_devices_whose_clocks_are_off_by_an_hour(screens, da
     # Read one after the other, a second apart at most; a wrong offset would be 3,600 s off.
     assert max(readings) - min(readings) <= 2, readings
     assert all(100 <= r <= 120 for r in readings), readings
+    # The same screen in English, still counting down on the server clock.
+    skewed[0].get_by_test_id("lang-select").select_option("en")
+    expect(skewed[0].get_by_test_id("debate")).to_contain_text("Live debate")
+    expect(skewed[0].get_by_test_id("floor-current")).to_contain_text(f"{speaker_name} has the floor")
+    remaining = int(skewed[0].get_by_test_id("floor-countdown").get_attribute("data-remaining"))
+    assert 90 <= remaining <= 120, remaining
     assert not screens.console_errors, screens.console_errors
