@@ -22,17 +22,18 @@ def bearer(user) -> dict:
 
 
 def _seed(room, moderator, make_user) -> dict:
-    """An anonymous question, a hidden one, a pending one, and a visible one."""
+    """An anonymous question and a visible one; then, under pre-moderation, one hidden before it
+    was ever approved and one still pending: those two were never visible to participants."""
     shy, rude, bob = make_user("anonyme-auteur"), make_user("rude"), make_user("bob")
     ids = {
         "anonymous": services.question_ask(author=shy, room_id=room.id, body="Question discrète", anonymous=True)["id"],
-        "hidden": services.question_ask(author=rude, room_id=room.id, body="Propos déplacé")["id"],
         "visible": services.question_ask(author=bob, room_id=room.id, body="Question ouverte")["id"],
     }
+    services.debate_configure(user=moderator, room_id=room.id, premoderation=True)
+    ids["hidden"] = services.question_ask(author=rude, room_id=room.id, body="Propos déplacé")["id"]
     services.question_moderate(
         user=moderator, room_id=room.id, question_id=ids["hidden"], action="hide", reason="motif secret"
     )
-    services.debate_configure(user=moderator, room_id=room.id, premoderation=True)
     ids["pending"] = services.question_ask(author=rude, room_id=room.id, body="Question à valider")["id"]
     return ids
 
@@ -166,7 +167,9 @@ async def test_participant_frames_never_carry_secrets_and_moderation_topic_is_re
             last = await _collect_until(socket, lambda f: _final_questions(f, final_version), seen)
         assert {q["id"] for q in last["data"]["items"]} == {ids["visible"], ids["anonymous"]}
         assert next(q for q in last["data"]["items"] if q["id"] == ids["anonymous"])["author"] is None
-        assert {f["kind"] for f in seen if f["type"] == "event"} >= {"question.asked", "question.hidden"}
+        # Two visible questions asked: two id-only events; nothing about the two never shown.
+        asked = [f["data"] for f in seen if f["type"] == "event" and f["topic"] == f"debate:{room.id}"]
+        assert asked == [{"id": ids["anonymous"]}, {"id": ids["visible"]}]
         text = json.dumps(seen, ensure_ascii=False)
         for secret in SECRETS:
             assert secret not in text, secret
