@@ -33,7 +33,13 @@ def debate_locked(*, room_id: int, user) -> Debate:
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
     # Created on first use: every room may run a debate.
     Debate.objects.get_or_create(room=room)
-    return Debate.objects.select_for_update().select_related("room").get(room=room)
+    return debate_lock(room)
+
+
+def debate_lock(room) -> Debate:
+    debate = Debate.objects.select_for_update().get(room=room)
+    debate.room = room
+    return debate
 
 
 def questions_changed(debate: Debate) -> None:

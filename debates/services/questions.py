@@ -16,12 +16,15 @@ from django.utils import timezone
 from debates.models import Debate, Question, Upvote
 from debates.selectors import is_moderator, moderator_required, question_moderation_dict
 from debates.services.common import (
+    debate_lock,
     debate_locked,
     moderation_topic,
     publish,
     questions_changed,
     questions_topic,
+    signed_in_required,
 )
+from discussions.selectors import room_get_readable
 from realtime.errors import AppError
 from realtime.idempotency import write_once
 
@@ -69,20 +72,46 @@ def question_ask(*, author, room_id: int, body: str, anonymous: bool = False, re
         return write_once(user=author, ref=ref, action="ask", perform=perform)
 
 
+def _upvote_prepare(*, user, room_id: int, question_id: int):
+    """(room, debate id) after checking the question is visible in this room's debate."""
+    signed_in_required(user)
+    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    debate_id = Debate.objects.filter(room=room).values_list("id", flat=True).first()
+    if debate_id is None or not _visible(question_id, debate_id):
+        raise AppError("not_found", f"question {question_id} is not open in this debate")
+    return room, debate_id
+
+
+def _visible(question_id: int, debate_id: int) -> bool:
+    return Question.objects.filter(id=question_id, debate_id=debate_id, status=Question.VISIBLE).exists()
+
+
+def _upvote_commit(*, room, debate_id: int, question_id: int, delta: int) -> dict:
+    """Under the room's lock: re-check the question (hidden or merged meanwhile: `not_found`,
+    and the upvote rolls back), move its count and the version together."""
+    debate = debate_lock(room)
+    if not _visible(question_id, debate_id):
+        raise AppError("not_found", f"question {question_id} is not open in this debate")
+    Question.objects.filter(id=question_id).update(upvotes=F("upvotes") + delta)
+    questions_changed(debate)
+    upvotes = Question.objects.filter(id=question_id).values_list("upvotes", flat=True).get()
+    return {"question": question_id, "upvotes": upvotes, "upvoted": delta > 0}
+
+
 def question_upvote(*, user, room_id: int, question_id: int, ref: str | None = None) -> dict:
-    """One upvote per person (a database constraint) on a visible question; returns {question, upvotes}."""
+    """One upvote per person (a database constraint) on a visible question; returns {question, upvotes}.
+
+    The upvote row is inserted before the room's lock is taken (the constraint needs no lock), so
+    the lock is held only to move the count and the version: upvotes queue there briefly."""
 
     def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        question = _question_in(debate, question_id, statuses=(Question.VISIBLE,))
+        room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
         try:
             with transaction.atomic():
-                Upvote.objects.create(question=question, user=user)
+                Upvote.objects.create(question_id=question_id, user=user)
         except IntegrityError:
             raise AppError("conflict", "you already upvoted this question") from None
-        Question.objects.filter(id=question.id).update(upvotes=F("upvotes") + 1)
-        questions_changed(debate)
-        return {"question": question.id, "upvotes": question.upvotes + 1, "upvoted": True}
+        return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=1)
 
     with transaction.atomic():
         return write_once(user=user, ref=ref, action="upvote", perform=perform)
@@ -92,14 +121,11 @@ def question_unvote(*, user, room_id: int, question_id: int, ref: str | None = N
     """Withdraw one's upvote; returns {question, upvotes}."""
 
     def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        question = _question_in(debate, question_id, statuses=(Question.VISIBLE,))
-        deleted, _ = Upvote.objects.filter(question=question, user=user).delete()
+        room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
+        deleted, _ = Upvote.objects.filter(question_id=question_id, user=user).delete()
         if not deleted:
             raise AppError("conflict", "you have not upvoted this question")
-        Question.objects.filter(id=question.id).update(upvotes=F("upvotes") - 1)
-        questions_changed(debate)
-        return {"question": question.id, "upvotes": question.upvotes - 1, "upvoted": False}
+        return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=-1)
 
     with transaction.atomic():
         return write_once(user=user, ref=ref, action="unvote", perform=perform)
