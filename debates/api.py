@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Literal
 
 import segno
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
-from accounts.api import request_user, user_required, writer_required
+from accounts.api import request_user, user_required
 from debates import selectors, services
 from debates.services.questions import REASON_MAX
+from proposals.inputs import ProposalIn
 from realtime.errors import AppError
 
 router = Router(tags=["debates"])
@@ -54,24 +54,6 @@ class ConfigureIn(RefIn):
     fairness: Literal["arrival", "not_spoken", "least_time"] | None = None
 
 
-class QuickVoteIn(RefIn):
-    """Every field of POST /api/proposals but where it belongs (the debate's room or its event)."""
-
-    title: str
-    body: str
-    arguments_for: str = ""
-    arguments_against: str = ""
-    choices: list[str] | None = None
-    majority: int = 50
-    quorum: int | str | None = None
-    closes_at: datetime | None = None
-    amendable_until: datetime | None = None
-    eligibility: Literal["signed_in", "members", "present", "residents"] = "members"
-    anonymous: bool = False
-    can_change: bool = True
-    hide_results: bool = False
-
-
 def _debate(request: HttpRequest, room_id: int):
     user = request_user(request)
     return user, selectors.debate_readable(room_id=room_id, user=user)
@@ -91,7 +73,7 @@ def debate_detail(request: HttpRequest, room_id: int):
 
 @router.patch("/{room_id}", summary="Moderators: pre-moderation, turn limit, self-ending turns, fairness order")
 def debate_configure(request: HttpRequest, room_id: int, payload: ConfigureIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.debate_configure(user=user, room_id=room_id, **payload.dict())
 
 
@@ -106,7 +88,7 @@ def questions(request: HttpRequest, room_id: int, view: Literal["public", "moder
 
 @router.post("/{room_id}/questions", response={201: dict}, summary="Ask a question (same path as the socket's `ask`)")
 def question_ask(request: HttpRequest, room_id: int, payload: QuestionIn):
-    user = writer_required(request)
+    user = request_user(request)
     return 201, services.question_ask(
         author=user, room_id=room_id, body=payload.body, anonymous=payload.anonymous, ref=payload.ref
     )
@@ -114,19 +96,19 @@ def question_ask(request: HttpRequest, room_id: int, payload: QuestionIn):
 
 @router.post("/{room_id}/questions/{question_id}/upvote", summary="Upvote (one per person)")
 def question_upvote(request: HttpRequest, room_id: int, question_id: int, payload: RefIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.question_upvote(user=user, room_id=room_id, question_id=question_id, ref=payload.ref)
 
 
 @router.post("/{room_id}/questions/{question_id}/unvote", summary="Withdraw one's upvote")
 def question_unvote(request: HttpRequest, room_id: int, question_id: int, payload: RefIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.question_unvote(user=user, room_id=room_id, question_id=question_id, ref=payload.ref)
 
 
 @router.post("/{room_id}/questions/{question_id}/moderate", summary="Moderators: approve, pin, answer, hide, merge")
 def question_moderate(request: HttpRequest, room_id: int, question_id: int, payload: ModerateIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.question_moderate(user=user, room_id=room_id, question_id=question_id, **payload.dict())
 
 
@@ -138,37 +120,37 @@ def queue(request: HttpRequest, room_id: int):
 
 @router.post("/{room_id}/hand", summary="Raise your hand")
 def hand_raise(request: HttpRequest, room_id: int, payload: RefIn):
-    return services.hand_raise(user=writer_required(request), room_id=room_id, ref=payload.ref)
+    return services.hand_raise(user=request_user(request), room_id=room_id, ref=payload.ref)
 
 
 @router.post("/{room_id}/hand/lower", summary="Lower your hand (moderators: anyone's, with `user`)")
 def hand_lower(request: HttpRequest, room_id: int, payload: LowerIn):
-    return services.hand_lower(user=writer_required(request), room_id=room_id, username=payload.user, ref=payload.ref)
+    return services.hand_lower(user=request_user(request), room_id=room_id, username=payload.user, ref=payload.ref)
 
 
 @router.post("/{room_id}/floor/next", summary="Moderators: give the floor to the next in the queue")
 def floor_next(request: HttpRequest, room_id: int, payload: NextIn):
-    return services.floor_next(user=writer_required(request), room_id=room_id, current=payload.current, ref=payload.ref)
+    return services.floor_next(user=request_user(request), room_id=room_id, current=payload.current, ref=payload.ref)
 
 
 @router.post("/{room_id}/floor/give", summary="Moderators: give the floor to someone in the queue")
 def floor_give(request: HttpRequest, room_id: int, payload: GiveIn):
     return services.floor_give(
-        user=writer_required(request), room_id=room_id, username=payload.user, current=payload.current, ref=payload.ref
+        user=request_user(request), room_id=room_id, username=payload.user, current=payload.current, ref=payload.ref
     )
 
 
 @router.post("/{room_id}/floor/end", summary="Moderators (or the speaker): end the current turn")
 def floor_end(request: HttpRequest, room_id: int, payload: RefIn):
-    return services.floor_end(user=writer_required(request), room_id=room_id, ref=payload.ref)
+    return services.floor_end(user=request_user(request), room_id=room_id, ref=payload.ref)
 
 
 @router.post("/{room_id}/votes", response={201: dict}, summary="Moderators: open a quick vote shown on the big screen")
-def vote_open(request: HttpRequest, room_id: int, payload: QuickVoteIn):
-    user = writer_required(request)
-    fields = payload.dict()
-    ref = fields.pop("ref")
-    return 201, services.debate_vote_open(user=user, room_id=room_id, fields=fields, ref=ref)
+def vote_open(request: HttpRequest, room_id: int, payload: ProposalIn):
+    """The body of POST /api/proposals; `room`, `event` and `commune` are decided by the debate."""
+    return 201, services.debate_vote_open(
+        user=request_user(request), room_id=room_id, proposal=payload, ref=payload.ref
+    )
 
 
 @router.get("/{room_id}/speaking.csv", summary="Moderators: speaking time and turns per person (CSV)")

@@ -18,51 +18,45 @@ from debates.models import Debate, Hand, Turn
 from debates.selectors import hands_ordered, moderator_required, turn_as_dict, turn_open
 from debates.services.common import debate_locked, floor_topic, publish, queue_changed
 from realtime.errors import AppError
-from realtime.idempotency import write_once
+from realtime.writes import user_write
 
 TURN_LIMIT_MAX = 3600
 FAIRNESS = tuple(dict(Debate.FAIRNESS))
 
 
+@user_write("raise_hand", actor="user", signed_out="sign in to take part in the debate")
 def hand_raise(*, user, room_id: int, ref: str | None = None) -> dict:
     """Join the queue; a second raise is `conflict`. Publishes `hand.raised`; returns {arrival}."""
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        if Hand.objects.filter(debate=debate, user=user).exists():
-            raise AppError("conflict", "your hand is already raised")
-        current = turn_open(debate)
-        if current is not None and current.user_id == user.id:
-            raise AppError("conflict", "you have the floor")
-        debate.arrivals += 1
-        debate.save(update_fields=["arrivals"])
-        hand = Hand.objects.create(debate=debate, user=user, arrival=debate.arrivals, raised_at=timezone.now())
-        publish(topic=floor_topic(room_id), kind="hand.raised", data={"user": user.username})
-        queue_changed(debate)
-        return {"arrival": hand.arrival}
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="raise_hand", perform=perform)
+    debate = debate_locked(room_id=room_id, user=user)
+    if Hand.objects.filter(debate=debate, user=user).exists():
+        raise AppError("conflict", "your hand is already raised")
+    current = turn_open(debate)
+    if current is not None and current.user_id == user.id:
+        raise AppError("conflict", "you have the floor")
+    debate.arrivals += 1
+    debate.save(update_fields=["arrivals"])
+    hand = Hand.objects.create(debate=debate, user=user, arrival=debate.arrivals, raised_at=timezone.now())
+    publish(topic=floor_topic(room_id), kind="hand.raised", data={"user": user.username})
+    queue_changed(debate)
+    return {"arrival": hand.arrival}
 
 
+@user_write("lower_hand", actor="user", signed_out="sign in to take part in the debate")
 def hand_lower(*, user, room_id: int, username: str | None = None, ref: str | None = None) -> dict:
     """Leave the queue; a moderator may lower someone else's hand (`username`)."""
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        whose = user
-        if username is not None and username != user.username:
-            moderator_required(room=debate.room, user=user)
-            whose = user_by_username(username)
-        deleted = Hand.objects.filter(debate=debate, user=whose).delete()[0] if whose else 0
-        if not deleted:
-            raise AppError("conflict", "this hand is not raised")
-        publish(topic=floor_topic(room_id), kind="hand.lowered", data={"user": whose.username})
-        queue_changed(debate)
-        return {"user": whose.username}
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="lower_hand", perform=perform)
+    debate = debate_locked(room_id=room_id, user=user)
+    whose = user
+    if username is not None and username != user.username:
+        moderator_required(room=debate.room, user=user)
+        whose = user_by_username(username)
+    deleted = Hand.objects.filter(debate=debate, user=whose).delete()[0] if whose else 0
+    if not deleted:
+        raise AppError("conflict", "this hand is not raised")
+    publish(topic=floor_topic(room_id), kind="hand.lowered", data={"user": whose.username})
+    queue_changed(debate)
+    return {"user": whose.username}
 
 
 def _turn_close(debate: Debate, turn: Turn, *, now: datetime, by: str) -> dict:
@@ -86,9 +80,9 @@ def _give(debate: Debate, hand: Hand, *, by) -> dict:
     )
     hand.delete()
     data = {**turn_as_dict(turn), "by": by.username}
-    data["seq"] = publish(topic=floor_topic(debate.room_id), kind="floor.given", data=data)
+    seq = publish(topic=floor_topic(debate.room_id), kind="floor.given", data=data)
     queue_changed(debate)
-    return data
+    return {**data, "seq": seq}
 
 
 def _current_check(debate: Debate, current: int | None) -> None:
@@ -101,56 +95,47 @@ def _current_check(debate: Debate, current: int | None) -> None:
         raise AppError("conflict", "the floor has changed meanwhile; look again before giving it")
 
 
+@user_write("floor_next", actor="user", signed_out="sign in to take part in the debate")
 def floor_next(*, user, room_id: int, current: int | None = None, ref: str | None = None) -> dict:
     """A moderator gives the floor to the first in the queue (fairness order), ending any turn.
     `conflict` when nobody waits or when the floor is no longer at `current`. Publishes
     `floor.given`; returns the new turn."""
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        moderator_required(room=debate.room, user=user)
-        _current_check(debate, current)
-        hands = hands_ordered(debate)
-        if not hands:
-            raise AppError("conflict", "nobody is waiting for the floor")
-        return _give(debate, hands[0], by=user)
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="floor_next", perform=perform)
+    debate = debate_locked(room_id=room_id, user=user)
+    moderator_required(room=debate.room, user=user)
+    _current_check(debate, current)
+    hands = hands_ordered(debate)
+    if not hands:
+        raise AppError("conflict", "nobody is waiting for the floor")
+    return _give(debate, hands[0], by=user)
 
 
+@user_write("floor_give", actor="user", signed_out="sign in to take part in the debate")
 def floor_give(*, user, room_id: int, username: str, current: int | None = None, ref: str | None = None) -> dict:
     """A moderator gives the floor to someone in the queue (`not_found` if they are not waiting)."""
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        moderator_required(room=debate.room, user=user)
-        _current_check(debate, current)
-        hand = Hand.objects.select_related("user").filter(debate=debate, user__username=username).first()
-        if hand is None:
-            raise AppError("not_found", f"{username[:40]} is not in the queue")
-        return _give(debate, hand, by=user)
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="floor_give", perform=perform)
+    debate = debate_locked(room_id=room_id, user=user)
+    moderator_required(room=debate.room, user=user)
+    _current_check(debate, current)
+    hand = Hand.objects.select_related("user").filter(debate=debate, user__username=username).first()
+    if hand is None:
+        raise AppError("not_found", f"{username[:40]} is not in the queue")
+    return _give(debate, hand, by=user)
 
 
+@user_write("floor_end", actor="user", signed_out="sign in to take part in the debate")
 def floor_end(*, user, room_id: int, ref: str | None = None) -> dict:
     """A moderator (or the speaker) ends the current turn; `conflict` when nobody has the floor."""
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        turn = turn_open(debate)
-        if turn is None:
-            raise AppError("conflict", "nobody has the floor")
-        if turn.user_id != user.id:
-            moderator_required(room=debate.room, user=user)
-        data = _turn_close(debate, turn, now=timezone.now(), by=Turn.MODERATOR)
-        queue_changed(debate)
-        return data
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="floor_end", perform=perform)
+    debate = debate_locked(room_id=room_id, user=user)
+    turn = turn_open(debate)
+    if turn is None:
+        raise AppError("conflict", "nobody has the floor")
+    if turn.user_id != user.id:
+        moderator_required(room=debate.room, user=user)
+    data = _turn_close(debate, turn, now=timezone.now(), by=Turn.MODERATOR)
+    queue_changed(debate)
+    return data
 
 
 def turn_end_due(*, turn_id: int, now: datetime | None = None) -> bool:
@@ -175,6 +160,7 @@ def turn_end_due(*, turn_id: int, now: datetime | None = None) -> bool:
     return True
 
 
+@user_write("debate_configure", actor="user", signed_out="sign in to take part in the debate")
 def debate_configure(
     *,
     user,
@@ -193,27 +179,23 @@ def debate_configure(
     if fairness is not None and fairness not in FAIRNESS:
         raise AppError("bad_request", f"fairness must be one of {', '.join(FAIRNESS)}")
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        moderator_required(room=debate.room, user=user)
-        if premoderation is not None:
-            debate.premoderation = premoderation
-        if turn_limit is not None or clear_turn_limit:
-            debate.turn_limit = turn_limit
-        if auto_end is not None:
-            debate.auto_end = auto_end
-        if fairness is not None:
-            debate.fairness = fairness
-        debate.save(update_fields=["premoderation", "turn_limit", "auto_end", "fairness"])
-        settings = {
-            "premoderation": debate.premoderation,
-            "turn_limit": debate.turn_limit,
-            "auto_end": debate.auto_end,
-            "fairness": debate.fairness,
-        }
-        publish(topic=floor_topic(room_id), kind="debate.configured", data=settings)
-        queue_changed(debate)
-        return settings
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="debate_configure", perform=perform)
+    debate = debate_locked(room_id=room_id, user=user)
+    moderator_required(room=debate.room, user=user)
+    if premoderation is not None:
+        debate.premoderation = premoderation
+    if turn_limit is not None or clear_turn_limit:
+        debate.turn_limit = turn_limit
+    if auto_end is not None:
+        debate.auto_end = auto_end
+    if fairness is not None:
+        debate.fairness = fairness
+    debate.save(update_fields=["premoderation", "turn_limit", "auto_end", "fairness"])
+    settings = {
+        "premoderation": debate.premoderation,
+        "turn_limit": debate.turn_limit,
+        "auto_end": debate.auto_end,
+        "fairness": debate.fairness,
+    }
+    publish(topic=floor_topic(room_id), kind="debate.configured", data=settings)
+    queue_changed(debate)
+    return settings

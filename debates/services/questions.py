@@ -26,7 +26,7 @@ from debates.services.common import (
 )
 from discussions.selectors import room_get_readable
 from realtime.errors import AppError
-from realtime.idempotency import write_once
+from realtime.writes import user_write
 
 QUESTION_MAX = 500
 REASON_MAX = 300
@@ -42,6 +42,7 @@ def _question_in(debate: Debate, question_id: int, *, statuses: tuple[str, ...])
     return question
 
 
+@user_write("ask", actor="author", signed_out="sign in to take part in the debate")
 def question_ask(*, author, room_id: int, body: str, anonymous: bool = False, ref: str | None = None) -> dict:
     """Ask a question (≤ 500 characters). Under pre-moderation it waits for a moderator's
     approval, seen by moderators only. Publishes `question.asked`; returns {id, status}."""
@@ -51,25 +52,21 @@ def question_ask(*, author, room_id: int, body: str, anonymous: bool = False, re
     if len(body) > QUESTION_MAX:
         raise AppError("bad_request", f"a question is limited to {QUESTION_MAX} characters")
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=author)
-        waits = debate.premoderation and not is_moderator(room=debate.room, user=author)
-        question = Question.objects.create(
-            debate=debate,
-            author=author,
-            body=body,
-            anonymous=bool(anonymous),
-            status=Question.PENDING if waits else Question.VISIBLE,
-            created_at=timezone.now(),
-        )
-        if not waits:
-            publish(topic=questions_topic(room_id), kind="question.asked", data={"id": question.id})
-        publish(topic=moderation_topic(room_id), kind="question.asked", data=question_moderation_dict(question))
-        questions_changed(debate)
-        return {"id": question.id, "status": question.status}
-
-    with transaction.atomic():
-        return write_once(user=author, ref=ref, action="ask", perform=perform)
+    debate = debate_locked(room_id=room_id, user=author)
+    waits = debate.premoderation and not is_moderator(room=debate.room, user=author)
+    question = Question.objects.create(
+        debate=debate,
+        author=author,
+        body=body,
+        anonymous=bool(anonymous),
+        status=Question.PENDING if waits else Question.VISIBLE,
+        created_at=timezone.now(),
+    )
+    if not waits:
+        publish(topic=questions_topic(room_id), kind="question.asked", data={"id": question.id})
+    publish(topic=moderation_topic(room_id), kind="question.asked", data=question_moderation_dict(question))
+    questions_changed(debate)
+    return {"id": question.id, "status": question.status}
 
 
 def _upvote_prepare(*, user, room_id: int, question_id: int):
@@ -98,39 +95,34 @@ def _upvote_commit(*, room, debate_id: int, question_id: int, delta: int) -> dic
     return {"question": question_id, "upvotes": upvotes, "upvoted": delta > 0}
 
 
+@user_write("upvote", actor="user", signed_out="sign in to take part in the debate")
 def question_upvote(*, user, room_id: int, question_id: int, ref: str | None = None) -> dict:
     """One upvote per person (a database constraint) on a visible question; returns {question, upvotes}.
 
     The upvote row is inserted before the room's lock is taken (the constraint needs no lock), so
     the lock is held only to move the count and the version: upvotes queue there briefly."""
 
-    def perform() -> dict:
-        room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
-        try:
-            with transaction.atomic():
-                Upvote.objects.create(question_id=question_id, user=user)
-        except IntegrityError:
-            raise AppError("conflict", "you already upvoted this question") from None
-        return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=1)
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="upvote", perform=perform)
+    room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
+    try:
+        with transaction.atomic():
+            Upvote.objects.create(question_id=question_id, user=user)
+    except IntegrityError:
+        raise AppError("conflict", "you already upvoted this question") from None
+    return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=1)
 
 
+@user_write("unvote", actor="user", signed_out="sign in to take part in the debate")
 def question_unvote(*, user, room_id: int, question_id: int, ref: str | None = None) -> dict:
     """Withdraw one's upvote; returns {question, upvotes}."""
 
-    def perform() -> dict:
-        room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
-        deleted, _ = Upvote.objects.filter(question_id=question_id, user=user).delete()
-        if not deleted:
-            raise AppError("conflict", "you have not upvoted this question")
-        return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=-1)
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="unvote", perform=perform)
+    room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
+    deleted, _ = Upvote.objects.filter(question_id=question_id, user=user).delete()
+    if not deleted:
+        raise AppError("conflict", "you have not upvoted this question")
+    return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=-1)
 
 
+@user_write("moderate", actor="user", signed_out="sign in to take part in the debate")
 def question_moderate(
     *,
     user,
@@ -154,27 +146,23 @@ def question_moderate(
     if action == "merge" and (into is None or into == question_id):
         raise AppError("bad_request", "merge needs `into`, another question's id")
 
-    def perform() -> dict:
-        debate = debate_locked(room_id=room_id, user=user)
-        moderator_required(room=debate.room, user=user)
-        open_statuses = (Question.PENDING, Question.VISIBLE)
-        question = _question_in(debate, question_id, statuses=open_statuses)
-        was_visible = question.status == Question.VISIBLE
-        handler = {
-            "approve": _approve,
-            "pin": _pin,
-            "unpin": _pin,
-            "answer": _answer,
-            "hide": _hide,
-            "merge": _merge,
-        }[action]
-        handler(debate=debate, question=question, action=action, reason=reason, into=into, was_visible=was_visible)
-        questions_changed(debate)
-        question.refresh_from_db()
-        return question_moderation_dict(question)
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action=f"moderate.{action}", perform=perform)
+    debate = debate_locked(room_id=room_id, user=user)
+    moderator_required(room=debate.room, user=user)
+    open_statuses = (Question.PENDING, Question.VISIBLE)
+    question = _question_in(debate, question_id, statuses=open_statuses)
+    was_visible = question.status == Question.VISIBLE
+    handler = {
+        "approve": _approve,
+        "pin": _pin,
+        "unpin": _pin,
+        "answer": _answer,
+        "hide": _hide,
+        "merge": _merge,
+    }[action]
+    handler(debate=debate, question=question, action=action, reason=reason, into=into, was_visible=was_visible)
+    questions_changed(debate)
+    question.refresh_from_db()
+    return question_moderation_dict(question)
 
 
 def _both(debate: Debate, *, kind: str, public: dict | None, moderation: dict) -> None:

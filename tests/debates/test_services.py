@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from debates import selectors, services
 from debates.models import Debate, Hand, Question, Turn, Upvote
+from proposals.inputs import ProposalIn
 from proposals.models import Proposal
 from proposals.services import proposal_close_now
 from realtime.errors import AppError
@@ -144,7 +145,9 @@ def test_only_moderators_moderate_give_the_floor_and_configure(debate_room, make
     _refused(
         "forbidden",
         room.id,
-        lambda: services.debate_vote_open(user=bob, room_id=room.id, fields={"title": "Pour ?", "body": "."}),
+        lambda: services.debate_vote_open(
+            user=bob, room_id=room.id, proposal=ProposalIn(**{"title": "Pour ?", "body": "."})
+        ),
     )
 
 
@@ -272,7 +275,7 @@ def test_quick_vote_opened_then_closed_now_once(debate_room, make_user):
     opened = services.debate_vote_open(
         user=moderator,
         room_id=room.id,
-        fields={"title": "On prolonge ?", "body": "Dix minutes de plus.", "eligibility": "members"},
+        proposal=ProposalIn(**{"title": "On prolonge ?", "body": "Dix minutes de plus.", "eligibility": "members"}),
     )
     assert Debate.objects.get(room=room).current_vote_id == opened["id"]
     assert TopicEvent.objects.filter(topic=f"debate:{room.id}", kind="vote.opened").count() == 1
@@ -290,8 +293,10 @@ def test_quick_vote_opened_then_closed_now_once(debate_room, make_user):
 
 def test_present_eligibility_needs_an_event_room(debate_room):
     room, moderator = debate_room
-    fields = {"title": "Pour ?", "body": ".", "eligibility": "present"}
-    _refused("bad_request", room.id, lambda: services.debate_vote_open(user=moderator, room_id=room.id, fields=fields))
+    proposal = ProposalIn(title="Pour ?", body=".", eligibility="present")
+    _refused(
+        "bad_request", room.id, lambda: services.debate_vote_open(user=moderator, room_id=room.id, proposal=proposal)
+    )
 
 
 def test_private_room_debate_is_closed_to_outsiders(make_user, make_room):
@@ -308,22 +313,23 @@ def test_private_room_debate_is_closed_to_outsiders(make_user, make_room):
 def test_an_events_organisers_moderate_its_room_and_a_present_vote_belongs_to_the_event(make_user):
     from datetime import timedelta
 
+    from events.inputs import EventIn
+    from events.models import Event
     from events.services import event_create
+    from realtime.schemas import input_parse
 
     organiser, co_organiser, attendee = make_user("orga"), make_user("co"), make_user("attendee")
     starts_at = timezone.now() + timedelta(days=1)
-    event = event_create(
-        creator=organiser,
-        title="Réunion publique",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
-        organisers=["co"],
-    )
+    fields = {"title": "Réunion publique", "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=2)}
+    created = event_create(creator=organiser, event=input_parse(EventIn, {**fields, "organisers": ["co"]}))
+    event = Event.objects.get(id=created["id"])
     room_id = event.room_id
     services.hand_raise(user=attendee, room_id=room_id)
     assert services.floor_next(user=co_organiser, room_id=room_id)["user"] == "attendee"
     opened = services.debate_vote_open(
-        user=co_organiser, room_id=room_id, fields={"title": "On vote ?", "body": ".", "eligibility": "present"}
+        user=co_organiser,
+        room_id=room_id,
+        proposal=ProposalIn(**{"title": "On vote ?", "body": ".", "eligibility": "present"}),
     )
     proposal = Proposal.objects.get(id=opened["id"])
     assert (proposal.event_id, proposal.room_id, proposal.eligibility) == (event.id, None, "present")
