@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "debates",
     "demo",
 ]
 
@@ -146,18 +147,23 @@ REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
+    "debate": "debates.topics:DebateTopic",
+    "moderation": "debates.topics:ModerationTopic",
+    "floor": "debates.topics:FloorTopic",
 }
 # Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
 REALTIME_COMMANDS = [
     "discussions.commands:COMMANDS",
     "events.commands:COMMANDS",
     "proposals.commands:COMMANDS",
+    "debates.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
     "discussions.event_schemas:EVENT_SCHEMAS",
     "events.event_schemas:EVENT_SCHEMAS",
     "proposals.event_schemas:EVENT_SCHEMAS",
+    "debates.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
@@ -182,6 +188,7 @@ SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
     "proposals.scheduler:proposals_advance",
     "realtime.retention:retention_apply",
+    "debates.scheduler:turns_end",
 ]
 # Jobs that need not run every tick: path -> at most once per this many seconds.
 SCHEDULER_JOB_INTERVALS = {
@@ -195,6 +202,7 @@ DEMO_LOADERS = [
     "discussions.demo:demo_load",
     "events.demo:demo_load",
     "proposals.demo:demo_load",
+    "debates.demo:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).

@@ -44,6 +44,12 @@ CORE_COMMANDS: dict[str, type[BaseModel]] = {
 LOGGED_COMMANDS = {*CORE_COMMANDS, "connect", "disconnect"}
 
 
+def server_now_ms() -> int:
+    """The server clock (Unix ms) sent in `subscribed` and `pong`: clients correct their offset
+    with it, so countdowns to a server `ends_at` agree whatever each device's clock says."""
+    return int(time.time() * 1000)
+
+
 def origin_allowed(scope) -> bool:
     """Non-browser clients send no Origin; a browser's Origin must be this site."""
     headers = dict(scope.get("headers", []))
@@ -213,7 +219,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # --- core commands ----------------------------------------------------------------------
 
     async def on_ping(self, command: Ping) -> None:
-        await self.send_text(dumps({"type": "pong", "ref": command.ref}))
+        await self.send_text(dumps({"type": "pong", "ref": command.ref, "now": server_now_ms()}))
 
     async def on_subscribe(self, command: Subscribe) -> None:
         topic = command.topic
@@ -232,7 +238,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             metrics.REPLAY_REQUESTS.inc()
             if reset:
                 metrics.REPLAY_RESETS.inc()
-        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
+        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref, "now": server_now_ms()}
         if reset:
             reply["reset"] = True
         await self.send_text(dumps(reply))
