@@ -10,7 +10,7 @@ from discussions.selectors import room_get_readable
 from events.models import Event, Rsvp
 from events.selectors import event_get_visible, event_visible_filter
 from proposals import tally
-from proposals.ballots import seal_open
+from proposals.ballots import secret_choice_of
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from realtime.errors import AppError
 
@@ -200,27 +200,20 @@ def proposal_tally_by_id(proposal_id: int) -> dict | None:
 
 
 def vote_choice_of(*, proposal: Proposal, user) -> str | None:
-    """`user`'s own choice (secret ballots included: only ever shown to that user)."""
+    """`user`'s own choice; on a secret ballot only while the vote runs, and only to that user."""
     if not _signed_in(user):
         return None
-    vote = Vote.objects.filter(proposal=proposal, voter=user).first()
-    if vote is None:
-        return None
-    if not proposal.anonymous:
-        return vote.choice
-    return seal_open(scope="p", object_id=proposal.id, voter_id=user.id, seal=vote.seal, keys=proposal.option_keys)
+    if proposal.anonymous:
+        return secret_choice_of(proposal=proposal, user=user)
+    return Vote.objects.filter(proposal=proposal, voter=user).values_list("choice", flat=True).first()
 
 
 def amendment_choice_of(*, amendment: Amendment, proposal: Proposal, user) -> str | None:
     if not _signed_in(user):
         return None
-    vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
-    if vote is None:
-        return None
-    if not proposal.anonymous:
-        return vote.choice
-    keys = [option["key"] for option in tally.AMENDMENT_OPTIONS]
-    return seal_open(scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=keys)
+    if proposal.anonymous:
+        return secret_choice_of(proposal=proposal, user=user, amendment=amendment)
+    return AmendmentVote.objects.filter(amendment=amendment, voter=user).values_list("choice", flat=True).first()
 
 
 def proposal_public_votes(proposal: Proposal) -> list[dict]:

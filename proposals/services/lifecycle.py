@@ -11,6 +11,7 @@ from communes.selectors import commune_get
 from discussions.models import Membership
 from discussions.selectors import room_get_readable, room_role
 from proposals import selectors, tally
+from proposals.ballots import secret_ballots_unlink
 from proposals.models import Amendment, Proposal
 from proposals.services.common import (
     ARGUMENTS_MAX,
@@ -216,6 +217,8 @@ def proposal_open_due(*, proposal_id: int, now: datetime | None = None) -> bool:
             amendment.save(update_fields=["status"])
             if amendment.status == Amendment.ADOPTED:
                 adopted.append({"id": amendment.id, "body": amendment.body, "status": Amendment.ADOPTED})
+        if proposal.anonymous:
+            secret_ballots_unlink(proposal=proposal, amendments_only=True)
         proposal.phase = Proposal.TOVOTE
         proposal.opened_at = now
         if proposal.closes_at <= now:
@@ -259,6 +262,8 @@ def _close(proposal: Proposal, now: datetime) -> None:
     proposal.closed_at = now
     proposal.state_version += 1
     proposal.save(update_fields=["outcome", "result", "phase", "closed_at", "state_version"])
+    if proposal.anonymous:
+        secret_ballots_unlink(proposal=proposal)
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final})
     topic_state_changed(proposal.topic)
 
@@ -282,6 +287,8 @@ def proposal_archive(*, user, proposal_id: int) -> Proposal:
         locked.archived_at = timezone.now()
         locked.state_version += 1
         locked.save(update_fields=["phase", "archived_at", "state_version"])
+        if locked.anonymous:
+            secret_ballots_unlink(proposal=locked)
         topic_event_append(
             topic=locked.topic, kind="proposal.archived", data={"id": locked.id, "result": locked.result or None}
         )
