@@ -46,7 +46,7 @@ def test_staff_cannot_recover_a_secret_choice_through_admin_url_lookups(make_use
     proposal, voters = secret_vote(make_user, make_proposal)
     client = staff_client(make_user, "view_vote", "view_proposal", "view_secretvoter", "view_amendmentvote")
     recovered = {}
-    for voter, choice in voters.items():
+    for voter in voters:
         for key in ("c1", "c2", "c3"):
             seal = salted_hmac(
                 "proposals.ballot.seal", f"p:{proposal.id}:{voter.id}:{key}", algorithm="sha256"
