@@ -8,6 +8,7 @@ from accounts import services
 from accounts.selectors import token_from_authorization, user_by_token
 from realtime import ratelimit
 from realtime.errors import AppError
+from realtime.origins import request_origin_allowed
 
 router = Router(tags=["accounts"])
 
@@ -28,6 +29,16 @@ def request_user(request: HttpRequest):
     if request.method in SAFE_METHODS and request.user.is_authenticated:
         return request.user
     return None
+
+
+def session_write_check(request: HttpRequest) -> None:
+    """Routes that sign a browser in or out answer only JSON from this site's own pages: a form or
+    a `no-cors` fetch from another site can send `text/plain` but never `application/json`
+    without a CORS preflight, which is never granted (login CSRF, forced logout)."""
+    if request.content_type != "application/json":
+        raise AppError("bad_request", "send JSON (Content-Type: application/json)")
+    if not request_origin_allowed(request):
+        raise AppError("forbidden", "cross-site request refused")
 
 
 def user_required(request: HttpRequest):
@@ -66,6 +77,7 @@ class MeIn(Schema):
 
 @router.post("/register", response={201: TokenOut}, summary="Create an account; returns a token and starts a session")
 def register(request: HttpRequest, payload: Credentials):
+    session_write_check(request)
     user, token = services.user_register(username=payload.username, password=payload.password)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return 201, {"token": token, "username": user.username}
@@ -73,6 +85,7 @@ def register(request: HttpRequest, payload: Credentials):
 
 @router.post("/token", response=TokenOut, summary="Exchange credentials for a token; also starts a session")
 def token(request: HttpRequest, payload: Credentials):
+    session_write_check(request)
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise AppError("auth_required", "wrong username or password")
@@ -82,6 +95,7 @@ def token(request: HttpRequest, payload: Credentials):
 
 @router.post("/logout", response={204: None})
 def sign_out(request: HttpRequest):
+    session_write_check(request)
     logout(request)
     return 204, None
 

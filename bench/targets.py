@@ -233,6 +233,7 @@ class ProjectTarget(Target):
             os.environ,
             DJANGO_SETTINGS_MODULE="bench.project_settings",
             DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or "bench-only-secret-key",
             RATE_LIMIT_PER_SECOND="100000",
             RATE_LIMIT_BURST="100000",
             LOG_LEVEL="WARNING",

@@ -12,6 +12,7 @@ import icalendar
 import segno
 from django.utils import timezone
 
+from config.security import csv_cell
 from events.models import Event
 
 PRODID = "-//Communecter Live//Events//FR"
@@ -86,20 +87,12 @@ def feed_window_start():
     return timezone.now() - timedelta(days=31)
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
 def attendees_csv(rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])
     return out.getvalue()
 
 

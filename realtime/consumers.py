@@ -11,12 +11,10 @@ import logging
 import time
 import uuid
 from functools import cache
-from urllib.parse import urlsplit
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http.request import split_domain_port, validate_host
 from django.utils.module_loading import import_string
 from pydantic import BaseModel, ValidationError
 
@@ -24,6 +22,7 @@ from realtime import fanout, ratelimit
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
+from realtime.origins import socket_origin_allowed
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
 from realtime.sequencing import topic_events_after, topic_head
 from realtime.topics import topic_parse
@@ -47,22 +46,6 @@ def write_commands() -> dict[str, tuple[type[BaseModel], object]]:
     return commands
 
 
-def origin_allowed(scope) -> bool:
-    """Non-browser clients send no Origin; a browser's Origin must be this site."""
-    headers = dict(scope.get("headers", []))
-    origin = headers.get(b"origin")
-    if origin is None:
-        return True
-    parsed = urlsplit(origin.decode("latin-1"))
-    if not parsed.hostname:
-        return False
-    host = headers.get(b"host", b"").decode("latin-1")
-    if parsed.netloc == host:
-        return True
-    domain, _ = split_domain_port(parsed.netloc)
-    return validate_host(domain, settings.ALLOWED_HOSTS)
-
-
 def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], bool]:
     """(head, frames after `since`, reset) — reset when `since` is beyond what is replayed."""
     head = topic_head(topic)
@@ -78,7 +61,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.subscriptions: dict[str, fanout.Subscription] = {}
         self.typing_sent: dict[str, float] = {}
-        if not origin_allowed(self.scope):
+        if not socket_origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
         if self.scope.get("bearer_given"):
