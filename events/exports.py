@@ -63,7 +63,9 @@ def _calendar(name: str | None = None) -> icalendar.Calendar:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     if name:
-        calendar.add("x-wr-calname", name)
+        # A calendar name is one content line: a newline in a title would end it (and could start
+        # another property); summaries are TEXT values, which icalendar escapes itself.
+        calendar.add("x-wr-calname", " ".join(name.split()))
     return calendar
 
 

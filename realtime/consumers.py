@@ -7,6 +7,7 @@ the HTTP API calls), fan-out through the process's `Hub`.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -22,6 +23,7 @@ from realtime import fanout, ratelimit
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
+from realtime.inputs import input_problem
 from realtime.origins import socket_origin_allowed
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
 from realtime.sequencing import topic_events_after, topic_head
@@ -54,6 +56,18 @@ def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], 
     if since > head or head - since > settings.REALTIME_REPLAY_LIMIT:
         return head, [], True
     return head, topic_events_after(topic, since, up_to=head), False
+
+
+def _frame_loads(raw: str | bytes) -> object:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        # orjson refuses integers beyond 64 bits; the standard parser reads them so that the
+        # answer (bad_request, from input_problem) can carry the frame's `ref`.
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise AppError("bad_request", f"malformed JSON: {exc}") from None
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -97,13 +111,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         ref = None
         try:
-            try:
-                frame = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise AppError("bad_request", f"malformed JSON: {exc}") from None
+            frame = _frame_loads(raw)
             if not isinstance(frame, dict):
                 raise AppError("bad_request", "a frame is a JSON object")
             ref = frame.get("ref") if isinstance(frame.get("ref"), str) and len(frame["ref"]) <= 64 else None
+            problem = input_problem(frame)
+            if problem:
+                raise AppError("bad_request", problem)
             await self.dispatch_command(frame)
         except AppError as exc:
             await self.send_text(error_frame(code=exc.code, message=exc.message, ref=ref, retry_after=exc.retry_after))

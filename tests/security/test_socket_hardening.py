@@ -87,3 +87,46 @@ print(room.id)
         assert (await ws.subscribe(f"room:{room_id}"))["type"] == "subscribed"
         newline = await ws.subscribe(f"room:{room_id}\n")
         assert newline["code"] == "bad_request"
+
+
+async def test_hostile_fields_in_socket_commands_answer_bad_request_not_internal(live_stack):
+    stack = live_stack()
+    ((name, token),) = stack.create_users(1)
+    ids = stack.run_python(
+        f"""
+from datetime import timedelta
+from django.utils import timezone
+from accounts.models import User
+from discussions.services import room_create
+from events.services import event_create
+from proposals.services import proposal_create
+user = User.objects.get(username={name!r})
+room = room_create(creator=user, name="Salon", visibility="public")
+start = timezone.now() + timedelta(days=1)
+event = event_create(creator=user, title="Fête", starts_at=start, ends_at=start + timedelta(hours=1))
+proposal = proposal_create(author=user, title="Vote", body="…", room_id=room.id)
+print(json.dumps([room.id, event.id, proposal.id]))
+"""
+    )
+    room, event, proposal = (f"room:{ids[0]}", f"event:{ids[1]}", f"proposal:{ids[2]}")
+    commands = [
+        {"type": "post", "topic": room, "body": "salut"},
+        {"type": "edit", "topic": room, "message": 1, "body": "x"},
+        {"type": "delete", "topic": room, "message": 1},
+        {"type": "rsvp", "topic": event, "status": "going"},
+        {"type": "checkin", "topic": event, "code": "ABC"},
+        {"type": "vote", "topic": proposal, "choice": "up"},
+        {"type": "amend", "topic": proposal, "body": "…"},
+        {"type": "subscribe", "topic": room, "since": 0},
+    ]
+    hostile = [2**63, 2**64 - 1, -(2**63) - 1, "\x00", "a\x00b", "0001-01-01T00:00:00"]
+    answers: dict[str, int] = {}
+    async with await LiveSocket.open(stack.ws_url(), token) as ws:
+        for command in commands:
+            for field in [f for f in command if f not in ("type", "topic")] + ["reply_to", "amendment"]:
+                for value in hostile:
+                    reply = await ws.request({**command, field: value})
+                    answers[reply.get("code", reply["type"])] = answers.get(reply.get("code", reply["type"]), 0) + 1
+                    assert reply.get("code") != "internal", (command, field, value, reply)
+        assert not ws.closed.is_set()
+    assert answers.get("bad_request", 0) > 20, answers
