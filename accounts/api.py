@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, login, logout
+from datetime import datetime
+
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Router, Schema
 
 from accounts import services
-from accounts.selectors import token_from_authorization, user_by_token
+from accounts.selectors import token_from_authorization, token_id_of, token_list, user_by_token
 from realtime import ratelimit
 from realtime.errors import AppError
 from realtime.origins import request_origin_allowed
@@ -75,10 +77,35 @@ class MeIn(Schema):
     home_commune: str | None
 
 
+class PasswordIn(Schema):
+    current_password: str
+    new_password: str
+
+
+class TokenInfo(Schema):
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class TokenListOut(Schema):
+    items: list[TokenInfo]
+
+
+def _client_label(request: HttpRequest, what: str) -> str:
+    agent = request.headers.get("User-Agent", "")[:80]
+    return f"{what} · {agent}" if agent else what
+
+
 @router.post("/register", response={201: TokenOut}, summary="Create an account; returns a token and starts a session")
 def register(request: HttpRequest, payload: Credentials):
     session_write_check(request)
-    user, token = services.user_register(username=payload.username, password=payload.password)
+    user, token = services.user_register(
+        username=payload.username, password=payload.password, label=_client_label(request, "registration")
+    )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return 201, {"token": token, "username": user.username}
 
@@ -90,13 +117,53 @@ def token(request: HttpRequest, payload: Credentials):
     if user is None:
         raise AppError("auth_required", "wrong username or password")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return {"token": services.token_issue(user=user), "username": user.username}
+    return {
+        "token": services.token_issue(user=user, label=_client_label(request, "sign-in")),
+        "username": user.username,
+    }
 
 
-@router.post("/logout", response={204: None})
+@router.post("/logout", response={204: None}, summary="End the browser session and revoke the Bearer token sent")
 def sign_out(request: HttpRequest):
     session_write_check(request)
+    key = token_from_authorization(request.headers.get("Authorization", ""))
+    if key:
+        services.token_revoke_key(key=key)
+    services.session_end_announce(session_key=request.session.session_key)
     logout(request)
+    return 204, None
+
+
+@router.post("/password", response=TokenOut, summary="Change your password; revokes every token and socket of yours")
+def password_change(request: HttpRequest, payload: PasswordIn):
+    session_write_check(request)
+    user = user_required(request)
+    # Read the session's user now: once the password changes, its hash no longer matches.
+    same_browser = request.user.is_authenticated and request.user.pk == user.pk
+    key = services.password_change(
+        user=user,
+        current_password=payload.current_password,
+        new_password=payload.new_password,
+        label=_client_label(request, "password change"),
+    )
+    if same_browser:
+        update_session_auth_hash(request, user)  # this browser stays signed in; the others do not
+    return {"token": key, "username": user.username}
+
+
+@router.get("/tokens", response=TokenListOut, summary="Your valid tokens (ids, labels, last use, expiry)")
+def tokens(request: HttpRequest):
+    user = user_required(request)
+    current = token_from_authorization(request.headers.get("Authorization", ""))
+    current_id = token_id_of(current) if current else None
+    return {"items": [{**item, "current": item["id"] == current_id} for item in token_list(user=user)]}
+
+
+@router.delete(
+    "/tokens/{token_id}", response={204: None}, summary="Revoke one of your tokens; its sockets close (4003)"
+)
+def token_revoke(request: HttpRequest, token_id: int):
+    services.token_revoke(user=user_required(request), token_id=token_id)
     return 204, None
 
 

@@ -146,6 +146,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# --- Accounts and sessions (docs/SECURITY.md) ---------------------------------------------------
+# A token expires after TOKEN_IDLE_DAYS without use (each use slides it) or TOKEN_MAX_AGE_DAYS.
+TOKEN_IDLE_DAYS = env_float("TOKEN_IDLE_DAYS", 30)
+TOKEN_MAX_AGE_DAYS = env_float("TOKEN_MAX_AGE_DAYS", 365)
+TOKEN_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = int(env_float("SESSION_IDLE_DAYS", 14) * 86400)
+SESSION_SAVE_EVERY_REQUEST = True  # sliding, like tokens
+# A home commune changes at most once in this many days (residents' votes depend on it).
+HOME_COMMUNE_CHANGE_DAYS = env_float("HOME_COMMUNE_CHANGE_DAYS", 30)
+
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 TIME_ZONE = "Indian/Reunion"
@@ -192,10 +202,15 @@ RATE_LIMIT_PER_SECOND = env_float("RATE_LIMIT_PER_SECOND", 2.0)
 RATE_LIMIT_BURST = env_float("RATE_LIMIT_BURST", 10.0)
 TYPING_INTERVAL = env_float("TYPING_INTERVAL", 2.0)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# How often each process looks for revoked tokens and ended sessions, and closes their sockets (4003).
+REALTIME_REVOCATION_INTERVAL = env_float("REALTIME_REVOCATION_INTERVAL", 1.0)
+# Reads the notices: (moment) -> [(id, credential)] written since then; see accounts.selectors.
+REALTIME_REVOCATION_SOURCE = "accounts.selectors.credential_revocations_since"
 # Run the periodic jobs (closing proposals on time, purging receipts) inside the web process.
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
+    "accounts.services:revocations_purge",
     "proposals.scheduler:proposals_advance",
 ]
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)

@@ -25,6 +25,7 @@ from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
 from realtime.inputs import input_problem
 from realtime.origins import socket_origin_allowed
+from realtime.revocation import CLOSE_REVOKED, revocation_watch, socket_credentials
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
 from realtime.sequencing import topic_events_after, topic_head
 from realtime.topics import topic_parse
@@ -89,8 +90,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.hub = fanout.hub()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
+        self.credentials = socket_credentials(self.scope, self.user)
+        if self.credentials:
+            revocation_watch().register(self, self.credentials)
+
+    async def close_revoked(self) -> None:
+        """Its token was revoked, its session ended or its password changed (PROTOCOL.md §1)."""
+        await self.send_text(error_frame(code="auth_required", message="your sign-in was revoked or has ended"))
+        await self.close(code=CLOSE_REVOKED)
 
     async def disconnect(self, code) -> None:
+        if getattr(self, "credentials", None):
+            revocation_watch().unregister(self, self.credentials)
         for sub in getattr(self, "subscriptions", {}).values():
             self.hub.detach(sub)
         self.subscriptions = {}
