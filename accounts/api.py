@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -95,6 +96,32 @@ class TokenListOut(Schema):
     items: list[TokenInfo]
 
 
+def _address(request: HttpRequest) -> str:
+    # daphne --proxy-headers puts the client's address here behind nginx.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _account_key(username: str) -> str:
+    # Any name, existing or not, is throttled alike: the answer must not tell which exist.
+    return "login:" + username.strip().casefold()[:150]
+
+
+def signin_throttle(request: HttpRequest, username: str) -> None:
+    """Per account: a back-off after LOGIN_FREE_FAILURES wrong passwords; per address: a bucket."""
+    wait = ratelimit.backoff_wait(_account_key(username))
+    if wait > 0:
+        raise AppError("rate_limited", "too many failed sign-ins for this account; wait", retry_after=round(wait, 3))
+    wait = ratelimit.bucket_wait(
+        f"login-ip:{_address(request)}", rate=settings.LOGIN_PER_SECOND, burst=settings.LOGIN_BURST
+    )
+    if wait > 0:
+        raise AppError("rate_limited", "too many sign-in attempts from your address; wait", retry_after=round(wait, 3))
+
+
+def signin_failed(username: str) -> None:
+    ratelimit.backoff_wait(_account_key(username), "fail")
+
+
 def _client_label(request: HttpRequest, what: str) -> str:
     agent = request.headers.get("User-Agent", "")[:80]
     return f"{what} · {agent}" if agent else what
@@ -103,6 +130,11 @@ def _client_label(request: HttpRequest, what: str) -> str:
 @router.post("/register", response={201: TokenOut}, summary="Create an account; returns a token and starts a session")
 def register(request: HttpRequest, payload: Credentials):
     session_write_check(request)
+    wait = ratelimit.bucket_wait(
+        f"register-ip:{_address(request)}", rate=settings.REGISTER_PER_SECOND, burst=settings.REGISTER_BURST
+    )
+    if wait > 0:
+        raise AppError("rate_limited", "too many accounts created from your address; wait", retry_after=round(wait, 3))
     user, token = services.user_register(
         username=payload.username, password=payload.password, label=_client_label(request, "registration")
     )
@@ -113,9 +145,12 @@ def register(request: HttpRequest, payload: Credentials):
 @router.post("/token", response=TokenOut, summary="Exchange credentials for a token; also starts a session")
 def token(request: HttpRequest, payload: Credentials):
     session_write_check(request)
+    signin_throttle(request, payload.username)
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
+        signin_failed(payload.username)
         raise AppError("auth_required", "wrong username or password")
+    ratelimit.backoff_wait(_account_key(payload.username), "reset")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return {
         "token": services.token_issue(user=user, label=_client_label(request, "sign-in")),
@@ -140,6 +175,9 @@ def password_change(request: HttpRequest, payload: PasswordIn):
     user = user_required(request)
     # Read the session's user now: once the password changes, its hash no longer matches.
     same_browser = request.user.is_authenticated and request.user.pk == user.pk
+    signin_throttle(request, user.username)
+    if not user.check_password(payload.current_password):
+        signin_failed(user.username)
     key = services.password_change(
         user=user,
         current_password=payload.current_password,

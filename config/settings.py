@@ -201,6 +201,19 @@ REALTIME_SWEEP_INTERVAL = env_float("REALTIME_SWEEP_INTERVAL", 2.0)
 RATE_LIMIT_PER_SECOND = env_float("RATE_LIMIT_PER_SECOND", 2.0)
 RATE_LIMIT_BURST = env_float("RATE_LIMIT_BURST", 10.0)
 TYPING_INTERVAL = env_float("TYPING_INTERVAL", 2.0)
+# Open sockets per client address and per user, in each process; over it: close 4029. Behind a
+# proxy, run daphne with --proxy-headers so that the address is the client's, not the proxy's.
+SOCKETS_PER_IP = int(os.environ.get("SOCKETS_PER_IP", "200"))
+SOCKETS_PER_USER = int(os.environ.get("SOCKETS_PER_USER", "30"))
+# Sign-in: per account, LOGIN_FREE_FAILURES wrong passwords, then a wait doubling from 1 s up to
+# LOGIN_BACKOFF_MAX; per address, a bucket of LOGIN_BURST attempts refilled at LOGIN_PER_SECOND.
+LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", "5"))
+LOGIN_BACKOFF_MAX = env_float("LOGIN_BACKOFF_MAX", 900)
+LOGIN_BURST = env_float("LOGIN_BURST", 30)
+LOGIN_PER_SECOND = env_float("LOGIN_PER_SECOND", 0.2)
+# Registration per address: a bucket of REGISTER_BURST refilled at REGISTER_PER_SECOND (1 per 10 min).
+REGISTER_BURST = env_float("REGISTER_BURST", 5)
+REGISTER_PER_SECOND = env_float("REGISTER_PER_SECOND", 1 / 600)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 # How often each process looks for revoked tokens and ended sessions, and closes their sockets (4003).
 REALTIME_REVOCATION_INTERVAL = env_float("REALTIME_REVOCATION_INTERVAL", 1.0)

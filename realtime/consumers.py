@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from functools import cache
 
@@ -33,6 +32,7 @@ from realtime.topics import topic_parse
 log = logging.getLogger(__name__)
 
 MAX_TOPICS_PER_SOCKET = 200
+CLOSE_TOO_MANY_SOCKETS = 4029
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
@@ -75,7 +75,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.subscriptions: dict[str, fanout.Subscription] = {}
-        self.typing_sent: dict[str, float] = {}
         if not socket_origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -90,9 +89,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.hub = fanout.hub()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
+        if not await self.slots_take():
+            return
         self.credentials = socket_credentials(self.scope, self.user)
         if self.credentials:
             revocation_watch().register(self, self.credentials)
+
+    async def slots_take(self) -> bool:
+        """Cap the sockets of one client address and of one user (this process; PROTOCOL.md B.9)."""
+        address = (self.scope.get("client") or ["unknown"])[0]
+        keys = {f"ip:{address}": settings.SOCKETS_PER_IP}
+        if self.authenticated:
+            keys[f"user:{self.user.pk}"] = settings.SOCKETS_PER_USER
+        over = ratelimit.socket_slots.take(self.socket_id, keys)
+        if over is None:
+            self.slot_keys = list(keys)
+            return True
+        who = "your address" if over.startswith("ip:") else "your account"
+        message = f"too many open sockets for {who} (at most {keys[over]}); close one first"
+        await self.send_text(error_frame(code="rate_limited", message=message))
+        await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+        return False
 
     async def close_revoked(self) -> None:
         """Its token was revoked, its session ended or its password changed (PROTOCOL.md §1)."""
@@ -100,6 +117,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_REVOKED)
 
     async def disconnect(self, code) -> None:
+        ratelimit.socket_slots.release(self.socket_id, getattr(self, "slot_keys", ()))
         if getattr(self, "credentials", None):
             revocation_watch().unregister(self, self.credentials)
         for sub in getattr(self, "subscriptions", {}).values():
@@ -151,7 +169,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise AppError("auth_required", "sign in to write")
         schema, handler = entry
         command = self.parse(schema, frame)
-        ratelimit.write_allow(self.user.pk)
+        await ratelimit.write_allow_async(self.user.pk)
         data = await db_call(handler, user=self.user, command=command)
         await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
@@ -209,9 +227,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise AppError("auth_required", "sign in to type")
         if command.topic not in self.subscriptions:
             raise AppError("bad_request", f"subscribe to {command.topic} before typing in it")
-        now = time.monotonic()
-        if now - self.typing_sent.get(command.topic, 0.0) < settings.TYPING_INTERVAL:
+        if not await ratelimit.typing_allow(self.user.pk, command.topic):
             return  # throttled: the others already know
-        self.typing_sent[command.topic] = now
         frame = dumps({"type": "typing", "topic": command.topic, "user": self.user.username})
         fanout.publish_typing(command.topic, self.socket_id, frame)

@@ -117,7 +117,9 @@ class RedisLink:
                 self.submit(("S", topic, state_kind.decode(), int(version), text.decode()))
             elif tag == b"T":
                 origin, _, text = payload[1:].partition(b"|")
-                self.submit(("T", topic, origin.decode(), text.decode()))
+                # This process already delivered its own typing frames locally.
+                if not origin.decode().startswith(PROCESS_ID + ":"):
+                    self.submit(("T", topic, origin.decode(), text.decode()))
             elif tag == b"P":
                 self.submit(("P", topic, int(payload[1:])))
 
