@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import CredentialRevocation, HomeCommuneChange, Token
 from accounts.selectors import tokens_valid
 from communes.selectors import commune_get
+from communes.services import resident_verifications_drop
 from realtime.errors import AppError
 from realtime.revocation import session_credential
 
@@ -119,6 +120,7 @@ def user_home_commune_set(*, user: User, insee: str | None) -> User:
                 retry_after=round(wait),
             )
         HomeCommuneChange.objects.create(user=locked, old_id=locked.home_commune_id, new=commune, at=now)
+        resident_verifications_drop(user=locked)
         locked.home_commune = commune
         locked.save(update_fields=["home_commune"])
         user.home_commune = commune

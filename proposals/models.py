@@ -60,6 +60,11 @@ class Proposal(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 
+    # Who may vote, fixed when the vote opens (see proposals.electorate): the rule that applied
+    # and, for a fixed electorate, its size. Blank rule: opened before electorates were fixed.
+    electorate_rule = models.CharField(max_length=24, blank=True)
+    electorate_size = models.PositiveIntegerField(null=True, blank=True)
+
     # Live tally, written only under select_for_update together with state_version.
     counts = models.JSONField(default=dict)
     total = models.PositiveIntegerField(default=0)
@@ -104,6 +109,19 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"ballot of {self.voter_id} on {self.proposal_id}"
+
+
+class Elector(models.Model):
+    """One member of a proposal's fixed electorate (residents or members at the vote's opening)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="electors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "user"], name="elector_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} may vote on {self.proposal_id}"
 
 
 class Amendment(models.Model):

@@ -11,6 +11,7 @@ from events.models import Event, Rsvp
 from events.selectors import event_get_visible, event_visible_filter
 from proposals import tally
 from proposals.ballots import secret_choice_of
+from proposals.electorate import elector_is, electorate_fixed, electorate_summary
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from realtime.errors import AppError
 
@@ -103,6 +104,8 @@ def user_eligible(*, proposal: Proposal, user) -> bool:
         return False
     if proposal.eligibility == Proposal.SIGNED_IN:
         return True
+    if electorate_fixed(proposal):
+        return elector_is(proposal, user)
     if proposal.eligibility == Proposal.MEMBERS:
         return Membership.objects.filter(room_id=proposal.room_id, user=user).exists()
     if proposal.eligibility == Proposal.PRESENT:
@@ -115,7 +118,7 @@ def user_eligible(*, proposal: Proposal, user) -> bool:
 ELIGIBILITY_REFUSALS = {
     Proposal.MEMBERS: "only members of the room may vote on this proposal",
     Proposal.PRESENT: "only attendees checked in at the event may vote on this proposal",
-    Proposal.RESIDENTS: "only residents of the commune (home commune) may vote on this proposal",
+    Proposal.RESIDENTS: "only residents of the commune may vote on this proposal",
 }
 
 
@@ -123,11 +126,16 @@ def user_eligible_check(*, proposal: Proposal, user) -> None:
     if not _signed_in(user):
         raise AppError("auth_required", "sign in to vote")
     if not user_eligible(proposal=proposal, user=user):
+        if electorate_fixed(proposal):
+            rule = electorate_summary(proposal)["text"]
+            raise AppError("forbidden", f"the electorate was fixed when the vote opened: {rule}")
         raise AppError("forbidden", ELIGIBILITY_REFUSALS.get(proposal.eligibility, "you may not vote on this proposal"))
 
 
 def eligible_count(proposal: Proposal) -> int | None:
     """How many people may vote; None when unknown (any signed-in user may)."""
+    if electorate_fixed(proposal):
+        return proposal.electorate_size
     if proposal.eligibility == Proposal.MEMBERS:
         return Membership.objects.filter(room_id=proposal.room_id).count()
     if proposal.eligibility == Proposal.PRESENT:
@@ -173,6 +181,7 @@ def proposal_tally(proposal: Proposal) -> dict:
         "final": closed,
         "result": None,
         "version": proposal.state_version,
+        "electorate": electorate_summary(proposal),
     }
     if closed:
         data["result"] = {

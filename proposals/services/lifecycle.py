@@ -12,6 +12,7 @@ from discussions.models import Membership
 from discussions.selectors import room_get_readable, room_role
 from proposals import selectors, tally
 from proposals.ballots import secret_ballots_unlink
+from proposals.electorate import electorate_fix
 from proposals.models import Amendment, Proposal
 from proposals.services.common import (
     ARGUMENTS_MAX,
@@ -173,6 +174,8 @@ def proposal_create(
             state_version=1,
         )
         if proposal.phase == Proposal.TOVOTE:
+            electorate_fix(proposal)
+            proposal.save(update_fields=["electorate_rule", "electorate_size"])
             _opened_publish(proposal, amendments=[])
     return proposal
 
@@ -224,7 +227,10 @@ def proposal_open_due(*, proposal_id: int, now: datetime | None = None) -> bool:
         if proposal.closes_at <= now:
             proposal.closes_at = now + DEFAULT_VOTING_PERIOD
         proposal.state_version += 1
-        proposal.save(update_fields=["phase", "opened_at", "closes_at", "state_version"])
+        electorate_fix(proposal)
+        proposal.save(
+            update_fields=["phase", "opened_at", "closes_at", "state_version", "electorate_rule", "electorate_size"]
+        )
         _opened_publish(proposal, amendments=adopted)
     return True
 
