@@ -21,12 +21,12 @@ from pydantic import BaseModel, ValidationError
 from realtime import fanout, ratelimit
 from realtime.db import db_call
 from realtime.errors import AppError
+from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
 from realtime.inputs import input_problem
 from realtime.origins import socket_origin_allowed
 from realtime.revocation import CLOSE_REVOKED, revocation_watch, socket_credentials
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
-from realtime.sequencing import topic_events_after, topic_head
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             self.user = self.scope.get("user")
         self.authenticated = bool(self.user is not None and self.user.is_authenticated)
-        self.hub = fanout.hub()
+        self.hub = fanout.process_hub()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
         if not await self.slots_take():

@@ -104,25 +104,8 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
 
     watcher = await connect(author)
     await watcher.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
-    own_replies: dict = {}
-    for index, (voter, choice) in enumerate(voters.items()):
-        socket = await connect(voter)
-        await socket.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
-        first = {"type": "vote", "topic": proposal.topic, "choice": "c1", "ref": f"first{index}"}
-        await socket.send(first)
-        await socket.recv_until(lambda f, ref=f"first{index}": f.get("ref") == ref and f["type"] == "ok")
-        await socket.send({**first, "choice": choice, "ref": f"final{index}"})  # change: the old choice must move
-        own_replies[voter] = await socket.recv_until(
-            lambda f, ref=f"final{index}": f.get("ref") == ref and f["type"] in ("ok", "error")
-        )
-        assert own_replies[voter]["type"] == "ok"
-
-    def own_view_while_open():
-        # While the vote runs each voter (and only they) can see their own choice.
-        for voter, choice in voters.items():
-            assert Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()["my_vote"] == choice
-
-    await database_sync_to_async(own_view_while_open)()
+    own_replies = await vote_then_change(connect, proposal, voters)
+    await database_sync_to_async(each_voter_sees_their_own_choice_while_open)(proposal, voters)
     expected = {"c1": 2, "c2": 2, "c3": 2}
     watcher_frames: list[dict] = []
     final = await recorded(watcher, watcher_frames, lambda f: f["type"] == "state" and f["data"]["counts"] == expected)
@@ -135,43 +118,71 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
     closed = await recorded(watcher, watcher_frames, lambda f: f["type"] == "event" and f["kind"] == "proposal.closed")
     assert closed["data"]["result"] == "refused" and closed["data"]["reason"] == "tie"
 
-    def scan() -> list[str]:
-        seen: dict[str, str] = {}
-        seen.update({f"watcher frame {i}": json.dumps(f, ensure_ascii=False) for i, f in enumerate(watcher_frames)})
-        for viewer in [None, author, *list(voters)[:1]]:
-            seen.update({f"{path} as {viewer}": text for path, text in http_pages(proposal.id, viewer).items()})
-        seen.update(admin_pages(admin_user, proposal))
-        seen.update({f"reply to {v}": json.dumps(r, ensure_ascii=False) for v, r in own_replies.items()})
-        seen["receipts"] = json.dumps(list(WriteReceipt.objects.values_list("result", flat=True)), ensure_ascii=False)
-        problems = []
-        for where, text in seen.items():
-            for voter, choice in voters.items():
-                own_page = where.endswith(f"as {voter.username}") and where.startswith(f"/api/proposals/{proposal.id}")
-                if leaks(text, voter.username, choice) and not own_page:
-                    problems.append(f"{where} pairs {voter.username} with {choice}")
-            for ballot in SecretBallot.objects.filter(proposal=proposal):
-                if str(ballot.id) in text:
-                    problems.append(f"{where} shows a ballot id")
-        return problems
-
     watcher_frames += await drain(watcher)
     assert len(watcher_frames) >= 3
-    assert await database_sync_to_async(scan)() == []
+    problems = await database_sync_to_async(leaks_everywhere)(
+        proposal, author, voters, admin_user, watcher_frames, own_replies
+    )
+    assert problems == []
+    await database_sync_to_async(no_link_survives_closing)(proposal, author, voters)
 
-    def own_view():
-        # After closing nobody, the voter included, can pair a stored ballot with a voter.
-        assert not Vote.objects.filter(proposal=proposal).exists() and not AmendmentVote.objects.exists()
-        assert SecretVoter.objects.filter(proposal=proposal, amendment=None).count() == len(voters)
-        assert set(SecretBallot.objects.filter(proposal=proposal).values_list("holder", flat=True)) == {""}
-        assert not BallotKey.objects.filter(proposal=proposal).exists()
-        for voter in voters:
-            detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
-            assert detail["my_vote"] is None
-            assert detail["amendments"][0]["my_vote"] is None
-        votes = Client().get(f"/api/proposals/{proposal.id}/votes", **bearer(author))
-        assert votes.status_code == 403
 
-    await database_sync_to_async(own_view)()
+async def vote_then_change(connect, proposal, voters: dict) -> dict:
+    """Each voter votes c1, then changes to their final choice (the old choice must move)."""
+    own_replies: dict = {}
+    for index, (voter, choice) in enumerate(voters.items()):
+        socket = await connect(voter)
+        await socket.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
+        first = {"type": "vote", "topic": proposal.topic, "choice": "c1", "ref": f"first{index}"}
+        await socket.send(first)
+        await socket.recv_until(lambda f, ref=f"first{index}": f.get("ref") == ref and f["type"] == "ok")
+        await socket.send({**first, "choice": choice, "ref": f"final{index}"})
+        own_replies[voter] = await socket.recv_until(
+            lambda f, ref=f"final{index}": f.get("ref") == ref and f["type"] in ("ok", "error")
+        )
+        assert own_replies[voter]["type"] == "ok"
+    return own_replies
+
+
+def leaks_everywhere(proposal, author, voters: dict, admin_user, watcher_frames, own_replies) -> list[str]:
+    """Every page, frame, reply and receipt that pairs a voter with a choice (or shows a ballot id)."""
+    seen: dict[str, str] = {}
+    seen.update({f"watcher frame {i}": json.dumps(f, ensure_ascii=False) for i, f in enumerate(watcher_frames)})
+    for viewer in [None, author, *list(voters)[:1]]:
+        seen.update({f"{path} as {viewer}": text for path, text in http_pages(proposal.id, viewer).items()})
+    seen.update(admin_pages(admin_user, proposal))
+    seen.update({f"reply to {v}": json.dumps(r, ensure_ascii=False) for v, r in own_replies.items()})
+    seen["receipts"] = json.dumps(list(WriteReceipt.objects.values_list("result", flat=True)), ensure_ascii=False)
+    problems = []
+    for where, text in seen.items():
+        for voter, choice in voters.items():
+            own_page = where.endswith(f"as {voter.username}") and where.startswith(f"/api/proposals/{proposal.id}")
+            if leaks(text, voter.username, choice) and not own_page:
+                problems.append(f"{where} pairs {voter.username} with {choice}")
+        for ballot in SecretBallot.objects.filter(proposal=proposal):
+            if str(ballot.id) in text:
+                problems.append(f"{where} shows a ballot id")
+    return problems
+
+
+def each_voter_sees_their_own_choice_while_open(proposal, voters: dict) -> None:
+    for voter, choice in voters.items():
+        detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
+        assert detail["my_vote"] == choice
+
+
+def no_link_survives_closing(proposal, author, voters: dict) -> None:
+    # After closing nobody, the voter included, can pair a stored ballot with a voter.
+    assert not Vote.objects.filter(proposal=proposal).exists() and not AmendmentVote.objects.exists()
+    assert SecretVoter.objects.filter(proposal=proposal, amendment=None).count() == len(voters)
+    assert set(SecretBallot.objects.filter(proposal=proposal).values_list("holder", flat=True)) == {""}
+    assert not BallotKey.objects.filter(proposal=proposal).exists()
+    for voter in voters:
+        detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
+        assert detail["my_vote"] is None
+        assert detail["amendments"][0]["my_vote"] is None
+    votes = Client().get(f"/api/proposals/{proposal.id}/votes", **bearer(author))
+    assert votes.status_code == 403
 
 
 async def recorded(socket, log: list, predicate) -> dict:
