@@ -9,6 +9,7 @@ from ninja import Router, Schema
 
 from accounts import services
 from accounts.selectors import token_from_authorization, token_id_of, token_list, user_by_token
+from communes.services import resident_verify
 from realtime import ratelimit
 from realtime.errors import AppError
 from realtime.origins import request_origin_allowed
@@ -215,3 +216,24 @@ def me(request: HttpRequest):
 def me_update(request: HttpRequest, payload: MeIn):
     user = services.user_home_commune_set(user=user_required(request), insee=payload.home_commune)
     return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}
+
+
+class VerifyIn(Schema):
+    commune: str
+    username: str
+
+
+class VerificationOut(Schema):
+    username: str
+    commune: str
+    verified_at: datetime
+
+
+@router.post(
+    "/residents/verify",
+    response=VerificationOut,
+    summary="Town-hall desk: a referent of the commune verifies that a person lives there",
+)
+def verify_resident(request: HttpRequest, payload: VerifyIn):
+    verification = resident_verify(referent=user_required(request), insee=payload.commune, username=payload.username)
+    return {"username": verification.user.username, "commune": verification.commune_id, "verified_at": verification.at}

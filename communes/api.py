@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from accounts.api import user_required
 from communes.selectors import commune_get, commune_search
-from communes.services import resident_verify
 from realtime.errors import AppError
 
 router = Router(tags=["communes"])
@@ -35,23 +31,3 @@ def communes(request: HttpRequest, q: str = "", limit: int = 20):
 @router.get("/{insee}", response=CommuneOut)
 def commune(request: HttpRequest, insee: str):
     return commune_get(insee=insee)
-
-
-class VerifyIn(Schema):
-    username: str
-
-
-class VerificationOut(Schema):
-    username: str
-    commune: str
-    verified_at: datetime
-
-
-@router.post(
-    "/{insee}/residents/verify",
-    response=VerificationOut,
-    summary="Town-hall desk: a referent of the commune verifies that a person lives there",
-)
-def verify_resident(request: HttpRequest, insee: str, payload: VerifyIn):
-    verification = resident_verify(referent=user_required(request), insee=insee, username=payload.username)
-    return {"username": verification.user.username, "commune": verification.commune_id, "verified_at": verification.at}

@@ -12,7 +12,6 @@ import icalendar
 import segno
 from django.utils import timezone
 
-from config.security import csv_cell
 from events.models import Event
 
 PRODID = "-//Communecter Live//Events//FR"
@@ -87,6 +86,28 @@ def events_ics_feed(events: Iterable[Event], *, name: str, url_for, host: str) -
 def feed_window_start():
     """Feeds carry recent events too, so a subscribed calendar keeps last month's entries."""
     return timezone.now() - timedelta(days=31)
+
+
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading formula character is quoted away."""
+    text = "" if value is None else str(value)
+    if text[:1] in FORMULA_STARTS:
+        text = "'" + text
+    return text
+
+
+class SafeCsvWriter:
+    """csv.writer whose every cell goes through `csv_cell` (the proposals' export uses it too)."""
+
+    def __init__(self, out) -> None:
+        self.writer = csv.writer(out)
+
+    def writerow(self, row: list) -> None:
+        self.writer.writerow([csv_cell(cell) for cell in row])
 
 
 def attendees_csv(rows: list[dict]) -> str:

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from accounts.api import request_user, user_required, writer_required
-from config.security import SafeCsvWriter
+from events.exports import SafeCsvWriter
 from proposals import selectors, services
 from proposals.models import Proposal
 from realtime.errors import AppError

@@ -100,8 +100,8 @@ def test_a_commune_may_count_only_residents_verified_by_its_referents(make_user,
 
     def verify(by, username):
         return Client().post(
-            f"/api/communes/{commune.insee}/residents/verify",
-            json.dumps({"username": username}),
+            "/api/auth/residents/verify",
+            json.dumps({"commune": commune.insee, "username": username}),
             "application/json",
             **bearer(by),
         )
