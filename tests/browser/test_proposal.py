@@ -68,3 +68,23 @@ def test_vote_moves_bars_live_and_result_banner_at_close(screens, daphne_server)
         expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "closed")
         expect(page.get_by_test_id("vote-up")).to_be_disabled()
     assert not screens.console_errors, screens.console_errors
+
+
+def test_proposal_shows_its_fixed_electorate_in_french_and_english(screens, daphne_server):
+    resident = unique("habitante")
+    token = daphne_server.register(resident)
+    with daphne_server.api(token) as client:
+        assert client.patch("/auth/me", json={"home_commune": "97411"}).status_code == 200
+    proposal = create_proposal(daphne_server, token, eligibility="residents")
+    page = screens.signed_up("fr", unique("lectrice"), phone=True)
+    page.goto(f"/#/proposal/{proposal['id']}")
+    electorate = page.get_by_test_id("electorate")
+    expect(electorate).to_have_attribute("data-rule", "residents_declared")
+    expect(electorate).to_have_text("Qui vote : les 1 habitants déclarés de la commune à l'ouverture du vote")
+    english = screens.new_page("en")
+    english.add_init_script("localStorage.setItem('cl.lang', 'en')")
+    english.goto(f"/#/proposal/{proposal['id']}")
+    expect(english.get_by_test_id("electorate")).to_have_text(
+        "Who votes: the 1 declared residents of the commune when the vote opened"
+    )
+    assert not screens.console_errors, screens.console_errors

@@ -49,6 +49,8 @@ export async function render(ctx, params, container) {
   const phaseEl = h("p", { class: "tag-line", "data-testid": "phase" });
   const countdown = h("p", { class: "countdown", "data-testid": "countdown", "aria-live": "off" });
   const turnout = h("p", { "data-testid": "turnout" });
+  // Who may vote: the rule that applied, and whether the electorate was fixed at the opening.
+  const electorateEl = h("p", { class: "muted", "data-testid": "electorate" });
   const hiddenNote = h("p", { class: "muted", "data-testid": "results-hidden", hidden: true, text: t("proposal.results_hidden") });
   const rows = new Map();
   const bars = h(
@@ -83,7 +85,7 @@ export async function render(ctx, params, container) {
     h("h1", { "data-testid": "proposal-title", text: p.title }),
     phaseEl,
     h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" }),
-    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, bars, hiddenNote, turnout),
+    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, bars, hiddenNote, turnout, electorateEl),
     voteBox,
     amendBox,
   );
@@ -137,6 +139,11 @@ export async function render(ctx, params, container) {
       r.bar.setAttribute("aria-valuetext", t("proposal.votes", { n }));
     }
     turnout.dataset.total = String(total);
+    const electorate = tally.electorate;
+    if (electorate) {
+      electorateEl.dataset.rule = electorate.rule;
+      electorateEl.textContent = t(`proposal.electorate_${electorate.rule}`, { n: formatNumber(electorate.size ?? 0) });
+    }
     const eligible = tally.eligible;
     turnout.textContent = eligible && !tally.hidden
       ? t("proposal.turnout_pct", { total: formatNumber(total), eligible: formatNumber(eligible), pct: formatPercent(tally.turnout ?? total / eligible) })
