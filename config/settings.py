@@ -151,8 +151,7 @@ AUTH_PASSWORD_VALIDATORS = [
 TOKEN_IDLE_DAYS = env_float("TOKEN_IDLE_DAYS", 30)
 TOKEN_MAX_AGE_DAYS = env_float("TOKEN_MAX_AGE_DAYS", 365)
 TOKEN_TOUCH_SECONDS = 60
-SESSION_COOKIE_AGE = int(env_float("SESSION_IDLE_DAYS", 14) * 86400)
-SESSION_SAVE_EVERY_REQUEST = True  # sliding, like tokens
+SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 14) * 86400)
 # A home commune changes at most once in this many days (residents' votes depend on it).
 HOME_COMMUNE_CHANGE_DAYS = env_float("HOME_COMMUNE_CHANGE_DAYS", 30)
 

@@ -9,6 +9,7 @@ under a lock in memory. Socket counts (per address, per user) are per process: s
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -19,6 +20,8 @@ import redis.asyncio
 from django.conf import settings
 
 from realtime.errors import AppError
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "cl:rl:"
 
@@ -123,16 +126,31 @@ def _backoff_local(key: str, mode: str, free: int, cap: float, window: float) ->
 # --- the checks ------------------------------------------------------------------------------------
 
 
+# While Redis is unreachable (a restart, say) each process limits on its own rather than
+# refusing every write: the limits loosen to one bucket per process for that time.
+REDIS_DOWN = (redis.RedisError, OSError)
+
+
+def _redis_failed() -> None:
+    log.warning("rate limits: Redis unreachable, limiting in this process meanwhile", exc_info=True)
+
+
 def bucket_wait(key: str, *, rate: float, burst: float, cost: float = 1.0) -> float:
     """Take `cost` tokens from bucket `key`; 0 when taken, else the seconds to wait."""
     if settings.REDIS_URL:
-        return float(_redis().eval(BUCKET_LUA, 1, KEY_PREFIX + key, rate, burst, cost))
+        try:
+            return float(_redis().eval(BUCKET_LUA, 1, KEY_PREFIX + key, rate, burst, cost))
+        except REDIS_DOWN:
+            _redis_failed()
     return _bucket_local(key, rate, burst, cost)
 
 
 async def bucket_wait_async(key: str, *, rate: float, burst: float, cost: float = 1.0) -> float:
     if settings.REDIS_URL:
-        return float(await _redis_async().eval(BUCKET_LUA, 1, KEY_PREFIX + key, rate, burst, cost))
+        try:
+            return float(await _redis_async().eval(BUCKET_LUA, 1, KEY_PREFIX + key, rate, burst, cost))
+        except REDIS_DOWN:
+            _redis_failed()
     return _bucket_local(key, rate, burst, cost)
 
 
@@ -140,7 +158,10 @@ def backoff_wait(key: str, mode: str = "check") -> float:
     """Sign-in failures of `key`: `check` (seconds still to wait), `fail` (record one), `reset`."""
     free, cap, window = settings.LOGIN_FREE_FAILURES, settings.LOGIN_BACKOFF_MAX, 3600
     if settings.REDIS_URL:
-        return float(_redis().eval(BACKOFF_LUA, 1, KEY_PREFIX + key, mode, free, cap, window))
+        try:
+            return float(_redis().eval(BACKOFF_LUA, 1, KEY_PREFIX + key, mode, free, cap, window))
+        except REDIS_DOWN:
+            _redis_failed()
     return _backoff_local(key, mode, free, cap, window)
 
 
