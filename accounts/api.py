@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import StrictStr
 
 from accounts import services
 from accounts.selectors import token_from_authorization, token_id_of, token_list, user_by_token
@@ -13,6 +14,7 @@ from communes.services import resident_verify
 from realtime import ratelimit
 from realtime.errors import AppError
 from realtime.origins import request_origin_allowed
+from realtime.schemas import WriteInput
 
 router = Router(tags=["accounts"])
 
@@ -52,13 +54,6 @@ def user_required(request: HttpRequest):
     return user
 
 
-def writer_required(request: HttpRequest):
-    """The signed-in caller of a write, charged one write of their rate limit (as on the socket)."""
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
-    return user
-
-
 class Credentials(Schema):
     username: str
     password: str
@@ -75,8 +70,8 @@ class MeOut(Schema):
     home_commune: str | None
 
 
-class MeIn(Schema):
-    home_commune: str | None
+class MeIn(WriteInput):
+    home_commune: StrictStr | None
 
 
 class PasswordIn(Schema):
@@ -214,8 +209,7 @@ def me(request: HttpRequest):
 
 @router.patch("/me", response=MeOut, summary="Set your home commune (INSEE code), or null")
 def me_update(request: HttpRequest, payload: MeIn):
-    user = services.user_home_commune_set(user=user_required(request), insee=payload.home_commune)
-    return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}
+    return services.user_home_commune_set(user=request_user(request), insee=payload.home_commune, ref=payload.ref)
 
 
 class VerifyIn(Schema):

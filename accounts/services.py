@@ -14,6 +14,7 @@ from communes.selectors import commune_get
 from communes.services import resident_verifications_drop
 from realtime.errors import AppError
 from realtime.revocation import session_credential
+from realtime.writes import user_write
 
 User = get_user_model()
 
@@ -100,28 +101,26 @@ def revocations_purge() -> None:
 # --- home commune ------------------------------------------------------------------------------
 
 
-def user_home_commune_set(*, user: User, insee: str | None) -> User:
-    """Declare (or clear) one's home commune. It changes at most once per HOME_COMMUNE_CHANGE_DAYS
-    (`rate_limited` with retry_after otherwise) and every change is logged, so residents' votes
-    cannot be visited one commune after another."""
+@user_write("home_commune_set")
+def user_home_commune_set(*, user: User, insee: str | None, ref: str | None = None) -> dict:
+    """Declare (or clear) one's home commune; returns {id, username, home_commune}. It changes at
+    most once per HOME_COMMUNE_CHANGE_DAYS (`rate_limited` with retry_after otherwise) and every
+    change is logged, so residents' votes cannot be visited one commune after another."""
     commune = None if insee is None else commune_get(insee=insee)
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.home_commune_id == (commune.insee if commune else None):
-            return locked
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.home_commune_id != (commune.insee if commune else None):
         window = timedelta(days=settings.HOME_COMMUNE_CHANGE_DAYS)
         last = HomeCommuneChange.objects.filter(user=locked).order_by("-at").first()
         now = timezone.now()
         if last is not None and last.at > now - window:
-            wait = (last.at + window - now).total_seconds()
             raise AppError(
                 "rate_limited",
                 f"your home commune can change once every {settings.HOME_COMMUNE_CHANGE_DAYS} days",
-                retry_after=round(wait),
+                retry_after=round((last.at + window - now).total_seconds()),
             )
         HomeCommuneChange.objects.create(user=locked, old_id=locked.home_commune_id, new=commune, at=now)
         resident_verifications_drop(user=locked)
         locked.home_commune = commune
         locked.save(update_fields=["home_commune"])
-        user.home_commune = commune
-        return locked
+    user.home_commune = locked.home_commune
+    return {"id": locked.id, "username": locked.username, "home_commune": locked.home_commune_id}

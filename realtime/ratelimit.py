@@ -9,10 +9,13 @@ under a lock in memory. Socket counts (per address, per user) are per process: s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import cache
 
 import redis
@@ -88,6 +91,8 @@ def _redis_async() -> redis.asyncio.Redis:
 _buckets: dict[str, tuple[float, float]] = {}
 _backoffs: dict[str, tuple[int, float]] = {}
 _lock = threading.Lock()
+# Writes made by the operator (demo data), not by users over a transport, are not limited.
+_suspended: ContextVar[bool] = ContextVar("ratelimit_suspended", default=False)
 
 
 def _bucket_local(key: str, rate: float, burst: float, cost: float) -> float:
@@ -171,16 +176,39 @@ def _refuse(wait: float, message: str) -> None:
 
 
 def write_allow(user_key: object) -> None:
-    """Take one write from the user's bucket (all processes), or raise `rate_limited`."""
+    """Take one write from the user's bucket (all processes), or raise `rate_limited`; called by
+    the write path (realtime.writes)."""
+    if _suspended.get():
+        return
     wait = bucket_wait(f"write:{user_key}", rate=settings.RATE_LIMIT_PER_SECOND, burst=settings.RATE_LIMIT_BURST)
     _refuse(wait, "Too many writes; slow down.")
 
 
-async def write_allow_async(user_key: object) -> None:
-    wait = await bucket_wait_async(
-        f"write:{user_key}", rate=settings.RATE_LIMIT_PER_SECOND, burst=settings.RATE_LIMIT_BURST
-    )
-    _refuse(wait, "Too many writes; slow down.")
+def write_check(user_key: object) -> None:
+    """Raise `rate_limited` if the user's bucket is empty now, without taking a token: the socket
+    refuses a flood here, on the event loop, before it queues for a database thread. Only the
+    in-memory bucket is peeked; with Redis the write path's atomic take decides alone."""
+    if _suspended.get() or settings.REDIS_URL:
+        return
+    rate = settings.RATE_LIMIT_PER_SECOND
+    with _lock:
+        state = _buckets.get(f"write:{user_key}")
+    if state is None:
+        return
+    tokens, stamp = state
+    tokens = min(settings.RATE_LIMIT_BURST, tokens + (time.monotonic() - stamp) * rate)
+    if tokens < 1.0:
+        raise AppError("rate_limited", "Too many writes; slow down.", retry_after=round((1.0 - tokens) / rate, 3))
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """No limit inside this block (the operator loading demo data through the services)."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
 
 
 async def typing_allow(user_key: object, topic: str) -> bool:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from proposals import selectors, tally
 from proposals.ballots import secret_vote_record
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
-from proposals.services.common import AMENDMENT_MAX, proposal_row_locked, text_clean
+from proposals.services.common import proposal_row_locked
 from realtime.errors import AppError
-from realtime.idempotency import write_once
+from realtime.idempotency import receipt_forget
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
+from realtime.writes import user_write
 
 
 def _voting_open_check(proposal: Proposal, now: datetime) -> None:
@@ -24,20 +24,21 @@ def _voting_open_check(proposal: Proposal, now: datetime) -> None:
         raise AppError("conflict", "voting is closed on this proposal")
 
 
-def _voter_check(*, user, proposal_id: int) -> Proposal:
-    if user is None or not user.is_authenticated:
-        raise AppError("auth_required", "sign in to vote")
-    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+def _voter_locked(*, user, proposal_id: int) -> Proposal:
+    """The proposal, locked, if `user` may read it and vote on it (one read of the row)."""
+    proposal = proposal_row_locked(proposal_id)
+    selectors.proposal_check_readable(proposal=proposal, user=user, private_as="forbidden")
     selectors.user_eligible_check(proposal=proposal, user=user)
     return proposal
 
 
-def _choice_check(choice: object, keys: list[str]) -> str:
-    if not isinstance(choice, str) or choice not in keys:
+def _choice_check(choice: str, keys: list[str]) -> str:
+    if choice not in keys:
         raise AppError("bad_request", f"choice must be one of: {', '.join(keys)}")
     return choice
 
 
+@user_write("vote", actor="user", signed_out="sign in to vote")
 def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) -> dict:
     """Cast or change `user`'s vote. One vote per person (unique constraint); a change needs
     `can_change`, else `conflict`; outside `tovote` (or past closes_at), `conflict`.
@@ -45,38 +46,29 @@ def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) ->
     Moves the counts under the proposal's row lock and marks the tally dirty. A secret ballot
     goes to proposals.ballots, keeps no write receipt and its reply does not carry the choice.
     """
-    proposal = _voter_check(user=user, proposal_id=proposal_id)
-    choice = _choice_check(choice, proposal.option_keys)
-
-    def perform() -> dict:
-        locked = proposal_row_locked(proposal_id)
-        _voting_open_check(locked, timezone.now())
-        if locked.anonymous:
-            old = secret_vote_record(proposal=locked, user=user, choice=choice)
-            first = old is None
+    locked = _voter_locked(user=user, proposal_id=proposal_id)
+    choice = _choice_check(choice, locked.option_keys)
+    _voting_open_check(locked, timezone.now())
+    if locked.anonymous:
+        receipt_forget()  # a receipt names a user and a time: it would date the secret choice
+        old = secret_vote_record(proposal=locked, user=user, choice=choice)
+    else:
+        old = _public_vote_record(locked, user, choice)
+    changed = old != choice
+    if changed:
+        counts = dict(locked.counts)
+        if old is not None:
+            counts[old] -= 1
         else:
-            old = _public_vote_record(locked, user, choice)
-            first = old is None
-        changed = old != choice
-        if changed:
-            counts = dict(locked.counts)
-            if old is not None:
-                counts[old] -= 1
-            else:
-                locked.total += 1
-            counts[choice] = counts.get(choice, 0) + 1
-            locked.counts = counts
-            locked.state_version += 1
-            locked.save(update_fields=["counts", "total", "state_version"])
-            topic_state_changed(locked.topic)
-        if locked.anonymous:
-            return {"proposal": locked.id, "voted": True}
-        return {"proposal": locked.id, "voted": True, "changed": not first and changed, "choice": choice}
-
-    with transaction.atomic():
-        if proposal.anonymous:
-            return perform()
-        return write_once(user=user, ref=ref, action="vote", perform=perform)
+            locked.total += 1
+        counts[choice] = counts.get(choice, 0) + 1
+        locked.counts = counts
+        locked.state_version += 1
+        locked.save(update_fields=["counts", "total", "state_version"])
+        topic_state_changed(locked.topic)
+    if locked.anonymous:
+        return {"proposal": locked.id, "voted": True}
+    return {"proposal": locked.id, "voted": True, "changed": old is not None and changed, "choice": choice}
 
 
 def _public_vote_record(proposal: Proposal, user, choice: str) -> str | None:
@@ -106,68 +98,56 @@ def _amending_open_check(proposal: Proposal, now: datetime) -> None:
         raise AppError("conflict", "this proposal is not open to amendments")
 
 
+@user_write("amend", actor="author", signed_out="sign in to vote")
 def amendment_propose(*, author, proposal_id: int, body: str, ref: str | None = None) -> dict:
     """During `amendable`, an eligible voter proposes an amendment; publishes `amendment.proposed`."""
-    body = text_clean(body, "body", max_length=AMENDMENT_MAX)
-    _voter_check(user=author, proposal_id=proposal_id)
-
-    def perform() -> dict:
-        locked = proposal_row_locked(proposal_id)
-        _amending_open_check(locked, timezone.now())
-        amendment = Amendment.objects.create(
-            proposal=locked, author=author, body=body, counts={key: 0 for key in AMENDMENT_KEYS}
-        )
-        event = topic_event_append(
-            topic=locked.topic,
-            kind="amendment.proposed",
-            data={"id": amendment.id, "author": author.username, "body": body},
-        )
-        locked.state_version += 1
-        locked.save(update_fields=["state_version"])
-        topic_state_changed(locked.topic)
-        return {"id": amendment.id, "seq": event.seq}
-
-    with transaction.atomic():
-        return write_once(user=author, ref=ref, action="amend", perform=perform)
+    locked = _voter_locked(user=author, proposal_id=proposal_id)
+    _amending_open_check(locked, timezone.now())
+    amendment = Amendment.objects.create(
+        proposal=locked, author=author, body=body, counts={key: 0 for key in AMENDMENT_KEYS}
+    )
+    event = topic_event_append(
+        topic=locked.topic,
+        kind="amendment.proposed",
+        data={"id": amendment.id, "author": author.username, "body": body},
+    )
+    locked.state_version += 1
+    locked.save(update_fields=["state_version"])
+    topic_state_changed(locked.topic)
+    return {"id": amendment.id, "seq": event.seq}
 
 
+@user_write("amendment_vote", actor="user", signed_out="sign in to vote")
 def amendment_vote_cast(*, user, proposal_id: int, amendment_id: int, choice: str, ref: str | None = None) -> dict:
     """Vote up / down / white on an amendment while the proposal is amendable; same rules as
     `vote_cast` (one vote per person, `can_change`, secret when the proposal is)."""
-    proposal = _voter_check(user=user, proposal_id=proposal_id)
+    locked = _voter_locked(user=user, proposal_id=proposal_id)
     choice = _choice_check(choice, AMENDMENT_KEYS)
-
-    def perform() -> dict:
-        locked = proposal_row_locked(proposal_id)
-        _amending_open_check(locked, timezone.now())
-        amendment = Amendment.objects.filter(id=amendment_id, proposal=locked).first()
-        if amendment is None:
-            raise AppError("not_found", f"amendment {amendment_id} is not part of this proposal")
-        if locked.anonymous:
-            old = secret_vote_record(proposal=locked, user=user, choice=choice, amendment=amendment)
+    _amending_open_check(locked, timezone.now())
+    amendment = Amendment.objects.filter(id=amendment_id, proposal=locked).first()
+    if amendment is None:
+        raise AppError("not_found", f"amendment {amendment_id} is not part of this proposal")
+    if locked.anonymous:
+        receipt_forget()
+        old = secret_vote_record(proposal=locked, user=user, choice=choice, amendment=amendment)
+    else:
+        old = _public_amendment_vote_record(locked, amendment, user, choice)
+    if old != choice:
+        counts = dict(amendment.counts)
+        if old is not None:
+            counts[old] -= 1
         else:
-            old = _public_amendment_vote_record(locked, amendment, user, choice)
-        if old != choice:
-            counts = dict(amendment.counts)
-            if old is not None:
-                counts[old] -= 1
-            else:
-                amendment.total += 1
-            counts[choice] = counts.get(choice, 0) + 1
-            amendment.counts = counts
-            amendment.save(update_fields=["counts", "total"])
-            locked.state_version += 1
-            locked.save(update_fields=["state_version"])
-            topic_state_changed(locked.topic)
-        result = {"proposal": locked.id, "amendment": amendment.id, "voted": True}
-        if not locked.anonymous:
-            result["choice"] = choice
-        return result
-
-    with transaction.atomic():
-        if proposal.anonymous:
-            return perform()
-        return write_once(user=user, ref=ref, action="amendment_vote", perform=perform)
+            amendment.total += 1
+        counts[choice] = counts.get(choice, 0) + 1
+        amendment.counts = counts
+        amendment.save(update_fields=["counts", "total"])
+        locked.state_version += 1
+        locked.save(update_fields=["state_version"])
+        topic_state_changed(locked.topic)
+    result = {"proposal": locked.id, "amendment": amendment.id, "voted": True}
+    if not locked.anonymous:
+        result["choice"] = choice
+    return result
 
 
 def _public_amendment_vote_record(proposal: Proposal, amendment: Amendment, user, choice: str) -> str | None:

