@@ -63,10 +63,10 @@ def test_registration_is_throttled_per_address(accounts, settings):
 @pytest.mark.e2e
 async def test_write_limit_holds_across_two_processes(live_stack):
     stack = live_stack(processes=2, redis=True, env={"RATE_LIMIT_BURST": "10", "RATE_LIMIT_PER_SECOND": "0.001"})
-    ((name, token),) = stack.create_users(1)
-    room = stack.run_python(
+    (_, token), (owner, _) = stack.create_users(2)
+    room = stack.run_python(  # created by someone else: creating it is a write of its own
         f"from accounts.models import User\nfrom discussions.services import room_create\n"
-        f"print(room_create(creator=User.objects.get(username={name!r}), name='Salon', visibility='public')['id'])"
+        f"print(room_create(creator=User.objects.get(username={owner!r}), name='Salon', visibility='public')['id'])"
     )
     sockets = [await LiveSocket.open(stack.ws_url(i), token) for i in (0, 1)]
     replies = await asyncio.gather(
