@@ -15,10 +15,12 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 ## Run the service: SQLite, one daphne process, in-process fan-out, demo data, on http://$(HOST):$(PORT)
+# A random key, made once and kept in .dev-secret-key (git-ignored): sessions survive restarts.
 run: $(STAMP)
-	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py load_demo
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/serve.py
+	@test -s .dev-secret-key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .dev-secret-key
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key $(BIN)/python manage.py migrate --noinput -v0
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key $(BIN)/python manage.py load_demo
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/serve.py
 
 ## Run the whole test suite: on SQLite, then every database test again on PostgreSQL.
 ## It first starts Redis/PostgreSQL if installed but down, and runs apt-get (as root, or sudo)

@@ -34,6 +34,13 @@ def app_error(request: HttpRequest, exc: AppError):
     return response
 
 
+@api.exception_handler(OverflowError)
+def overflow_error(request: HttpRequest, exc: OverflowError):
+    # Only input can overflow here: a date that leaves the calendar once moved to UTC or to the
+    # event's zone, a number the database cannot store.
+    return api.create_response(request, error_body("bad_request", f"a value is out of range: {exc}"), status=400)
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError):
     problems = "; ".join(

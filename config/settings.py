@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,12 +22,56 @@ def env_float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def secret_key() -> str:
+    """DJANGO_SECRET_KEY, else the contents of DJANGO_SECRET_KEY_FILE (`make run` writes one with
+    a random key). Without either, only DEBUG may run, on a key everyone knows: a public key
+    would let anyone forge sessions and password-reset links."""
+    key = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+    path = os.environ.get("DJANGO_SECRET_KEY_FILE", "").strip()
+    if not key and path:
+        try:
+            key = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"DJANGO_SECRET_KEY_FILE {path!r} cannot be read: {exc}") from exc
+    if key:
+        return key
+    if DEBUG:
+        return "dev-only-insecure-key-debug-mode"
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set unless DJANGO_DEBUG=1; "
+        "`make run` generates one in .dev-secret-key"
+    )
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+SECRET_KEY = secret_key()
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# Browser origins other than the site itself that may use the session (HTTP and WebSocket),
+# e.g. "https://live.example.org"; scheme, host and port are compared.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# --- Behind a TLS-terminating proxy (README, "Behind TLS") -----------------------------------
+# DJANGO_SECURE_PROXY_SSL_HEADER=1 trusts the proxy's `X-Forwarded-Proto: https` (only set it
+# when the proxy overwrites that header). DJANGO_HTTPS=1 marks the cookies Secure and redirects
+# plain HTTP; DJANGO_HSTS_SECONDS turns on Strict-Transport-Security.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False) else None
+)
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 INSTALLED_APPS = [
     "daphne",
@@ -50,6 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +149,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# --- Accounts and sessions (docs/SECURITY.md) ---------------------------------------------------
+# A token expires after TOKEN_IDLE_DAYS without use (each use slides it) or TOKEN_MAX_AGE_DAYS.
+TOKEN_IDLE_DAYS = env_float("TOKEN_IDLE_DAYS", 30)
+TOKEN_MAX_AGE_DAYS = env_float("TOKEN_MAX_AGE_DAYS", 365)
+TOKEN_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 14) * 86400)
+# A home commune changes at most once in this many days (residents' votes depend on it).
+HOME_COMMUNE_CHANGE_DAYS = env_float("HOME_COMMUNE_CHANGE_DAYS", 30)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -182,10 +237,28 @@ IDEMPOTENCY_TTL_SECONDS = max(24 * 3600, int(os.environ.get("IDEMPOTENCY_TTL_SEC
 # max(1000, REALTIME_REPLAY_LIMIT) (realtime/retention.py); 0 keeps everything.
 REALTIME_EVENT_RETENTION_DAYS = env_float("REALTIME_EVENT_RETENTION_DAYS", 30)
 REALTIME_RETENTION_INTERVAL = env_float("REALTIME_RETENTION_INTERVAL", 3600)
+# Open sockets per client address and per user, in each process; over it: close 4029. Behind a
+# proxy, run daphne with --proxy-headers so that the address is the client's, not the proxy's.
+SOCKETS_PER_IP = int(os.environ.get("SOCKETS_PER_IP", "200"))
+SOCKETS_PER_USER = int(os.environ.get("SOCKETS_PER_USER", "30"))
+# Sign-in: per account, LOGIN_FREE_FAILURES wrong passwords, then a wait doubling from 1 s up to
+# LOGIN_BACKOFF_MAX; per address, a bucket of LOGIN_BURST attempts refilled at LOGIN_PER_SECOND.
+LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", "5"))
+LOGIN_BACKOFF_MAX = env_float("LOGIN_BACKOFF_MAX", 900)
+LOGIN_BURST = env_float("LOGIN_BURST", 30)
+LOGIN_PER_SECOND = env_float("LOGIN_PER_SECOND", 0.2)
+# Registration per address: a bucket of REGISTER_BURST refilled at REGISTER_PER_SECOND (1 per 10 min).
+REGISTER_BURST = env_float("REGISTER_BURST", 5)
+REGISTER_PER_SECOND = env_float("REGISTER_PER_SECOND", 1 / 600)
+# How often each process looks for revoked tokens and ended sessions, and closes their sockets (4003).
+REALTIME_REVOCATION_INTERVAL = env_float("REALTIME_REVOCATION_INTERVAL", 1.0)
+# Reads the notices: (moment) -> [(id, credential)] written since then; see accounts.selectors.
+REALTIME_REVOCATION_SOURCE = "accounts.selectors.credential_revocations_since"
 # Run the periodic jobs (closing proposals on time, purging receipts) inside the web process.
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
+    "accounts.services:revocations_purge",
     "proposals.scheduler:proposals_advance",
     "realtime.retention:retention_apply",
     "debates.scheduler:turns_end",

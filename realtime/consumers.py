@@ -8,15 +8,14 @@ the HTTP API calls), fan-out through the process's `Hub`.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http.request import split_domain_port, validate_host
 from pydantic import BaseModel
 
 from realtime import fanout, lifecycle, metrics, ratelimit
@@ -25,7 +24,10 @@ from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
+from realtime.inputs import input_problem
+from realtime.origins import socket_origin_allowed
 from realtime.registry import write_commands
+from realtime.revocation import CLOSE_REVOKED, revocation_watch, socket_credentials
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
 from realtime.topics import topic_parse
 
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 command_log = logging.getLogger("realtime.commands")
 
 MAX_TOPICS_PER_SOCKET = 200
+CLOSE_TOO_MANY_SOCKETS = 4029
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
@@ -48,22 +51,6 @@ def server_now_ms() -> int:
     """The server clock (Unix ms) sent in `subscribed` and `pong`: clients correct their offset
     with it, so countdowns to a server `ends_at` agree whatever each device's clock says."""
     return int(time.time() * 1000)
-
-
-def origin_allowed(scope) -> bool:
-    """Non-browser clients send no Origin; a browser's Origin must be this site."""
-    headers = dict(scope.get("headers", []))
-    origin = headers.get(b"origin")
-    if origin is None:
-        return True
-    parsed = urlsplit(origin.decode("latin-1"))
-    if not parsed.hostname:
-        return False
-    host = headers.get(b"host", b"").decode("latin-1")
-    if parsed.netloc == host:
-        return True
-    domain, _ = split_domain_port(parsed.netloc)
-    return validate_host(domain, settings.ALLOWED_HOSTS)
 
 
 def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], bool]:
@@ -89,6 +76,18 @@ def frame_sent(text: str) -> None:
     counter.inc()
 
 
+def _frame_loads(raw: str | bytes) -> object:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        # orjson refuses integers beyond 64 bits; the standard parser reads them so that the
+        # answer (bad_request, from input_problem) can carry the frame's `ref`.
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise AppError("bad_request", f"malformed JSON: {exc}") from None
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
@@ -100,7 +99,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if lifecycle.is_draining():
             await self.close()  # this process is restarting: the client reconnects to another
             return
-        if not origin_allowed(self.scope):
+        if not socket_origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
         if self.scope.get("bearer_given"):
@@ -117,10 +116,39 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
         command_log.info("socket opened", extra=self.log_context("connect"))
+        if not await self.slots_take():
+            return
+        self.credentials = socket_credentials(self.scope, self.user)
+        if self.credentials:
+            revocation_watch().register(self, self.credentials)
+
+    async def slots_take(self) -> bool:
+        """Cap the sockets of one client address and of one user (this process; PROTOCOL.md B.9)."""
+        address = (self.scope.get("client") or ["unknown"])[0]
+        keys = {f"ip:{address}": settings.SOCKETS_PER_IP}
+        if self.authenticated:
+            keys[f"user:{self.user.pk}"] = settings.SOCKETS_PER_USER
+        over = ratelimit.socket_slots.take(self.socket_id, keys)
+        if over is None:
+            self.slot_keys = list(keys)
+            return True
+        who = "your address" if over.startswith("ip:") else "your account"
+        message = f"too many open sockets for {who} (at most {keys[over]}); close one first"
+        await self.send_text(error_frame(code="rate_limited", message=message))
+        await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+        return False
+
+    async def close_revoked(self) -> None:
+        """Its token was revoked, its session ended or its password changed (PROTOCOL.md §1)."""
+        await self.send_text(error_frame(code="auth_required", message="your sign-in was revoked or has ended"))
+        await self.close(code=CLOSE_REVOKED)
 
     async def disconnect(self, code) -> None:
         if getattr(self, "hub", None) is None:
             return  # refused at the handshake: nothing was opened
+        ratelimit.socket_slots.release(self.socket_id, getattr(self, "slot_keys", ()))
+        if getattr(self, "credentials", None):
+            revocation_watch().unregister(self, self.credentials)
         lifecycle.socket_closed(self)
         metrics.SOCKETS_OPEN.dec()
         command_log.info("socket closed", extra={**self.log_context("disconnect"), "outcome": code})
@@ -157,14 +185,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         outcome = "ok"
         started = time.perf_counter()
         try:
-            try:
-                frame = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise AppError("bad_request", f"malformed JSON: {exc}") from None
+            frame = _frame_loads(raw)
             if not isinstance(frame, dict):
                 raise AppError("bad_request", "a frame is a JSON object")
             ref = frame.get("ref") if isinstance(frame.get("ref"), str) and len(frame["ref"]) <= 64 else None
             kind = frame.get("type") if isinstance(frame.get("type"), str) else None
+            problem = input_problem(frame)
+            if problem:
+                raise AppError("bad_request", problem)
             await self.dispatch_command(frame)
         except AppError as exc:
             outcome = exc.code
@@ -264,9 +292,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise AppError("auth_required", "sign in to type")
         if command.topic not in self.subscriptions:
             raise AppError("bad_request", f"subscribe to {command.topic} before typing in it")
-        now = time.monotonic()
-        if now - self.typing_sent.get(command.topic, 0.0) < settings.TYPING_INTERVAL:
+        if not await ratelimit.typing_allow(self.user.pk, command.topic):
             return  # throttled: the others already know
-        self.typing_sent[command.topic] = now
         frame = dumps({"type": "typing", "topic": command.topic, "user": self.user.username})
         fanout.publish_typing(command.topic, self.socket_id, frame)

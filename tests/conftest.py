@@ -20,9 +20,13 @@ def _generous_rate_limits(settings):
     # Tests that exercise the limiter set their own values.
     settings.RATE_LIMIT_PER_SECOND = 1000.0
     settings.RATE_LIMIT_BURST = 1000.0
+    settings.LOGIN_BURST = settings.REGISTER_BURST = 1000.0
+    settings.SOCKETS_PER_IP = settings.SOCKETS_PER_USER = 100_000
     from realtime import ratelimit
 
     ratelimit._buckets.clear()
+    ratelimit._backoffs.clear()
+    ratelimit.socket_slots.open.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,8 @@ from communes.selectors import commune_get
 from discussions.selectors import room_get_readable, room_moderated_by
 from events.selectors import event_get_visible, event_is_organiser
 from proposals import selectors, tally
+from proposals.ballots import secret_ballots_unlink
+from proposals.electorate import electorate_fix
 from proposals.inputs import ProposalIn
 from proposals.models import Amendment, Proposal
 from proposals.services.common import DEFAULT_VOTING_PERIOD, proposal_row_locked
@@ -97,6 +99,8 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
         state_version=1,
     )
     if row.phase == Proposal.TOVOTE:
+        electorate_fix(row)
+        row.save(update_fields=["electorate_rule", "electorate_size"])
         _opened_publish(row, amendments=[])
     return {"id": row.id, "topic": row.topic}
 
@@ -141,12 +145,17 @@ def proposal_open_due(*, proposal_id: int, now: datetime | None = None) -> bool:
             amendment.save(update_fields=["status"])
             if amendment.status == Amendment.ADOPTED:
                 adopted.append({"id": amendment.id, "body": amendment.body, "status": Amendment.ADOPTED})
+        if proposal.anonymous:
+            secret_ballots_unlink(proposal=proposal, amendments_only=True)
         proposal.phase = Proposal.TOVOTE
         proposal.opened_at = now
         if proposal.closes_at <= now:
             proposal.closes_at = now + DEFAULT_VOTING_PERIOD
         proposal.state_version += 1
-        proposal.save(update_fields=["phase", "opened_at", "closes_at", "state_version"])
+        electorate_fix(proposal)
+        proposal.save(
+            update_fields=["phase", "opened_at", "closes_at", "state_version", "electorate_rule", "electorate_size"]
+        )
         _opened_publish(proposal, amendments=adopted)
     return True
 
@@ -209,6 +218,8 @@ def _close(proposal: Proposal, now: datetime) -> None:
     proposal.closed_at = now
     proposal.state_version += 1
     proposal.save(update_fields=["outcome", "result", "phase", "closed_at", "state_version"])
+    if proposal.anonymous:
+        secret_ballots_unlink(proposal=proposal)
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final})
     topic_state_changed(proposal.topic)
 
@@ -229,6 +240,8 @@ def proposal_archive(*, user, proposal_id: int, ref: str | None = None) -> dict:
         locked.archived_at = timezone.now()
         locked.state_version += 1
         locked.save(update_fields=["phase", "archived_at", "state_version"])
+        if locked.anonymous:
+            secret_ballots_unlink(proposal=locked)
         topic_event_append(
             topic=locked.topic, kind="proposal.archived", data={"id": locked.id, "result": locked.result or None}
         )
