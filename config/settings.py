@@ -135,6 +135,12 @@ REALTIME_COMMAND_MODULES = [
     "proposals.commands",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
+# Bytes of outbound frames one socket may have waiting while its client does not read; past
+# it the socket is closed with 4008 (realtime/daphne_protocol.py). The transport's own
+# buffer (64 KiB) comes on top.
+REALTIME_SEND_BUFFER_BYTES = int(os.environ.get("REALTIME_SEND_BUFFER_BYTES", str(1024 * 1024)))
+# Seconds a socket closed with 4008 has to read its close frame before the connection is cut.
+REALTIME_SLOW_CLIENT_GRACE = env_float("REALTIME_SLOW_CLIENT_GRACE", 10.0)
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
 REALTIME_STATE_INTERVAL = env_float("REALTIME_STATE_INTERVAL", 0.25)

@@ -110,7 +110,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     code="too_large", message=f"frames are limited to {settings.REALTIME_MAX_FRAME_BYTES} bytes"
                 )
             )
-            await self.close(code=1009)
+            await self.close(code=4009)  # daphne may not send 1009 (PROTOCOL.md §1)
             return
         ref = None
         try:
