@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import OperationalError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from realtime.db import database_timeout_error
 from realtime.errors import AppError
 
 api = NinjaAPI(
@@ -30,6 +32,14 @@ def app_error(request: HttpRequest, exc: AppError):
     if exc.retry_after is not None:
         response["Retry-After"] = str(max(1, round(exc.retry_after)))
     return response
+
+
+@api.exception_handler(OperationalError)
+def database_error(request: HttpRequest, exc: OperationalError):
+    answer = database_timeout_error(exc)
+    if answer is None:
+        raise exc
+    return app_error(request, answer)
 
 
 @api.exception_handler(NinjaValidationError)

@@ -91,6 +91,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not shared-cache memory: tests run real concurrent writers (threads, processes).
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_PATH") or str(BASE_DIR / ".pytest-db.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No statement holds a database thread (and its sockets) for long; a row lock held
+    # elsewhere fails the waiting write, answered `rate_limited`, instead of freezing it.
+    # 0 turns either off (e.g. for a long `migrate`).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={int(env_float('DATABASE_STATEMENT_TIMEOUT', 15.0) * 1000)}"
+        f" -c lock_timeout={int(env_float('DATABASE_LOCK_TIMEOUT', 3.0) * 1000)}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -171,3 +179,7 @@ DEMO_LOADERS = [
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
+# Writes of one topic use at most this many of them at once (a lock on one topic queues only it).
+DB_THREADS_PER_TOPIC = int(os.environ.get("DB_THREADS_PER_TOPIC", str(max(1, DB_THREADS // 4))))
+# Seconds a socket command waits for a database thread before it is answered `rate_limited`.
+DB_WAIT_SECONDS = env_float("DB_WAIT_SECONDS", 5.0)

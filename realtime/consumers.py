@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 from pydantic import BaseModel, ValidationError
 
 from realtime import fanout, ratelimit
-from realtime.db import db_call
+from realtime.db import db_call, db_call_for_topic
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
@@ -144,7 +144,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         schema, handler = entry
         command = self.parse(schema, frame)
         ratelimit.write_allow(self.user.pk)
-        data = await db_call(handler, user=self.user, command=command)
+        topic = getattr(command, "topic", None)
+        if isinstance(topic, str):
+            data = await db_call_for_topic(topic, handler, user=self.user, command=command)
+        else:
+            data = await db_call(handler, user=self.user, command=command)
         await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
