@@ -6,6 +6,9 @@ from accounts.models import Token
 
 User = get_user_model()
 
+# Who wrote what an erased account wrote. Has a space, so no username can ever be it.
+DELETED_USER = "deleted user"
+
 
 def user_by_token(key: str) -> User | None:
     token = Token.objects.select_related("user").filter(key_hash=Token.hash(key)).first()

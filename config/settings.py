@@ -88,6 +88,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
+        # Deleted and edited text is overwritten in the file, not left in free pages.
+        "init_command": "PRAGMA secure_delete = ON;",
     }
     # A file, not shared-cache memory: tests run real concurrent writers (threads, processes).
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_PATH") or str(BASE_DIR / ".pytest-db.sqlite3")}
@@ -167,6 +169,10 @@ SCHEDULER_JOBS = [
     "proposals.scheduler:proposals_advance",
 ]
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
+# Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
+ACCOUNT_ERASERS = [
+    "discussions.services:user_rooms_erase",
+]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
     "communes.demo:demo_load",

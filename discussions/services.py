@@ -9,6 +9,7 @@ from discussions.models import Membership, Message, Room
 from discussions.selectors import room_get_readable, room_role
 from realtime.errors import AppError
 from realtime.idempotency import write_once
+from realtime.redaction import topic_events_redact
 from realtime.sequencing import topic_event_append
 
 BODY_MAX = 4000
@@ -103,6 +104,16 @@ def _message_for_change(*, user, room: Room, message_id: object, moderators_too:
     return message
 
 
+def _message_events_redact(*, room: Room, message: Message) -> None:
+    """The stored events that carried the message's text so far become tombstones (same seq)."""
+    topic_events_redact(
+        topic=room.topic,
+        object_id=message.id,
+        kinds=("message.posted", "message.edited"),
+        keep=("id", "author", "reply_to", "at", "edited_at"),
+    )
+
+
 def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | None = None) -> dict:
     """The author edits their message; publishes `message.edited`."""
     body = _body_clean(body)
@@ -110,6 +121,7 @@ def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | N
 
     def perform() -> dict:
         message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=False)
+        _message_events_redact(room=room, message=message)
         message.body = body
         message.edited_at = timezone.now()
         message.save(update_fields=["body", "edited_at"])
@@ -130,10 +142,20 @@ def message_delete(*, user, room_id: int, message_id: int, ref: str | None = Non
 
     def perform() -> dict:
         message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=True)
+        _message_events_redact(room=room, message=message)
+        message.body = ""  # the text is gone from every store, not only hidden
         message.deleted_at = timezone.now()
-        message.save(update_fields=["deleted_at"])
+        message.save(update_fields=["body", "deleted_at"])
         event = topic_event_append(topic=room.topic, kind="message.deleted", data={"id": message.id})
         return {"id": message.id, "seq": event.seq}
 
     with transaction.atomic():
         return write_once(user=user, ref=ref, action="delete", perform=perform)
+
+
+def user_rooms_erase(*, user) -> None:
+    """Account erasure (settings.ACCOUNT_ERASERS): the user's messages stay, authored by nobody;
+    their memberships go. Runs in the caller's transaction."""
+    Message.objects.filter(author=user).update(author=None)
+    Room.objects.filter(created_by=user).update(created_by=None)
+    Membership.objects.filter(user=user).delete()
