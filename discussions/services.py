@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from discussions.models import Membership, Message, Room
 from discussions.selectors import room_get_readable, room_role
+from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.idempotency import write_once
 from realtime.redaction import topic_events_redact
@@ -46,6 +47,42 @@ def room_member_add(*, by, room_id: int, user, role: str = Membership.MEMBER) ->
         raise AppError("bad_request", "invalid role")
     membership, _ = Membership.objects.update_or_create(room=room, user=user, defaults={"role": role})
     return membership
+
+
+def room_visibility_set(*, by, room_id: int, visibility: str) -> Room:
+    """The owner makes a room public or private. Turning private ends the live subscriptions
+    of everyone who is not a member, on every process."""
+    if visibility not in (Room.PUBLIC, Room.PRIVATE):
+        raise AppError("bad_request", "visibility must be 'public' or 'private'")
+    with transaction.atomic():
+        room = room_get_readable(room_id=room_id, user=by)
+        room = Room.objects.select_for_update().get(id=room.id)
+        if room_role(room=room, user=by) != Membership.OWNER:
+            raise AppError("forbidden", "only the owner changes who may read the room")
+        if room.visibility != visibility:
+            room.visibility = visibility
+            room.save(update_fields=["visibility"])
+            topic_access_changed(room.topic)
+    return room
+
+
+def room_member_remove(*, by, room_id: int, username: str) -> None:
+    """An owner or moderator removes a member (or a member leaves). In a private room the
+    removed member's live subscriptions end at once, on every process. The owner stays."""
+    with transaction.atomic():
+        room = room_get_readable(room_id=room_id, user=by)
+        membership = Membership.objects.select_for_update().filter(room=room, user__username=username).first()
+        if membership is None:
+            raise AppError("not_found", f"{username!r} is not a member of this room")
+        leaving = membership.user_id == by.id
+        if not leaving and room_role(room=room, user=by) not in (Membership.OWNER, Membership.MODERATOR):
+            raise AppError("forbidden", "only owners and moderators remove members")
+        if membership.role == Membership.OWNER:
+            raise AppError("conflict", "the owner cannot be removed")
+        if membership.role == Membership.MODERATOR and room_role(room=room, user=by) != Membership.OWNER and not leaving:
+            raise AppError("forbidden", "only the owner removes a moderator")
+        membership.delete()
+        topic_access_changed(room.topic)
 
 
 def _body_clean(body: object) -> str:

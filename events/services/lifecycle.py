@@ -15,7 +15,8 @@ from discussions.models import Membership, Room
 from discussions.services import room_create
 from events.models import EVENT_TYPES, Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible
-from events.services.attendance import attendance_changed, waitlist_promote
+from events.services.attendance import attendance_changed, status_move, waitlist_promote
+from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.idempotency import write_once
 from realtime.sequencing import topic_event_append
@@ -269,6 +270,10 @@ def event_update(*, by, event_id: int, changes: dict, ref: str | None = None) ->
         event.revision += 1
         event.save()
         _room_sync(event, organisers)
+        if "invite_only" in changed or "organisers" in changed:
+            # Who may follow the event and its room changed: live subscriptions are checked again.
+            topic_access_changed(event.topic)
+            topic_access_changed(event.room.topic)
         if "capacity" in changed:
             waitlist_promote(event)
             attendance_changed(event)
@@ -336,3 +341,35 @@ def event_invite(*, by, event_id: int, usernames: list[str], ref: str | None = N
 
     with transaction.atomic():
         return write_once(user=by, ref=ref, action="event_invite", perform=perform)
+
+
+def event_uninvite(*, by, event_id: int, usernames: list[str], ref: str | None = None) -> dict:
+    """Organisers withdraw invitations: the person loses the RSVP (and the seat, which goes to
+    the waitlist), the membership of the event's room and, on an invite-only event, the event
+    itself: live subscriptions end on every process and they cannot RSVP until invited again."""
+    _signed_in_required(by)
+    users = _users_by_name(usernames)
+    if not 1 <= len(users) <= 500:
+        raise AppError("bad_request", "uninvite 1-500 people at a time")
+
+    def perform() -> dict:
+        event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
+        organisers = set(event.organisers.values_list("id", flat=True))
+        if any(u.id in organisers for u in users):
+            raise AppError("conflict", "an organiser cannot be uninvited; change the organisers first")
+        rsvps = list(Rsvp.objects.filter(event=event, user__in=users))
+        seat_freed = False
+        for rsvp in rsvps:
+            seat_freed |= rsvp.status == Rsvp.GOING
+            status_move(event, rsvp, Rsvp.DECLINED)
+        Rsvp.objects.filter(id__in=[r.id for r in rsvps]).delete()
+        Membership.objects.filter(room=event.room, user__in=users).exclude(role=Membership.OWNER).delete()
+        if seat_freed:
+            waitlist_promote(event)
+        attendance_changed(event)
+        topic_access_changed(event.topic)
+        topic_access_changed(event.room.topic)
+        return {"uninvited": sorted(r.user.username for r in rsvps)}
+
+    with transaction.atomic():
+        return write_once(user=by, ref=ref, action="event_uninvite", perform=perform)
