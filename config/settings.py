@@ -152,6 +152,10 @@ REALTIME_SEND_BUFFER_BYTES = int(os.environ.get("REALTIME_SEND_BUFFER_BYTES", st
 # Seconds a socket closed with 4008 has to read its close frame before the connection is cut.
 REALTIME_SLOW_CLIENT_GRACE = env_float("REALTIME_SLOW_CLIENT_GRACE", 10.0)
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
+# Replay on `subscribe` is read and sent this many events at a time, each page once the client took the last.
+REALTIME_REPLAY_PAGE = int(os.environ.get("REALTIME_REPLAY_PAGE", "200"))
+# Seconds before the same topic may be replayed again on the same socket (`rate_limited` meanwhile).
+REALTIME_REPLAY_COOLDOWN = env_float("REALTIME_REPLAY_COOLDOWN", 5.0)
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
 REALTIME_STATE_INTERVAL = env_float("REALTIME_STATE_INTERVAL", 0.25)
 # How often each process compares the heads of the topics it serves with the database,

@@ -116,7 +116,9 @@ def room_update(request: HttpRequest, room_id: int, payload: VisibilityIn):
     return _room_out(room, selectors.room_role(room=room, user=user))
 
 
-@router.delete("/{room_id}/members/{username}", response={204: None}, summary="Remove a member (owner, moderators) or leave")
+@router.delete(
+    "/{room_id}/members/{username}", response={204: None}, summary="Remove a member (owner, moderators) or leave"
+)
 def room_member_remove(request: HttpRequest, room_id: int, username: str):
     services.room_member_remove(by=user_required(request), room_id=room_id, username=username)
     return 204, None

@@ -79,7 +79,11 @@ def room_member_remove(*, by, room_id: int, username: str) -> None:
             raise AppError("forbidden", "only owners and moderators remove members")
         if membership.role == Membership.OWNER:
             raise AppError("conflict", "the owner cannot be removed")
-        if membership.role == Membership.MODERATOR and room_role(room=room, user=by) != Membership.OWNER and not leaving:
+        if (
+            membership.role == Membership.MODERATOR
+            and room_role(room=room, user=by) != Membership.OWNER
+            and not leaving
+        ):
             raise AppError("forbidden", "only the owner removes a moderator")
         membership.delete()
         topic_access_changed(room.topic)

@@ -278,9 +278,7 @@ def event_invite(request: HttpRequest, event_id: int, payload: InviteIn):
     return services.event_invite(by=user, event_id=event_id, usernames=payload.usernames, ref=payload.ref)
 
 
-@router.post(
-    "/{event_id}/uninvite", summary="Withdraw invitations (organisers): RSVP, seat, room and live access go"
-)
+@router.post("/{event_id}/uninvite", summary="Withdraw invitations (organisers): RSVP, seat, room and live access go")
 def event_uninvite(request: HttpRequest, event_id: int, payload: InviteIn):
     user = writer_required(request)
     return services.event_uninvite(by=user, event_id=event_id, usernames=payload.usernames, ref=payload.ref)

@@ -7,6 +7,7 @@ the HTTP API calls), fan-out through the process's `Hub`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -21,6 +22,7 @@ from django.utils.module_loading import import_string
 from pydantic import BaseModel, ValidationError
 
 from realtime import fanout, ratelimit
+from realtime.backpressure import outbound_for
 from realtime.db import db_call, db_call_for_topic
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
@@ -31,6 +33,7 @@ from realtime.topics import topic_parse
 log = logging.getLogger(__name__)
 
 MAX_TOPICS_PER_SOCKET = 200
+CLOSE_TOO_SLOW = 4008
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
@@ -63,14 +66,11 @@ def origin_allowed(scope) -> bool:
     return validate_host(domain, settings.ALLOWED_HOSTS)
 
 
-def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], bool]:
-    """(head, frames after `since`, reset) — reset when `since` is beyond what is replayed."""
+def _replay_plan(topic: str, since: int | None) -> tuple[int, bool]:
+    """(head, reset) — reset when `since` is beyond what is replayed."""
     head = topic_head(topic)
-    if since is None:
-        return head, [], False
-    if since > head or head - since > settings.REALTIME_REPLAY_LIMIT:
-        return head, [], True
-    return head, topic_events_after(topic, since, up_to=head), False
+    reset = since is not None and (since > head or head - since > settings.REALTIME_REPLAY_LIMIT)
+    return head, reset
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -78,6 +78,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.subscriptions: dict[str, fanout.Subscription] = {}
         self.typing_sent: dict[str, float] = {}
+        # When each topic's last replay on this socket ended (a replay is not repeated at will).
+        self.replayed_at: dict[str, float] = {}
+        self.outbound = outbound_for(self.scope)
         if not origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -170,6 +173,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         topic = command.topic
         kind, object_id = topic_parse(topic)
         await db_call(kind.authorize_read, self.user if self.authenticated else None, object_id)
+        if command.since is not None:
+            wait = self.replayed_at.get(topic, -1e9) + settings.REALTIME_REPLAY_COOLDOWN - time.monotonic()
+            if wait > 0:
+                raise AppError("rate_limited", f"{topic} was just replayed on this socket", retry_after=round(wait, 2))
         if topic in self.subscriptions:
             self.hub.detach(self.subscriptions.pop(topic))
         if len(self.subscriptions) >= MAX_TOPICS_PER_SOCKET:
@@ -178,13 +185,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscriptions[topic] = sub
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
-        head, frames, reset = await db_call(_replay, topic, command.since)
+        head, reset = await db_call(_replay_plan, topic, command.since)
         reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
         if reset:
             reply["reset"] = True
         await self.send_text(dumps(reply))
-        for _, text in frames:
-            await self.send_text(text)
+        if command.since is not None and not reset:
+            try:
+                await self.replay(sub, command.since, head)
+            finally:
+                self.replayed_at[topic] = time.monotonic()
         if self.subscriptions.get(topic) is not sub:
             return  # unsubscribed meanwhile
         await sub.go_live(head)
@@ -192,6 +202,27 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.hub.state_for_new_subscriber(channel, sub)
         if kind.has_presence:
             self.hub.presence_join(sub)
+
+    async def replay(self, sub: fanout.Subscription, since: int, head: int) -> None:
+        """Send the events (since, head] page by page, each page once the client took the last one,
+        so a replay never sits whole in memory, here or in the transport."""
+        after = since
+        while after < head and self.subscriptions.get(sub.topic) is sub:
+            page = await db_call(topic_events_after, sub.topic, after, up_to=head, limit=settings.REALTIME_REPLAY_PAGE)
+            if not page:
+                return
+            for _, text in page:
+                await self.send_text(text)
+            after = page[-1][0]
+            if self.outbound is not None:
+                try:
+                    await asyncio.wait_for(self.outbound.drained(), settings.REALTIME_SLOW_CLIENT_GRACE)
+                except TimeoutError:
+                    log.info("closing a socket that does not read (replay of %s stalled)", sub.topic)
+                    await self.close(code=CLOSE_TOO_SLOW)
+                    return
+                if self.outbound.closed:
+                    return
 
     async def on_unsubscribe(self, command: Unsubscribe) -> None:
         sub = self.subscriptions.pop(command.topic, None)

@@ -24,6 +24,7 @@ protocol is installed by `config/asgi.py` (the daphne entry point):
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import deque
 
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
@@ -31,6 +32,7 @@ from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from django.conf import settings
 from twisted.internet import defer, reactor, task
 
+from realtime.backpressure import HEADER, outbound_forget, outbound_register
 from realtime.frames import error_frame
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,13 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         self.outbound_bytes = 0
         self.transport_paused = False
 
+    def onConnect(self, request):
+        # The application finds this socket's `Outbound` through a header only we set.
+        self.outbound_token = uuid.uuid4().hex
+        self.outbound_view = outbound_register(self.outbound_token)
+        request.headers[HEADER.decode()] = self.outbound_token
+        return super().onConnect(request)
+
     def onOpen(self) -> None:
         super().onOpen()
         # daphne's HTTP channel stays registered as the producer after the upgrade; it only
@@ -66,6 +75,8 @@ class LiveWebSocketProtocol(WebSocketProtocol):
 
     def onClose(self, wasClean, code, reason) -> None:
         _open_protocols.discard(self)
+        if hasattr(self, "outbound_token"):
+            outbound_forget(self.outbound_token)
         self.outbound.clear()
         self.outbound_bytes = 0
         super().onClose(wasClean, code, reason)
@@ -74,6 +85,7 @@ class LiveWebSocketProtocol(WebSocketProtocol):
 
     def pauseProducing(self) -> None:
         self.transport_paused = True
+        self.outbound_view.backed_up()
 
     def resumeProducing(self) -> None:
         self.transport_paused = False
@@ -81,6 +93,8 @@ class LiveWebSocketProtocol(WebSocketProtocol):
             payload = self.outbound.popleft()
             self.outbound_bytes -= len(payload)
             self.sendMessage(payload, False)
+        if not self.transport_paused:
+            self.outbound_view.caught_up()
 
     def stopProducing(self) -> None:
         self.outbound.clear()
@@ -104,10 +118,17 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         if self.outbound_bytes > settings.REALTIME_SEND_BUFFER_BYTES:
             self.close_too_slow()
 
+    def serverClose(self, code=None) -> None:
+        if code == CLOSE_TOO_SLOW:  # the application gave up on this client (a replay that never drains)
+            self.close_too_slow()
+            return
+        super().serverClose(code)
+
     def close_too_slow(self) -> None:
         log.info("closing a socket that does not read (%d bytes queued)", self.outbound_bytes)
         self.outbound.clear()
         self.outbound_bytes = 0
+        self.outbound_view.close()
         # The close frame waits behind what the transport holds; a client that reads again
         # within the grace gets it, one that never does is cut when the grace ends.
         self.closeHandshakeTimeout = settings.REALTIME_SLOW_CLIENT_GRACE
@@ -120,6 +141,7 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         self.failedByMe = True
         if self.state != AutobahnProtocol.STATE_OPEN:
             return
+        self.outbound_view.close()
         limit = settings.REALTIME_MAX_FRAME_BYTES
         self.sendMessage(error_frame(code="too_large", message=f"frames are limited to {limit} bytes").encode())
         self.sendClose(code=CLOSE_TOO_LARGE, reason="frame too large")
@@ -130,6 +152,7 @@ def close_all_restarting() -> defer.Deferred:
     for protocol in list(_open_protocols):
         if protocol.state == AutobahnProtocol.STATE_OPEN:
             protocol.outbound.clear()
+            protocol.outbound_view.close()
             protocol.sendClose(code=CLOSE_RESTARTING, reason="server restarting")
     if not _open_protocols:
         return defer.succeed(None)

@@ -159,3 +159,59 @@ async def test_a_client_that_stops_reading_gets_4008_and_its_memory_is_released(
     # 12 MB of history was asked for: bounded, the socket held at most ~1 MiB + the transport's buffer.
     assert peak - baseline < 40 * 1024, (baseline, peak)
     assert after - baseline < 40 * 1024, (baseline, after)
+
+
+def hwm_kib(pid: int) -> int:
+    """The process's peak resident set so far (VmHWM): catches a spike nobody sampled."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+
+async def test_300_replays_asked_by_a_client_that_does_not_read_stay_bounded(live_stack):
+    """The attack of issue #9: `subscribe since: 0` 300 times on a busy room, without reading."""
+    stack = live_stack()
+    (topic,) = rooms_with_history(stack, rooms=1, messages=1000, body_size=1000)  # ~1.1 MB per replay
+    pid = stack.servers[0].pid
+    async with await LiveSocket.open(stack.ws_url()) as warm:
+        await warm.subscribe(topic, since=0)
+        await warm.wait_seq(topic, 1000)
+    baseline = rss_kib(pid)
+    stalled = await stalled_socket(stack.ws_url())
+    stalled.transport.pause_reading()
+    for index in range(300):
+        await stalled.send(json.dumps({"type": "subscribe", "topic": topic, "since": 0, "ref": str(index)}))
+    peak_while_stalled = hwm_kib(pid)
+    stalled.transport.resume_reading()
+    received = []
+    async with asyncio.timeout(60):
+        async for raw in stalled:
+            received.append(json.loads(raw))
+            if received[-1].get("ref") == "299":
+                break
+    peak = hwm_kib(pid)
+    await stalled.close()
+    events = [f for f in received if f["type"] == "event"]
+    refused = [f for f in received if f["type"] == "error" and f["code"] == "rate_limited"]
+    # One replay (paged), the 299 others refused: not 300 copies of the room in memory.
+    assert [f["seq"] for f in events] == list(range(1, 1001))
+    assert len(refused) == 299 and all(f["retry_after"] > 0 for f in refused)
+    after = rss_kib(pid)
+    print(f"RSS baseline {baseline} KiB, peak {max(peak, peak_while_stalled)} KiB, after close {after} KiB")
+    assert peak - baseline < 30 * 1024, (baseline, peak)
+    assert after - baseline < 30 * 1024, (baseline, after)
+
+
+async def test_the_same_topic_is_not_replayed_twice_in_a_row(live_stack):
+    stack = live_stack()
+    (topic,) = rooms_with_history(stack, rooms=1, messages=30, body_size=10)
+    async with await LiveSocket.open(stack.ws_url()) as client:
+        assert (await client.subscribe(topic, since=0))["type"] == "subscribed"
+        await client.wait_seq(topic, 30)
+        again = await client.subscribe(topic, since=0)
+        assert again["type"] == "error" and again["code"] == "rate_limited" and again["retry_after"] > 0
+        await client.request({"type": "ping"})
+        assert client.seqs(topic) == list(range(1, 31))  # replayed once; still subscribed
+        assert (await client.subscribe(topic))["type"] == "subscribed"  # without `since`: fine
