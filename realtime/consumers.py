@@ -224,6 +224,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 if self.outbound.closed:
                     return
 
+    async def access_recheck(self, sub: fanout.Subscription) -> bool:
+        """Called by the hub when access to `sub.topic` changed: True if still allowed; else the
+        subscription ends here with `unsubscribed` carrying `code: forbidden` (fails closed)."""
+        kind, object_id = topic_parse(sub.topic)
+        try:
+            await db_call(kind.authorize_read, self.user if self.authenticated else None, object_id)
+            return True
+        except AppError:
+            pass
+        if self.subscriptions.get(sub.topic) is sub:
+            del self.subscriptions[sub.topic]
+            self.hub.detach(sub)
+            frame = {"type": "unsubscribed", "topic": sub.topic, "ref": None, "code": "forbidden"}
+            frame["message"] = "you may no longer follow this topic"
+            await self.send_text(dumps(frame))
+        return False
+
     async def on_unsubscribe(self, command: Unsubscribe) -> None:
         sub = self.subscriptions.pop(command.topic, None)
         if sub is None:

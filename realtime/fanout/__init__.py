@@ -30,6 +30,7 @@ from realtime.fanout.channels import (
     Socket,
     Subscription,
     TopicChannel,
+    access_payload,
     event_payload,
     redis_channel,
     state_payload,
@@ -45,6 +46,7 @@ __all__ = [
     "Subscription",
     "TopicChannel",
     "hub",
+    "publish_access_changed",
     "publish_event",
     "publish_state_dirty",
     "publish_typing",
@@ -93,6 +95,14 @@ def publish_event(topic: str, seq: int, frame: str) -> None:
     if local is not None:
         local.loop.call_soon_threadsafe(local.submit, ("E", topic, seq, frame))
     _redis_publish(topic, event_payload(seq, frame))
+
+
+def publish_access_changed(topic: str) -> None:
+    """Called on commit (any thread): who may read `topic` changed; every hub re-checks its sockets."""
+    local = _local_hub()
+    if local is not None:
+        local.loop.call_soon_threadsafe(local.submit, ("A", topic))
+    _redis_publish(topic, access_payload())
 
 
 def publish_state_dirty(topic: str) -> None:

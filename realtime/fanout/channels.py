@@ -48,12 +48,18 @@ def presence_payload(version: int) -> str:
     return f"P{version}"
 
 
+def access_payload() -> str:
+    return "A"
+
+
 class Socket(Protocol):
     """What the hub needs from a connection (the consumer implements it)."""
 
     socket_id: str
 
     async def send_text(self, text: str) -> None: ...
+
+    async def access_recheck(self, sub: Subscription) -> bool: ...
 
 
 @dataclass(eq=False)

@@ -162,8 +162,28 @@ class Hub(Snapshots, Presence, RedisLink):
                     await sub.socket.send_text(text)
         elif what == "P":
             self._presence_remote_changed(channel, item[2])
+        elif what == "A":
+            self._access_recheck_start(channel)
         elif what == "presence_refresh":
             await self._presence_refresh(channel)
+
+    def _access_recheck_start(self, channel: TopicChannel) -> None:
+        """Access to the topic changed: hold each live subscription's events (they buffer, in
+        order, from this point of the stream) until its socket has checked access again."""
+        for sub in list(channel.subscribers):
+            held = sub.live  # one still replaying is checked too; its consumer takes it live
+            if held:
+                sub.buffer = []
+            self.loop.create_task(self._access_recheck(sub, held))
+
+    async def _access_recheck(self, sub: Subscription, held: bool) -> None:
+        try:
+            allowed = await sub.socket.access_recheck(sub)
+        except Exception:
+            log.exception("access re-check of %s", sub.topic)
+            allowed = False
+        if allowed and held and sub.buffer is not None:
+            await sub.go_live(sub.last_seq)
 
     async def _drain(self, channel: TopicChannel) -> None:
         while channel.last_seq + 1 in channel.pending:

@@ -120,6 +120,8 @@ class RedisLink:
                 self.submit(("T", topic, origin.decode(), text.decode()))
             elif tag == b"P":
                 self.submit(("P", topic, int(payload[1:])))
+            elif tag == b"A":
+                self.submit(("A", topic))
 
     async def _redis_subscribe(self, topic: str) -> None:
         if not self.redis_ready.is_set() or self.pubsub is None:
