@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from accounts.selectors import DELETED_USER
 from discussions.models import Membership, Message, Room
 from realtime.errors import AppError
-from realtime.sequencing import topic_head
+from realtime.event_log import topic_head
 
 HISTORY_MAX_LIMIT = 200
 

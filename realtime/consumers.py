@@ -25,9 +25,9 @@ from realtime import fanout, ratelimit
 from realtime.backpressure import outbound_for
 from realtime.db import db_call, db_call_for_topic
 from realtime.errors import AppError
+from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
-from realtime.sequencing import topic_events_after, topic_head
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             self.user = self.scope.get("user")
         self.authenticated = bool(self.user is not None and self.user.is_authenticated)
-        self.hub = fanout.hub()
+        self.hub = fanout.process_hub()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
 
