@@ -18,19 +18,17 @@ GROWTH_LIMIT_MIB (slope of a least-squares line over the post-warm-up samples x 
 
     python -m soak --quick        # ~4 minutes (make soak)
     python -m soak --minutes 30   # the full run (make soak-full)
+    python -m soak --burst        # 50 stalled subscribers during a 10,000-message burst (soak/burst.py)
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import json
-import os
 import random
 import socket
 import statistics
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -362,16 +360,3 @@ async def soak(minutes: float) -> int:
         return 1 if stats.problems or stats.errors.get("internal") else 0
     finally:
         stack.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m soak", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="about 4 minutes")
-    parser.add_argument("--minutes", type=float, default=30.0)
-    args = parser.parse_args(argv)
-    os.chdir(ROOT)
-    return asyncio.run(soak(4.0 if args.quick else args.minutes))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
