@@ -193,3 +193,5 @@ DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
 DB_THREADS_PER_TOPIC = int(os.environ.get("DB_THREADS_PER_TOPIC", str(max(1, DB_THREADS // 4))))
 # Seconds a socket command waits for a database thread before it is answered `rate_limited`.
 DB_WAIT_SECONDS = env_float("DB_WAIT_SECONDS", 5.0)
+# Seconds a write waits for its topic's turn (DB_THREADS_PER_TOPIC) before `rate_limited`.
+DB_TOPIC_WAIT_SECONDS = env_float("DB_TOPIC_WAIT_SECONDS", 30.0)

@@ -9,8 +9,9 @@ A slow database must not freeze the process (SECURITY.md, "A slow database"):
 - PostgreSQL connections carry `statement_timeout` and `lock_timeout` (config/settings.py),
   so no call holds a thread for longer than that;
 - a call waits at most DB_WAIT_SECONDS for a free thread, and the writes of one topic take at
-  most DB_THREADS_PER_TOPIC threads at once (`db_call_for_topic`): a row lock held on one
-  topic queues that topic's writers, never the rest of the process;
+  most DB_THREADS_PER_TOPIC threads at once (`db_call_for_topic`, queueing at most
+  DB_TOPIC_WAIT_SECONDS): a row lock held on one topic queues that topic's writers, never the
+  rest of the process;
 - both limits, and a timeout inside the database, answer `rate_limited` with `retry_after`
   instead of leaving the client without an answer.
 """
@@ -86,9 +87,9 @@ def _in_fresh_connection(function: Callable, args: tuple, kwargs: dict) -> Any:
         close_old_connections()
 
 
-async def _acquire(semaphore: asyncio.Semaphore) -> None:
+async def _acquire(semaphore: asyncio.Semaphore, seconds: float) -> None:
     try:
-        await asyncio.wait_for(semaphore.acquire(), settings.DB_WAIT_SECONDS)
+        await asyncio.wait_for(semaphore.acquire(), seconds)
     except TimeoutError:
         raise _busy() from None
 
@@ -101,7 +102,7 @@ async def db_call(function: Callable, *args, **kwargs) -> Any:
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
     gates = _gates_here()
-    await _acquire(gates.threads)
+    await _acquire(gates.threads, settings.DB_WAIT_SECONDS)
     future = gates.loop.run_in_executor(_pool, functools.partial(_in_fresh_connection, function, args, kwargs))
     # Released when the thread is done, not when the caller stops waiting: the count stays true.
     future.add_done_callback(lambda _: gates.threads.release())
@@ -116,7 +117,8 @@ async def db_call_for_topic(topic: str, function: Callable, *args, **kwargs) -> 
     semaphore = gates.topics.setdefault(topic, asyncio.Semaphore(settings.DB_THREADS_PER_TOPIC))
     gates.topic_users[topic] = gates.topic_users.get(topic, 0) + 1
     try:
-        await _acquire(semaphore)
+        # A hot topic's writers legitimately queue (its row lock serialises them anyway): longer.
+        await _acquire(semaphore, settings.DB_TOPIC_WAIT_SECONDS)
         try:
             return await db_call(function, *args, **kwargs)
         finally:
