@@ -60,6 +60,10 @@ proposals = [proposal_create(author=owner, room_id=rooms[0].id, title=f"Proposit
 print(json.dumps({{"rooms": [r.topic for r in rooms], "events": [e.topic for e in events],
                   "proposals": [p.topic for p in proposals]}}))
 """
+HEADS = """
+from realtime.event_log import topic_heads
+print(json.dumps(topic_heads({rooms!r})))
+"""
 COUNT_MESSAGES = """
 from discussions.models import Message
 print(json.dumps(Message.objects.count()))
@@ -278,6 +282,68 @@ def plot(rows: list[dict], processes: int, warmup: float, path: Path) -> None:
     figure.savefig(path, dpi=100)
 
 
+def start_load(stack: LiveStack, world: dict, stats: Stats, stop: float) -> tuple[list[Client], list[asyncio.Future]]:
+    """Every actor of the mixed load as a task; returns the watchers (checked at the end) and the tasks."""
+    users = stack.create_users(POSTERS + WATCHERS + VOTERS + RSVPERS + RECONNECTORS + STALLED, prefix="soak")
+    tokens = iter(token for _, token in users)
+    rooms = world["rooms"]
+
+    def client(index: int, **kwargs) -> Client:
+        return Client(stack, index % 2, next(tokens), stats, **kwargs)
+
+    watchers = [client(i, check_topics=rooms, measure=True) for i in range(WATCHERS)]
+    every_topic = rooms + world["proposals"] + world["events"]
+    actors = [watcher(c, every_topic, stop) for c in watchers]
+    actors += [poster(client(i), rooms, stop) for i in range(POSTERS)]
+    actors += [voter(client(i), world["proposals"], stop) for i in range(VOTERS)]
+    actors += [rsvper(client(i), world["events"], stop) for i in range(RSVPERS)]
+    actors += [reconnector(client(i, check_topics=rooms), rooms, stop) for i in range(RECONNECTORS)]
+    actors += [stalled(client(i), rooms, stop) for i in range(STALLED)]
+    return watchers, [asyncio.ensure_future(actor) for actor in actors]
+
+
+async def check_nothing_lost(stack: LiveStack, watchers: list[Client], rooms: list[str], stats: Stats) -> None:
+    """Every watcher reaches each room's head (bounded wait), and the database holds every `ok` post."""
+    heads = stack.run_python(HEADS.format(rooms=rooms))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(
+        w.last_seq.get(topic, 0) < heads[topic] for w in watchers for topic in rooms
+    ):
+        await asyncio.sleep(0.2)
+    for w in watchers:
+        for topic in rooms:
+            if w.last_seq.get(topic, 0) != heads[topic]:
+                stats.problems.append(f"a watcher ended {topic} at {w.last_seq.get(topic)}, head {heads[topic]}")
+        w.close()
+    stored = stack.run_python(COUNT_MESSAGES)
+    if stored != stats.ok["posted"]:
+        stats.problems.append(f"database holds {stored} messages, posters were told ok {stats.ok['posted']} times")
+    for index in range(len(stack.servers)):
+        if "Traceback" in stack.log(f"daphne-{index}"):
+            stats.problems.append(f"daphne {index} logged a traceback")
+
+
+def report(rows: list[dict], stats: Stats, minutes: float, warmup: float, processes: int) -> dict:
+    write_csv(rows, OUT / "soak.csv")
+    plot(rows, processes, warmup, OUT / "soak.png")
+    growth = {key: growth_mib(rows, key, warmup) for key in rows[0] if key.startswith("rss_")}
+    for key, value in growth.items():
+        if value > GROWTH_LIMIT_MIB:
+            stats.problems.append(f"{key} grew {value:.1f} MiB after warm-up (limit {GROWTH_LIMIT_MIB})")
+    summary = {
+        "minutes": minutes,
+        "ok": dict(stats.ok),
+        "errors": dict(stats.errors),
+        "closes": dict(stats.closes),
+        "rss_growth_after_warmup_mib": {k: round(v, 1) for k, v in growth.items()},
+        "p99_ms_median_of_windows": statistics.median(r["p99_ms"] for r in rows if r["p99_ms"] == r["p99_ms"]),
+        "problems": stats.problems[:20],
+    }
+    (OUT / "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2))
+    return summary
+
+
 async def soak(minutes: float) -> int:
     duration = minutes * 60
     warmup = min(60.0, duration / 4)
@@ -286,77 +352,17 @@ async def soak(minutes: float) -> int:
     stack = LiveStack(processes=2, redis=True, env=env)
     try:
         world = stack.run_python(SEED.format(rooms=ROOMS, events=EVENTS, proposals=PROPOSALS))
-        users = stack.create_users(POSTERS + WATCHERS + VOTERS + RSVPERS + RECONNECTORS + STALLED, prefix="soak")
-        tokens = iter(token for _, token in users)
         stats = Stats()
-        rooms = world["rooms"]
         start = time.monotonic()
         stop = start + duration
         rows: list[dict] = []
-        tasks = [asyncio.ensure_future(sampler(stack, stats, start, stop, rows))]
-        watchers = [
-            Client(stack, i % 2, next(tokens), stats, check_topics=rooms, measure=True) for i in range(WATCHERS)
-        ]
-        reconnectors = [Client(stack, 0, next(tokens), stats, check_topics=rooms) for _ in range(RECONNECTORS)]
-        tasks += [
-            asyncio.ensure_future(watcher(c, rooms + world["proposals"] + world["events"], stop)) for c in watchers
-        ]
-        tasks += [
-            asyncio.ensure_future(poster(Client(stack, i % 2, next(tokens), stats), rooms, stop))
-            for i in range(POSTERS)
-        ]
-        tasks += [
-            asyncio.ensure_future(voter(Client(stack, i % 2, next(tokens), stats), world["proposals"], stop))
-            for i in range(VOTERS)
-        ]
-        tasks += [
-            asyncio.ensure_future(rsvper(Client(stack, i % 2, next(tokens), stats), world["events"], stop))
-            for i in range(RSVPERS)
-        ]
-        tasks += [asyncio.ensure_future(reconnector(c, rooms, stop)) for c in reconnectors]
-        tasks += [
-            asyncio.ensure_future(stalled(Client(stack, i % 2, next(tokens), stats), rooms, stop))
-            for i in range(STALLED)
-        ]
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        for result in results:
+        watchers, tasks = start_load(stack, world, stats, stop)
+        tasks.append(asyncio.ensure_future(sampler(stack, stats, start, stop, rows)))
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(result, BaseException):
                 stats.problems.append(f"a load task failed: {result!r}")
-        # Nothing lost: every watcher ends at each room's head, the database holds every `ok` post.
-        await asyncio.sleep(2)
-        heads = {}
-        for client in watchers:
-            for topic in rooms:
-                heads.setdefault(topic, set()).add(client.last_seq.get(topic))
-            client.close()
-        stored = stack.run_python(COUNT_MESSAGES)
-        if stored != stats.ok["posted"]:
-            stats.problems.append(f"database holds {stored} messages, posters were told ok {stats.ok['posted']} times")
-        for topic, seen in heads.items():
-            if len(seen) != 1:
-                stats.problems.append(f"watchers disagree on the head of {topic}: {sorted(map(str, seen))}")
-        write_csv(rows, OUT / "soak.csv")
-        plot(rows, len(stack.servers), warmup, OUT / "soak.png")
-        growth = {key: growth_mib(rows, key, warmup) for key in rows[0] if key.startswith("rss_")}
-        for key, value in growth.items():
-            if value > GROWTH_LIMIT_MIB:
-                stats.problems.append(f"{key} grew {value:.1f} MiB after warm-up (limit {GROWTH_LIMIT_MIB})")
-        summary = {
-            "minutes": minutes,
-            "ok": dict(stats.ok),
-            "errors": dict(stats.errors),
-            "closes": dict(stats.closes),
-            "rss_growth_after_warmup_mib": {k: round(v, 1) for k, v in growth.items()},
-            "p99_ms_median_of_windows": statistics.median(r["p99_ms"] for r in rows if r["p99_ms"] == r["p99_ms"]),
-            "problems": stats.problems[:20],
-        }
-        (OUT / "summary.json").write_text(json.dumps(summary, indent=2))
-        print(json.dumps(summary, indent=2))
-        for index in range(len(stack.servers)):
-            log = stack.log(f"daphne-{index}")
-            if "Traceback" in log:
-                stats.problems.append(f"daphne {index} logged a traceback")
-                summary["problems"] = stats.problems[:20]
+        await check_nothing_lost(stack, watchers, world["rooms"], stats)
+        report(rows, stats, minutes, warmup, len(stack.servers))
         return 1 if stats.problems or stats.errors.get("internal") else 0
     finally:
         stack.close()
