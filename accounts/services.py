@@ -12,9 +12,11 @@ from django.utils.module_loading import import_string
 
 from accounts.models import Token
 from accounts.selectors import DELETED_USER
+from communes.selectors import commune_get
 from realtime.errors import AppError
 from realtime.idempotency import write_receipts_erase
 from realtime.redaction import topic_events_anonymise
+from realtime.writes import user_write
 
 User = get_user_model()
 
@@ -44,15 +46,12 @@ def token_issue(*, user: User) -> str:
     return key
 
 
-def user_home_commune_set(*, user: User, insee: str | None) -> User:
-    from communes.selectors import commune_get
-
-    if insee is None:
-        user.home_commune = None
-    else:
-        user.home_commune = commune_get(insee=insee)
+@user_write("home_commune_set")
+def user_home_commune_set(*, user: User, insee: str | None, ref: str | None = None) -> dict:
+    """Set (or clear, with None) the user's home commune; returns {id, username, home_commune}."""
+    user.home_commune = None if insee is None else commune_get(insee=insee)
     user.save(update_fields=["home_commune"])
-    return user
+    return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}
 
 
 def user_erase(*, user: User, password: str) -> None:
