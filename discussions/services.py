@@ -109,7 +109,6 @@ def message_post(*, author, room_id: int, body: str, reply_to: int | None = None
     return {"id": message.id, "seq": seq}
 
 
-@user_write("edit")
 def _message_events_redact(*, room: Room, message: Message) -> None:
     """The stored events that carried the message's text so far become tombstones (same seq)."""
     topic_events_redact(
@@ -120,6 +119,7 @@ def _message_events_redact(*, room: Room, message: Message) -> None:
     )
 
 
+@user_write("edit")
 def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | None = None) -> dict:
     """The author edits their message; publishes `message.edited`."""
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
