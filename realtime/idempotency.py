@@ -69,3 +69,8 @@ def receipts_purge() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
     deleted, _ = WriteReceipt.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def write_receipts_erase(*, user) -> None:
+    """Account erasure: the stored results of the user's writes go with it."""
+    WriteReceipt.objects.filter(user=user).delete()
