@@ -15,15 +15,14 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from bench import report, scenarios
-from bench.loadworker import Pool
+from bench import report
+from bench.pool import Pool
 from bench.servers import nofile_limit, raise_nofile
+from bench.sessions import run_peer, run_project
 from bench.targets import (
     PROJECT_ROOT,
     REPO_ROOT,
-    PeerTarget,
     ProjectDatabase,
-    ProjectTarget,
     project_prepare,
     redis_cleanup,
 )
@@ -121,147 +120,43 @@ def git_commit(root=REPO_ROOT) -> str | None:
         return None
 
 
-async def guarded(progress, results: dict, key: str, coro):
-    try:
-        results[key] = await coro
-    except Exception as exc:
-        progress(f"  {key} failed: {type(exc).__name__}: {exc}")
-        results[key] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-
-
-async def run_peer(layer, cfg, pool, run_id, log_dir, progress, with_idle: bool) -> dict:
-    out: dict = {}
-    sel = cfg["scenarios"]
-    t = None
-    if sel & {1, 2}:
-        t = PeerTarget(layer, run_id, log_dir)
-        progress(f"{t.name}: starting daphne")
-        t.start()
-        try:
-            await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
-        finally:
-            t.stop()
-    if with_idle and 6 in sel:
-        t = PeerTarget(layer, run_id, log_dir)
-        t.start()
-        try:
-            await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
-        finally:
-            t.stop()
-    out["server_log"] = str(t.servers[0].log_path) if t is not None and t.servers else None
-    return out
-
-
-def collect_profiles(t, out: dict, phase: str, progress):
-    from bench.profile import summarise
-
-    for s in t.servers:
-        if s.profile_path is not None and s.profile_path.exists():
-            try:
-                out.setdefault("profiles", {})[f"{s.name} {phase}"] = dict(
-                    summarise(s.profile_path), file=str(s.profile_path)
-                )
-                progress(f"  profile of {s.name} ({phase}): {s.profile_path}")
-            except Exception as exc:
-                progress(f"  profile of {s.name} unreadable: {exc}")
-
-
-async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, which) -> dict:
-    out: dict = {}
-    sel = cfg["scenarios"]
-    t = None
-    if which == "project":
-        if sel & {1, 2, 4, 5}:
-            t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
-            progress("project (one process, in-process fan-out): starting daphne")
-            t.start()
-            try:
-                if sel & {1, 2}:
-                    await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
-                if 4 in sel:
-                    await guarded(progress, out, "votes", scenarios.vote_storm(t, pool, cfg, progress))
-                if 5 in sel:
-                    await guarded(progress, out, "rsvp", scenarios.rsvp_storm(t, pool, cfg, progress))
-            finally:
-                await t.aclose()
-                t.stop()
-                collect_profiles(t, out, "S" + ",S".join(str(k) for k in sorted(sel & {1, 2, 4, 5})), progress)
-        if 6 in sel:
-            t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
-            t.start()
-            try:
-                await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
-            finally:
-                await t.aclose()
-                t.stop()
-                collect_profiles(t, out, "S6", progress)
-    elif 3 in sel:
-        t = ProjectTarget("project-2proc", 2, db, users, run_id, log_dir, args.anonymous, args.profile)
-        progress("project-2proc (two daphne processes sharing Redis): starting")
-        t.start()
-        try:
-            await guarded(progress, out, "two", scenarios.two_processes(t, pool, cfg, progress))
-        finally:
-            await t.aclose()
-            t.stop()
-            collect_profiles(t, out, "S3", progress)
-    out["server_logs"] = [str(s.log_path) for s in t.servers] if t is not None else []
-    return out
-
-
-async def amain(args) -> int:
-    progress = Progress()
-    raise_nofile()
+def config_from(args) -> dict:
     cfg = dict(QUICK if args.quick else FULL)
     if args.idle:
         cfg["idle"] = args.idle
     if args.subscribers:
         cfg["subscribers"] = args.subscribers
     cfg["scenarios"] = {int(x) for x in args.scenarios.split(",") if x.strip()}
+    return cfg
+
+
+def wanted_targets(args) -> list[str]:
     wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
     for t in wanted:
         if t not in ALL_TARGETS:
             raise SystemExit(f"unknown target {t!r}")
-    need_fd = 2 * max(cfg["idle"], cfg["watchers"] + cfg["voters"], cfg["subscribers"]) + 200
-    if nofile_limit() < need_fd:
-        progress(f"WARNING: open-files limit {nofile_limit()} < {need_fd} needed; raise `ulimit -n`")
+    return wanted
 
-    run_id = uuid.uuid4().hex[:6]
-    started = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log_dir = out_dir / f"{started}-logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    res = {
-        "started": started,
-        "quick": args.quick,
-        "config": cfg,
-        "run_id": run_id,
-        "meta": {
-            "commit": git_commit(),
-            "project_root": str(PROJECT_ROOT),
-            "project_commit": git_commit(PROJECT_ROOT),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "client_workers": args.workers,
-            "open_concurrency": args.open_concurrency,
-            "db": args.db,
-            "anonymous_subscribers": args.anonymous,
-            "nofile": nofile_limit(),
-            "argv": sys.argv[1:],
-            "loadavg_start": os.getloadavg(),
-        },
-        "targets": {},
+
+def run_meta(args) -> dict:
+    return {
+        "commit": git_commit(),
+        "project_root": str(PROJECT_ROOT),
+        "project_commit": git_commit(PROJECT_ROOT),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "client_workers": args.workers,
+        "open_concurrency": args.open_concurrency,
+        "db": args.db,
+        "anonymous_subscribers": args.anonymous,
+        "nofile": nofile_limit(),
+        "argv": sys.argv[1:],
+        "loadavg_start": os.getloadavg(),
     }
-    load1 = os.getloadavg()[0]
-    if load1 > 1.0:
-        progress(f"NOTE: load average {load1:.1f} before start: other work shares the 2 cores; figures will be noisy")
-    progress(
-        f"bench {'--quick ' if args.quick else ''}run {run_id}: targets {', '.join(wanted)}; "
-        f"{args.workers} client processes; logs in {log_dir}"
-    )
-    pool = Pool(args.workers, args.open_concurrency)
-    await pool.start()
+
+
+async def run_targets(res, wanted, cfg, pool, run_id, log_dir, progress, args):
+    """Every wanted target in turn; a target that fails is a result, not the end of the run."""
     db = None
     try:
         for layer in ("pubsub", "core"):
@@ -293,18 +188,11 @@ async def amain(args) -> int:
                 for which in proj:
                     res["targets"][which] = {"error": f"setup: {exc}"}
     finally:
-        await pool.stop()
         if db is not None:
             db.drop()
-        try:
-            redis_cleanup(run_id)
-        except Exception as exc:
-            progress(f"(could not clean the run's Redis keys: {exc})")
 
-    res["config"]["scenarios"] = sorted(cfg["scenarios"])
-    res["elapsed_s"] = round(time.monotonic() - progress.t0, 1)
-    res["meta"]["loadavg_end"] = os.getloadavg()
-    res["verdicts"] = report.verdicts(res)
+
+def save_and_print(res, out_dir: Path, started: str, progress) -> None:
     json_path = out_dir / f"{started}.json"
     png_path = out_dir / f"{started}.png"
     json_path.write_text(json.dumps(res, indent=2, default=str))
@@ -320,6 +208,45 @@ async def amain(args) -> int:
     if png_path:
         print(f"chart:   {png_path}")
     print(f"elapsed: {res['elapsed_s']} s")
+
+
+async def amain(args) -> int:
+    progress = Progress()
+    raise_nofile()
+    cfg = config_from(args)
+    wanted = wanted_targets(args)
+    need_fd = 2 * max(cfg["idle"], cfg["watchers"] + cfg["voters"], cfg["subscribers"]) + 200
+    if nofile_limit() < need_fd:
+        progress(f"WARNING: open-files limit {nofile_limit()} < {need_fd} needed; raise `ulimit -n`")
+    run_id = uuid.uuid4().hex[:6]
+    started = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out_dir = Path(args.out)
+    log_dir = out_dir / f"{started}-logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    res = {"started": started, "quick": args.quick, "config": cfg, "run_id": run_id, "meta": run_meta(args)}
+    res["targets"] = {}
+    load1 = os.getloadavg()[0]
+    if load1 > 1.0:
+        progress(f"NOTE: load average {load1:.1f} before start: other work shares the 2 cores; figures will be noisy")
+    progress(
+        f"bench {'--quick ' if args.quick else ''}run {run_id}: targets {', '.join(wanted)}; "
+        f"{args.workers} client processes; logs in {log_dir}"
+    )
+    pool = Pool(args.workers, args.open_concurrency)
+    await pool.start()
+    try:
+        await run_targets(res, wanted, cfg, pool, run_id, log_dir, progress, args)
+    finally:
+        await pool.stop()
+        try:
+            redis_cleanup(run_id)
+        except Exception as exc:
+            progress(f"(could not clean the run's Redis keys: {exc})")
+    res["config"]["scenarios"] = sorted(cfg["scenarios"])
+    res["elapsed_s"] = round(time.monotonic() - progress.t0, 1)
+    res["meta"]["loadavg_end"] = os.getloadavg()
+    res["verdicts"] = report.verdicts(res)
+    save_and_print(res, out_dir, started, progress)
     return 0
 
 
