@@ -30,6 +30,8 @@ import traceback
 
 import orjson
 
+from bench.burst import post_burst
+from bench.reconnect import ReconnectRecorder
 from bench.recorders import MessageRecorder, ReplyRecorder, StateRecorder
 from bench.wsclient import connect
 
@@ -54,11 +56,46 @@ def raise_nofile():
 class Group:
     def __init__(self):
         self.sockets = []  # index -> protocol or None when it failed to open
+        self.headers = []  # index -> the handshake headers it used (a reconnection reuses them)
         self.recorder = None
 
 
 def _ignore(ws, payload, t):
     pass
+
+
+async def open_socket(host, port, path, headers, subscribe=None, ctx=None, since=None, on_message=None):
+    """One socket, subscribed to ``subscribe`` (``since`` a seq) when given: (protocol, subscribed reply).
+
+    ``on_message`` receives every frame after the ``subscribed`` reply (a replay follows it at once).
+    """
+    loop = asyncio.get_running_loop()
+    if not subscribe:
+        return await connect(host, port, path, headers, on_message or _ignore, ctx, HANDSHAKE_TIMEOUT), None
+    fut = loop.create_future()
+
+    def on_msg(ws, payload, t):
+        if fut.done():
+            (on_message or _ignore)(ws, payload, t)
+            return
+        d = orjson.loads(payload)
+        if d.get("type") == "subscribed" and d.get("topic") == subscribe:
+            fut.set_result(d)
+        elif d.get("type") == "error":
+            fut.set_exception(RuntimeError(f"subscribe refused: {d.get('code')}"))
+
+    ws = await connect(host, port, path, headers, on_msg, ctx, HANDSHAKE_TIMEOUT)
+    frame = {"type": "subscribe", "topic": subscribe, "ref": "sub"}
+    if since is not None:
+        frame["since"] = since
+    ws.send_text(orjson.dumps(frame))
+    try:
+        reply = await asyncio.wait_for(fut, HANDSHAKE_TIMEOUT)
+    except BaseException:
+        ws.close()
+        raise
+    ws.on_message = on_message or _ignore
+    return ws, reply
 
 
 class Worker:
@@ -111,6 +148,7 @@ class Worker:
         g = self.groups.setdefault(group, Group())
         base = len(g.sockets)
         g.sockets.extend([None] * n)
+        g.headers.extend([None] * n)
         sem = asyncio.Semaphore(concurrency)
         errors = collections.Counter()
         opened = 0
@@ -121,31 +159,10 @@ class Worker:
             h = headers[k] if isinstance(headers, list) else dict(headers or {})
             if origin:
                 h = dict(h or {}, Origin=origin)
+            g.headers[base + k] = h
             async with sem:
                 try:
-                    fut = None
-                    if subscribe:
-                        fut = self.loop.create_future()
-
-                        def on_msg(ws, payload, t, fut=fut):
-                            if fut.done():
-                                return
-                            d = orjson.loads(payload)
-                            if d.get("type") == "subscribed" and d.get("topic") == subscribe:
-                                fut.set_result(d)
-                            elif d.get("type") == "error":
-                                fut.set_exception(RuntimeError(f"subscribe refused: {d.get('code')}"))
-
-                        ws = await connect(host, port, path, h, on_msg, base + k, HANDSHAKE_TIMEOUT)
-                        ws.send_text(orjson.dumps({"type": "subscribe", "topic": subscribe, "ref": "sub"}))
-                        try:
-                            await asyncio.wait_for(fut, HANDSHAKE_TIMEOUT)
-                        except BaseException:
-                            ws.close()
-                            raise
-                        ws.on_message = _ignore
-                    else:
-                        ws = await connect(host, port, path, h, _ignore, base + k, HANDSHAKE_TIMEOUT)
+                    ws, _ = await open_socket(host, port, path, h, subscribe, base + k)
                     g.sockets[base + k] = ws
                     opened += 1
                 except Exception as exc:
@@ -242,6 +259,42 @@ class Worker:
         for ws in live:
             ws.on_message = _ignore
         return rec.result()
+
+    async def cmd_post_burst(self, group, tag, topic, per_socket, mode, index_base=0, timeout=30.0):
+        _, live = self._live(group)
+        out = await post_burst(
+            live, tag=tag, topic=topic, per_socket=per_socket, mode=mode, index_base=index_base, timeout=timeout
+        )
+        for ws in live:
+            ws.on_message = _ignore
+        return out
+
+    async def cmd_pause_reading(self, group, paused=True):
+        """Stalled readers: the kernel buffers fill, then the server must hold (or drop) what it sends."""
+        _, live = self._live(group)
+        for ws in live:
+            (ws.transport.pause_reading if paused else ws.transport.resume_reading)()
+        return {"sockets": len(live)}
+
+    async def cmd_arm_reconnect(self, group, host, port, path, topic, tag, expect, ready_rid=None):
+        g, _ = self._live(group)
+        pairs = [(ws, h) for ws, h in zip(g.sockets, g.headers, strict=False) if ws is not None and ws.is_open]
+        rec = ReconnectRecorder(
+            [ws for ws, _ in pairs],
+            [h for _, h in pairs],
+            host=host,
+            port=port,
+            path=path,
+            topic=topic,
+            tag=tag,
+            expect=expect,
+        )
+        rec.watch()
+        out = await self._armed(group, rec, rec.on_frame, ready_rid)
+        if not rec.done.done():
+            rec.done.set_result(False)  # stops the reconnections still waiting out their backoff
+        g.sockets = list(rec.sockets)  # the reconnected ones, so that close() closes them
+        return out
 
     async def cmd_close(self, group):
         g = self.groups.pop(group, None)

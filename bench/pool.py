@@ -153,6 +153,31 @@ class Pool:
             start += c
         return self._check(await asyncio.gather(*futs))
 
+    async def post_burst(self, group, n_sockets, *, tag, topic, per_socket, mode, timeout):
+        """Every socket of the group sends ``per_socket`` posts at once; indices are unique across workers."""
+        counts, futs, base = self.split(n_sockets), [], 0
+        for w, c in zip(self.workers, counts, strict=False):
+            futs.append(
+                w.request(
+                    "post_burst",
+                    group=group,
+                    tag=tag,
+                    topic=topic,
+                    per_socket=per_socket,
+                    mode=mode,
+                    index_base=base,
+                    timeout=timeout,
+                )
+            )
+            base += c
+        return self._check(await asyncio.gather(*futs))
+
+    async def pause_reading(self, group, paused=True):
+        rs = self._check(
+            await asyncio.gather(*(w.request("pause_reading", group=group, paused=paused) for w in self.workers))
+        )
+        return sum(r["sockets"] for r in rs)
+
     async def count_open(self, group):
         rs = self._check(await asyncio.gather(*(w.request("count_open", group=group) for w in self.workers)))
         return sum(r["open"] for r in rs)

@@ -17,15 +17,10 @@ from pathlib import Path
 
 from bench import report
 from bench.pool import Pool
+from bench.project_target import ProjectDatabase, project_prepare, redis_cleanup
 from bench.servers import nofile_limit, raise_nofile
-from bench.sessions import run_peer, run_project
-from bench.targets import (
-    PROJECT_ROOT,
-    REPO_ROOT,
-    ProjectDatabase,
-    project_prepare,
-    redis_cleanup,
-)
+from bench.sessions import PLAN, RunContext, run_target
+from bench.targets import PROJECT_ROOT, REPO_ROOT
 
 FULL = dict(
     subscribers=1000,
@@ -35,12 +30,25 @@ FULL = dict(
     burst=50,
     burst_drain=90.0,
     voters=1000,
-    vote_spread=2.0,
+    vote_spread=1.0,
     watchers=1000,
     write_timeout=30.0,
     rsvps=500,
     capacity=100,
-    idle=5000,
+    idle=10000,
+    storm_subscribers=1000,
+    storm_writers=200,
+    storm_posts_each=5,
+    storm_drain=30.0,
+    reconnect_sockets=3000,
+    reconnect_rate=20.0,
+    reconnect_seconds=15.0,
+    kill_after=3.0,
+    stall_healthy=20,
+    stall_sockets=50,
+    stall_posts=10000,
+    stall_drain=60.0,
+    ceiling_burst=500,
 )
 QUICK = dict(
     subscribers=300,
@@ -56,8 +64,21 @@ QUICK = dict(
     rsvps=150,
     capacity=30,
     idle=1000,
+    storm_subscribers=300,
+    storm_writers=60,
+    storm_posts_each=5,
+    storm_drain=10.0,
+    reconnect_sockets=600,
+    reconnect_rate=20.0,
+    reconnect_seconds=6.0,
+    kill_after=2.0,
+    stall_healthy=10,
+    stall_sockets=50,
+    stall_posts=1000,
+    stall_drain=20.0,
+    ceiling_burst=200,
 )
-ALL_TARGETS = ["tutorial-pubsub", "tutorial-core", "project", "project-2proc"]
+ALL_TARGETS = list(PLAN)
 
 
 def parse_args(argv=None):
@@ -68,8 +89,8 @@ def parse_args(argv=None):
     )
     ap.add_argument(
         "--scenarios",
-        default="1,2,3,4,5,6",
-        help="comma-separated subset of 1-6 (1 and 2 always run together), e.g. --scenarios 4 --profile",
+        default="1,2,3,4,5,6,7,8,9,10",
+        help="comma-separated subset of 1-10 (1 and 2 always run together), e.g. --scenarios 7 --profile",
     )
     ap.add_argument("--workers", type=int, default=2, help="load-client processes (default 2)")
     ap.add_argument(
@@ -155,58 +176,55 @@ def run_meta(args) -> dict:
     }
 
 
-async def run_targets(res, wanted, cfg, pool, run_id, log_dir, progress, args):
+def users_needed(cfg) -> int:
+    return 1 + max(
+        cfg["subscribers"],
+        cfg["watchers"],
+        cfg["voters"],
+        cfg["rsvps"],
+        cfg["idle"],
+        cfg["storm_subscribers"],
+        cfg["reconnect_sockets"],
+        cfg["stall_healthy"] + cfg["stall_sockets"],
+    )
+
+
+async def run_targets(res, wanted, ctx: RunContext):
     """Every wanted target in turn; a target that fails is a result, not the end of the run."""
-    db = None
     try:
-        for layer in ("pubsub", "core"):
-            name = f"tutorial-{layer}"
-            if name in wanted:
+        for name in wanted:
+            if name.startswith("project") and ctx.db is None:
                 try:
-                    res["targets"][name] = await run_peer(
-                        layer, cfg, pool, run_id, log_dir, progress, with_idle=(layer == "pubsub")
-                    )
+                    ctx.db = ProjectDatabase(ctx.args.db, ctx.run_id)
+                    ctx.users = project_prepare(ctx.db, users_needed(ctx.cfg), ctx.progress)
                 except Exception as exc:
-                    progress(f"{name} failed: {exc}")
-                    res["targets"][name] = {"error": str(exc), "traceback": traceback.format_exc()}
-        proj = [t for t in ("project", "project-2proc") if t in wanted]
-        if proj:
+                    ctx.progress(f"project setup failed: {exc}")
+                    res["targets"][name] = {"error": f"setup: {exc}"}
+                    continue
             try:
-                db = ProjectDatabase(args.db, run_id)
-                n_users = 1 + max(cfg["subscribers"], cfg["watchers"], cfg["voters"], cfg["rsvps"], cfg["idle"])
-                users = project_prepare(db, n_users, progress)
-                for which in proj:
-                    try:
-                        res["targets"][which] = await run_project(
-                            cfg, pool, run_id, log_dir, progress, args, users, db, which
-                        )
-                    except Exception as exc:
-                        progress(f"{which} failed: {exc}")
-                        res["targets"][which] = {"error": str(exc), "traceback": traceback.format_exc()}
+                res["targets"][name] = await run_target(name, ctx)
             except Exception as exc:
-                progress(f"project setup failed: {exc}")
-                for which in proj:
-                    res["targets"][which] = {"error": f"setup: {exc}"}
+                ctx.progress(f"{name} failed: {exc}")
+                res["targets"][name] = {"error": str(exc), "traceback": traceback.format_exc()}
     finally:
-        if db is not None:
-            db.drop()
+        if ctx.db is not None:
+            ctx.db.drop()
 
 
 def save_and_print(res, out_dir: Path, started: str, progress) -> None:
     json_path = out_dir / f"{started}.json"
-    png_path = out_dir / f"{started}.png"
     json_path.write_text(json.dumps(res, indent=2, default=str))
     try:
-        report.chart(res, png_path)
+        charts = report.chart(res, out_dir / f"{started}.png")
     except Exception as exc:
         progress(f"chart failed: {exc}")
-        png_path = None
+        charts = []
     print()
     print(report.table(res))
     print()
     print(f"results: {json_path}")
-    if png_path:
-        print(f"chart:   {png_path}")
+    for path in charts:
+        print(f"chart:   {path}")
     print(f"elapsed: {res['elapsed_s']} s")
 
 
@@ -215,7 +233,7 @@ async def amain(args) -> int:
     raise_nofile()
     cfg = config_from(args)
     wanted = wanted_targets(args)
-    need_fd = 2 * max(cfg["idle"], cfg["watchers"] + cfg["voters"], cfg["subscribers"]) + 200
+    need_fd = 2 * max(cfg["idle"], cfg["watchers"] + cfg["voters"], users_needed(cfg)) + 200
     if nofile_limit() < need_fd:
         progress(f"WARNING: open-files limit {nofile_limit()} < {need_fd} needed; raise `ulimit -n`")
     run_id = uuid.uuid4().hex[:6]
@@ -235,7 +253,7 @@ async def amain(args) -> int:
     pool = Pool(args.workers, args.open_concurrency)
     await pool.start()
     try:
-        await run_targets(res, wanted, cfg, pool, run_id, log_dir, progress, args)
+        await run_targets(res, wanted, RunContext(cfg, pool, run_id, log_dir, progress, args))
     finally:
         await pool.stop()
         try:

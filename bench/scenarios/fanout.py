@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench.measure import run_posts, settle
+from bench.measure import Meter, run_posts, settle
 
 
 async def fanout(target, pool, cfg, progress) -> dict:
@@ -99,7 +99,8 @@ async def idle(target, pool, cfg, progress) -> dict:
     rss0 = srv.rss_kib()
     group = "idle"
     t0 = time.monotonic()
-    opened = await target.open_subs(pool, group, n, topic)
+    async with Meter(target, pool) as opening:
+        opened = await target.open_subs(pool, group, n, topic)
     await settle(target)
     rss1 = srv.rss_kib()
     progress(
@@ -107,6 +108,8 @@ async def idle(target, pool, cfg, progress) -> dict:
         f"RSS {rss0 / 1024:.0f} -> {rss1 / 1024:.0f} MiB"
     )
     out = {"open": opened, "warmup_delivered": w["delivered"], "rss_before_kib": rss0, "rss_after_kib": rss1}
+    # Which side limits the connect rate: the server's and the client's CPU while opening.
+    out["opening"] = opening.figures()
     try:
         per = (rss1 - rss0) / opened["opened"] if opened["opened"] else None
         out["rss_per_conn_kib"] = round(per, 2) if per is not None else None
