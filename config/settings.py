@@ -136,6 +136,11 @@ REALTIME_COMMAND_MODULES = [
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
+# Group commit (realtime.batching): socket writes to one topic arriving within the window
+# share one transaction. REALTIME_GROUP_COMMIT=0 commits each write alone.
+REALTIME_GROUP_COMMIT = os.environ.get("REALTIME_GROUP_COMMIT", "1") != "0"
+REALTIME_GROUP_COMMIT_WINDOW_MS = env_float("REALTIME_GROUP_COMMIT_WINDOW_MS", 2.0)
+REALTIME_GROUP_COMMIT_MAX_BATCH = int(os.environ.get("REALTIME_GROUP_COMMIT_MAX_BATCH", "200"))
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
 REALTIME_STATE_INTERVAL = env_float("REALTIME_STATE_INTERVAL", 0.25)
 # How often each process compares the heads of the topics it serves with the database,

@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from pydantic import BaseModel, ValidationError
 
 from realtime import fanout, ratelimit
+from realtime.batching import topic_writer
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
@@ -144,7 +145,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         schema, handler = entry
         command = self.parse(schema, frame)
         ratelimit.write_allow(self.user.pk)
-        data = await db_call(handler, user=self.user, command=command)
+        if settings.REALTIME_GROUP_COMMIT:
+            data = await topic_writer().write(command.topic, handler, user=self.user, command=command)
+        else:
+            data = await db_call(handler, user=self.user, command=command)
         await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
