@@ -81,6 +81,7 @@ class ReconnectRecorder:
         i = ws.ctx
         if typ == "subscribed" and d.get("ref") == "resub":
             self.sub_head[i], self.t_back[i] = d.get("seq") or 0, t
+            self.progress += 1
             self._check_caught(i, t)
         elif typ == "event" and d.get("topic") == self.topic:
             self._record(i, d, t)

@@ -25,8 +25,8 @@ from realtime.batching import topic_writer
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.frames import dumps, error_frame
+from realtime.replay import replay_reads
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
-from realtime.sequencing import topic_events_after, topic_head
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
@@ -62,16 +62,6 @@ def origin_allowed(scope) -> bool:
         return True
     domain, _ = split_domain_port(parsed.netloc)
     return validate_host(domain, settings.ALLOWED_HOSTS)
-
-
-def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], bool]:
-    """(head, frames after `since`, reset) — reset when `since` is beyond what is replayed."""
-    head = topic_head(topic)
-    if since is None:
-        return head, [], False
-    if since > head or head - since > settings.REALTIME_REPLAY_LIMIT:
-        return head, [], True
-    return head, topic_events_after(topic, since, up_to=head), False
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -178,7 +168,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscriptions[topic] = sub
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
-        head, frames, reset = await db_call(_replay, topic, command.since)
+        head, frames, reset = await replay_reads().read(topic, command.since)
         reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
         if reset:
             reply["reset"] = True

@@ -69,7 +69,8 @@ async def reconnect_storm(target, pool, cfg, progress) -> dict:
                 t_kill = time.monotonic()
                 progress(f"{target.name}: S8 process A killed (SIGKILL) after {i} posts")
             poster.post(tag, i)
-        replies = await pool.finish(group, cfg["drain"], results)
+        # Reconnections come after a backoff: allow as long without progress as the drain itself.
+        replies = await pool.finish(group, cfg["reconnect_drain"], results, stall=cfg["reconnect_drain"])
         await poster.wait_replies(5.0)
         out.update(caught_up_figures(replies, t_kill, posts))
         out["posts_ok"] = len(poster.ok)
