@@ -79,15 +79,13 @@ async def post_storm(target, pool, cfg, progress) -> dict:
             bursts = await pool.post_burst(
                 writers, n_w, tag=tag, topic=topic, per_socket=each, mode=target.mode, timeout=cfg["write_timeout"]
             )
-            if target.mode == "project":
+            if target.mode == "project":  # an ok is sent after commit
                 replies_at = [b["t_last_reply"] for b in bursts if b["t_last_reply"]]
-                t_persisted = max(replies_at) if replies_at and sum(b["oks"] for b in bursts) == total else None
+                t_persisted, persisted = max(replies_at, default=None), sum(b["oks"] for b in bursts)
             else:
-                t_persisted, out["rows_stored"] = await wait_rows(
-                    target, total, time.monotonic() + cfg["write_timeout"]
-                )
+                t_persisted, persisted = await wait_rows(target, total, time.monotonic() + cfg["write_timeout"])
             delivered = await pool.finish(subs, cfg["storm_drain"], results)
-        figures = burst_figures(bursts, t_persisted, total)
+        figures = burst_figures(bursts, t_persisted, persisted, total)
         out.update(aggregate_messages(delivered, n_s, total, figures.pop("t_first_send")))
         out.update(figures)
         out.update(m.figures())
