@@ -35,7 +35,7 @@ PLAN = {
         [("idle", {6})],
         [("stalled", {9})],
     ],
-    "project-2proc": [[("two", {3})], [("reconnect", {8})]],
+    "project-2proc": [[("two", {3}), ("votes", {4})], [("reconnect", {8})]],
     "ceiling": [[("fanout", {10})]],
 }
 

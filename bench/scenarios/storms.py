@@ -56,13 +56,27 @@ def watcher_figures(wres, t_last_ok, n_w: int) -> dict:
     }
 
 
+async def open_writers_spread(target, pool, group: str, users: list) -> dict:
+    """Writers spread evenly over the target's processes (two processes: half on each)."""
+    n_procs = len(target.servers)
+    opened = [
+        await target.open_writers(pool, group, users[k::n_procs], server=k) for k in range(n_procs) if users[k::n_procs]
+    ]
+    return {
+        "opened": sum(o["opened"] for o in opened),
+        "failed": sum(o["failed"] for o in opened),
+        "errors": {k: v for o in opened for k, v in o["errors"].items()},
+        "seconds": sum(o["seconds"] for o in opened),
+    }
+
+
 async def _state_storm(
     target, pool, cfg, progress, *, kind: str, topic: str, frames: list, expected: dict, spread: float, label: str
 ) -> dict:
     n_w = cfg["watchers"]
     watchers, writers = f"{label}-watch", f"{label}-write"
     ow = await target.open_subs(pool, watchers, n_w, topic, users=target.users[1 : n_w + 1])
-    ov = await target.open_writers(pool, writers, target.users[1 : len(frames) + 1])
+    ov = await open_writers_spread(target, pool, writers, target.users[1 : len(frames) + 1])
     progress(f"{target.name}: {label}: {ow['opened']} watchers subscribed, {ov['opened']} writers connected")
     out = {"watchers_open": ow, "writers_open": ov, "expected": expected}
     try:
