@@ -22,6 +22,7 @@ run: $(STAMP)
 
 ## Run the whole test suite: on SQLite, then every database test again on PostgreSQL.
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python scripts/ensure_test_services.py
 	$(BIN)/python -m pytest
 	DATABASE_URL=$(POSTGRES_URL) DATABASE_CONN_MAX_AGE=0 $(BIN)/python -m pytest -m "not browser and not sqlite_only"
@@ -33,4 +34,4 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

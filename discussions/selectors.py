@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from discussions.models import Membership, Message, Room
 from realtime.errors import AppError
-from realtime.sequencing import topic_head
+from realtime.event_log import topic_head
 
 HISTORY_MAX_LIMIT = 200
 

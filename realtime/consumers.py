@@ -80,7 +80,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         else:
             self.user = self.scope.get("user")
         self.authenticated = bool(self.user is not None and self.user.is_authenticated)
-        self.hub = fanout.hub()
+        self.hub = fanout.process_hub()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from realtime.db import db_call
-from realtime.sequencing import topic_events_after, topic_head
+from realtime.event_log import topic_events_after, topic_head
 
 Frames = list[tuple[int, str]]
 

@@ -1,4 +1,7 @@
-"""Sequenced events: append inside the writer's transaction, publish after commit, read for replay."""
+"""Sequenced events, the writer half: append inside the writer's transaction, publish after commit.
+
+Reads (heads, events after a seq) live in `realtime.event_log`, which the fan-out uses.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from django.utils import timezone
 from realtime import fanout
 from realtime.batching import next_seq
 from realtime.frames import event_frame
-from realtime.models import Topic, TopicEvent
+from realtime.models import TopicEvent
 
 
 def topic_event_append(*, topic: str, kind: str, data: dict) -> TopicEvent:
@@ -30,22 +33,3 @@ def topic_event_append(*, topic: str, kind: str, data: dict) -> TopicEvent:
         )
     )
     return event
-
-
-def topic_head(topic: str) -> int:
-    return Topic.objects.filter(name=topic).values_list("head", flat=True).first() or 0
-
-
-def topic_heads(topics: list[str]) -> dict[str, int]:
-    return dict(Topic.objects.filter(name__in=topics).values_list("name", "head"))
-
-
-def topic_events_after(topic: str, after_seq: int, *, up_to: int | None = None, limit: int | None = None) -> list[str]:
-    """Serialised frames of the events with seq > after_seq (and <= up_to), in seq order."""
-    rows = TopicEvent.objects.filter(topic=topic, seq__gt=after_seq)
-    if up_to is not None:
-        rows = rows.filter(seq__lte=up_to)
-    rows = rows.order_by("seq").values_list("seq", "kind", "data", "at")
-    if limit is not None:
-        rows = rows[:limit]
-    return [(seq, event_frame(topic=topic, seq=seq, kind=kind, data=data, at=at)) for seq, kind, data, at in rows]

@@ -23,6 +23,13 @@ def _generous_rate_limits(settings):
     ratelimit._buckets.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Factories and sign-ups hash many passwords; PBKDF2's deliberate cost is not under test here
+    # (live servers started by tests/live.py keep the real hasher).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def make_user(db):
     from django.contrib.auth import get_user_model
@@ -97,9 +104,12 @@ async def connect():
         await socket.close()
     from realtime import fanout
 
-    if fanout._hub is not None:
-        await fanout._hub.stop()
-        fanout._hub = None
+    # As channels' own tests assert empty groups: once every socket left, the process's hub
+    # serves no topic, so it holds no subscription and no presence either.
+    hub = fanout.process_hub_running()
+    leftovers = {} if hub is None else {t.topic: len(t.subscribers) for t in hub.table}
+    await fanout.process_hub_stop()
+    assert leftovers == {}, f"the hub still serves topics after every socket left: {leftovers}"
 
 
 @pytest.fixture

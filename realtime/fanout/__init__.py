@@ -1,7 +1,7 @@
 """Fan-out: from a committed write to every socket that follows its topic, in every process.
 
 One `Hub` per server process (per event loop) holds, for each topic that at least one local
-socket follows, a `TopicChannel`: the local subscriptions, the last seq handed to them, and
+socket follows, a `ServedTopic`: the local subscriptions, the last seq handed to them, and
 the latest `state` frames. Everything that reaches sockets goes through one dispatcher task,
 so a topic's events leave in seq order:
 
@@ -14,6 +14,9 @@ Redis pub/sub is at-most-once and may reorder across publishers; the database is
 A hub that sees seq N+2 before N+1 waits briefly, then reads the gap from the database; a
 periodic sweep compares the heads of served topics with the database; after a Redis
 reconnect every served topic is backfilled. Each socket still drops any seq it already has.
+
+This module is the process-wide face: the hub of the running loop and the publish functions
+that writers call on commit (from any thread).
 """
 
 from __future__ import annotations
@@ -24,27 +27,22 @@ import logging
 import redis
 from django.conf import settings
 
-from realtime.fanout.channels import (
-    PRESENCE_LIST_MAX,
-    PROCESS_ID,
-    Socket,
-    Subscription,
-    TopicChannel,
-    event_payload,
-    redis_channel,
-    state_payload,
-    typing_payload,
-)
 from realtime.fanout.hub import Hub
+from realtime.fanout.items import EventArrived, StateDirty, TypingArrived
+from realtime.fanout.presence import PRESENCE_LIST_MAX
+from realtime.fanout.topic_table import ServedTopic, Socket, Subscription
+from realtime.fanout.wire import PROCESS_ID, event_payload, redis_channel, state_payload, typing_payload
+from realtime.state_snapshot import topic_state_compute
 
 __all__ = [
     "PRESENCE_LIST_MAX",
     "PROCESS_ID",
     "Hub",
+    "ServedTopic",
     "Socket",
     "Subscription",
-    "TopicChannel",
-    "hub",
+    "process_hub",
+    "process_hub_stop",
     "publish_event",
     "publish_state_dirty",
     "publish_typing",
@@ -52,13 +50,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# --- process-wide access ------------------------------------------------------------------
-
 _hub: Hub | None = None
 _sync_redis: redis.Redis | None = None
 
 
-def hub() -> Hub:
+def process_hub() -> Hub:
     """The hub of the running event loop (created on first use)."""
     global _hub
     loop = asyncio.get_running_loop()
@@ -66,6 +62,19 @@ def hub() -> Hub:
         _hub = Hub(loop)
         _hub.start()
     return _hub
+
+
+def process_hub_running() -> Hub | None:
+    """The current hub, if one runs, without creating one (tests inspect it after sockets leave)."""
+    return _local_hub()
+
+
+async def process_hub_stop() -> None:
+    """Stop the current hub, if any; the next `process_hub()` starts a fresh one."""
+    global _hub
+    if _hub is not None:
+        hub, _hub = _hub, None
+        await hub.stop()
 
 
 def _local_hub() -> Hub | None:
@@ -91,7 +100,7 @@ def publish_event(topic: str, seq: int, frame: str) -> None:
     """Called on commit (any thread): hand the event to this process's hub and to Redis."""
     local = _local_hub()
     if local is not None:
-        local.loop.call_soon_threadsafe(local.submit, ("E", topic, seq, frame))
+        local.loop.call_soon_threadsafe(local.submit, EventArrived(topic, seq, frame))
     _redis_publish(topic, event_payload(seq, frame))
 
 
@@ -99,11 +108,9 @@ def publish_state_dirty(topic: str) -> None:
     """Called on commit: the topic's snapshot changed; compute and publish it (coalesced)."""
     local = _local_hub()
     if local is not None:
-        local.loop.call_soon_threadsafe(local.submit, ("dirty", topic))
+        local.loop.call_soon_threadsafe(local.submit, StateDirty(topic))
         return
     # No event loop here (scheduler, management command): compute now and publish through Redis.
-    from realtime.state import topic_state_compute
-
     computed = topic_state_compute(topic)
     if computed is not None:
         kind, version, text = computed
@@ -115,13 +122,6 @@ def publish_typing(topic: str, origin: str, frame: str) -> None:
     local = _local_hub()
     if local is None:
         return
-    local.submit(("T", topic, origin, frame))
-    if local.redis is not None:
-        local.loop.create_task(_async_publish(local, topic, typing_payload(origin, frame)))
-
-
-async def _async_publish(local: Hub, topic: str, payload: str) -> None:
-    try:
-        await local.redis.publish(redis_channel(topic), payload)
-    except Exception:
-        pass
+    local.submit(TypingArrived(topic, origin, frame))
+    if local.link.client is not None:
+        local.loop.create_task(local.link.publish(topic, typing_payload(origin, frame)))

@@ -1,124 +1,166 @@
-"""The hub of one server process: topics served here, in-order delivery, gap repair, sweep."""
+"""The hub of one server process: topics served here, in-order delivery, gap repair, sweep.
+
+A `Hub` has a topic table, a Redis link, snapshots and presence; it owns the one dispatcher
+task through which everything that reaches sockets passes, so a topic's frames leave in order.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-import redis.asyncio as aioredis
 from django.conf import settings
 
 from realtime.db import db_call
-from realtime.fanout.channels import GAP_WAIT_SECONDS, Subscription, TopicChannel
+from realtime.event_log import topic_events_after, topic_head, topic_heads
+from realtime.fanout.items import (
+    DrainDue,
+    EventArrived,
+    FillDue,
+    Inbound,
+    PresenceAnnounced,
+    PresenceFlushDue,
+    PresenceRefreshDue,
+    StateArrived,
+    StateDirty,
+    StateFlushDue,
+    TypingArrived,
+)
 from realtime.fanout.presence import Presence
 from realtime.fanout.redis_link import RedisLink
 from realtime.fanout.snapshots import Snapshots
+from realtime.fanout.topic_table import ServedTopic, Subscription, TopicTable
 
 log = logging.getLogger(__name__)
+# How long an out-of-order event waits for the missing ones before the hub reads them from the database.
+GAP_WAIT_SECONDS = 0.05
+SWEEP_CHUNK = 500
 
 
-class Hub(Snapshots, Presence, RedisLink):
-    """Assembled from its responsibilities: ordering here; snapshots, presence and Redis in mixins."""
-
+class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.channels: dict[str, TopicChannel] = {}
-        self.inbound: asyncio.Queue = asyncio.Queue()
-        self.redis_url: str = settings.REDIS_URL
-        self.redis: aioredis.Redis | None = None
-        self.pubsub: Any = None
-        self.redis_ready = asyncio.Event()
-        self._subscribe_waiters: dict[str, list[asyncio.Future]] = {}
-        self._state_next_compute: dict[str, float] = {}
-        self._state_scheduled: set[str] = set()
-        self._presence_version = 0
+        self.inbound: asyncio.Queue[Inbound] = asyncio.Queue()
+        self.table = TopicTable()
+        self.link = RedisLink(
+            url=settings.REDIS_URL,
+            loop=loop,
+            deliver=self.submit,
+            served_topics=self.table.names,
+            on_reconnected=self._after_reconnect,
+        )
+        self.snapshots = Snapshots(loop=loop, link=self.link, submit=self.submit)
+        self.presence = Presence(
+            loop=loop, table=self.table, link=self.link, snapshots=self.snapshots, submit=self.submit
+        )
         self._tasks: list[asyncio.Task] = []
+        # Items that concern a topic whether or not it is served here.
+        self._any_topic: dict[type, Callable[[Inbound], Awaitable[None]]] = {
+            StateDirty: self._on_state_dirty,
+            PresenceFlushDue: self._on_presence_flush,
+        }
+        # Items dropped unless the topic is served here.
+        self._served_topic: dict[type, Callable[[ServedTopic, Inbound], Awaitable[None]]] = {
+            EventArrived: self._on_event,
+            DrainDue: self._on_drain,
+            FillDue: self._on_fill,
+            StateArrived: self._on_state,
+            StateFlushDue: self._on_state_flush,
+            TypingArrived: self._on_typing,
+            PresenceAnnounced: self._on_presence_announced,
+            PresenceRefreshDue: self._on_presence_refresh,
+        }
 
     # --- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> None:
         self._tasks.append(self.loop.create_task(self._dispatch_loop(), name="hub-dispatch"))
         self._tasks.append(self.loop.create_task(self._sweep_loop(), name="hub-sweep"))
-        if self.redis_url:
-            self._tasks.append(self.loop.create_task(self._redis_loop(), name="hub-redis"))
-            self._tasks.append(self.loop.create_task(self._presence_heartbeat(), name="hub-presence"))
+        if self.link.enabled:
+            self._tasks.append(self.loop.create_task(self.link.run(), name="hub-redis"))
+            self._tasks.append(self.loop.create_task(self.presence.heartbeat(), name="hub-presence"))
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
-        if self.redis is not None:
-            await self.redis.aclose()
+            with contextlib.suppress(asyncio.CancelledError):
+                try:
+                    await task
+                except Exception:
+                    log.exception("hub task %s failed while stopping", task.get_name())
+        await self.link.close()
 
-    # --- subscriptions -------------------------------------------------------------------
+    def is_idle(self) -> bool:
+        """No topic served, hence no subscription and no presence left in this process."""
+        return len(self.table) == 0
 
-    async def attach(self, sub: Subscription) -> TopicChannel:
+    # --- subscriptions (the consumer's interface) ----------------------------------------
+
+    async def attach(self, sub: Subscription) -> ServedTopic:
         """Register a (buffering) subscription; returns once the topic is live in this process."""
-        channel = self.channels.get(sub.topic)
-        if channel is None:
-            channel = TopicChannel(sub.topic)
-            self.channels[sub.topic] = channel
-            self.loop.create_task(self._channel_open(channel))
-        channel.subscribers.add(sub)
-        await channel.ready.wait()
-        return channel
+        served, created = self.table.open(sub.topic)
+        if created:
+            self.loop.create_task(self._open(served))
+        served.subscribers.add(sub)
+        await served.ready.wait()
+        return served
 
     def detach(self, sub: Subscription) -> None:
-        channel = self.channels.get(sub.topic)
-        if channel is None or sub not in channel.subscribers:
+        served = self.table.get(sub.topic)
+        if served is None or sub not in served.subscribers:
             return
-        channel.subscribers.discard(sub)
+        served.subscribers.discard(sub)
         if sub.in_presence:
-            self._presence_leave(channel, sub.username)
-        if not channel.subscribers:
-            del self.channels[sub.topic]
-            if self.pubsub is not None and self.redis_ready.is_set():
-                self.loop.create_task(self._redis_unsubscribe(sub.topic))
+            self.presence.leave(served, sub.username)
+        if not served.subscribers:
+            self.table.close(sub.topic)
+            if self.link.ready.is_set():
+                self.loop.create_task(self._unsubscribe_unserved(sub.topic))
 
     def presence_join(self, sub: Subscription) -> None:
-        channel = self.channels.get(sub.topic)
-        if channel is not None and sub.username:
-            sub.in_presence = True
-            channel.presence[sub.username] += 1
-            if channel.presence[sub.username] == 1:
-                self._presence_changed(channel)
+        self.presence.join(sub)
 
-    def _presence_leave(self, channel: TopicChannel, username: str) -> None:
-        channel.presence[username] -= 1
-        if channel.presence[username] <= 0:
-            del channel.presence[username]
-            self._presence_changed(channel)
+    async def state_for_new_subscriber(self, served: ServedTopic, sub: Subscription) -> None:
+        await self.snapshots.send_current(served, sub)
 
-    async def _channel_open(self, channel: TopicChannel) -> None:
-        from realtime.sequencing import topic_head
-
+    async def _open(self, served: ServedTopic) -> None:
         try:
-            if self.redis_url:
-                if not self.redis_ready.is_set():
+            if self.link.enabled:
+                if not self.link.ready.is_set():
                     # The hub is (re)connecting: give it a moment rather than rely on the sweep.
-                    try:
-                        await asyncio.wait_for(self.redis_ready.wait(), 1.0)
-                    except TimeoutError:
-                        pass
-                await self._redis_subscribe(channel.topic)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.link.ready.wait(), 1.0)
+                await self.link.subscribe(served.topic)
             # Read the head only once Redis delivers the topic: nothing committed later is missed.
-            channel.last_seq = await db_call(topic_head, channel.topic)
+            served.last_seq = await db_call(topic_head, served.topic)
         except Exception:
-            log.exception("opening topic %s", channel.topic)
-        for seq in [s for s in channel.pending if s <= channel.last_seq]:
-            del channel.pending[seq]
-        channel.ready.set()
-        if channel.pending:
-            self.submit(("drain", channel.topic))
+            log.exception("opening topic %s", served.topic)
+        for seq in [s for s in served.pending if s <= served.last_seq]:
+            del served.pending[seq]
+        served.ready.set()
+        if served.pending:
+            self.submit(DrainDue(served.topic))
+
+    async def _unsubscribe_unserved(self, topic: str) -> None:
+        if topic not in self.table:  # nobody subscribed again meanwhile
+            await self.link.unsubscribe(topic)
+
+    async def _after_reconnect(self) -> None:
+        """Backfill what was published while Redis was away, then refresh snapshots and presence."""
+        try:
+            await self.sweep()
+        except Exception:
+            log.exception("backfill after Redis reconnect")
+        for topic in self.table.names():
+            self.submit(StateDirty(topic))
+        await self.presence.announce_all()
 
     # --- inbound (called from any thread via publish_* or from the Redis reader) ---------
 
-    def submit(self, item: tuple) -> None:
+    def submit(self, item: Inbound) -> None:
         self.inbound.put_nowait(item)
 
     async def _dispatch_loop(self) -> None:
@@ -127,71 +169,80 @@ class Hub(Snapshots, Presence, RedisLink):
             try:
                 await self._dispatch(item)
             except Exception:
-                log.exception("dispatching %r", item[:3])
+                log.exception("dispatching %r", item)
 
-    async def _dispatch(self, item: tuple) -> None:
-        what, topic = item[0], item[1]
-        if what == "dirty":
-            self._state_schedule(topic)
+    async def _dispatch(self, item: Inbound) -> None:
+        handler = self._any_topic.get(type(item))
+        if handler is not None:
+            await handler(item)
             return
-        if what == "presence_flush":
-            await self._presence_flush(topic)  # also when the room just emptied here
-            return
-        channel = self.channels.get(topic)
-        if channel is None:
-            return
-        if what == "E":
-            seq, text = item[2], item[3]
-            if seq > channel.last_seq and seq not in channel.pending:
-                channel.pending[seq] = text
-                if channel.ready.is_set():
-                    await self._drain(channel)
-        elif what == "drain":
-            await self._drain(channel)
-        elif what == "fill":
-            channel.fill_scheduled = False
-            await self._fill(channel, item[2])
-        elif what == "S":
-            self._state_receive(channel, item[2], item[3], item[4])
-        elif what == "flush_state":
-            await self._state_flush(channel, item[2])
-        elif what == "T":
-            origin, text = item[2], item[3]
-            for sub in list(channel.subscribers):
-                if sub.live and sub.socket.socket_id != origin:
-                    await sub.socket.send_text(text)
-        elif what == "P":
-            self._presence_remote_changed(channel, item[2])
-        elif what == "presence_refresh":
-            await self._presence_refresh(channel)
+        served = self.table.get(item.topic)
+        if served is not None:
+            await self._served_topic[type(item)](served, item)
 
-    async def _drain(self, channel: TopicChannel) -> None:
-        while channel.last_seq + 1 in channel.pending:
-            seq = channel.last_seq + 1
-            text = channel.pending.pop(seq)
-            channel.last_seq = seq
-            for sub in list(channel.subscribers):
+    async def _on_state_dirty(self, item: StateDirty) -> None:
+        self.snapshots.schedule(item.topic)
+
+    async def _on_presence_flush(self, item: PresenceFlushDue) -> None:
+        await self.presence.flush(item.topic)  # also when the topic just emptied here
+
+    async def _on_event(self, served: ServedTopic, item: EventArrived) -> None:
+        if item.seq > served.last_seq and item.seq not in served.pending:
+            served.pending[item.seq] = item.text
+            if served.ready.is_set():
+                await self._drain(served)
+
+    async def _on_drain(self, served: ServedTopic, item: DrainDue) -> None:
+        await self._drain(served)
+
+    async def _on_fill(self, served: ServedTopic, item: FillDue) -> None:
+        served.fill_scheduled = False
+        await self._fill(served, item.up_to)
+
+    async def _on_state(self, served: ServedTopic, item: StateArrived) -> None:
+        self.snapshots.receive(served, item.kind, item.version, item.text)
+
+    async def _on_state_flush(self, served: ServedTopic, item: StateFlushDue) -> None:
+        await self.snapshots.flush(served, item.kind)
+
+    async def _on_typing(self, served: ServedTopic, item: TypingArrived) -> None:
+        for sub in list(served.subscribers):
+            if sub.live and sub.socket.socket_id != item.origin:
+                await sub.socket.send_text(item.text)
+
+    async def _on_presence_announced(self, served: ServedTopic, item: PresenceAnnounced) -> None:
+        self.presence.remote_changed(served, item.version)
+
+    async def _on_presence_refresh(self, served: ServedTopic, item: PresenceRefreshDue) -> None:
+        await self.presence.refresh(served)
+
+    # --- ordering ------------------------------------------------------------------------
+
+    async def _drain(self, served: ServedTopic) -> None:
+        while served.last_seq + 1 in served.pending:
+            seq = served.last_seq + 1
+            text = served.pending.pop(seq)
+            served.last_seq = seq
+            for sub in list(served.subscribers):
                 await sub.deliver(seq, text)
-        if channel.pending and not channel.fill_scheduled:
-            channel.fill_scheduled = True
-            self.loop.call_later(GAP_WAIT_SECONDS, self.submit, ("fill", channel.topic, None))
+        if served.pending and not served.fill_scheduled:
+            served.fill_scheduled = True
+            self.loop.call_later(GAP_WAIT_SECONDS, self.submit, FillDue(served.topic))
 
-    async def _fill(self, channel: TopicChannel, up_to: int | None) -> None:
+    async def _fill(self, served: ServedTopic, up_to: int | None) -> None:
         """Read missing events from the database: up to `up_to`, or up to the first pending one."""
-        from realtime.sequencing import topic_events_after
-
-        if channel.pending:
-            up_to = max(up_to or 0, min(channel.pending) - 1)
-        if up_to is None or up_to <= channel.last_seq:
-            await self._drain(channel)
+        if served.pending:
+            up_to = max(up_to or 0, min(served.pending) - 1)
+        if up_to is None or up_to <= served.last_seq:
+            await self._drain(served)
             return
-        rows = await db_call(topic_events_after, channel.topic, channel.last_seq, up_to=up_to)
+        rows = await db_call(topic_events_after, served.topic, served.last_seq, up_to=up_to)
         for seq, text in rows:
-            if seq > channel.last_seq:
-                channel.pending.setdefault(seq, text)
+            if seq > served.last_seq:
+                served.pending.setdefault(seq, text)
         if rows:
-            log.info("filled %s events of %s from the database", len(rows), channel.topic)
-        await self._drain(channel)
+            log.info("filled %s events of %s from the database", len(rows), served.topic)
+        await self._drain(served)
 
     async def _sweep_loop(self) -> None:
         """Catch events that never came through Redis (or were committed by another process)."""
@@ -205,13 +256,11 @@ class Hub(Snapshots, Presence, RedisLink):
 
     async def sweep(self) -> None:
         """Compare the heads of the topics served here with the database; fill what is behind."""
-        from realtime.sequencing import topic_heads
-
-        topics = [t for t, c in self.channels.items() if c.ready.is_set()]
-        for start in range(0, len(topics), 500):
-            chunk = topics[start : start + 500]
+        topics = self.table.ready_names()
+        for start in range(0, len(topics), SWEEP_CHUNK):
+            chunk = topics[start : start + SWEEP_CHUNK]
             heads = await db_call(topic_heads, chunk)
             for topic in chunk:
-                channel = self.channels.get(topic)
-                if channel is not None and heads.get(topic, 0) > channel.last_seq:
-                    self.submit(("fill", topic, heads[topic]))
+                served = self.table.get(topic)
+                if served is not None and heads.get(topic, 0) > served.last_seq:
+                    self.submit(FillDue(topic, heads[topic]))

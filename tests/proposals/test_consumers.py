@@ -53,7 +53,6 @@ async def test_subscribe_sends_the_tally_then_votes_move_it_live(connect, make_u
         frames.append(await watcher.recv_until(is_tally, timeout=5))
     versions = [f["data"]["version"] for f in frames]
     assert versions == sorted(set(versions))  # only grows, never repeats
-    assert len(frames) < 12  # coalesced: fewer frames than votes
     last = frames[-1]["data"]
     assert last["counts"] == {"up": 8, "down": 4, "white": 0, "uncomplet": 0}
     assert last["version"] == 13 and last["result"]["result"] == "adopted"

@@ -102,18 +102,7 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
 
     watcher = await connect(author)
     await watcher.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
-    own_replies: dict = {}
-    for index, (voter, choice) in enumerate(voters.items()):
-        socket = await connect(voter)
-        await socket.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
-        first = {"type": "vote", "topic": proposal.topic, "choice": "c1", "ref": f"first{index}"}
-        await socket.send(first)
-        await socket.recv_until(lambda f, ref=f"first{index}": f.get("ref") == ref and f["type"] == "ok")
-        await socket.send({**first, "choice": choice, "ref": f"final{index}"})  # change: the old choice must move
-        own_replies[voter] = await socket.recv_until(
-            lambda f, ref=f"final{index}": f.get("ref") == ref and f["type"] in ("ok", "error")
-        )
-        assert own_replies[voter]["type"] == "ok"
+    own_replies = await vote_then_change(connect, proposal, voters)
     expected = {"c1": 2, "c2": 2, "c3": 2}
     watcher_frames: list[dict] = []
     final = await recorded(watcher, watcher_frames, lambda f: f["type"] == "state" and f["data"]["counts"] == expected)
@@ -126,41 +115,63 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
     closed = await recorded(watcher, watcher_frames, lambda f: f["type"] == "event" and f["kind"] == "proposal.closed")
     assert closed["data"]["result"] == "refused" and closed["data"]["reason"] == "tie"
 
-    def scan() -> list[str]:
-        seen: dict[str, str] = {}
-        seen.update({f"watcher frame {i}": json.dumps(f, ensure_ascii=False) for i, f in enumerate(watcher_frames)})
-        for viewer in [None, author, *list(voters)[:1]]:
-            seen.update({f"{path} as {viewer}": text for path, text in http_pages(proposal.id, viewer).items()})
-        seen.update(admin_pages(admin_user, proposal))
-        seen.update({f"reply to {v}": json.dumps(r, ensure_ascii=False) for v, r in own_replies.items()})
-        seen["receipts"] = json.dumps(list(WriteReceipt.objects.values_list("result", flat=True)), ensure_ascii=False)
-        problems = []
-        for where, text in seen.items():
-            for voter, choice in voters.items():
-                own_page = where.endswith(f"as {voter.username}") and where.startswith(f"/api/proposals/{proposal.id}")
-                if leaks(text, voter.username, choice) and not own_page:
-                    problems.append(f"{where} pairs {voter.username} with {choice}")
-            for vote in Vote.objects.filter(proposal=proposal):
-                if vote.seal and vote.seal in text:
-                    problems.append(f"{where} shows a seal")
-        return problems
-
     watcher_frames += await drain(watcher)
     assert len(watcher_frames) >= 3
-    assert await database_sync_to_async(scan)() == []
+    problems = await database_sync_to_async(leaks_everywhere)(
+        proposal, author, voters, admin_user, watcher_frames, own_replies
+    )
+    assert problems == []
+    await database_sync_to_async(each_voter_sees_only_their_own_choice)(proposal, author, voters)
 
-    def own_view():
-        # The database itself holds no plain choice for a secret ballot.
-        assert set(Vote.objects.filter(proposal=proposal).values_list("choice", flat=True)) == {""}
-        assert set(AmendmentVote.objects.values_list("choice", flat=True)) == {""}
+
+async def vote_then_change(connect, proposal, voters: dict) -> dict:
+    """Each voter votes c1, then changes to their final choice (the old choice must move)."""
+    own_replies: dict = {}
+    for index, (voter, choice) in enumerate(voters.items()):
+        socket = await connect(voter)
+        await socket.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
+        first = {"type": "vote", "topic": proposal.topic, "choice": "c1", "ref": f"first{index}"}
+        await socket.send(first)
+        await socket.recv_until(lambda f, ref=f"first{index}": f.get("ref") == ref and f["type"] == "ok")
+        await socket.send({**first, "choice": choice, "ref": f"final{index}"})
+        own_replies[voter] = await socket.recv_until(
+            lambda f, ref=f"final{index}": f.get("ref") == ref and f["type"] in ("ok", "error")
+        )
+        assert own_replies[voter]["type"] == "ok"
+    return own_replies
+
+
+def leaks_everywhere(proposal, author, voters: dict, admin_user, watcher_frames, own_replies) -> list[str]:
+    """Every page, frame, reply and receipt that pairs a voter with a choice (or shows a seal)."""
+    seen: dict[str, str] = {}
+    seen.update({f"watcher frame {i}": json.dumps(f, ensure_ascii=False) for i, f in enumerate(watcher_frames)})
+    for viewer in [None, author, *list(voters)[:1]]:
+        seen.update({f"{path} as {viewer}": text for path, text in http_pages(proposal.id, viewer).items()})
+    seen.update(admin_pages(admin_user, proposal))
+    seen.update({f"reply to {v}": json.dumps(r, ensure_ascii=False) for v, r in own_replies.items()})
+    seen["receipts"] = json.dumps(list(WriteReceipt.objects.values_list("result", flat=True)), ensure_ascii=False)
+    problems = []
+    for where, text in seen.items():
         for voter, choice in voters.items():
-            detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
-            assert detail["my_vote"] == choice
-            assert detail["amendments"][0]["my_vote"] in ("up", "down", "white")
-        votes = Client().get(f"/api/proposals/{proposal.id}/votes", **bearer(author))
-        assert votes.status_code == 403
+            own_page = where.endswith(f"as {voter.username}") and where.startswith(f"/api/proposals/{proposal.id}")
+            if leaks(text, voter.username, choice) and not own_page:
+                problems.append(f"{where} pairs {voter.username} with {choice}")
+        for vote in Vote.objects.filter(proposal=proposal):
+            if vote.seal and vote.seal in text:
+                problems.append(f"{where} shows a seal")
+    return problems
 
-    await database_sync_to_async(own_view)()
+
+def each_voter_sees_only_their_own_choice(proposal, author, voters: dict) -> None:
+    # The database itself holds no plain choice for a secret ballot.
+    assert set(Vote.objects.filter(proposal=proposal).values_list("choice", flat=True)) == {""}
+    assert set(AmendmentVote.objects.values_list("choice", flat=True)) == {""}
+    for voter, choice in voters.items():
+        detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
+        assert detail["my_vote"] == choice
+        assert detail["amendments"][0]["my_vote"] in ("up", "down", "white")
+    votes = Client().get(f"/api/proposals/{proposal.id}/votes", **bearer(author))
+    assert votes.status_code == 403
 
 
 async def recorded(socket, log: list, predicate) -> dict:

@@ -17,8 +17,9 @@ from proposals.models import Proposal, Vote
 from proposals.services import proposal_create, vote_cast
 from realtime.batching import TopicWriter, run_batch
 from realtime.errors import AppError
+from realtime.event_log import topic_head
 from realtime.models import TopicEvent, WriteReceipt
-from realtime.sequencing import topic_event_append, topic_head
+from realtime.sequencing import topic_event_append
 
 
 def seqs_of(topic: str) -> list[int]:

@@ -107,34 +107,50 @@ async def test_since_older_than_replay_window_answers_reset(connect, make_user, 
 
 
 @pytest.mark.parametrize(
-    ("frame", "code"),
+    ("frame", "code", "reason"),
     [
-        ("{not json", "bad_request"),
-        ("[1, 2]", "bad_request"),
-        ({"type": "shout", "ref": "z"}, "bad_request"),
-        ({"type": "subscribe", "topic": 12, "ref": "z"}, "bad_request"),
-        ({"type": "subscribe", "topic": "room:abc", "ref": "z"}, "bad_request"),
-        ({"type": "subscribe", "topic": "room:99999", "ref": "z"}, "not_found"),
-        ({"type": "subscribe", "topic": "planet:1", "ref": "z"}, "not_found"),
-        ({"type": "subscribe", "topic": "room:1", "since": "yesterday", "ref": "z"}, "bad_request"),
-        ({"type": "post", "topic": "room:1", "body": 42, "ref": "z"}, "bad_request"),
-        ({"type": "post", "topic": "room:1", "body": "sans ref"}, "bad_request"),
-        ({"type": "post", "topic": "room:1", "body": "", "ref": "z"}, "bad_request"),
-        ({"type": "post", "topic": "room:1", "body": "x" * 4001, "ref": "z"}, "bad_request"),
-        ({"type": "post", "topic": "room:1", "body": "x", "ref": "r" * 65}, "bad_request"),
-        ({"type": "post", "topic": "room:1", "body": "x", "reply_to": 999999, "ref": "z"}, "not_found"),
-        ({"type": "edit", "topic": "room:1", "message": 999999, "body": "x", "ref": "z"}, "not_found"),
-        ({"type": "unsubscribe", "topic": "room:1", "ref": "z"}, "bad_request"),
+        ("{not json", "bad_request", None),
+        ("[1, 2]", "bad_request", None),
+        ({"type": "shout", "ref": "z"}, "bad_request", None),
+        ({"type": "subscribe", "topic": 12, "ref": "z"}, "bad_request", None),
+        ({"type": "subscribe", "topic": "room:abc", "ref": "z"}, "bad_request", None),
+        ({"type": "subscribe", "topic": "room:99999", "ref": "z"}, "not_found", "room 99999"),
+        ({"type": "subscribe", "topic": "planet:1", "ref": "z"}, "not_found", "unknown topic kind"),
+        ({"type": "subscribe", "topic": "room:1", "since": "yesterday", "ref": "z"}, "bad_request", None),
+        ({"type": "post", "topic": "room:1", "body": 42, "ref": "z"}, "bad_request", None),
+        ({"type": "post", "topic": "room:1", "body": "sans ref"}, "bad_request", None),
+        ({"type": "post", "topic": "room:1", "body": "", "ref": "z"}, "bad_request", None),
+        ({"type": "post", "topic": "room:1", "body": "x" * 4001, "ref": "z"}, "bad_request", None),
+        ({"type": "post", "topic": "room:1", "body": "x", "ref": "r" * 65}, "bad_request", None),
+        (
+            {"type": "post", "topic": "room:1", "body": "x", "reply_to": 999999, "ref": "z"},
+            "not_found",
+            "message 999999",
+        ),
+        (
+            {"type": "edit", "topic": "room:1", "message": 999999, "body": "x", "ref": "z"},
+            "not_found",
+            "message 999999",
+        ),
+        ({"type": "unsubscribe", "topic": "room:1", "ref": "z"}, "bad_request", None),
     ],
 )
-async def test_bad_input_gets_its_code_keeps_the_socket_and_writes_nothing(connect, make_user, make_room, frame, code):
+async def test_bad_input_gets_its_code_keeps_the_socket_and_writes_nothing(
+    connect, make_user, make_room, frame, code, reason
+):
     alice = await run(make_user, "alice")
-    await run(make_room, alice)  # room:1 exists when ids start at 1; not relied upon for not_found cases
+    room = await run(make_room, alice)
+    if isinstance(frame, dict) and frame.get("topic") == "room:1":
+        # "room:1" stands for a room that exists: ids need not start at 1 (PostgreSQL sequences).
+        frame = {**frame, "topic": f"room:{room.id}"}
     socket = await connect(alice)
     await socket.send(frame)
     error = await socket.recv()
     assert error["type"] == "error" and error["code"] == code, error
     assert error["message"]
+    if reason is not None:
+        # The code alone could come from another check (a missing room, say): the reason must match.
+        assert reason in error["message"], error
     await socket.send({"type": "ping", "ref": "still-there"})
     assert (await socket.recv())["type"] == "pong"
     assert await message_count() == 0

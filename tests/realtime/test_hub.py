@@ -8,6 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from realtime import fanout
+from realtime.fanout.items import EventArrived
 from realtime.frames import loads
 from realtime.models import Topic, TopicEvent
 
@@ -48,7 +49,7 @@ def committed_elsewhere(count: int) -> list[str]:
 
 @pytest.fixture
 async def live_sub():
-    hub = fanout.hub()
+    hub = fanout.process_hub()
 
     async def attach(expected: int) -> RecordingSocket:
         socket = RecordingSocket(expected)
@@ -58,8 +59,7 @@ async def live_sub():
         return socket
 
     yield hub, attach
-    await hub.stop()
-    fanout._hub = None
+    await fanout.process_hub_stop()
 
 
 async def test_out_of_order_arrivals_leave_in_order(live_sub):
@@ -67,7 +67,7 @@ async def test_out_of_order_arrivals_leave_in_order(live_sub):
     socket = await attach(expected=3)
     frames = await database_sync_to_async(committed_elsewhere)(3)
     for seq in (3, 1, 2, 1, 3):  # reordered and duplicated, as from several publishers
-        hub.submit(("E", TOPIC, seq, frames[seq - 1]))
+        hub.submit(EventArrived(TOPIC, seq, frames[seq - 1]))
     await asyncio.wait_for(socket.done.wait(), 5)
     assert [loads(t)["seq"] for t in socket.texts] == [1, 2, 3]
 
@@ -76,7 +76,7 @@ async def test_a_lost_event_is_read_back_from_the_database(live_sub):
     hub, attach = live_sub
     socket = await attach(expected=3)
     frames = await database_sync_to_async(committed_elsewhere)(3)
-    hub.submit(("E", TOPIC, 3, frames[2]))  # 1 and 2 never arrive
+    hub.submit(EventArrived(TOPIC, 3, frames[2]))  # 1 and 2 never arrive
     await asyncio.wait_for(socket.done.wait(), 5)
     assert [loads(t)["seq"] for t in socket.texts] == [1, 2, 3]
 

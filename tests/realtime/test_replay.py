@@ -7,8 +7,9 @@ import asyncio
 import pytest
 from django.db import transaction
 
+from realtime.event_log import topic_events_after
 from realtime.replay import ReplayReads, replay_range
-from realtime.sequencing import topic_event_append, topic_events_after
+from realtime.sequencing import topic_event_append
 
 
 def append(topic: str, n: int) -> None:

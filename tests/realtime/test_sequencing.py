@@ -7,9 +7,10 @@ import threading
 import pytest
 from django.db import close_old_connections, transaction
 
+from realtime.event_log import topic_events_after, topic_head
 from realtime.idempotency import write_once
 from realtime.models import TopicEvent, WriteReceipt
-from realtime.sequencing import topic_event_append, topic_events_after, topic_head
+from realtime.sequencing import topic_event_append
 
 
 @pytest.mark.django_db

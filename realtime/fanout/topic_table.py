@@ -3,49 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from django.conf import settings
-
 from realtime.db import db_call
-
-PROCESS_ID = uuid.uuid4().hex[:12]
-# How long an out-of-order event waits for the missing ones before the hub reads them from the database.
-GAP_WAIT_SECONDS = 0.05
-PRESENCE_HEARTBEAT_SECONDS = 10.0
-PRESENCE_STALE_SECONDS = 35.0
-# A presence frame names at most this many people (alphabetically); `count` is always exact.
-PRESENCE_LIST_MAX = 100
-PRESENCE_CROWD = 250
-
-
-def redis_prefix() -> str:
-    return getattr(settings, "REDIS_PREFIX", "cl")
-
-
-def redis_channel(topic: str) -> str:
-    return f"{redis_prefix()}:{topic}"
-
-
-# What travels on a topic's Redis channel: a one-letter tag, then fields separated by "|", the
-# frame text last (RedisLink._redis_read decodes them).
-def event_payload(seq: int, frame: str) -> str:
-    return f"E{seq}|{frame}"
-
-
-def state_payload(kind: str, version: int, frame: str) -> str:
-    return f"S{kind}|{version}|{frame}"
-
-
-def typing_payload(origin: str, frame: str) -> str:
-    return f"T{origin}|{frame}"
-
-
-def presence_payload(version: int) -> str:
-    return f"P{version}"
+from realtime.event_log import topic_events_after
 
 
 class Socket(Protocol):
@@ -91,8 +55,6 @@ class Subscription:
             return
         if seq > self.last_seq + 1:
             # Cannot happen while the hub delivers in order; repair from the database rather than skip.
-            from realtime.sequencing import topic_events_after
-
             missing = await db_call(topic_events_after, self.topic, self.last_seq, up_to=seq - 1)
             for missing_seq, missing_text in missing:
                 if missing_seq == self.last_seq + 1:
@@ -117,7 +79,9 @@ class StateSlot:
 
 
 @dataclass(eq=False)
-class TopicChannel:
+class ServedTopic:
+    """One topic that at least one local socket follows."""
+
     topic: str
     subscribers: set[Subscription] = field(default_factory=set)
     last_seq: int = 0
@@ -131,3 +95,42 @@ class TopicChannel:
     presence_remote_version: int = 0
     presence_refresh_pending: bool = False
     presence_refreshed_at: float = 0.0
+
+
+class TopicTable:
+    """The topics served in this process, by name. A topic is served while it has subscribers."""
+
+    def __init__(self) -> None:
+        self._topics: dict[str, ServedTopic] = {}
+
+    def get(self, topic: str) -> ServedTopic | None:
+        return self._topics.get(topic)
+
+    def open(self, topic: str) -> tuple[ServedTopic, bool]:
+        """(the served topic, whether it was just created)."""
+        served = self._topics.get(topic)
+        if served is not None:
+            return served, False
+        served = self._topics[topic] = ServedTopic(topic)
+        return served, True
+
+    def close(self, topic: str) -> None:
+        self._topics.pop(topic, None)
+
+    def names(self) -> list[str]:
+        return list(self._topics)
+
+    def ready_names(self) -> list[str]:
+        return [name for name, served in self._topics.items() if served.ready.is_set()]
+
+    def served(self) -> list[ServedTopic]:
+        return list(self._topics.values())
+
+    def __contains__(self, topic: str) -> bool:
+        return topic in self._topics
+
+    def __len__(self) -> int:
+        return len(self._topics)
+
+    def __iter__(self) -> Iterator[ServedTopic]:
+        return iter(self.served())
