@@ -235,7 +235,8 @@ async def amain(args) -> int:
     raise_nofile()
     cfg = config_from(args)
     wanted = wanted_targets(args)
-    need_fd = 2 * max(cfg["idle"], cfg["watchers"] + cfg["voters"], users_needed(cfg)) + 200
+    # Per process: a server holds every socket of a scenario; each client process a share of them.
+    need_fd = max(cfg["idle"], cfg["watchers"] + cfg["voters"], users_needed(cfg)) + 200
     if nofile_limit() < need_fd:
         progress(f"WARNING: open-files limit {nofile_limit()} < {need_fd} needed; raise `ulimit -n`")
     run_id = uuid.uuid4().hex[:6]
