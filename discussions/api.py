@@ -1,23 +1,15 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Router, Schema
 
-from accounts.api import request_user, user_required, writer_required
-from communes.selectors import commune_get
+from accounts.api import request_user
 from discussions import selectors, services
+from discussions.inputs import MessageIn, RoomIn
 from realtime.errors import AppError
+from realtime.schemas import Ref
 
 router = Router(tags=["rooms"])
-
-
-class RoomIn(Schema):
-    name: str = Field(min_length=1, max_length=120)
-    visibility: Literal["public", "private"] = "public"
-    commune: str | None = None
-    description: str = Field("", max_length=4000)
 
 
 class Created(Schema):
@@ -55,12 +47,6 @@ class MessagePage(Schema):
     head: int
 
 
-class MessageIn(Schema):
-    body: str
-    reply_to: int | None = None
-    ref: str | None = Field(None, max_length=64)
-
-
 class WriteOut(Schema):
     id: int
     seq: int
@@ -80,14 +66,14 @@ def _room_out(room, role=None) -> dict:
 
 @router.post("", response={201: Created}, summary="Create a room; you become its owner")
 def room_create(request: HttpRequest, payload: RoomIn):
-    user = user_required(request)
-    commune = None
-    if payload.commune:
-        commune = commune_get(insee=payload.commune)
-    room = services.room_create(
-        creator=user, name=payload.name, visibility=payload.visibility, commune=commune, description=payload.description
+    return 201, services.room_create(
+        creator=request_user(request),
+        name=payload.name,
+        visibility=payload.visibility,
+        commune=payload.commune,
+        description=payload.description,
+        ref=payload.ref,
     )
-    return 201, {"id": room.id, "topic": room.topic}
 
 
 @router.get("", response=RoomList, summary="Rooms you may read, optionally of one commune")
@@ -106,10 +92,11 @@ def room_detail(request: HttpRequest, room_id: int):
 
 
 @router.post("/{room_id}/join", response=RoomOut)
-def room_join(request: HttpRequest, room_id: int):
-    user = user_required(request)
-    membership = services.room_join(user=user, room_id=room_id)
-    return _room_out(membership.room, membership.role)
+def room_join(request: HttpRequest, room_id: int, ref: Ref | None = None):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
+    user = request_user(request)
+    joined = services.room_join(user=user, room_id=room_id, ref=ref)
+    return _room_out(selectors.room_get_readable(room_id=room_id, user=user), joined["role"])
 
 
 @router.get(
@@ -127,8 +114,6 @@ def room_messages(
     "/{room_id}/messages", response={201: WriteOut}, summary="Post a message (same path as the socket's `post`)"
 )
 def message_post(request: HttpRequest, room_id: int, payload: MessageIn):
-    user = writer_required(request)
-    result = services.message_post(
-        author=user, room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref
+    return 201, services.message_post(
+        author=request_user(request), room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref
     )
-    return 201, result

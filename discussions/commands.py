@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, StrictInt, StrictStr
-
 from discussions import services
+from discussions.inputs import MessageDeleteIn, MessageEditIn, MessageIn
 from realtime.schemas import WriteCommand
 from realtime.topics import topic_object_id
 
 
-class Post(WriteCommand):
-    body: Annotated[StrictStr, Field(min_length=1, max_length=4000)]
-    reply_to: StrictInt | None = None
+class Post(WriteCommand, MessageIn):
+    pass
 
 
-class Edit(WriteCommand):
-    message: StrictInt
-    body: Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+class Edit(WriteCommand, MessageEditIn):
+    pass
 
 
-class Delete(WriteCommand):
-    message: StrictInt
+class Delete(WriteCommand, MessageDeleteIn):
+    pass
 
 
 def post(*, user, command: Post) -> dict:
