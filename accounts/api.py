@@ -25,6 +25,7 @@ def request_user(request: HttpRequest):
         user = user_by_token(token)
         if user is None:
             raise AppError("auth_required", "invalid or revoked token")
+        request.caller = user  # for the request log line (config.logs)
         return user
     if request.method in SAFE_METHODS and request.user.is_authenticated:
         return request.user

@@ -19,3 +19,7 @@ def token_from_authorization(header: str) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return None
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username).first()

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from config.docs import VendoredSwagger
 from realtime.errors import AppError
 
 api = NinjaAPI(
@@ -15,6 +16,7 @@ api = NinjaAPI(
     description="HTTP side of the wire contract (PROTOCOL.md §5). Writes here and over the socket share one code path.",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=VendoredSwagger(),
     urls_namespace="api",
 )
 
@@ -58,3 +60,4 @@ api.add_router("/communes", "communes.api.router")
 api.add_router("/rooms", "discussions.api.router")
 api.add_router("/events", "events.api.router")
 api.add_router("/proposals", "proposals.api.router")
+api.add_router("/debates", "debates.api.router")

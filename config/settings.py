@@ -1,5 +1,6 @@
 """One settings module, driven by environment variables (see README, "Configuration")."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -42,10 +43,12 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "debates",
     "demo",
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -111,18 +114,32 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# JSON lines in production (one object per event, for a log collector); readable lines in development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "readable" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "readable": {"()": "config.logs.ReadableFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        # Our request log replaces Django's own line per request.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # --- Realtime ---------------------------------------------------------------------------
 # Unset: single process, in-process fan-out. Set: fan-out between processes through Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis through Sentinel: "host:port,host:port,…" and the master's name; REDIS_URL then gives only
+# the database number and credentials (realtime/redis_clients.py).
+REDIS_SENTINELS = [s.strip() for s in os.environ.get("REDIS_SENTINELS", "").split(",") if s.strip()]
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
 # The registries below name code in the domain apps as "package.module:attribute"; a system
 # check (realtime.registry) loads every entry at start-up.
 # Topic kinds the socket understands: prefix -> a realtime.topics.TopicKind subclass.
@@ -130,18 +147,23 @@ REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
+    "debate": "debates.topics:DebateTopic",
+    "moderation": "debates.topics:ModerationTopic",
+    "floor": "debates.topics:FloorTopic",
 }
 # Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
 REALTIME_COMMANDS = [
     "discussions.commands:COMMANDS",
     "events.commands:COMMANDS",
     "proposals.commands:COMMANDS",
+    "debates.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
     "discussions.event_schemas:EVENT_SCHEMAS",
     "events.event_schemas:EVENT_SCHEMAS",
     "proposals.event_schemas:EVENT_SCHEMAS",
+    "debates.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
@@ -159,13 +181,25 @@ REALTIME_SWEEP_INTERVAL = env_float("REALTIME_SWEEP_INTERVAL", 2.0)
 RATE_LIMIT_PER_SECOND = env_float("RATE_LIMIT_PER_SECOND", 2.0)
 RATE_LIMIT_BURST = env_float("RATE_LIMIT_BURST", 10.0)
 TYPING_INTERVAL = env_float("TYPING_INTERVAL", 2.0)
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Receipts of idempotent writes; the protocol promises 24 h, so a shorter setting is raised to it.
+IDEMPOTENCY_TTL_SECONDS = max(24 * 3600, int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))))
+# Replay events older than this many days are deleted, except each topic's newest
+# max(1000, REALTIME_REPLAY_LIMIT) (realtime/retention.py); 0 keeps everything.
+REALTIME_EVENT_RETENTION_DAYS = env_float("REALTIME_EVENT_RETENTION_DAYS", 30)
+REALTIME_RETENTION_INTERVAL = env_float("REALTIME_RETENTION_INTERVAL", 3600)
 # Run the periodic jobs (closing proposals on time, purging receipts) inside the web process.
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
     "proposals.scheduler:proposals_advance",
+    "realtime.retention:retention_apply",
+    "debates.scheduler:turns_end",
 ]
+# Jobs that need not run every tick: path -> at most once per this many seconds.
+SCHEDULER_JOB_INTERVALS = {
+    "realtime.idempotency:receipts_purge": 60.0,
+    "realtime.retention:retention_apply": REALTIME_RETENTION_INTERVAL,
+}
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -173,9 +207,23 @@ DEMO_LOADERS = [
     "discussions.demo:demo_load",
     "events.demo:demo_load",
     "proposals.demo:demo_load",
+    "debates.demo:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
+
+# --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
+# Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# On SIGTERM (python -m config.server), open sockets are closed with 4012 over at most this long.
+DRAIN_SPREAD_SECONDS = env_float("DRAIN_SPREAD_SECONDS", 5.0)
+# /metrics (config/metrics.py): a bearer token for the scraper, and/or networks that may connect directly.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n.strip())
+    for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",")
+    if n.strip()
+]

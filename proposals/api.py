@@ -221,6 +221,14 @@ def archive(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
     return _detail(selectors.proposal_get_readable(proposal_id=proposal_id, user=user), user)
 
 
+@router.post(
+    "/{proposal_id}/close", summary="Close the vote now (author, room moderators, event organisers); result at once"
+)
+def close_now(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
+    return services.proposal_close_now(user=request_user(request), proposal_id=proposal_id, ref=ref)
+
+
 @router.get("/{proposal_id}/votes", summary="Who chose what — public ballots only, once results are visible")
 def votes(request: HttpRequest, proposal_id: int):
     proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=request_user(request))

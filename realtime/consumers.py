@@ -7,6 +7,7 @@ the HTTP API calls), fan-out through the process's `Hub`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from pydantic import BaseModel
 
-from realtime import fanout, ratelimit
+from realtime import fanout, lifecycle, metrics, ratelimit
 from realtime.auth import signed_in
 from realtime.batching import topic_writer
 from realtime.db import db_call
@@ -30,6 +31,8 @@ from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
+# One line per command: socket, user, command, outcome, duration. Never a body, a token or a choice.
+command_log = logging.getLogger("realtime.commands")
 
 MAX_TOPICS_PER_SOCKET = 200
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
@@ -38,6 +41,14 @@ CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "typing": Typing,
     "ping": Ping,
 }
+
+LOGGED_COMMANDS = {*CORE_COMMANDS, "connect", "disconnect"}
+
+
+def server_now_ms() -> int:
+    """The server clock (Unix ms) sent in `subscribed` and `pong`: clients correct their offset
+    with it, so countdowns to a server `ends_at` agree whatever each device's clock says."""
+    return int(time.time() * 1000)
 
 
 def origin_allowed(scope) -> bool:
@@ -56,11 +67,30 @@ def origin_allowed(scope) -> bool:
     return validate_host(domain, settings.ALLOWED_HOSTS)
 
 
+_frames_sent_by_kind: dict[str, object] = {}
+
+
+def frame_sent(text: str) -> None:
+    """Count a frame by its `type`: every frame is serialised with `type` first (realtime.frames)."""
+    end = text.find('"', 9)
+    kind = text[9:end] if text.startswith('{"type":"') and 9 < end < 40 else "other"
+    counter = _frames_sent_by_kind.get(kind)
+    if counter is None:
+        counter = _frames_sent_by_kind[kind] = metrics.FRAMES_SENT.labels(kind)
+    counter.inc()
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.subscriptions: dict[str, fanout.Subscription] = {}
         self.typing_sent: dict[str, float] = {}
+        self.closing = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+        if lifecycle.is_draining():
+            await self.close()  # this process is restarting: the client reconnects to another
+            return
         if not origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -73,18 +103,36 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.user = self.scope.get("user")
         self.authenticated = signed_in(self.user)
         self.hub = fanout.process_hub()
+        lifecycle.socket_opened(self)
+        metrics.SOCKETS_OPEN.inc()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
+        command_log.info("socket opened", extra=self.log_context("connect"))
 
     async def disconnect(self, code) -> None:
+        if getattr(self, "hub", None) is None:
+            return  # refused at the handshake: nothing was opened
+        lifecycle.socket_closed(self)
+        metrics.SOCKETS_OPEN.dec()
+        command_log.info("socket closed", extra={**self.log_context("disconnect"), "outcome": code})
         for sub in getattr(self, "subscriptions", {}).values():
             self.hub.detach(sub)
         self.subscriptions = {}
 
     async def send_text(self, text: str) -> None:
+        frame_sent(text)
         await self.send(text_data=text)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self.closing:
+            return  # being closed with 4012: the client resends what got no answer, elsewhere
+        self.idle.clear()
+        try:
+            await self.receive_frame(text_data, bytes_data)
+        finally:
+            self.idle.set()
+
+    async def receive_frame(self, text_data, bytes_data) -> None:
         raw = text_data if text_data is not None else bytes_data
         size = len(raw.encode()) if isinstance(raw, str) else len(raw or b"")
         if size > settings.REALTIME_MAX_FRAME_BYTES:
@@ -96,6 +144,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=1009)
             return
         ref = None
+        kind = None
+        outcome = "ok"
+        started = time.perf_counter()
         try:
             try:
                 frame = orjson.loads(raw)
@@ -104,12 +155,32 @@ class LiveConsumer(AsyncWebsocketConsumer):
             if not isinstance(frame, dict):
                 raise AppError("bad_request", "a frame is a JSON object")
             ref = frame.get("ref") if isinstance(frame.get("ref"), str) and len(frame["ref"]) <= 64 else None
+            kind = frame.get("type") if isinstance(frame.get("type"), str) else None
             await self.dispatch_command(frame)
         except AppError as exc:
+            outcome = exc.code
             await self.send_text(error_frame(code=exc.code, message=exc.message, ref=ref, retry_after=exc.retry_after))
         except Exception:
-            log.exception("socket command failed (user=%s)", getattr(self.user, "pk", None))
+            outcome = "internal"
+            log.exception("socket command failed", extra=self.log_context(kind))
             await self.send_text(error_frame(code="internal", message="internal error", ref=ref))
+        finally:
+            self.command_logged(kind, outcome, time.perf_counter() - started)
+
+    def log_context(self, command: str | None) -> dict:
+        user = getattr(self, "user", None)
+        return {
+            "socket": self.socket_id,
+            "user": user.pk if user is not None and user.is_authenticated else None,
+            "command": command if command in LOGGED_COMMANDS or command in write_commands() else "unknown",
+        }
+
+    def command_logged(self, command: str | None, outcome: str, seconds: float) -> None:
+        context = self.log_context(command)
+        level = logging.DEBUG if command in ("ping", "typing") else logging.INFO
+        context.update(outcome=outcome, duration_ms=round(seconds * 1000, 2))
+        metrics.COMMANDS.labels(context["command"], outcome).inc()
+        command_log.log(level, "%s %s", context["command"], outcome, extra=context)
 
     async def dispatch_command(self, frame: dict) -> None:
         kind = frame.get("type")
@@ -129,11 +200,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         ratelimit.write_check(self.user.pk)
         # The handler calls a `user_write` service: rate limit, receipt and transaction are there.
         # With group commit, the writes to one topic arriving together share one transaction.
-        if settings.REALTIME_GROUP_COMMIT:
-            data = await topic_writer().write(command.topic, handler, user=self.user, command=command)
-        else:
-            data = await db_call(handler, user=self.user, command=command)
-        await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
+        with metrics.WRITE_LATENCY.labels(kind).time():
+            if settings.REALTIME_GROUP_COMMIT:
+                data = await topic_writer().write(command.topic, handler, user=self.user, command=command)
+            else:
+                data = await db_call(handler, user=self.user, command=command)
+            await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
     def parse(schema: type[BaseModel], frame: dict) -> BaseModel:
@@ -142,7 +214,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # --- core commands ----------------------------------------------------------------------
 
     async def on_ping(self, command: Ping) -> None:
-        await self.send_text(dumps({"type": "pong", "ref": command.ref}))
+        await self.send_text(dumps({"type": "pong", "ref": command.ref, "now": server_now_ms()}))
 
     async def on_subscribe(self, command: Subscribe) -> None:
         topic = command.topic
@@ -157,7 +229,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
         head, frames, reset = await replay_reads().read(topic, command.since)
-        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
+        if command.since is not None:
+            metrics.REPLAY_REQUESTS.inc()
+            if reset:
+                metrics.REPLAY_RESETS.inc()
+        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref, "now": server_now_ms()}
         if reset:
             reply["reset"] = True
         await self.send_text(dumps(reply))

@@ -10,6 +10,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 
+from realtime import metrics
 from realtime.errors import AppError
 
 _buckets: dict[object, tuple[float, float]] = {}
@@ -31,6 +32,7 @@ def write_allow(user_key: object) -> None:
         if tokens < 1.0:
             _buckets[user_key] = (tokens, now)
             retry_after = round((1.0 - tokens) / rate, 3)
+            metrics.RATE_LIMITED.inc()
             raise AppError("rate_limited", "Too many writes; slow down.", retry_after=retry_after)
         _buckets[user_key] = (tokens - 1.0, now)
         if len(_buckets) > 100_000:
@@ -51,6 +53,7 @@ def write_check(user_key: object) -> None:
     tokens, stamp = state
     tokens = min(settings.RATE_LIMIT_BURST, tokens + (time.monotonic() - stamp) * rate)
     if tokens < 1.0:
+        metrics.RATE_LIMITED.inc()
         raise AppError("rate_limited", "Too many writes; slow down.", retry_after=round((1.0 - tokens) / rate, 3))
 
 

@@ -77,12 +77,12 @@ class ReplayReads:
                 self.requests += len(batch)
                 for r in batch:
                     if not r.future.done():
-                        r.future.set_result(_slice(head, frames, r.since))
+                        r.future.set_result(replay_slice(head, frames, r.since))
         finally:
             self.reading.discard(topic)
 
 
-def _slice(head: int, frames: Frames, since: int | None) -> tuple[int, Frames, bool]:
+def replay_slice(head: int, frames: Frames, since: int | None) -> tuple[int, Frames, bool]:
     if since is None:
         return head, [], False
     if _beyond(since, head):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from communes.selectors import commune_get
 from discussions.selectors import room_get_readable, room_moderated_by
-from events.selectors import event_get_visible
+from events.selectors import event_get_visible, event_is_organiser
 from proposals import selectors, tally
 from proposals.inputs import ProposalIn
 from proposals.models import Amendment, Proposal
@@ -165,6 +165,31 @@ def proposal_close_due(*, proposal_id: int, now: datetime | None = None) -> bool
             return False
         _close(proposal, now)
     return True
+
+
+@user_write("proposal_close", signed_out="sign in first")
+def proposal_close_now(*, user, proposal_id: int, ref: str | None = None) -> dict:
+    """The author, staff, the room's owners/moderators or the event's organisers close the vote
+    now: once only, from any process (the row lock makes a second close see `resolved` and
+    answer `conflict`). Publishes `proposal.closed` with the result; returns it."""
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    if not _may_close(proposal, user):
+        raise AppError("forbidden", "only the author, the room's moderators or the event's organisers close a vote")
+    locked = proposal_row_locked(proposal_id)
+    if locked.phase != Proposal.TOVOTE:
+        raise AppError("conflict", f"this vote is not open (phase {locked.phase})")
+    _close(locked, timezone.now())
+    return {"id": locked.id, **locked.outcome}
+
+
+def _may_close(proposal: Proposal, user) -> bool:
+    if proposal.author_id == user.id or user.is_staff:
+        return True
+    if proposal.room_id is not None and room_moderated_by(room=proposal.room, user=user):
+        return True
+    if proposal.event_id is None:
+        return False
+    return event_is_organiser(event=event_get_visible(event_id=proposal.event_id, user=user), user=user)
 
 
 def _close(proposal: Proposal, now: datetime) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -33,7 +35,10 @@ async def message_count():
 async def test_ping_pong(connect):
     socket = await connect()
     await socket.send({"type": "ping", "ref": "p"})
-    assert await socket.recv() == {"type": "pong", "ref": "p"}
+    pong = await socket.recv()
+    assert (pong["type"], pong["ref"]) == ("pong", "p")
+    # The server clock (Unix ms), which clients use to correct their own.
+    assert isinstance(pong["now"], int) and abs(pong["now"] - time.time() * 1000) < 60_000
 
 
 async def test_post_reaches_every_subscriber_once_with_ok(connect, make_user, make_room):
