@@ -242,6 +242,11 @@ REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
 REALTIME_REPLAY_PAGE = int(os.environ.get("REALTIME_REPLAY_PAGE", "200"))
 # Seconds before the same topic may be replayed again on the same socket (`rate_limited` meanwhile).
 REALTIME_REPLAY_COOLDOWN = env_float("REALTIME_REPLAY_COOLDOWN", 5.0)
+# Group commit (realtime.batching): socket writes to one topic arriving within the window
+# share one transaction. REALTIME_GROUP_COMMIT=0 commits each write alone.
+REALTIME_GROUP_COMMIT = os.environ.get("REALTIME_GROUP_COMMIT", "1") != "0"
+REALTIME_GROUP_COMMIT_WINDOW_MS = env_float("REALTIME_GROUP_COMMIT_WINDOW_MS", 2.0)
+REALTIME_GROUP_COMMIT_MAX_BATCH = int(os.environ.get("REALTIME_GROUP_COMMIT_MAX_BATCH", "200"))
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
 REALTIME_STATE_INTERVAL = env_float("REALTIME_STATE_INTERVAL", 0.25)
 # How often each process compares the heads of the topics it serves with the database,

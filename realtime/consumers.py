@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from realtime import fanout, lifecycle, metrics, ratelimit
 from realtime.auth import signed_in
 from realtime.backpressure import outbound_for
+from realtime.batching import topic_writer
 from realtime.db import db_call, db_call_for_topic
 from realtime.errors import AppError
 from realtime.event_log import topic_events_after, topic_head
@@ -238,9 +239,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         command = self.parse(schema, frame)
         ratelimit.write_check(self.user.pk)
         # The handler calls a `user_write` service: rate limit, receipt and transaction are there.
+        # With group commit, the writes to one topic arriving together share one transaction (one
+        # batch at a time per topic); without it, one topic's writes hold at most a few threads.
         topic = getattr(command, "topic", None)
         with metrics.WRITE_LATENCY.labels(kind).time():
-            if isinstance(topic, str):
+            if isinstance(topic, str) and settings.REALTIME_GROUP_COMMIT:
+                data = await topic_writer().write(topic, handler, user=self.user, command=command)
+            elif isinstance(topic, str):
                 data = await db_call_for_topic(topic, handler, user=self.user, command=command)
             else:
                 data = await db_call(handler, user=self.user, command=command)
