@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "search",
     "demo",
 ]
 
