@@ -9,6 +9,7 @@ import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
+import * as searchPage from "./pages/search.js";
 
 const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/`;
 
@@ -69,7 +70,10 @@ async function loadMe() {
 function renderNav() {
   const nav = document.getElementById("nav");
   clear(nav);
-  const items = [h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") })];
+  const items = [
+    h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") }),
+    h("a", { href: "#/search", "data-testid": "nav-search", text: t("nav.search") }),
+  ];
   if (ctx.me) {
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
@@ -126,6 +130,9 @@ async function route() {
       break;
     case "commune":
       page = communePage;
+      break;
+    case "search":
+      page = searchPage;
       break;
     default:
       if (!ctx.me) {
