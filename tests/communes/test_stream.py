@@ -93,3 +93,22 @@ async def test_anyone_follows_the_commune_live_and_resumes_with_since(connect, m
     assert live["seq"] == 2 and live["kind"] == "commune.room_created" and live["data"]["name"] == "Deuxième salon"
     missing = await subscribed(anonymous, "commune:99999")
     assert missing["type"] == "error" and missing["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_past_decisions_filter_by_result(client, make_user, make_proposal, commune):
+    alice, bob = make_user(), make_user()
+    later = timezone.now() + timedelta(days=30)
+    kept = make_proposal(alice, commune=commune.insee, title="Adoptée")
+    vote_cast(user=bob, proposal_id=kept.id, choice="up")
+    dropped = make_proposal(alice, commune=commune.insee, title="Refusée")
+    vote_cast(user=bob, proposal_id=dropped.id, choice="down")
+    make_proposal(alice, commune=commune.insee, title="Encore ouverte")
+    for proposal in (kept, dropped):
+        proposal_close_due(proposal_id=proposal.id, now=later)
+    resolved = client.get("/api/proposals", {"commune": commune.insee, "phase": "resolved"}).json()["items"]
+    assert {p["title"]: p["result"] for p in resolved} == {"Adoptée": "adopted", "Refusée": "refused"}
+    adopted = client.get("/api/proposals", {"commune": commune.insee, "result": "adopted"}).json()["items"]
+    assert [p["title"] for p in adopted] == ["Adoptée"]
+    bad = client.get("/api/proposals", {"commune": commune.insee, "result": "maybe"})
+    assert bad.status_code == 400 and bad.json()["code"] == "bad_request"

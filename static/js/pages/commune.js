@@ -4,6 +4,7 @@ import { get, patch, post, qs } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { decisionsSection, newsSection } from "./commune_news.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -278,6 +279,13 @@ export async function render(ctx, params, container) {
       section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, insee)),
     ),
   );
+  const decisions = decisionsSection(insee);
+  const news = newsSection(ctx, insee, {
+    onEvent(frame) {
+      if (frame.kind === "commune.proposal_closed") decisions.reload();
+    },
+  });
+  container.append(h("div", { class: "grid-2" }, news.section, decisions.section));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
   );
@@ -292,4 +300,5 @@ export async function render(ctx, params, container) {
   fill(proposals, get(`proposals${qs({ commune: insee, phase: "tovote" })}`), "commune.no_proposals", (p) =>
     h("li", {}, h("a", { href: `#/proposal/${p.id}`, "data-testid": "proposal-link", text: p.title })),
   );
+  return news.stop;
 }
