@@ -4,6 +4,7 @@ import { get, patch, post, qs } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { mapSection } from "./commune_map.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
 
 const PICKED_KEY = "cl.commune";
@@ -280,12 +281,14 @@ export async function render(ctx, params, container) {
     ),
   );
   const decisions = decisionsSection(insee);
+  const map = mapSection(ctx, insee, commune);
   const news = newsSection(ctx, insee, {
     onEvent(frame) {
       if (frame.kind === "commune.proposal_closed") decisions.reload();
+      map.onNews(frame);
     },
   });
-  container.append(h("div", { class: "grid-2" }, news.section, decisions.section));
+  container.append(map.section, h("div", { class: "grid-2" }, news.section, decisions.section));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
   );
@@ -300,5 +303,8 @@ export async function render(ctx, params, container) {
   fill(proposals, get(`proposals${qs({ commune: insee, phase: "tovote" })}`), "commune.no_proposals", (p) =>
     h("li", {}, h("a", { href: `#/proposal/${p.id}`, "data-testid": "proposal-link", text: p.title })),
   );
-  return news.stop;
+  return () => {
+    news.stop();
+    map.stop();
+  };
 }
