@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from config.docs import VendoredSwagger
 from realtime.errors import AppError
 
 api = NinjaAPI(
@@ -15,6 +16,7 @@ api = NinjaAPI(
     description="HTTP side of the wire contract (PROTOCOL.md §5). Writes here and over the socket share one code path.",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=VendoredSwagger(),
     urls_namespace="api",
 )
 

@@ -7,6 +7,7 @@ import { LiveSocket } from "./socket.js";
 import * as authPage from "./pages/auth.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
+import * as minePage from "./pages/mine.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -75,6 +76,7 @@ function renderNav() {
     h("a", { href: "#/search", "data-testid": "nav-search", text: t("nav.search") }),
   ];
   if (ctx.me) {
+    items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
   } else {
@@ -101,6 +103,7 @@ let cleanup = null;
 let routeToken = 0;
 
 async function route() {
+  if (location.hash === "#main") return; // a skip link followed without script handling
   const my = ++routeToken;
   if (cleanup) {
     try {
@@ -131,8 +134,13 @@ async function route() {
     case "commune":
       page = communePage;
       break;
+<<<<<<< HEAD
     case "search":
       page = searchPage;
+=======
+    case "mine":
+      page = minePage;
+>>>>>>> main
       break;
     default:
       if (!ctx.me) {
@@ -168,6 +176,12 @@ async function boot() {
     route();
   });
   window.addEventListener("hashchange", route);
+  // The skip link moves focus to the page's content; as a plain "#main" link the hash router
+  // would take it for a route and leave the page.
+  document.getElementById("skip-link").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    document.getElementById("main").focus();
+  });
   await loadMe();
   renderNav();
   ctx.socket.start();
@@ -175,3 +189,8 @@ async function boot() {
 }
 
 boot();
+
+// The service worker keeps the shell for offline starts; the app works without it.
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker not installed", err));
+}

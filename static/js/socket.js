@@ -28,6 +28,7 @@ export class WriteError extends Error {
     super(frame.message || frame.code);
     this.code = frame.code;
     this.frame = frame;
+    this.retry_after = frame.retry_after;
   }
 }
 

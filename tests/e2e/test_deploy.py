@@ -3,7 +3,6 @@ really carries WebSockets to two daphne workers (run here with the same nginx.co
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from tests.live import ROOT, LiveSocket, free_port, wait_port
+from tests.tools import require_tool
 
 pytestmark = [pytest.mark.e2e]
 
@@ -31,9 +31,13 @@ def test_compose_runs_two_workers_the_scheduler_and_nginx_on_shared_services():
     assert (ROOT / "Dockerfile").exists()
 
 
+@pytest.fixture
+def nginx_installed() -> None:
+    require_tool("nginx")  # before the daphne workers start
+
+
 @pytest.mark.asyncio
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
-async def test_nginx_config_carries_websockets_to_both_workers(live_stack):
+async def test_nginx_config_carries_websockets_to_both_workers(nginx_installed, live_stack):
     stack = live_stack(processes=2, redis=True)
     port = free_port()
     config = (ROOT / "deploy" / "nginx.conf").read_text()
