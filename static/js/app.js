@@ -134,13 +134,11 @@ async function route() {
     case "commune":
       page = communePage;
       break;
-<<<<<<< HEAD
     case "search":
       page = searchPage;
-=======
+      break;
     case "mine":
       page = minePage;
->>>>>>> main
       break;
     default:
       if (!ctx.me) {
