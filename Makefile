@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/communecter
 
-.PHONY: run test test-sqlite test-postgres bench bench-quick lint
+.PHONY: run test test-sqlite test-postgres bench bench-quick soak soak-full lint
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,12 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 ## Run the service: SQLite, one daphne process, in-process fan-out, demo data, on http://$(HOST):$(PORT)
+# A random key, made once and kept in .dev-secret-key (git-ignored): sessions survive restarts.
 run: $(STAMP)
-	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py load_demo
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/serve.py
+	@test -s .dev-secret-key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .dev-secret-key
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key $(BIN)/python manage.py migrate --noinput -v0
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key $(BIN)/python manage.py load_demo
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/serve.py
 
 ## Run the whole test suite: on SQLite, then every database test again on PostgreSQL.
 ## It first starts Redis/PostgreSQL if installed but down, and runs apt-get (as root, or sudo)
@@ -35,6 +37,13 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+## Soak: mixed load on two daphne processes + Redis; RSS and p99 over time in artifacts/soak/.
+soak: $(STAMP)
+	$(BIN)/python -m soak --quick
+
+soak-full: $(STAMP)
+	$(BIN)/python -m soak --minutes 30
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import OperationalError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from config.docs import VendoredSwagger
+from realtime.db import database_timeout_error
 from realtime.errors import AppError
 
 api = NinjaAPI(
@@ -32,6 +34,21 @@ def app_error(request: HttpRequest, exc: AppError):
     if exc.retry_after is not None:
         response["Retry-After"] = str(max(1, round(exc.retry_after)))
     return response
+
+
+@api.exception_handler(OverflowError)
+def overflow_error(request: HttpRequest, exc: OverflowError):
+    # Only input can overflow here: a date that leaves the calendar once moved to UTC or to the
+    # event's zone, a number the database cannot store.
+    return api.create_response(request, error_body("bad_request", f"a value is out of range: {exc}"), status=400)
+
+
+@api.exception_handler(OperationalError)
+def database_error(request: HttpRequest, exc: OperationalError):
+    answer = database_timeout_error(exc)
+    if answer is None:
+        raise exc
+    return app_error(request, answer)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -62,3 +79,4 @@ api.add_router("/rooms", "discussions.api.router")
 api.add_router("/events", "events.api.router")
 api.add_router("/proposals", "proposals.api.router")
 api.add_router("/search", "search.api.router")
+api.add_router("/debates", "debates.api.router")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from accounts.api import request_user
+from accounts.api import request_user, user_required
 from discussions import selectors, services
 from discussions.inputs import MessageIn, RoomIn
 from realtime.errors import AppError
@@ -89,6 +89,25 @@ def room_detail(request: HttpRequest, room_id: int):
     user = request_user(request)
     room = selectors.room_get_readable(room_id=room_id, user=user)
     return _room_out(room, selectors.room_role(room=room, user=user))
+
+
+class VisibilityIn(Schema):
+    visibility: str
+
+
+@router.patch("/{room_id}", response=RoomOut, summary="Make a room public or private (owner)")
+def room_update(request: HttpRequest, room_id: int, payload: VisibilityIn):
+    user = user_required(request)
+    room = services.room_visibility_set(by=user, room_id=room_id, visibility=payload.visibility)
+    return _room_out(room, selectors.room_role(room=room, user=user))
+
+
+@router.delete(
+    "/{room_id}/members/{username}", response={204: None}, summary="Remove a member (owner, moderators) or leave"
+)
+def room_member_remove(request: HttpRequest, room_id: int, username: str):
+    services.room_member_remove(by=user_required(request), room_id=room_id, username=username)
+    return 204, None
 
 
 @router.post("/{room_id}/join", response=RoomOut)

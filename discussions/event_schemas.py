@@ -11,12 +11,15 @@ class MessagePosted(EventData):
     body: str
     reply_to: int | None
     at: str
+    # Set when an edit or deletion redacted this event: `body` is then empty (PROTOCOL.md B.3).
+    redacted: bool = False
 
 
 class MessageEdited(EventData):
     id: int
     body: str
     edited_at: str
+    redacted: bool = False
 
 
 class MessageDeleted(EventData):

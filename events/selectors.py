@@ -198,6 +198,11 @@ def event_attendees(*, event: Event) -> list[dict]:
     return result
 
 
+def event_of_room(room_id: int) -> Event | None:
+    """The event whose discussion room this is, if any (debate mode reads its organisers)."""
+    return Event.objects.filter(room_id=room_id).first()
+
+
 def events_of_user(*, user, date_from: datetime) -> list[tuple[Event, Rsvp | None, bool]]:
     """Events ending after `date_from` that `user` answered (not declined) or organises, in start
     order, each with the user's RSVP (or None) and whether they organise it."""

@@ -14,8 +14,8 @@ from django.conf import settings
 
 from realtime.errors import AppError
 
-TOPIC_PATTERN = re.compile(r"^([a-z]+):([0-9A-Za-z]{1,18})$")
-NUMERIC_ID = re.compile(r"^[1-9][0-9]{0,17}$")
+TOPIC_PATTERN = re.compile(r"\A([a-z]+):([0-9A-Za-z]{1,18})\Z")
+NUMERIC_ID = re.compile(r"\A[1-9][0-9]{0,17}\Z")
 
 
 class TopicKind:

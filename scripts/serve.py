@@ -1,4 +1,4 @@
-"""`make run`'s server: daphne on HOST:PORT, and one line saying where once it really listens."""
+"""`make run`'s server: daphne (the graceful launcher, readable logs) on HOST:PORT, and one line saying where once it really listens."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ def main() -> int:
     if listening(host, port):
         print(f"port {port} on {host} is already in use: try `make run PORT={port + 1}`", file=sys.stderr)
         return 1
-    daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"])
+    env = {**os.environ, "LOG_FORMAT": os.environ.get("LOG_FORMAT", "readable")}
+    daphne = subprocess.Popen(
+        [sys.executable, "-m", "config.server", "-b", host, "-p", str(port), "config.asgi:application"], env=env
+    )
     signal.signal(signal.SIGTERM, lambda *_: daphne.terminate())
     try:
         while daphne.poll() is None and not listening(host, port):

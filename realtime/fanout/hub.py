@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
+from realtime import metrics
 from realtime.db import db_call
 from realtime.event_log import topic_events_after, topic_head, topic_heads
 from realtime.fanout.items import (
+    AccessChanged,
     DrainDue,
     EventArrived,
     FillDue,
@@ -71,6 +73,7 @@ class Hub:
             TypingArrived: self._on_typing,
             PresenceAnnounced: self._on_presence_announced,
             PresenceRefreshDue: self._on_presence_refresh,
+            AccessChanged: self._on_access_changed,
         }
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -105,6 +108,7 @@ class Hub:
         if created:
             self.loop.create_task(self._open(served))
         served.subscribers.add(sub)
+        metrics.SUBSCRIPTIONS.inc()
         await served.ready.wait()
         return served
 
@@ -113,6 +117,7 @@ class Hub:
         if served is None or sub not in served.subscribers:
             return
         served.subscribers.discard(sub)
+        metrics.SUBSCRIPTIONS.dec()
         if sub.in_presence:
             self.presence.leave(served, sub.username)
         if not served.subscribers:
@@ -216,6 +221,24 @@ class Hub:
     async def _on_presence_refresh(self, served: ServedTopic, item: PresenceRefreshDue) -> None:
         await self.presence.refresh(served)
 
+    async def _on_access_changed(self, served: ServedTopic, item: AccessChanged) -> None:
+        """Hold each live subscription's events (they buffer, in order, from this point of the
+        stream) until its socket has checked access again; a lost one never gets them."""
+        for sub in list(served.subscribers):
+            held = sub.live  # one still replaying is checked too; its consumer takes it live
+            if held:
+                sub.buffer = []
+            self.loop.create_task(self._access_recheck(sub, held))
+
+    async def _access_recheck(self, sub: Subscription, held: bool) -> None:
+        try:
+            allowed = await sub.socket.access_recheck(sub)
+        except Exception:
+            log.exception("access re-check of %s", sub.topic)
+            allowed = False
+        if allowed and held and sub.buffer is not None:
+            await sub.go_live(sub.last_seq)
+
     # --- ordering ------------------------------------------------------------------------
 
     async def _drain(self, served: ServedTopic) -> None:
@@ -223,7 +246,9 @@ class Hub:
             seq = served.last_seq + 1
             text = served.pending.pop(seq)
             served.last_seq = seq
-            for sub in list(served.subscribers):
+            subscribers = list(served.subscribers)
+            metrics.DELIVERIES.inc(len(subscribers))
+            for sub in subscribers:
                 await sub.deliver(seq, text)
         if served.pending and not served.fill_scheduled:
             served.fill_scheduled = True
@@ -241,6 +266,7 @@ class Hub:
             if seq > served.last_seq:
                 served.pending.setdefault(seq, text)
         if rows:
+            metrics.GAP_REPAIRS.inc(len(rows))
             log.info("filled %s events of %s from the database", len(rows), served.topic)
         await self._drain(served)
 
@@ -256,6 +282,7 @@ class Hub:
 
     async def sweep(self) -> None:
         """Compare the heads of the topics served here with the database; fill what is behind."""
+        metrics.SWEEPS.inc()
         topics = self.table.ready_names()
         for start in range(0, len(topics), SWEEP_CHUNK):
             chunk = topics[start : start + SWEEP_CHUNK]

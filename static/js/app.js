@@ -5,6 +5,7 @@ import { clear, h } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
 import { LiveSocket } from "./socket.js";
 import * as authPage from "./pages/auth.js";
+import * as bigscreenPage from "./pages/bigscreen.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
 import * as minePage from "./pages/mine.js";
@@ -136,6 +137,9 @@ async function route() {
       break;
     case "search":
       page = searchPage;
+      break;
+    case "screen":
+      page = bigscreenPage;
       break;
     case "mine":
       page = minePage;

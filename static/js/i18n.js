@@ -20,6 +20,11 @@ function storedLang() {
 
 let current = storedLang();
 
+/** Feature modules bring their own strings ({fr: {...}, en: {...}}) without editing the table above. */
+export function addMessages(table) {
+  for (const code of LANGS) Object.assign(MESSAGES[code], table[code] || {});
+}
+
 export function lang() {
   return current;
 }

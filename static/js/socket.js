@@ -48,6 +48,9 @@ export class LiveSocket extends EventTarget {
     // ref -> {frame, resolve, reject, sent}
     this.pending = new Map();
     this.stopped = false;
+    // Server clock minus this device's clock (ms), from the `now` of `subscribed` and `pong`:
+    // countdowns to a server time agree on every device whatever its own clock says.
+    this.clockOffset = 0;
     window.addEventListener("offline", () => this._drop("offline"));
     window.addEventListener("online", () => this._reconnectNow());
     document.addEventListener("visibilitychange", () => {
@@ -189,7 +192,7 @@ export class LiveSocket extends EventTarget {
   /**
    * Listen to a topic. `since` is the last seq the caller already holds (e.g. the `head`
    * of an HTTP history load). Listener: {event(frame), state(frame), typing(frame),
-   * subscribed(frame), reset(frame)}. Returns a function that stops listening.
+   * subscribed(frame), reset(frame), revoked(frame)}. Returns a function that stops listening.
    */
   subscribe(topic, listener, { since = null } = {}) {
     let sub = this.topics.get(topic);
@@ -228,7 +231,15 @@ export class LiveSocket extends EventTarget {
     }
   }
 
+  /** The server's current time (ms since the epoch), corrected by the last measured offset. */
+  serverNow() {
+    return Date.now() + this.clockOffset;
+  }
+
   _dispatch(frame) {
+    if ((frame.type === "subscribed" || frame.type === "pong") && typeof frame.now === "number") {
+      this.clockOffset = frame.now - Date.now();
+    }
     switch (frame.type) {
       case "event": {
         const sub = this.topics.get(frame.topic);
@@ -265,6 +276,15 @@ export class LiveSocket extends EventTarget {
           sub.lastSeq = frame.seq;
         }
         this._emit(sub, "subscribed", frame);
+        return;
+      }
+      case "unsubscribed": {
+        // Unasked (no ref, `code: forbidden`): access was withdrawn; forget the topic so a
+        // reconnect does not ask for it again. Listeners may show it with `revoked(frame)`.
+        const sub = this.topics.get(frame.topic);
+        if (!sub || !frame.code) return;
+        this.topics.delete(frame.topic);
+        this._emit(sub, "revoked", frame);
         return;
       }
       case "ok":

@@ -5,6 +5,7 @@ import { get } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, formatNumber, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { debatePanel } from "./debate.js";
 import { renderCheckin } from "./event/checkin.js";
 import { organiserPanel } from "./event/organiser.js";
 import { attendanceBlock, attendanceOf, isCancelled, isOrganiser, myRsvpOf, pick, whenText } from "./event/parts.js";
@@ -162,8 +163,12 @@ async function renderDetails(ctx, ev, container) {
       }
     },
   });
+  // The event's room runs its debate (questions, floor, votes on the spot) on the event page too.
+  const debate = ev.room ? debatePanel(ctx, ev.room.id) : null;
+  if (debate) container.append(debate.el);
   return () => {
     clearTimeout(refreshTimer);
     unsubscribe();
+    if (debate) debate.stop();
   };
 }

@@ -61,7 +61,7 @@ export async function render(ctx, params, container) {
     h("h1", { "data-testid": "proposal-title", text: p.title }),
     phaseEl,
     h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" }),
-    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, tallyBars.turnout),
+    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, tallyBars.turnout, tallyBars.electorate),
     voteBox,
     amendments.el,
   );

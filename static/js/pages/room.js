@@ -5,6 +5,7 @@ import { get, post, qs } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { debatePanel } from "./debate.js";
 import { Composer, startEdit } from "./room/composer.js";
 import { MessageList } from "./room/messages.js";
 import { Presence } from "./room/presence.js";
@@ -216,10 +217,14 @@ export async function render(ctx, params, container) {
     showError(errorText(err));
   }
   const unsubscribe = socket.subscribe(topic, listener, { since: head });
+  const title = container.querySelector("h1");
+  const debate = debatePanel(ctx, room.id, { onActive: (el) => title.after(el) });
+  container.append(debate.el);
 
   return () => {
     presence.stop();
     socket.removeEventListener("status", onStatus);
     unsubscribe();
+    debate.stop();
   };
 }

@@ -15,6 +15,8 @@ export class TallyBars {
   constructor(options) {
     this.rows = new Map();
     this.turnout = h("p", { "data-testid": "turnout" });
+    // Who may vote: the rule that applied, and whether the electorate was fixed at the opening.
+    this.electorate = h("p", { class: "muted", "data-testid": "electorate" });
     this.hiddenNote = h("p", { class: "muted", "data-testid": "results-hidden", hidden: true, text: t("proposal.results_hidden") });
     this.bars = h(
       "div",
@@ -44,6 +46,10 @@ export class TallyBars {
       r.bar.setAttribute("aria-valuetext", t("proposal.votes", { n }));
     }
     this.turnout.dataset.total = String(total);
+    if (tally.electorate) {
+      this.electorate.dataset.rule = tally.electorate.rule;
+      this.electorate.textContent = t(`proposal.electorate_${tally.electorate.rule}`, { n: formatNumber(tally.electorate.size ?? 0) });
+    }
     const eligible = tally.eligible;
     this.turnout.textContent =
       eligible && !tally.hidden
