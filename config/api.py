@@ -74,7 +74,9 @@ def http_error(request: HttpRequest, exc: HttpError):
 
 api.add_router("/auth", "accounts.api.router")
 api.add_router("/communes", "communes.api.router")
+api.add_router("/map", "communes.api.map_router")
 api.add_router("/rooms", "discussions.api.router")
 api.add_router("/events", "events.api.router")
 api.add_router("/proposals", "proposals.api.router")
+api.add_router("/search", "search.api.router")
 api.add_router("/debates", "debates.api.router")

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "search",
     "debates",
     "demo",
 ]
@@ -212,6 +213,7 @@ REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
+    "commune": "communes.topics:CommuneTopic",
     "debate": "debates.topics:DebateTopic",
     "moderation": "debates.topics:ModerationTopic",
     "floor": "debates.topics:FloorTopic",
@@ -312,6 +314,18 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
 
+# --- Map -------------------------------------------------------------------------------------
+# Tiles of the commune map: OpenStreetMap's standard tiles unless pointed at a self-hosted tile
+# server; empty: no tiles (markers only, as in tests, which run without network). The CSP's
+# img-src allows exactly this URL's origin (config.security). The attribution is shown on the
+# map as HTML, as the tile provider's terms require; it comes from the operator, never users.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# Markers are grouped into clusters once a map shows more than this many.
+MAP_CLUSTER_FROM = 50
 # --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
 # Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -26,7 +26,17 @@ class MessageDeleted(EventData):
     id: int
 
 
+class CommuneRoomCreated(EventData):
+    """On `commune:<insee>`: a public room of the commune was created."""
+
+    id: int
+    name: str
+    description: str
+    at: str
+
+
 EVENT_SCHEMAS = {
+    "commune.room_created": CommuneRoomCreated,
     "message.posted": MessagePosted,
     "message.edited": MessageEdited,
     "message.deleted": MessageDeleted,

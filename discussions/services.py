@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communes.selectors import commune_get
+from communes.stream import commune_news_append
 from discussions.models import Membership, Message, Room
 from discussions.selectors import room_get_readable, room_role
 from realtime.access import topic_access_changed
@@ -28,9 +29,12 @@ def room_create(
     visibility: str = Room.PUBLIC,
     commune: str | None = None,
     description: str = "",
+    announce: bool = True,
     ref: str | None = None,
 ) -> dict:
-    """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}."""
+    """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}.
+    A public room of a commune is announced on its news topic unless `announce` is off (an
+    event's own discussion room: the event is the news)."""
     room = Room.objects.create(
         name=name,
         visibility=visibility,
@@ -39,6 +43,12 @@ def room_create(
         description=description,
     )
     Membership.objects.create(room=room, user=creator, role=Membership.OWNER)
+    if announce and room.visibility == Room.PUBLIC:
+        commune_news_append(
+            insee=room.commune_id,
+            kind="commune.room_created",
+            data={"id": room.id, "name": room.name, "description": room.description, "at": room.created_at.isoformat()},
+        )
     return {"id": room.id, "topic": room.topic}
 
 

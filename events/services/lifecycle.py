@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from communes.models import Commune
 from communes.selectors import commune_get
+from communes.stream import commune_news_append
 from discussions.models import Membership, Room
 from discussions.services import room_create, room_members_grant, room_members_revoke, room_settings_set
 from events.inputs import EventIn, EventPatch
@@ -95,11 +96,27 @@ def event_create(*, creator, event: EventIn, ref: str | None = None) -> dict:
         # Reached from its event's page: listed under the commune it would repeat the event.
         commune=None,
         description=f"Discussion de l'événement « {row.title} »",
+        announce=False,
     )
     row.room_id = room["id"]
     row.save(update_fields=["room"])
     _room_sync(row, everyone)
+    if not row.invite_only:
+        commune_news_append(insee=row.commune_id, kind="commune.event_created", data=commune_event_data(row))
     return {"id": row.id, "topic": row.topic}
+
+
+def commune_event_data(event: Event) -> dict:
+    return {
+        "id": event.id,
+        "title": event.title,
+        "type": event.type,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "address": event.address,
+        "latitude": event.latitude,
+        "longitude": event.longitude,
+    }
 
 
 def _public_value(value):
