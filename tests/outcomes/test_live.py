@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 async def request(socket, frame):
     await socket.send(frame)
-    return await socket.recv_until(lambda f: f["type"] in ("ok", "error", "subscribed") and f.get("ref") == frame.get("ref"))
+    return await socket.recv_until(
+        lambda f: f["type"] in ("ok", "error", "subscribed") and f.get("ref") == frame.get("ref")
+    )
 
 
 async def test_an_action_made_on_the_socket_reaches_the_room_and_commune_live(connect, make_user, decided):
