@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from accounts.api import request_user
 from events.exports import SafeCsvWriter
@@ -22,11 +23,6 @@ router = Router(tags=["proposals"])
 class Created(Schema):
     id: int
     topic: str
-
-
-class Option(Schema):
-    key: str
-    label: str
 
 
 class AmendmentOut(Schema):
@@ -57,8 +53,10 @@ class ProposalOut(ProposalSummary):
     arguments_for: str
     arguments_against: str
     author: str | None
-    options: list[Option]
+    options: list[dict] = Field(description="[{key, label}] (meeting: also starts_at, ends_at)")
     multiple_choice: bool
+    kind: str
+    ballot_rules: dict
     majority: int
     quorum: dict
     eligibility: str
@@ -71,7 +69,9 @@ class ProposalOut(ProposalSummary):
     amendments: list[AmendmentOut]
     tally: dict
     my_vote: str | None
+    my_ballot: dict | None
     may_vote: bool
+    spawned_event: int | None
 
 
 class ProposalList(Schema):
@@ -127,6 +127,14 @@ def _detail(proposal: Proposal, user) -> dict:
         "author": proposal.author.username if proposal.author else None,
         "options": proposal.options,
         "multiple_choice": proposal.multiple_choice,
+        "kind": proposal.kind,
+        "ballot_rules": {
+            "min_choices": proposal.min_choices,
+            "max_choices": proposal.max_choices,
+            "scale_min": proposal.scale_min,
+            "scale_max": proposal.scale_max,
+            "points": proposal.points_budget,
+        },
         "majority": proposal.majority,
         "quorum": {"votes": proposal.quorum_votes, "share": proposal.quorum_share},
         "eligibility": proposal.eligibility,
@@ -139,7 +147,9 @@ def _detail(proposal: Proposal, user) -> dict:
         "amendments": _amendments(proposal, user, hidden),
         "tally": selectors.proposal_tally(proposal),
         "my_vote": selectors.vote_choice_of(proposal=proposal, user=user),
+        "my_ballot": selectors.vote_ballot_of(proposal=proposal, user=user),
         "may_vote": selectors.user_eligible(proposal=proposal, user=user),
+        "spawned_event": proposal.spawned_event_id,
     }
 
 
@@ -181,7 +191,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int):
 @router.post("/{proposal_id}/vote", summary="Vote (same path as the socket's `vote`); `ref` makes a resend harmless")
 def vote(request: HttpRequest, proposal_id: int, payload: VoteIn):
     return services.vote_cast(
-        user=request_user(request), proposal_id=proposal_id, choice=payload.choice, ref=payload.ref
+        user=request_user(request), proposal_id=proposal_id, ballot=payload.ballot, ref=payload.ref
     )
 
 
@@ -249,15 +259,16 @@ def export(request: HttpRequest, proposal_id: int):
     writer.writerow(["phase", proposal.phase, "result", proposal.result or ""])
     writer.writerow(["total", state["total"], "eligible", "" if state["eligible"] is None else state["eligible"]])
     writer.writerow([])
-    writer.writerow(["option", "label", "votes"])
+    writer.writerow(["option", "label", "points" if proposal.kind in ("score", "dot") else "votes"])
     for option in proposal.options:
         count = "" if state["counts"] is None else state["counts"][option["key"]]
         writer.writerow([option["key"], option["label"], count])
     if not proposal.anonymous and not state["hidden"]:
         writer.writerow([])
-        writer.writerow(["voter", "choice"])
+        writer.writerow(["voter", "choice", "ballot"])
         for row in selectors.proposal_public_votes(proposal):
-            writer.writerow([row["voter"], row["choice"]])
+            ballot = json.dumps(row["ballot"], ensure_ascii=False) if "ballot" in row else ""
+            writer.writerow([row["voter"], row["choice"], ballot])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="proposal-{proposal.id}.csv"'
     return response

@@ -26,7 +26,7 @@ def vote(*, user, command: Vote) -> dict:
         return services.amendment_vote_cast(
             user=user, proposal_id=proposal_id, amendment_id=command.amendment, choice=command.choice, ref=command.ref
         )
-    return services.vote_cast(user=user, proposal_id=proposal_id, choice=command.choice, ref=command.ref)
+    return services.vote_cast(user=user, proposal_id=proposal_id, ballot=command.ballot, ref=command.ref)
 
 
 def amend(*, user, command: Amend) -> dict:

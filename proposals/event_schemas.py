@@ -15,6 +15,12 @@ class AdoptedAmendment(EventData):
     status: Literal["adopted"]
 
 
+class RunoffRound(EventData):
+    counts: dict[str, int]
+    exhausted: int
+    eliminated: str | None
+
+
 class ProposalOpened(EventData):
     id: int
     phase: Literal["tovote"]
@@ -26,7 +32,7 @@ class ProposalOpened(EventData):
 class ProposalClosed(EventData):
     id: int
     result: Result
-    reason: Literal["majority", "plurality", "tie", "quorum", "no_votes"]
+    reason: Literal["majority", "plurality", "tie", "quorum", "no_votes", "block", "consent", "runoff", "score"]
     counts: dict[str, int]
     total: int
     eligible: int | None
@@ -35,6 +41,12 @@ class ProposalClosed(EventData):
     up_share: float | None = None
     winner: str | None = None
     tied: list[str] | None = None
+    # consent: standing blocks; ranked: the instant-runoff rounds and the Condorcet winner
+    # (proposals.counting); score: each option's mean score
+    blocks: int | None = None
+    rounds: list[RunoffRound] | None = None
+    condorcet_winner: str | None = None
+    averages: dict[str, float] | None = None
 
 
 class AmendmentProposed(EventData):
