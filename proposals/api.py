@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from accounts.api import request_user
 from events.exports import SafeCsvWriter
 from proposals import selectors, services
-from proposals.inputs import AmendmentIn, ProposalIn, VoteIn
+from proposals.inputs import AmendmentIn, ExtendIn, ProposalIn, ReopenIn, ScheduleIn, VoteIn
 from proposals.models import Proposal
 from realtime.errors import AppError
 from realtime.schemas import Ref
@@ -237,9 +237,42 @@ def archive(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
 @router.post(
     "/{proposal_id}/close", summary="Close the vote now (author, room moderators, event organisers); result at once"
 )
-def close_now(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
-    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
-    return services.proposal_close_now(user=request_user(request), proposal_id=proposal_id, ref=ref)
+def close_now(request: HttpRequest, proposal_id: int, ref: Ref | None = None, reason: str = ""):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless; `reason` (≤ 1000) says why."""
+    return services.proposal_close_now(user=request_user(request), proposal_id=proposal_id, reason=reason, ref=ref)
+
+
+@router.post("/{proposal_id}/extend", summary="Give an open vote more time, with a reason (author, moderators)")
+def extend(request: HttpRequest, proposal_id: int, payload: ExtendIn):
+    return services.proposal_extend(
+        user=request_user(request),
+        proposal_id=proposal_id,
+        closes_at=payload.closes_at,
+        reason=payload.reason,
+        ref=payload.ref,
+    )
+
+
+@router.post("/{proposal_id}/reopen", summary="Open a closed vote again, with a reason (author, moderators)")
+def reopen(request: HttpRequest, proposal_id: int, payload: ReopenIn):
+    return services.proposal_reopen(
+        user=request_user(request),
+        proposal_id=proposal_id,
+        closes_at=payload.closes_at,
+        reason=payload.reason,
+        ref=payload.ref,
+    )
+
+
+@router.post("/{proposal_id}/schedule", summary="Meeting time: the chosen slot becomes an event, once")
+def schedule(request: HttpRequest, proposal_id: int, payload: ScheduleIn):
+    return services.proposal_schedule(
+        user=request_user(request),
+        proposal_id=proposal_id,
+        slot=payload.slot,
+        address=payload.address,
+        ref=payload.ref,
+    )
 
 
 @router.get("/{proposal_id}/votes", summary="Who chose what — public ballots only, once results are visible")

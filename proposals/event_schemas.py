@@ -47,6 +47,37 @@ class ProposalClosed(EventData):
     rounds: list[RunoffRound] | None = None
     condorcet_winner: str | None = None
     averages: dict[str, float] | None = None
+    # closed early: who closed it and why (absent when closed on time)
+    by: str | None = None
+    note: str | None = None
+
+
+class ProposalExtended(EventData):
+    id: int
+    closes_at: str
+    previous_closes_at: str
+    reason: str
+    by: str
+
+
+class ProposalReopened(EventData):
+    id: int
+    closes_at: str
+    reason: str
+    by: str
+    undecided: int | None
+
+
+class ProposalScheduled(EventData):
+    """Meeting time: the chosen slot became event `event` (its iCalendar file at `ics`)."""
+
+    id: int
+    event: int
+    slot: str
+    starts_at: str
+    ends_at: str
+    ics: str
+    invited: int
 
 
 class AmendmentProposed(EventData):
@@ -84,6 +115,9 @@ EVENT_SCHEMAS = {
     "commune.proposal_closed": CommuneProposalClosed,
     "proposal.opened": ProposalOpened,
     "proposal.closed": ProposalClosed,
+    "proposal.extended": ProposalExtended,
+    "proposal.reopened": ProposalReopened,
+    "proposal.scheduled": ProposalScheduled,
     "amendment.proposed": AmendmentProposed,
     "proposal.archived": ProposalArchived,
 }

@@ -186,3 +186,30 @@ class VoteIn(WriteInput):
 
 class AmendmentIn(WriteInput):
     body: text(AMENDMENT_MAX)
+
+
+class CloseIn(WriteInput):
+    """Close the vote now: why, optionally (shown with the result)."""
+
+    reason: optional_text(REASON_MAX) = ""
+
+
+class ExtendIn(WriteInput):
+    """Give the vote more time: a later `closes_at`, and why."""
+
+    closes_at: ZonedDateTime
+    reason: text(REASON_MAX)
+
+
+class ReopenIn(WriteInput):
+    """Open a closed vote again until `closes_at`, and why."""
+
+    closes_at: ZonedDateTime
+    reason: text(REASON_MAX)
+
+
+class ScheduleIn(WriteInput):
+    """Meeting time: turn a slot (by default the winning one) into an event."""
+
+    slot: OptionKey | None = None
+    address: optional_text(300) = ""

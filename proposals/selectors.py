@@ -5,12 +5,24 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from discussions.selectors import room_get_readable, room_is_member, room_member_count, room_readable_filter
-from events.selectors import event_checked_in, event_checked_in_count, event_get_visible, event_visible_ids
+from discussions.selectors import (
+    room_get_readable,
+    room_is_member,
+    room_member_count,
+    room_member_ids,
+    room_readable_filter,
+)
+from events.selectors import (
+    event_checked_in,
+    event_checked_in_count,
+    event_checked_in_ids,
+    event_get_visible,
+    event_visible_ids,
+)
 from proposals import counting, tally
 from proposals.ballots import secret_ballot_of, secret_choice_of
 from proposals.electorate import elector_is, electorate_fixed, electorate_summary
-from proposals.models import Amendment, AmendmentVote, Proposal, SecretBallot, Vote
+from proposals.models import Amendment, AmendmentVote, Proposal, SecretBallot, SecretVoter, Vote
 from realtime.auth import signed_in
 from realtime.errors import AppError
 
@@ -104,6 +116,27 @@ def user_eligible_check(*, proposal: Proposal, user) -> None:
         raise AppError("forbidden", ELIGIBILITY_REFUSALS.get(proposal.eligibility, "you may not vote on this proposal"))
 
 
+def proposal_undecided_ids(proposal: Proposal) -> list[int] | None:
+    """Who may vote and has not (for reopening's reminder); None when anyone signed in may vote
+    (the undecided are then everyone)."""
+    if electorate_fixed(proposal):
+        people = proposal.electors.values_list("user_id", flat=True)
+    elif proposal.eligibility == Proposal.MEMBERS:
+        people = room_member_ids(proposal.room_id)
+    elif proposal.eligibility == Proposal.PRESENT:
+        people = event_checked_in_ids(proposal.event_id)
+    elif proposal.eligibility == Proposal.RESIDENTS:
+        people = get_user_model().objects.filter(home_commune_id=proposal.commune_id, is_active=True)
+        people = people.values_list("id", flat=True)
+    else:
+        return None
+    if proposal.anonymous:
+        voted = SecretVoter.objects.filter(proposal=proposal, amendment__isnull=True).values_list("voter_id", flat=True)
+    else:
+        voted = Vote.objects.filter(proposal=proposal).values_list("voter_id", flat=True)
+    return sorted(set(people) - set(voted))
+
+
 def eligible_count(proposal: Proposal) -> int | None:
     """How many people may vote; None when unknown (any signed-in user may)."""
     if electorate_fixed(proposal):
@@ -177,6 +210,8 @@ def proposal_tally(proposal: Proposal) -> dict:
         "final": closed,
         "result": None,
         "version": proposal.state_version,
+        "closes_at": proposal.closes_at.isoformat(),
+        "spawned_event": proposal.spawned_event_id,
         "electorate": electorate_summary(proposal),
     }
     if closed:

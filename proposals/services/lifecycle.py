@@ -15,7 +15,7 @@ from events.selectors import event_get_visible, event_is_organiser
 from proposals import counting, selectors, tally
 from proposals.ballots import secret_ballots_unlink
 from proposals.electorate import electorate_fix
-from proposals.inputs import ProposalIn
+from proposals.inputs import REASON_MAX, ProposalIn
 from proposals.models import Amendment, Proposal
 from proposals.services.common import DEFAULT_VOTING_PERIOD, proposal_row_locked
 from realtime.errors import AppError
@@ -230,21 +230,24 @@ def proposal_close_due(*, proposal_id: int, now: datetime | None = None) -> bool
 
 
 @user_write("proposal_close", signed_out="sign in first")
-def proposal_close_now(*, user, proposal_id: int, ref: str | None = None) -> dict:
+def proposal_close_now(*, user, proposal_id: int, reason: str = "", ref: str | None = None) -> dict:
     """The author, staff, the room's owners/moderators or the event's organisers close the vote
-    now: once only, from any process (the row lock makes a second close see `resolved` and
-    answer `conflict`). Publishes `proposal.closed` with the result; returns it."""
+    now, optionally saying why: once only, from any process (the row lock makes a second close
+    see `resolved` and answer `conflict`). Publishes `proposal.closed` with the result (and
+    `by`, `note`); returns it."""
+    if len(reason) > REASON_MAX:
+        raise AppError("bad_request", f"reason: at most {REASON_MAX} characters")
     proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
-    if not _may_close(proposal, user):
+    if not may_close(proposal, user):
         raise AppError("forbidden", "only the author, the room's moderators or the event's organisers close a vote")
     locked = proposal_row_locked(proposal_id)
     if locked.phase != Proposal.TOVOTE:
         raise AppError("conflict", f"this vote is not open (phase {locked.phase})")
-    _close(locked, timezone.now())
+    _close(locked, timezone.now(), by=user.username, note=reason.strip())
     return {"id": locked.id, **locked.outcome}
 
 
-def _may_close(proposal: Proposal, user) -> bool:
+def may_close(proposal: Proposal, user) -> bool:
     if proposal.author_id == user.id or user.is_staff:
         return True
     if proposal.room_id is not None and room_moderated_by(room=proposal.room, user=user):
@@ -254,7 +257,7 @@ def _may_close(proposal: Proposal, user) -> bool:
     return event_is_organiser(event=event_get_visible(event_id=proposal.event_id, user=user), user=user)
 
 
-def _close(proposal: Proposal, now: datetime) -> None:
+def _close(proposal: Proposal, now: datetime, *, by: str | None = None, note: str = "") -> None:
     eligible = selectors.eligible_count(proposal)
     outcome = selectors.proposal_outcome_provisional(proposal, eligible, final=True)
     counts = tally.counts_complete(proposal.option_keys, proposal.counts)
@@ -273,7 +276,8 @@ def _close(proposal: Proposal, now: datetime) -> None:
     proposal.save(update_fields=["outcome", "result", "phase", "closed_at", "state_version"])
     if proposal.anonymous:
         secret_ballots_unlink(proposal=proposal)
-    topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final})
+    early = {"by": by, "note": note} if by is not None else {}
+    topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final, **early})
     topic_state_changed(proposal.topic)
     if _public(proposal):
         news = {
