@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "search",
     "debates",
     "outcomes",
+    "moderation",
     "demo",
 ]
 
@@ -226,6 +227,7 @@ REALTIME_COMMANDS = [
     "proposals.commands:COMMANDS",
     "debates.commands:COMMANDS",
     "outcomes.commands:COMMANDS",
+    "moderation.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -234,6 +236,7 @@ REALTIME_EVENT_SCHEMAS = [
     "proposals.event_schemas:EVENT_SCHEMAS",
     "debates.event_schemas:EVENT_SCHEMAS",
     "outcomes.event_schemas:EVENT_SCHEMAS",
+    "moderation.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -305,6 +308,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
     "outcomes.services:user_outcomes_erase",
+    "moderation.services:user_moderation_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [

@@ -137,3 +137,14 @@ def message_in_room_readable(*, message_id: int, user) -> Message:
     except AppError:
         raise missing from None
     return message
+
+
+def message_by_id(message_id: int) -> Message | None:
+    """The message whatever its state, for the room's moderation queue (its text while hidden)."""
+    return Message.objects.select_related("author").filter(id=message_id).first()
+
+
+def room_moderators(room_id: int) -> list:
+    """The room's owners and moderators (users)."""
+    memberships = Membership.objects.filter(room_id=room_id, role__in=(Membership.OWNER, Membership.MODERATOR))
+    return [m.user for m in memberships.select_related("user")]

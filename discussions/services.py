@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.selectors import DELETED_USER
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
-from accounts.selectors import DELETED_USER
 from discussions.models import Membership, Message, Room, RoomSanction
 from discussions.selectors import room_get_readable, room_role, room_writer_check
 from realtime.access import topic_access_changed
