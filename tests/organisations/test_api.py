@@ -4,8 +4,8 @@ uploads checked by Pillow (each refusal clear), search finding organisations wit
 from __future__ import annotations
 
 import io
-import zlib
 import struct
+import zlib
 
 import pytest
 from django.test import Client

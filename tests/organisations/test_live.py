@@ -30,7 +30,10 @@ async def test_requests_arrive_live_and_a_removed_admin_loses_powers_live(live_s
     with stack.http(0, t_alice) as http:
         decided = http.post(f"/api/organisations/{org['id']}/members/{bob}/decision", json={"decision": "approve"})
         assert decided.json()["status"] == "active"
-        assert http.patch(f"/api/organisations/{org['id']}/members/{bob}", json={"role": "admin"}).json()["role"] == "admin"
+        assert (
+            http.patch(f"/api/organisations/{org['id']}/members/{bob}", json={"role": "admin"}).json()["role"]
+            == "admin"
+        )
         room = http.get(f"/api/organisations/{org['id']}").json()["room"]["id"]
     desk, moderation = f"orgadmin:{org['id']}", f"moderation:{room}"
     async with (
