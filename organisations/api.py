@@ -45,6 +45,7 @@ def organisation_summary(organisation: Organisation) -> dict:
         "name": organisation.name,
         "description": organisation.description[:300],
         "commune": organisation.commune_id,
+        "commune_name": organisation.commune.name,
         "address": organisation.address,
         "latitude": organisation.latitude,
         "longitude": organisation.longitude,
