@@ -176,6 +176,7 @@ export default {
   "proposal.electorate_residents_verified": "Who votes: the {n} residents verified by the commune's referents when the vote opened",
   "proposal.turnout": { one: "Turnout: {total} vote", other: "Turnout: {total} votes" },
   "proposal.turnout_pct": "Turnout: {total} votes of {eligible} ({pct})",
+  "proposal.kind_unsupported": "This ballot kind is voted through the API for now.",
   "proposal.vote": "Your vote",
   "proposal.your_vote": "You voted: {choice}",
   "proposal.not_voted": "You have not voted yet.",

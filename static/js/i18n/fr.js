@@ -176,6 +176,7 @@ export default {
   "proposal.electorate_residents_verified": "Qui vote : les {n} habitants vérifiés par les référents de la commune à l'ouverture du vote",
   "proposal.turnout": { one: "Participation : {total} vote", other: "Participation : {total} votes" },
   "proposal.turnout_pct": "Participation : {total} votes sur {eligible} ({pct})",
+  "proposal.kind_unsupported": "Ce type de scrutin se vote pour l'instant par l'API.",
   "proposal.vote": "Votre vote",
   "proposal.your_vote": "Vous avez voté : {choice}",
   "proposal.not_voted": "Vous n'avez pas encore voté.",

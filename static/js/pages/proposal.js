@@ -52,7 +52,11 @@ export async function render(ctx, params, container) {
     "section",
     { class: "card", "aria-labelledby": "vote-h" },
     h("h2", { id: "vote-h", text: t("proposal.vote") }),
-    ctx.me ? [h("div", { class: "row wrap", role: "group", "aria-labelledby": "vote-h" }, voteButtons), myVoteEl, canChangeEl, voteError] : signinPrompt(),
+    !ctx.me
+      ? signinPrompt()
+      : p.kind && p.kind !== "vote"
+        ? h("p", { class: "muted", "data-testid": "kind-unsupported", text: t("proposal.kind_unsupported") })
+        : [h("div", { class: "row wrap", role: "group", "aria-labelledby": "vote-h" }, voteButtons), myVoteEl, canChangeEl, voteError],
   );
   const amendments = new Amendments({ ctx, socket, topic, phase: () => phase });
 
