@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "organisations",
     "search",
     "debates",
+    "outcomes",
     "demo",
 ]
 
@@ -227,6 +228,7 @@ REALTIME_COMMANDS = [
     "events.commands:COMMANDS",
     "proposals.commands:COMMANDS",
     "debates.commands:COMMANDS",
+    "outcomes.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -235,6 +237,7 @@ REALTIME_EVENT_SCHEMAS = [
     "proposals.event_schemas:EVENT_SCHEMAS",
     "debates.event_schemas:EVENT_SCHEMAS",
     "organisations.event_schemas:EVENT_SCHEMAS",
+    "outcomes.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -306,6 +309,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
     "organisations.services:user_organisations_erase",
+    "outcomes.services:user_outcomes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -315,6 +319,7 @@ DEMO_LOADERS = [
     "proposals.demo:demo_load",
     "debates.demo:demo_load",
     "organisations.demo:demo_load",
+    "outcomes.demo:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
