@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "proposals",
     "search",
     "debates",
+    "outcomes",
     "demo",
 ]
 
@@ -224,6 +225,7 @@ REALTIME_COMMANDS = [
     "events.commands:COMMANDS",
     "proposals.commands:COMMANDS",
     "debates.commands:COMMANDS",
+    "outcomes.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -231,6 +233,7 @@ REALTIME_EVENT_SCHEMAS = [
     "events.event_schemas:EVENT_SCHEMAS",
     "proposals.event_schemas:EVENT_SCHEMAS",
     "debates.event_schemas:EVENT_SCHEMAS",
+    "outcomes.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -301,6 +304,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
+    "outcomes.services:user_outcomes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -309,6 +313,7 @@ DEMO_LOADERS = [
     "events.demo:demo_load",
     "proposals.demo:demo_load",
     "debates.demo:demo_load",
+    "outcomes.demo:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).

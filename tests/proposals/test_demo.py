@@ -10,7 +10,9 @@ def test_demo_load_creates_the_demo_proposals_once(capsys):
     call_command("load_demo")
     assert "proposals.demo: 2 proposals" in capsys.readouterr().out
     call_command("load_demo")
-    assert Proposal.objects.count() == 2
+    # Two open proposals, and the decided one of outcomes.demo (three votes).
+    assert Proposal.objects.count() == 3
+    assert Proposal.objects.filter(phase=Proposal.TOVOTE).count() == 2
     secret = Proposal.objects.get(anonymous=True)
     assert secret.multiple_choice and secret.room is not None
-    assert Vote.objects.count() == 1
+    assert Vote.objects.count() == 1 + 3

@@ -6,6 +6,7 @@ import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
 import { communeList, overview } from "./commune/overview.js";
 import { mapSection } from "./commune_map.js";
+import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
 import { eventFields, zonedToIso } from "./event/form.js";
 
@@ -247,7 +248,8 @@ export async function render(ctx, params, container) {
       map.onNews(frame);
     },
   });
-  container.append(map.section, h("div", { class: "grid-2" }, news.section, decisions.section));
+  const actions = actionsSection(ctx, { query: { commune: insee }, topic: `commune:${insee}`, linkProposals: true });
+  container.append(map.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section);
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
   );
@@ -265,5 +267,6 @@ export async function render(ctx, params, container) {
   return () => {
     news.stop();
     map.stop();
+    actions.stop();
   };
 }
