@@ -68,7 +68,10 @@ def room_member_add(*, by, room_id: int, user, role: str = Membership.MEMBER) ->
         role == Membership.OWNER and room_role(room=room, user=by) != Membership.OWNER
     ):
         raise AppError("bad_request", "invalid role")
+    before = Membership.objects.filter(room=room, user=user).values_list("role", flat=True).first()
     membership, _ = Membership.objects.update_or_create(room=room, user=user, defaults={"role": role})
+    if before is not None and ROLE_RANK[role] < ROLE_RANK[before]:
+        topic_access_changed(room.topic)  # a moderator made a member loses the moderators' topics live
     return membership
 
 
