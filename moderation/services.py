@@ -31,9 +31,7 @@ from discussions.services import message_hide, message_remove, message_restore, 
 from moderation.inputs import PolicyIn
 from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
 from proposals.models import Proposal
-from proposals.selectors import proposal_list
 from proposals.services import proposal_open_for_electors
-from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
 from realtime.writes import user_write
@@ -222,15 +220,12 @@ def member_sanction(
 ) -> dict:
     """A moderator mutes (reads, may not write) or bans (may not read) someone in the room, or
     lifts it. A ban ends the person's live subscriptions to the room, its debate and floor
-    topics and its open proposals, on every process."""
+    topics and its proposals, on every process."""
     room = _moderator_room(room_id, user)
     target = _member_named(room, username)
+    # A ban re-checks the room's topic on commit; its debate, floor and proposals follow it
+    # (TopicKind.access_follows).
     changed = room_sanction_set(room_id=room.id, user=target, kind=kind, reason=reason, lift=lift)
-    if changed and kind == "ban":
-        for topic in (f"debate:{room.id}", f"floor:{room.id}"):
-            topic_access_changed(topic)
-        for proposal in proposal_list(user=user, room=room.id):
-            topic_access_changed(proposal.topic)
     if changed:
         action = {("mute", False): "muted", ("mute", True): "unmuted", ("ban", False): "banned"}.get(
             (kind, lift), "unbanned"

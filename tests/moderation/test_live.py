@@ -109,6 +109,8 @@ async def test_a_banned_user_loses_the_room_live_on_the_other_process(live_stack
     ):
         for socket in (owner, banned, other):
             assert (await socket.subscribe(topic))["type"] == "subscribed"
+        debate = f"debate:{room['id']}"
+        assert (await banned.subscribe(debate))["type"] == "subscribed"
         muted = await owner.request(
             {"type": "sanction", "topic": topic, "user": banned_name, "kind": "mute", "reason": "calme"}
         )
@@ -121,6 +123,7 @@ async def test_a_banned_user_loses_the_room_live_on_the_other_process(live_stack
         assert reply["type"] == "ok" and reply["data"]["changed"] is True
         lost = await banned.wait_for(lambda f: f["type"] == "unsubscribed" and f["topic"] == topic)
         assert lost["code"] == "forbidden" and lost["ref"] is None
+        await banned.wait_for(lambda f: f["type"] == "unsubscribed" and f["topic"] == debate)  # follows the room
         posted = await owner.request({"type": "post", "topic": topic, "body": "sans lui"})
         await other.wait_seq(topic, posted["data"]["seq"])
         await banned.request({"type": "ping"})
