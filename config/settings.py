@@ -88,8 +88,10 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "organisations",
     "search",
     "debates",
+    "outcomes",
     "demo",
 ]
 
@@ -217,6 +219,8 @@ REALTIME_TOPIC_KINDS = {
     "debate": "debates.topics:DebateTopic",
     "moderation": "debates.topics:ModerationTopic",
     "floor": "debates.topics:FloorTopic",
+    "organisation": "organisations.topics:OrganisationTopic",
+    "orgadmin": "organisations.topics:OrganisationAdminTopic",
 }
 # Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
 REALTIME_COMMANDS = [
@@ -224,6 +228,7 @@ REALTIME_COMMANDS = [
     "events.commands:COMMANDS",
     "proposals.commands:COMMANDS",
     "debates.commands:COMMANDS",
+    "outcomes.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -231,6 +236,8 @@ REALTIME_EVENT_SCHEMAS = [
     "events.event_schemas:EVENT_SCHEMAS",
     "proposals.event_schemas:EVENT_SCHEMAS",
     "debates.event_schemas:EVENT_SCHEMAS",
+    "organisations.event_schemas:EVENT_SCHEMAS",
+    "outcomes.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -301,6 +308,8 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
+    "organisations.services:user_organisations_erase",
+    "outcomes.services:user_outcomes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -309,6 +318,8 @@ DEMO_LOADERS = [
     "events.demo:demo_load",
     "proposals.demo:demo_load",
     "debates.demo:demo_load",
+    "organisations.demo:demo_load",
+    "outcomes.demo:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
@@ -328,6 +339,11 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 )
 # Markers are grouped into clusters once a map shows more than this many.
 MAP_CLUSTER_FROM = 50
+# --- Uploaded pictures (accounts/images.py) ------------------------------------------------------
+# Bytes of one upload (refused by its Content-Length before it is read) and pixels of one picture
+# (width × height, read from the header before decoding: decompression bombs stop there).
+IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 # --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
 # Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

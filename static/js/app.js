@@ -9,6 +9,7 @@ import * as bigscreenPage from "./pages/bigscreen.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
 import * as minePage from "./pages/mine.js";
+import * as organisationPage from "./pages/organisation.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -143,6 +144,9 @@ async function route() {
       break;
     case "mine":
       page = minePage;
+      break;
+    case "organisation":
+      page = organisationPage;
       break;
     default:
       if (!ctx.me) {

@@ -3,6 +3,7 @@
 import { get } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, formatDateTime, formatDuration, formatNumber, t } from "../i18n.js";
+import { outcomePanel } from "./actions.js";
 import { signinPrompt } from "./auth.js";
 import { Amendments } from "./proposal/amendments.js";
 import { ballotWidget, slotLabel } from "./proposal/ballots.js";
@@ -70,6 +71,7 @@ export async function render(ctx, params, container) {
   );
   const amendments = new Amendments({ ctx, socket, topic, phase: () => phase });
   const manage = new Manage({ ctx, socket, topic, p, refresh: () => refresh() });
+  const outcome = outcomePanel(ctx, p);
 
   container.replaceChildren(
     banner,
@@ -77,6 +79,7 @@ export async function render(ctx, params, container) {
     phaseEl,
     h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" }),
     h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, kindResults.el, tallyBars.turnout, tallyBars.electorate),
+    outcome.el,
     voteBox,
     manage.el,
     amendments.el,
@@ -292,5 +295,6 @@ export async function render(ctx, params, container) {
     clearInterval(ticker);
     clearTimeout(closingPoll);
     unsubscribe();
+    outcome.stop();
   };
 }
