@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "events",
     "proposals",
     "organisations",
+    "opendata",
     "search",
     "debates",
     "outcomes",
@@ -339,6 +340,12 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 )
 # Markers are grouped into clusters once a map shows more than this many.
 MAP_CLUSTER_FROM = 50
+# --- Open data (opendata/): the licence every download states -----------------------------------
+OPEN_DATA_LICENCE_NAME = os.environ.get("OPEN_DATA_LICENCE_NAME", "Licence Ouverte / Open Licence 2.0 (Etalab)")
+OPEN_DATA_LICENCE_URL = os.environ.get(
+    "OPEN_DATA_LICENCE_URL", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+)
+OPEN_DATA_ATTRIBUTION = os.environ.get("OPEN_DATA_ATTRIBUTION", "Communecter Live contributors")
 # --- Uploaded pictures (accounts/images.py) ------------------------------------------------------
 # Bytes of one upload (refused by its Content-Length before it is read) and pixels of one picture
 # (width × height, read from the header before decoding: decompression bombs stop there).

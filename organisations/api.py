@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 
 from accounts.api import request_user, user_required
 from accounts.images import image_checked, image_size_check
 from events.inputs import EventIn
 from organisations import selectors, services
+from organisations.exports import organisation_jsonld
 from organisations.inputs import (
     DecisionIn,
     OrganisationIn,
@@ -109,6 +110,18 @@ def organisation_list(
 def organisation_detail(request: HttpRequest, organisation_id: int):
     organisation = selectors.organisation_get(organisation_id=organisation_id)
     return _organisation_out(organisation, request_user(request))
+
+
+@router.get("/{organisation_id}/jsonld", summary="The organisation as a schema.org Organization (JSON-LD)")
+def organisation_jsonld_view(request: HttpRequest, organisation_id: int):
+    organisation = selectors.organisation_get(organisation_id=organisation_id)
+    image = image_url(organisation)
+    data = organisation_jsonld(
+        organisation,
+        url=request.build_absolute_uri(f"/api/organisations/{organisation.id}"),
+        image_url=request.build_absolute_uri(image) if image else None,
+    )
+    return JsonResponse(data, content_type="application/ld+json", json_dumps_params={"ensure_ascii": False})
 
 
 @router.patch("/{organisation_id}", summary="Change fields (admins)")

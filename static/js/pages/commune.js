@@ -9,6 +9,7 @@ import { mapSection } from "./commune_map.js";
 import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
 import { eventFields } from "./event/form.js";
+import { openDataSection } from "./opendata.js";
 import { organisationsSection } from "./organisation/list.js";
 import { proposalForm } from "./proposal/form.js";
 
@@ -216,7 +217,7 @@ export async function render(ctx, params, container) {
     },
   });
   const actions = actionsSection(ctx, { query: { commune: insee }, topic: `commune:${insee}`, linkProposals: true });
-  container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section);
+  container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section, openDataSection(insee));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
   );
