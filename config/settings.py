@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "proposals",
     "organisations",
     "opendata",
+    "people",
     "search",
     "debates",
     "outcomes",
@@ -310,6 +311,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
     "organisations.services:user_organisations_erase",
+    "accounts.profiles:user_profile_erase",
     "outcomes.services:user_outcomes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
@@ -320,6 +322,7 @@ DEMO_LOADERS = [
     "proposals.demo:demo_load",
     "debates.demo:demo_load",
     "organisations.demo:demo_load",
+    "people.demo:demo_load",
     "outcomes.demo:demo_load",
 ]
 

@@ -8,6 +8,7 @@ export default {
   "nav.signout": "Sign out",
   "nav.language": "Language",
   "nav.search": "Search",
+  "nav.profile": "My profile",
   "map.title": "Commune map",
   "map.label": "Map of upcoming events; each marker opens its event",
   "map.type": "Type",

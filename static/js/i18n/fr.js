@@ -8,6 +8,7 @@ export default {
   "nav.signout": "Déconnexion",
   "nav.language": "Langue",
   "nav.search": "Rechercher",
+  "nav.profile": "Mon profil",
   "map.title": "Carte de la commune",
   "map.label": "Carte des événements à venir ; chaque marqueur ouvre son événement",
   "map.type": "Type",
