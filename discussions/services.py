@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.tags import tags_index_set
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
 from discussions.models import Membership, Message, Room
@@ -30,6 +31,7 @@ def room_create(
     commune: str | None = None,
     description: str = "",
     announce: bool = True,
+    tags: list[str] | None = None,
     ref: str | None = None,
 ) -> dict:
     """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}.
@@ -41,8 +43,11 @@ def room_create(
         commune=commune_get(insee=commune) if commune else None,
         created_by=creator,
         description=description,
+        tags=list(tags or []),
     )
     Membership.objects.create(room=room, user=creator, role=Membership.OWNER)
+    if room.tags:
+        tags_index_set(kind="room", object_id=room.id, tags=room.tags)
     if announce and room.visibility == Room.PUBLIC:
         commune_news_append(
             insee=room.commune_id,
