@@ -9,6 +9,7 @@ Lock order is always proposal row, then topic row (topic_event_append), never th
 from proposals.inputs import AMENDMENT_MAX
 from proposals.services.common import DEFAULT_VOTING_PERIOD
 from proposals.services.lifecycle import (
+    may_close,
     proposal_archive,
     proposal_close_due,
     proposal_close_now,
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_VOTING_PERIOD",
     "amendment_propose",
     "amendment_vote_cast",
+    "may_close",
     "proposal_archive",
     "proposal_close_due",
     "proposal_close_now",
