@@ -6,12 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('discussions', '0002_room_members_vote_live'),
+        ('proposals', '0005_electors'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='room',
+            model_name='proposal',
             name='tags',
             field=models.JSONField(blank=True, default=list),
         ),

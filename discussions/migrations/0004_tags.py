@@ -6,12 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('proposals', '0004_ballot_kinds'),
+        ('discussions', '0003_moderation'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='proposal',
+            model_name='room',
             name='tags',
             field=models.JSONField(blank=True, default=list),
         ),
