@@ -12,6 +12,7 @@ import * as minePage from "./pages/mine.js";
 import * as moderationPage from "./pages/moderation.js";
 import * as organisationPage from "./pages/organisation.js";
 import * as personPage from "./pages/person.js";
+import * as tagPage from "./pages/tag.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -157,6 +158,9 @@ async function route() {
     case "me":
     case "person":
       page = personPage;
+      break;
+    case "tag":
+      page = tagPage;
       break;
     default:
       if (!ctx.me) {

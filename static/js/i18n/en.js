@@ -400,6 +400,7 @@ export default {
   "error.register.conflict": "This username is taken: please choose another one.",
   "auth.password_short": "The password needs at least 8 characters.",
   "event.description": "Description",
+  "event.tags": "Tags (comma-separated)",
   "event.invite_only": "Invitation only",
   "event.capacity": "Seats",
   "event.access": "Access",

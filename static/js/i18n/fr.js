@@ -400,6 +400,7 @@ export default {
   "error.register.conflict": "Ce nom d'utilisateur est déjà pris : choisissez-en un autre.",
   "auth.password_short": "Le mot de passe doit faire 8 caractères au moins.",
   "event.description": "Description",
+  "event.tags": "Centres d'intérêt (séparés par des virgules)",
   "event.invite_only": "Sur invitation seulement",
   "event.capacity": "Places",
   "event.access": "Accès",
