@@ -202,7 +202,7 @@ export async function render(ctx, params, container) {
   async function refresh() {
     try {
       const fresh = await get(`proposals/${encodeURIComponent(p.id)}`);
-      p = fresh;
+      Object.assign(p, fresh); // same object: the panels hold it
       phase = phaseOf(fresh.phase || p.phase);
       result = fresh.result ?? null;
       if (fresh.tally && fresh.tally.final && fresh.tally.result) resultReason = fresh.tally.result.reason;

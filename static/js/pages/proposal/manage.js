@@ -49,7 +49,8 @@ export class Manage {
         h("a", { href: `/api/events/${p.spawned_event}/ics`, "data-testid": "spawned-event-ics", download: `event-${p.spawned_event}.ics`, text: t("manage.add_to_calendar") }),
       );
     }
-    const key = `${phase}:${p.spawned_event || ""}`;
+    const winner = p.tally && p.tally.result ? p.tally.result.winner : null;
+    const key = `${phase}:${p.spawned_event || ""}:${winner || ""}:${p.phase}`;
     const mayManage = Boolean(this.ctx.me && p.may_manage);
     this.el.hidden = !mayManage && !p.spawned_event && !this.news.textContent;
     if (!mayManage || key === this.shown) return;
