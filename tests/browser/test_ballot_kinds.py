@@ -146,6 +146,21 @@ def test_consent_with_a_block_in_french_and_english(screens, daphne_server):
     expect(author.get_by_test_id("blocks")).to_contain_text("1 block: the proposal cannot pass while it stands")
     expect(agree.get_by_test_id("blocks")).to_contain_text("1 blocage : la proposition ne peut passer tant qu'il tient")
 
+    # The author revises the text: the block is lifted everywhere, its author votes again.
+    author.get_by_test_id("revise-form").locator("xpath=..").locator("summary").click()
+    author.get_by_test_id("revise-body").fill("Essai de six mois, livraisons par la rue Juliette-Dodu.")
+    author.get_by_test_id("revise-reason").fill("Accès des livraisons")
+    author.get_by_test_id("revise-submit").click()
+    for page in (author, agree, blocker):
+        expect(page.get_by_test_id("count-block")).to_have_attribute("data-count", "0")
+        expect(page.get_by_test_id("proposal-body")).to_contain_text("rue Juliette-Dodu")
+    expect(agree.get_by_test_id("proposal-news")).to_contain_text("1 blocage levé")
+    expect(blocker.get_by_test_id("my-vote")).to_have_text("Vous n'avez pas encore voté.")
+    blocker.get_by_test_id("consent-block").click()
+    blocker.get_by_test_id("consent-reason").fill("Toujours trop tôt pour les commerçants.")
+    blocker.get_by_test_id("ballot-submit").click()
+    expect(agree.get_by_test_id("block-reason")).to_contain_text("Toujours trop tôt")
+
     author.get_by_test_id("close-form").locator("xpath=..").locator("summary").click()
     author.get_by_test_id("close-submit").click()
     expect(author.get_by_test_id("result-banner")).to_have_text("Result: proposal refused — blocked")
