@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "search",
     "debates",
     "outcomes",
+    "moderation",
     "demo",
 ]
 
@@ -231,6 +232,7 @@ REALTIME_COMMANDS = [
     "proposals.commands:COMMANDS",
     "debates.commands:COMMANDS",
     "outcomes.commands:COMMANDS",
+    "moderation.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -240,6 +242,7 @@ REALTIME_EVENT_SCHEMAS = [
     "debates.event_schemas:EVENT_SCHEMAS",
     "organisations.event_schemas:EVENT_SCHEMAS",
     "outcomes.event_schemas:EVENT_SCHEMAS",
+    "moderation.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -313,6 +316,7 @@ ACCOUNT_ERASERS = [
     "organisations.services:user_organisations_erase",
     "accounts.profiles:user_profile_erase",
     "outcomes.services:user_outcomes_erase",
+    "moderation.services:user_moderation_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [

@@ -40,6 +40,7 @@ class MessageOut(Schema):
     reply_to: int | None
     edited_at: str | None
     deleted: bool
+    hidden: bool = False
 
 
 class MessagePage(Schema):

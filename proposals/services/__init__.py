@@ -15,6 +15,7 @@ from proposals.services.lifecycle import (
     proposal_close_now,
     proposal_create,
     proposal_open_due,
+    proposal_open_for_electors,
 )
 from proposals.services.timing import proposal_extend, proposal_reopen, proposal_revise, proposal_schedule
 from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
@@ -30,6 +31,7 @@ __all__ = [
     "proposal_close_due",
     "proposal_close_now",
     "proposal_create",
+    "proposal_open_for_electors",
     "proposal_extend",
     "proposal_reopen",
     "proposal_revise",
