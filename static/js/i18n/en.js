@@ -77,6 +77,7 @@ export default {
   "search.kind.messages": "Message",
   "search.kind.events": "Event",
   "search.kind.proposals": "Proposal",
+  "search.kind.people": "Person",
   "conn.connecting": "Connecting…",
   "conn.online": "Online",
   "conn.offline": "Offline",

@@ -77,6 +77,7 @@ export default {
   "search.kind.messages": "Message",
   "search.kind.events": "Événement",
   "search.kind.proposals": "Proposition",
+  "search.kind.people": "Personne",
   "conn.connecting": "Connexion…",
   "conn.online": "En ligne",
   "conn.offline": "Hors ligne",
