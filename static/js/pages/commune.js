@@ -9,9 +9,11 @@ import { mapSection } from "./commune_map.js";
 import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
 import { eventFields } from "./event/form.js";
+import { nearbySection } from "./nearby.js";
 import { openDataSection } from "./opendata.js";
 import { organisationsSection } from "./organisation/list.js";
 import { proposalForm } from "./proposal/form.js";
+import { tagField } from "../tags.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -107,6 +109,7 @@ function roomForm(ctx, insee) {
     h("option", { value: "private", text: t("commune.private") }),
   );
   const err = h("p", { class: "form-error", role: "alert" });
+  const tags = tagField(t("event.tags"), "new-room-tags");
   return h(
     "details",
     {},
@@ -117,7 +120,7 @@ function roomForm(ctx, insee) {
         onsubmit: async (ev) => {
           ev.preventDefault();
           try {
-            const room = await post("rooms", { name: name.value.trim(), visibility: visibility.value, commune: insee });
+            const room = await post("rooms", { name: name.value.trim(), visibility: visibility.value, commune: insee, tags: tags.read() });
             ctx.navigate(`#/room/${room.id}`);
           } catch (e) {
             err.textContent = errorText(e);
@@ -126,6 +129,7 @@ function roomForm(ctx, insee) {
       },
       field(t("commune.room_name"), name),
       field(t("commune.visibility"), visibility),
+      tags.node,
       h("button", { type: "submit", "data-testid": "new-room-submit", text: t("common.create") }),
       err,
     ),
@@ -217,6 +221,7 @@ export async function render(ctx, params, container) {
     },
   });
   const actions = actionsSection(ctx, { query: { commune: insee }, topic: `commune:${insee}`, linkProposals: true });
+  if (ctx.me && ctx.me.home_commune === insee) container.append(nearbySection());
   container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section, openDataSection(insee));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
