@@ -328,6 +328,7 @@ DEMO_LOADERS = [
     "organisations.demo:demo_load",
     "people.demo:demo_load",
     "outcomes.demo:demo_load",
+    "moderation.demo:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).

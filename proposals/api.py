@@ -94,6 +94,7 @@ def _summary(proposal: Proposal) -> dict:
         "id": proposal.id,
         "topic": proposal.topic,
         "title": proposal.title,
+        "tags": proposal.tags,
         "phase": proposal.phase,
         "result": proposal.result or None,
         "room": proposal.room_id,
