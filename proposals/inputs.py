@@ -215,3 +215,10 @@ class ScheduleIn(WriteInput):
 
     slot: OptionKey | None = None
     address: optional_text(300) = ""
+
+
+class ReviseIn(WriteInput):
+    """Consent: the author's new text, and why; standing blocks are lifted."""
+
+    body: text(BODY_MAX)
+    reason: text(REASON_MAX)
