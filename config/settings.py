@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "realtime",
     "accounts",
     "communes",
+    "notifications",
     "discussions",
     "events",
     "proposals",
@@ -127,12 +129,14 @@ REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
+    "user": "notifications.topics:UserTopic",
 }
 # Modules exposing COMMANDS = {type: (pydantic model, handler)} for socket writes.
 REALTIME_COMMAND_MODULES = [
     "discussions.commands",
     "events.commands",
     "proposals.commands",
+    "notifications.commands",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
@@ -151,6 +155,8 @@ SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
     "proposals.scheduler:proposals_advance",
+    "notifications.services:deliveries_run",
+    "notifications.mail:emails_send",
 ]
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
@@ -160,6 +166,27 @@ DEMO_LOADERS = [
     "events.demo:demo_load",
     "proposals.demo:demo_load",
 ]
+
+# --- E-mail -------------------------------------------------------------------------------
+# EMAIL_URL picks the backend and server: smtp://user:pass@host:587/?tls=True, console:// (the
+# development default: mails are printed), dummy://. See README "E-mail".
+EMAIL_CONFIG = dj_email_url.parse(os.environ.get("EMAIL_URL") or "console://")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = EMAIL_CONFIG["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = EMAIL_CONFIG["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = EMAIL_CONFIG["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = EMAIL_CONFIG["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = EMAIL_CONFIG["EMAIL_TIMEOUT"] or 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Communecter Live <noreply@localhost>")
+# The address of the site in links sent by e-mail (unsubscribe, inbox).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Seconds of one digest period per choice (shorter in tests).
+DIGEST_PERIODS = {
+    "hourly": int(env_float("DIGEST_HOURLY_SECONDS", 3600)),
+    "daily": int(env_float("DIGEST_DAILY_SECONDS", 86400)),
+}
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)

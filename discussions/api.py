@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema
 
 from accounts.api import request_user, user_required, writer_required
 from communes.selectors import commune_get
-from discussions import selectors, services
+from discussions import members, reactions, selectors, services
 from realtime.errors import AppError
 
 router = Router(tags=["rooms"])
@@ -33,6 +33,8 @@ class RoomOut(Schema):
     visibility: str
     commune: str | None
     role: str | None = None
+    unread: int | None = None
+    read_seq: int | None = None
 
 
 class RoomList(Schema):
@@ -48,6 +50,7 @@ class MessageOut(Schema):
     reply_to: int | None
     edited_at: str | None
     deleted: bool
+    reactions: dict[str, int] = {}
 
 
 class MessagePage(Schema):
@@ -94,15 +97,18 @@ def room_create(request: HttpRequest, payload: RoomIn):
 def room_list(request: HttpRequest, commune: str | None = None, q: str = "", limit: int = 50, offset: int = 0):
     if not 1 <= limit <= 200 or offset < 0:
         raise AppError("bad_request", "limit must be 1-200 and offset >= 0")
-    rooms = selectors.room_list(user=request_user(request), commune=commune, q=q)[offset : offset + limit]
-    return {"items": [_room_out(room) for room in rooms]}
+    user = request_user(request)
+    rooms = list(selectors.room_list(user=user, commune=commune, q=q)[offset : offset + limit])
+    unread = selectors.unread_counts(user=user, room_ids=[r.id for r in rooms])
+    return {"items": [{**_room_out(room), **unread.get(room.id, {})} for room in rooms]}
 
 
 @router.get("/{room_id}", response=RoomOut)
 def room_detail(request: HttpRequest, room_id: int):
     user = request_user(request)
     room = selectors.room_get_readable(room_id=room_id, user=user)
-    return _room_out(room, selectors.room_role(room=room, user=user))
+    unread = selectors.unread_counts(user=user, room_ids=[room.id]).get(room.id, {})
+    return {**_room_out(room, selectors.room_role(room=room, user=user)), **unread}
 
 
 @router.post("/{room_id}/join", response=RoomOut)
@@ -120,7 +126,9 @@ def room_messages(
 ):
     room = selectors.room_get_readable(room_id=room_id, user=request_user(request))
     messages, head = selectors.room_messages_page(room=room, after_seq=after_seq, before_seq=before_seq, limit=limit)
-    return {"items": [selectors.message_as_dict(m) for m in messages], "head": head}
+    reactions = selectors.reaction_counts(message_ids=[m.id for m in messages])
+    items = [{**selectors.message_as_dict(m), "reactions": reactions.get(m.id, {})} for m in messages]
+    return {"items": items, "head": head}
 
 
 @router.post(
@@ -132,3 +140,112 @@ def message_post(request: HttpRequest, room_id: int, payload: MessageIn):
         author=user, room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref
     )
     return 201, result
+
+
+class MemberOut(Schema):
+    username: str
+    role: str
+
+
+class InviteIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    role: Literal["member", "moderator"] = "member"
+    ref: str | None = Field(None, max_length=64)
+
+
+class InvitationOut(Schema):
+    id: int
+    room: int
+    room_name: str
+    role: str
+    invited_by: str | None
+
+
+class RoleIn(Schema):
+    role: Literal["member", "moderator"]
+    ref: str | None = Field(None, max_length=64)
+
+
+class TransferIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    ref: str | None = Field(None, max_length=64)
+
+
+class ReactionIn(Schema):
+    emoji: str = Field(min_length=1, max_length=8)
+    on: bool = True
+    ref: str | None = Field(None, max_length=64)
+
+
+class ReadIn(Schema):
+    seq: int = Field(ge=0)
+
+
+@router.get("/invitations", response=list[InvitationOut], summary="Your pending invitations to private rooms")
+def invitations_mine(request: HttpRequest):
+    return selectors.invitations_pending(user=user_required(request))
+
+
+@router.post("/invitations/{invitation_id}/accept", summary="Accept an invitation: you become a member")
+def invitation_accept(request: HttpRequest, invitation_id: int):
+    return members.invitation_answer(user=writer_required(request), invitation_id=invitation_id, accept=True)
+
+
+@router.post("/invitations/{invitation_id}/decline", summary="Decline an invitation")
+def invitation_decline(request: HttpRequest, invitation_id: int):
+    return members.invitation_answer(user=writer_required(request), invitation_id=invitation_id, accept=False)
+
+
+@router.get("/{room_id}/members", response=list[MemberOut])
+def room_members(request: HttpRequest, room_id: int):
+    user = request_user(request)
+    return selectors.room_members(room=selectors.room_get_readable(room_id=room_id, user=user), user=user)
+
+
+@router.post("/{room_id}/invitations", response={201: dict}, summary="Invite someone by username (owners, moderators)")
+def room_invite(request: HttpRequest, room_id: int, payload: InviteIn):
+    result = members.room_invite(
+        by=writer_required(request), room_id=room_id, username=payload.username, role=payload.role, ref=payload.ref
+    )
+    return 201, result
+
+
+@router.post("/{room_id}/leave", summary="Leave the room")
+def room_leave(request: HttpRequest, room_id: int):
+    return members.room_leave(user=writer_required(request), room_id=room_id)
+
+
+@router.delete("/{room_id}/members/{username}", summary="Remove a member (owners); takes effect live")
+def member_remove(request: HttpRequest, room_id: int, username: str):
+    return members.member_remove(by=writer_required(request), room_id=room_id, username=username)
+
+
+@router.put("/{room_id}/members/{username}", summary="Make a member a moderator or back (owners)")
+def member_role_set(request: HttpRequest, room_id: int, username: str, payload: RoleIn):
+    return members.member_role_set(
+        by=writer_required(request), room_id=room_id, username=username, role=payload.role, ref=payload.ref
+    )
+
+
+@router.post("/{room_id}/transfer", summary="Hand the room to another member (owner)")
+def owner_transfer(request: HttpRequest, room_id: int, payload: TransferIn):
+    return members.owner_transfer(
+        by=writer_required(request), room_id=room_id, username=payload.username, ref=payload.ref
+    )
+
+
+@router.post("/{room_id}/messages/{message_id}/reactions", summary="React with one emoji of the fixed set")
+def reaction_set(request: HttpRequest, room_id: int, message_id: int, payload: ReactionIn):
+    return reactions.reaction_set(
+        user=writer_required(request),
+        room_id=room_id,
+        message_id=message_id,
+        emoji=payload.emoji,
+        on=payload.on,
+        ref=payload.ref,
+    )
+
+
+@router.post("/{room_id}/read", summary="Advance your read marker to `seq`")
+def read_marker_set(request: HttpRequest, room_id: int, payload: ReadIn):
+    return reactions.read_marker_set(user=writer_required(request), room_id=room_id, seq=payload.seq)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from discussions.mentions import message_notify
 from discussions.models import Membership, Message, Room
 from discussions.selectors import room_get_readable, room_role
 from realtime.errors import AppError
@@ -85,6 +86,7 @@ def message_post(*, author, room_id: int, body: str, reply_to: int | None = None
         # The id is known only now; the frame is built on commit from the stored event.
         event.data["id"] = message.id
         event.save(update_fields=["data"])
+        message_notify(message=message, room=room)
         return {"id": message.id, "seq": event.seq}
 
     with transaction.atomic():

@@ -1,0 +1,215 @@
+"""Writes: queue notifications (outbox), deliver them to `user:<id>` topics, mark read, preferences.
+
+Other apps call `notify` inside their own transaction, naming only people who may read the
+subject. It writes one `DeliveryJob` row; the fan-out to each recipient (rows, sequenced
+events, unread state) runs after the writer's commit in a background thread of the process,
+with the scheduler as the safety net, so a writer's `ok` never waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.contrib.auth import get_user_model
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from notifications.models import IMMEDIATE_KINDS, KINDS, DeliveryJob, Notification, Preferences
+from notifications.selectors import notification_as_dict, user_topic
+from realtime.errors import AppError
+from realtime.idempotency import write_once
+from realtime.sequencing import topic_event_append
+from realtime.state import topic_state_changed
+from realtime.topics import topic_parse
+
+log = logging.getLogger(__name__)
+
+JOB_BATCH = 50
+# One worker: deliveries queue behind each other instead of competing for the write lock.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notifications")
+
+
+def notify(*, kind: str, recipients: Iterable[int], subject: str = "", data: dict, exclude: int | None = None) -> None:
+    """Queue `kind` for `recipients` (user ids) in the caller's transaction; delivered after commit."""
+    assert kind in KINDS, kind
+    ids = sorted({int(r) for r in recipients if r is not None and r != exclude})
+    if not ids:
+        return
+    DeliveryJob.objects.create(kind=kind, subject=subject, recipients=ids, data=data)
+    transaction.on_commit(deliveries_kick)
+
+
+def deliveries_kick() -> None:
+    _executor.submit(_deliveries_in_thread)
+
+
+def _deliveries_in_thread() -> None:
+    try:
+        deliveries_run()
+    except Exception:
+        log.exception("notification delivery failed; the scheduler will retry")
+    finally:
+        close_old_connections()
+        connection.close()
+
+
+def deliveries_run() -> int:
+    """Deliver every queued job, each exactly once across processes (scheduler job too)."""
+    delivered = 0
+    while True:
+        job_ids = list(DeliveryJob.objects.order_by("id").values_list("id", flat=True)[:JOB_BATCH])
+        if not job_ids:
+            return delivered
+        for job_id in job_ids:
+            delivered += job_deliver(job_id=job_id)
+
+
+def _may_read(user, subject: str) -> bool:
+    if not subject:
+        return True
+    kind, object_id = topic_parse(subject)
+    try:
+        kind.authorize_read(user, object_id)
+    except AppError:
+        return False
+    return True
+
+
+def job_deliver(*, job_id: int) -> int:
+    """Claim the job by deleting it and create its notifications in the same transaction."""
+    with transaction.atomic():
+        job = DeliveryJob.objects.filter(id=job_id).first()
+        if job is None or DeliveryJob.objects.filter(id=job_id).delete()[0] != 1:
+            return 0  # another process delivered it
+        return _job_fan_out(job)
+
+
+def _job_fan_out(job: DeliveryJob) -> int:
+    users = get_user_model().objects.in_bulk(job.recipients)
+    prefs = {p.user_id: p for p in Preferences.objects.filter(user_id__in=job.recipients)}
+    created = 0
+    for user_id in job.recipients:
+        user = users.get(user_id)
+        if user is None or not user.is_active:
+            continue
+        pref = prefs.get(user_id) or Preferences(user_id=user_id)
+        if job.subject and job.subject in pref.muted:
+            continue
+        in_app = job.kind not in pref.app_off
+        by_email = job.kind not in pref.email_off and bool(user.email)
+        if not (in_app or by_email) or not _may_read(user, job.subject):
+            continue
+        email = "none" if not by_email else ("immediate" if job.kind in IMMEDIATE_KINDS else "digest")
+        if email == "digest" and pref.digest == "off":
+            email = "none"
+        notification = Notification.objects.create(
+            user_id=user_id, kind=job.kind, subject=job.subject, data=job.data, in_app=in_app, email=email
+        )
+        if in_app:
+            _publish(notification)
+        created += 1
+    return created
+
+
+def _publish(notification: Notification) -> None:
+    topic = user_topic(notification.user_id)
+    event = topic_event_append(topic=topic, kind="notification.created", data={})
+    notification.seq = event.seq
+    notification.save(update_fields=["seq"])
+    event.data = notification_as_dict(notification)
+    event.save(update_fields=["data"])
+    _unread_changed(notification.user_id)
+
+
+def _unread_changed(user_id: int) -> None:
+    Preferences.objects.get_or_create(user_id=user_id)
+    Preferences.objects.filter(user_id=user_id).update(unread_version=F("unread_version") + 1)
+    topic_state_changed(user_topic(user_id))
+
+
+def notification_read(*, user, notification_id: int | None = None, ref: str | None = None) -> dict:
+    """Mark one of the caller's notifications read (or all of them when `notification_id` is None).
+
+    Someone else's notification is `not_found`, as if it did not exist. Publishes
+    `notification.read` {ids} on the caller's topic so their other tabs follow.
+    """
+    if user is None or not user.is_authenticated:
+        raise AppError("auth_required", "sign in first")
+
+    def perform() -> dict:
+        rows = Notification.objects.select_for_update().filter(user=user, in_app=True, read_at__isnull=True)
+        if notification_id is not None:
+            if not Notification.objects.filter(id=notification_id, user=user, in_app=True).exists():
+                raise AppError("not_found", f"notification {notification_id} does not exist")
+            rows = rows.filter(id=notification_id)
+        ids = list(rows.values_list("id", flat=True))
+        if not ids:
+            return {"read": [], "seq": None}
+        Notification.objects.filter(id__in=ids).update(read_at=timezone.now())
+        event = topic_event_append(topic=user_topic(user.pk), kind="notification.read", data={"ids": ids})
+        _unread_changed(user.pk)
+        return {"read": ids, "seq": event.seq}
+
+    with transaction.atomic():
+        return write_once(user=user, ref=ref, action="notification_read", perform=perform)
+
+
+def preferences_set(
+    *,
+    user,
+    language: str | None = None,
+    digest: str | None = None,
+    kinds: dict[str, dict[str, bool]] | None = None,
+) -> Preferences:
+    if language is not None and language not in ("fr", "en"):
+        raise AppError("bad_request", "language must be 'fr' or 'en'")
+    if digest is not None and digest not in dict(Preferences.DIGEST_CHOICES):
+        raise AppError("bad_request", "digest must be 'hourly', 'daily' or 'off'")
+    unknown = sorted(set(kinds or {}) - set(KINDS))
+    if unknown:
+        raise AppError("bad_request", f"unknown notification kind {unknown[0]!r}")
+    with transaction.atomic():
+        prefs, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+        prefs.language = language or prefs.language
+        prefs.digest = digest or prefs.digest
+        for kind, channels in (kinds or {}).items():
+            for channel, field in (("app", "app_off"), ("email", "email_off")):
+                if channel in channels:
+                    off = set(getattr(prefs, field)) - {kind}
+                    setattr(prefs, field, sorted(off if channels[channel] else off | {kind}))
+        prefs.save()
+    return prefs
+
+
+def subject_mute(*, user, subject: str, muted: bool) -> Preferences:
+    """Mute or unmute a room or an event the caller may read (`room:12`, `event:3`)."""
+    kind, _ = topic_parse(subject)
+    if kind.prefix not in ("room", "event", "proposal"):
+        raise AppError("bad_request", "only rooms, events and proposals can be muted")
+    if not _may_read(user, subject):
+        raise AppError("not_found", f"{subject} does not exist")
+    with transaction.atomic():
+        prefs, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+        others = set(prefs.muted) - {subject}
+        prefs.muted = sorted(others | {subject} if muted else others)
+        prefs.save(update_fields=["muted"])
+    return prefs
+
+
+def email_kind_off(*, user_id: int, kind: str) -> None:
+    """The one-click unsubscribe: no more e-mail of `kind` (the link was signed for this user)."""
+    if kind not in KINDS:
+        raise AppError("bad_request", "unknown notification kind")
+    with transaction.atomic():
+        prefs, _ = Preferences.objects.select_for_update().get_or_create(user_id=user_id)
+        prefs.email_off = sorted(set(prefs.email_off) | {kind})
+        prefs.save(update_fields=["email_off"])
+
+
+def language_default(*, user_id: int, language: str) -> None:
+    """Remember the language the person uses, unless they chose one."""
+    if language in ("fr", "en"):
+        Preferences.objects.get_or_create(user_id=user_id, defaults={"language": language})
