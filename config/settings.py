@@ -167,6 +167,10 @@ DEMO_LOADERS = [
     "proposals.demo:demo_load",
 ]
 
+# Deliver queued notifications in a background thread right after the writer commits (the
+# scheduler's `deliveries_run` is the safety net, and the only path when this is off).
+NOTIFICATIONS_DELIVER_IN_BACKGROUND = env_bool("NOTIFICATIONS_DELIVER_IN_BACKGROUND", True)
+
 # --- E-mail -------------------------------------------------------------------------------
 # EMAIL_URL picks the backend and server: smtp://user:pass@host:587/?tls=True, console:// (the
 # development default: mails are printed), dummy://. See README "E-mail".

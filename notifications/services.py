@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F
@@ -43,7 +44,8 @@ def notify(*, kind: str, recipients: Iterable[int], subject: str = "", data: dic
 
 
 def deliveries_kick() -> None:
-    _executor.submit(_deliveries_in_thread)
+    if settings.NOTIFICATIONS_DELIVER_IN_BACKGROUND:
+        _executor.submit(_deliveries_in_thread)
 
 
 def _deliveries_in_thread() -> None:
