@@ -78,7 +78,14 @@ def test_owner_removes_changes_roles_transfers_and_members_leave(make_user, make
     assert roles == {"owner": "moderator", "mod": "owner"}
     members.room_leave(user=owner, room_id=room.id)
     kinds = list(TopicEvent.objects.filter(topic=room.topic).values_list("kind", flat=True))
-    assert kinds == ["member.joined", "member.joined", "member.role", "member.removed", "owner.transferred", "member.left"]
+    assert kinds == [
+        "member.joined",
+        "member.joined",
+        "member.role",
+        "member.removed",
+        "owner.transferred",
+        "member.left",
+    ]
 
 
 def test_reactions_one_per_person_per_emoji_and_outside_the_set_refused(make_user, make_room):

@@ -112,7 +112,9 @@ def test_a_reply_notifies_the_parent_author_once_even_when_also_mentioned(
     _post_and_deliver(
         django_capture_on_commit_callbacks, author=bob, room_id=room.id, body="moi @alice", reply_to=first["id"]
     )
-    _post_and_deliver(django_capture_on_commit_callbacks, author=bob, room_id=room.id, body="et toi", reply_to=first["id"])
+    _post_and_deliver(
+        django_capture_on_commit_callbacks, author=bob, room_id=room.id, body="et toi", reply_to=first["id"]
+    )
     assert list(Notification.objects.filter(user=alice).order_by("id").values_list("kind", flat=True)) == [
         "mention",
         "reply",
@@ -121,7 +123,9 @@ def test_a_reply_notifies_the_parent_author_once_even_when_also_mentioned(
     assert Notification.objects.filter(user=bob).count() == 0  # nobody is told of their own words
 
 
-def test_waitlist_promotion_notifies_the_promoted_person_only(make_user, make_event, django_capture_on_commit_callbacks):
+def test_waitlist_promotion_notifies_the_promoted_person_only(
+    make_user, make_event, django_capture_on_commit_callbacks
+):
     seated, waiting, other = make_user("seated"), make_user("waiting"), make_user("other")
     event = make_event(capacity=1)
     rsvp_set(user=seated, event_id=event.id, status="going")
@@ -169,9 +173,7 @@ def test_marking_someone_elses_notification_read_is_refused_and_changes_nothing(
     assert len(_user_events(bob)) == before
 
 
-def test_preferences_switch_a_kind_off_in_app_and_mute_a_room(
-    make_user, make_room, django_capture_on_commit_callbacks
-):
+def test_preferences_switch_a_kind_off_in_app_and_mute_a_room(make_user, make_room, django_capture_on_commit_callbacks):
     alice, bob = make_user("alice"), make_user("bob")
     room, other = make_room(alice, name="Un"), make_room(alice, name="Deux")
     services.preferences_set(user=alice, kinds={"mention": {"app": False}})
