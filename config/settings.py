@@ -155,6 +155,8 @@ SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
     "proposals.scheduler:proposals_advance",
+    "events.services.notices:events_starting_notify",
+    "proposals.notices:proposals_closing_notify",
     "notifications.services:deliveries_run",
     "notifications.mail:emails_send",
 ]

@@ -10,13 +10,14 @@ KINDS = [
     "event_cancelled",
     "event_starting",
     "room_invitation",
+    "event_invitation",
     "proposal_opened",
     "proposal_closing",
     "proposal_result",
     "moderation",
 ]
 # Sent at once by e-mail (the rest waits for the person's digest).
-IMMEDIATE_KINDS = {"room_invitation"}
+IMMEDIATE_KINDS = {"room_invitation", "event_invitation"}
 
 
 class Notification(models.Model):
@@ -93,3 +94,13 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.period}"
+
+
+class Once(models.Model):
+    """Keys of notifications that go out once ever (`event_starting:12`, `proposal_closing:7`)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from notifications.models import KINDS, Notification, Preferences
+from notifications.models import KINDS, Notification, Once, Preferences
 from realtime.errors import AppError
 
 PAGE_MAX = 100
@@ -57,3 +57,8 @@ def notification_as_dict(notification: Notification) -> dict:
         "at": notification.created_at.isoformat(),
         "read": notification.read_at is not None,
     }
+
+
+def once_done(keys: list[str]) -> set[str]:
+    """Which of `keys` already notified (so a scheduler tick skips them without writing)."""
+    return set(Once.objects.filter(key__in=keys).values_list("key", flat=True))

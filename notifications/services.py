@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from notifications.models import IMMEDIATE_KINDS, KINDS, DeliveryJob, Notification, Preferences
+from notifications.models import IMMEDIATE_KINDS, KINDS, DeliveryJob, Notification, Once, Preferences
 from notifications.selectors import notification_as_dict, user_topic
 from realtime.errors import AppError
 from realtime.idempotency import write_once
@@ -41,6 +41,18 @@ def notify(*, kind: str, recipients: Iterable[int], subject: str = "", data: dic
         return
     DeliveryJob.objects.create(kind=kind, subject=subject, recipients=ids, data=data)
     transaction.on_commit(deliveries_kick)
+
+
+def notify_once(*, key: str, kind: str, recipients: Iterable[int], subject: str = "", data: dict) -> bool:
+    """`notify`, unless something already notified under `key` (reminders that schedulers raise)."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Once.objects.create(key=key)
+        except IntegrityError:
+            return False
+        notify(kind=kind, recipients=recipients, subject=subject, data=data)
+    return True
 
 
 def deliveries_kick() -> None:

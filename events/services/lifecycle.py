@@ -16,6 +16,8 @@ from discussions.services import room_create
 from events.models import EVENT_TYPES, Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible
 from events.services.attendance import attendance_changed, waitlist_promote
+from events.services.notices import attendees_notify, event_notice
+from notifications.services import notify
 from realtime.errors import AppError
 from realtime.idempotency import write_once
 from realtime.sequencing import topic_event_append
@@ -275,6 +277,7 @@ def event_update(*, by, event_id: int, changes: dict, ref: str | None = None) ->
         topic_event_append(
             topic=event.topic, kind="event.updated", data={"changed": changed, "revision": event.revision}
         )
+        attendees_notify(event, kind="event_updated", exclude=by.pk)
         return {"id": event.id, "revision": event.revision, "changed": sorted(changed)}
 
     with transaction.atomic():
@@ -309,6 +312,7 @@ def event_cancel(*, by, event_id: int, reason: str = "", ref: str | None = None)
         topic_event_append(
             topic=event.topic, kind="event.cancelled", data={"reason": reason, "revision": event.revision}
         )
+        attendees_notify(event, kind="event_cancelled", exclude=by.pk)
         return {"id": event.id, "status": event.status}
 
     with transaction.atomic():
@@ -332,6 +336,12 @@ def event_invite(*, by, event_id: int, usernames: list[str], ref: str | None = N
         Rsvp.objects.bulk_create([Rsvp(event=event, user=u, status=Rsvp.INVITED) for u in invited])
         for user in invited:
             Membership.objects.get_or_create(room=event.room, user=user, defaults={"role": Membership.MEMBER})
+        notify(
+            kind="event_invitation",
+            recipients=[u.id for u in invited],
+            subject=event.topic,
+            data={"actor": by.username, **event_notice(event)},
+        )
         return {"invited": sorted(u.username for u in invited)}
 
     with transaction.atomic():

@@ -12,6 +12,7 @@ from discussions.models import Membership
 from discussions.selectors import room_get_readable, room_role
 from proposals import selectors, tally
 from proposals.models import Amendment, Proposal
+from proposals.notices import proposal_opened_notify, proposal_result_notify
 from proposals.services.common import (
     ARGUMENTS_MAX,
     BODY_MAX,
@@ -189,6 +190,7 @@ def _opened_publish(proposal: Proposal, *, amendments: list[dict]) -> None:
         },
     )
     topic_state_changed(proposal.topic)
+    proposal_opened_notify(proposal)
 
 
 # --- phase changes (scheduler) ----------------------------------------------------------------
@@ -261,6 +263,7 @@ def _close(proposal: Proposal, now: datetime) -> None:
     proposal.save(update_fields=["outcome", "result", "phase", "closed_at", "state_version"])
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final})
     topic_state_changed(proposal.topic)
+    proposal_result_notify(proposal)
 
 
 def proposal_archive(*, user, proposal_id: int) -> Proposal:

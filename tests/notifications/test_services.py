@@ -36,9 +36,9 @@ def test_a_mention_of_50_among_1000_members_is_delivered_after_the_posters_commi
 ):
     poster = make_user("poster")
     room = make_room(poster, visibility="private")
-    User = get_user_model()
-    User.objects.bulk_create([User(username=f"m{i:04d}", password="!") for i in range(1000)])
-    people = list(User.objects.filter(username__startswith="m").order_by("username"))
+    user_model = get_user_model()
+    user_model.objects.bulk_create([user_model(username=f"m{i:04d}", password="!") for i in range(1000)])
+    people = list(user_model.objects.filter(username__startswith="m").order_by("username"))
     Membership.objects.bulk_create([Membership(room=room, user=u) for u in people])
     mentioned = people[::20]
     assert len(mentioned) == 50
