@@ -25,7 +25,12 @@ def _kinds_of(user) -> list[str]:
 
 def _members_proposal(author, room, **fields) -> Proposal:
     return proposal_create(
-        author=author, room_id=room.id, title="Composteur", body="Un composteur partagé ?", eligibility="members", **fields
+        author=author,
+        room_id=room.id,
+        title="Composteur",
+        body="Un composteur partagé ?",
+        eligibility="members",
+        **fields,
     )
 
 
