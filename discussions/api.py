@@ -181,7 +181,7 @@ class ReadIn(Schema):
     seq: int = Field(ge=0)
 
 
-@router.get("/invitations", response=list[InvitationOut], summary="Your pending invitations to private rooms")
+@router.get("/invitations/pending", response=list[InvitationOut], summary="Your pending invitations to private rooms")
 def invitations_mine(request: HttpRequest):
     return selectors.invitations_pending(user=user_required(request))
 
