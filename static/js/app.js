@@ -3,10 +3,13 @@
 import { api, get, saveAuth, storedUsername, token } from "./api.js";
 import { clear, h } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
+import { bellElement, bellStart } from "./bell.js";
 import { LiveSocket } from "./socket.js";
 import * as authPage from "./pages/auth.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
+import * as inboxPage from "./pages/inbox.js";
+import * as membersPage from "./pages/members.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 
@@ -31,6 +34,7 @@ const ctx = {
     await loadMe();
     // The handshake authenticates by the session cookie the login just set.
     ctx.socket.restart();
+    bellStart(ctx);
     renderNav();
   },
   async signOut() {
@@ -42,6 +46,7 @@ const ctx = {
     saveAuth(null, null);
     ctx.me = null;
     ctx.socket.restart();
+    bellStart(ctx);
     renderNav();
     ctx.navigate("#/signin");
   },
@@ -71,6 +76,7 @@ function renderNav() {
   clear(nav);
   const items = [h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") })];
   if (ctx.me) {
+    items.push(bellElement());
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
   } else {
@@ -124,6 +130,12 @@ async function route() {
     case "proposal":
       page = proposalPage;
       break;
+    case "inbox":
+      page = inboxPage;
+      break;
+    case "members":
+      page = membersPage;
+      break;
     case "commune":
       page = communePage;
       break;
@@ -164,6 +176,7 @@ async function boot() {
   await loadMe();
   renderNav();
   ctx.socket.start();
+  bellStart(ctx);
   route();
 }
 

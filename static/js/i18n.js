@@ -324,6 +324,11 @@ function storedLang() {
 
 let current = storedLang();
 
+/** Modules with their own screens bring their strings: addMessages({fr: {...}, en: {...}}). */
+export function addMessages(extra) {
+  for (const code of LANGS) Object.assign(MESSAGES[code], extra[code] || {});
+}
+
 export function lang() {
   return current;
 }

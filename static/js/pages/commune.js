@@ -3,6 +3,7 @@
 import { get, patch, post, qs } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
+import { unreadBadge } from "./inbox.js";
 import { signinPrompt } from "./auth.js";
 
 const PICKED_KEY = "cl.commune";
@@ -279,7 +280,7 @@ export async function render(ctx, params, container) {
     ),
   );
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
-    h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
+    h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), unreadBadge(r)),
   );
   fill(events, get(`events${qs({ commune: insee, from: new Date().toISOString() })}`), "commune.no_events", (e) =>
     h(

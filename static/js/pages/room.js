@@ -4,6 +4,7 @@ import { get, post, qs } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { errorText, formatDateTime, formatTime, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { roomExtras } from "./room-extras.js";
 
 const PAGE_SIZE = 50;
 const TYPING_SEND_EVERY_MS = 2000;
@@ -50,8 +51,9 @@ export async function render(ctx, params, container) {
   const sendBtn = h("button", { type: "submit", "data-testid": "send", text: t("room.send") });
   const form = h("form", { class: "composer" }, replyBanner, field(t("room.compose"), textarea), h("div", { class: "row" }, sendBtn), composeError);
 
+  const extras = roomExtras(ctx, room, { list, textarea });
   container.replaceChildren(
-    h("h1", { "data-testid": "room-name", text: room.name }),
+    h("div", { class: "row wrap" }, h("h1", { "data-testid": "room-name", text: room.name }), extras.membersLink()),
     h("div", { class: "room-layout" },
       h("section", { class: "room-main", "aria-label": t("room.messages") }, scroller, typingLine, me ? form : signinPrompt()),
       h("aside", { class: "card room-side" }, h("h2", {}, presenceCount), presenceList),
@@ -122,7 +124,7 @@ export async function render(ctx, params, container) {
         );
       }
     }
-    el.replaceChildren(...[meta, replySnippet(msg), body, actions].filter(Boolean));
+    el.replaceChildren(...[meta, replySnippet(msg), body, extras.reactionsEl(msg), actions].filter(Boolean));
   }
 
   function makeEntry(msg) {
@@ -139,6 +141,7 @@ export async function render(ctx, params, container) {
     const entry = makeEntry(msg);
     list.append(entry.el);
     if (oldestSeq == null) oldestSeq = msg.seq;
+    extras.seen(msg.seq);
     if (msg.author === me) dropPendingLike(msg.body);
     else ctx.announce(t("room.announce", { user: msg.author, body: msg.body.slice(0, 200) }));
     if (stick || msg.author === me) scrollToBottom();
@@ -236,6 +239,8 @@ export async function render(ctx, params, container) {
           fillMessage(entry);
           refreshQuotesOf(d.id);
         }
+      } else if (frame.kind === "reaction.changed") {
+        extras.reactionChanged(byId, d, fillMessage);
       } else if (frame.kind === "message.deleted") {
         const entry = byId.get(d.id);
         if (entry) {
@@ -244,6 +249,7 @@ export async function render(ctx, params, container) {
           refreshQuotesOf(d.id);
         }
       }
+      extras.onRoomEvent(frame);
     },
     state(frame) {
       if (frame.kind === "presence") renderPresence(frame.data || {});
@@ -393,6 +399,8 @@ export async function render(ctx, params, container) {
   let head = 0;
   try {
     head = await loadLatest();
+    extras.separatorPlace();
+    extras.seen(head);
   } catch (err) {
     composeError.textContent = errorText(err);
   }

@@ -1,0 +1,158 @@
+// Room additions kept out of room.js: reactions, the read marker and the "new since you left"
+// separator, @mention autocomplete, the members link, leaving the page when removed.
+
+import { get } from "../api.js";
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+import "../notifications-i18n.js";
+
+export const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
+const READ_DELAY_MS = 800;
+
+export function roomExtras(ctx, room, { list, textarea }) {
+  const mine = new Map(); // message id -> Set of my emoji (this session)
+  let readTimer = null;
+  let readSent = room.read_seq || 0;
+  let highest = readSent;
+
+  function reactionsEl(msg) {
+    const counts = msg.reactions || {};
+    const bar = h("div", { class: "reactions", "data-testid": "reactions" });
+    for (const emoji of EMOJI) {
+      const n = counts[emoji] || 0;
+      const pressed = Boolean(mine.get(msg.id)?.has(emoji));
+      const button = h("button", {
+        type: "button",
+        class: n ? "reaction has" : "reaction",
+        "data-emoji": emoji,
+        "data-count": String(n),
+        "aria-pressed": String(pressed),
+        "aria-label": t("room.react", { emoji }),
+        text: n ? `${emoji} ${n}` : emoji,
+      });
+      if (ctx.me && !msg.deleted) {
+        button.addEventListener("click", async () => {
+          const set = mine.get(msg.id) || new Set();
+          const on = !set.has(emoji);
+          if (on) set.add(emoji);
+          else set.delete(emoji);
+          mine.set(msg.id, set);
+          try {
+            await ctx.socket.write({ type: "react", topic: room.topic, message: msg.id, emoji, on });
+          } catch {
+            if (on) set.delete(emoji);
+            else set.add(emoji);
+          }
+        });
+      } else {
+        button.disabled = true;
+      }
+      bar.append(button);
+    }
+    return bar;
+  }
+
+  function reactionChanged(byId, data, refill) {
+    const entry = byId.get(data.message);
+    if (!entry) return;
+    entry.msg.reactions = { ...(entry.msg.reactions || {}), [data.emoji]: data.count };
+    refill(entry);
+  }
+
+  /** Mark read up to `seq` (debounced; the marker never moves back on the server either). */
+  function seen(seq) {
+    if (!ctx.me || !room.role || seq <= highest) return;
+    highest = seq;
+    if (document.visibilityState !== "visible") return;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => {
+      if (highest <= readSent) return;
+      readSent = highest;
+      ctx.socket.write({ type: "read", topic: room.topic, seq: readSent }).catch(() => {});
+    }, READ_DELAY_MS);
+  }
+
+  /** The separator before the first message of someone else after the read marker. */
+  function separatorPlace() {
+    if (!ctx.me || !room.role || !room.unread) return;
+    const me = ctx.me.username;
+    const first = [...list.children].find((li) => Number(li.dataset.seq) > (room.read_seq || 0) && li.dataset.author !== me);
+    if (first) first.before(h("li", { class: "new-since", "data-testid": "new-since", role: "separator", text: t("room.new_since") }));
+  }
+
+  function onRoomEvent(frame) {
+    if (frame.kind === "member.removed" && ctx.me && frame.data.user === ctx.me.username) {
+      ctx.announce(t("members.left"));
+      ctx.navigate("#/inbox");
+    }
+  }
+
+  function membersLink() {
+    return h("a", { href: `#/members/${room.id}`, "data-testid": "members-link", text: t("members.link") });
+  }
+
+  if (textarea && ctx.me) mentionAutocomplete(textarea, room);
+  return { reactionsEl, reactionChanged, seen, separatorPlace, onRoomEvent, membersLink };
+}
+
+/** `@` + letters in the composer suggests members' names; arrows choose, Enter or Tab insert. */
+function mentionAutocomplete(textarea, room) {
+  let names = null;
+  let active = 0;
+  const box = h("ul", { class: "mention-list", role: "listbox", id: `mentions-${room.id}`, "data-testid": "mention-list", hidden: true });
+  textarea.setAttribute("aria-controls", box.id);
+  textarea.setAttribute("aria-autocomplete", "list");
+  textarea.after(box);
+
+  function query() {
+    const before = textarea.value.slice(0, textarea.selectionStart);
+    const match = /(^|\s)@([\w.+-]*)$/.exec(before);
+    return match ? match[2] : null;
+  }
+  function close() {
+    box.hidden = true;
+    textarea.setAttribute("aria-expanded", "false");
+  }
+  function insert(name) {
+    const caret = textarea.selectionStart;
+    const before = textarea.value.slice(0, caret).replace(/@[\w.+-]*$/, `@${name} `);
+    textarea.value = before + textarea.value.slice(caret);
+    textarea.selectionStart = textarea.selectionEnd = before.length;
+    close();
+  }
+  async function update() {
+    const q = query();
+    if (q == null) return close();
+    if (names == null) {
+      names = [];
+      names = (await get(`rooms/${room.id}/members`).catch(() => [])).map((m) => m.username);
+    }
+    const found = names.filter((n) => n.toLowerCase().startsWith(q.toLowerCase())).slice(0, 6);
+    if (!found.length) return close();
+    active = Math.min(active, found.length - 1);
+    box.replaceChildren(
+      ...found.map((name, i) => h("li", { role: "option", "data-testid": "mention-option", "aria-selected": String(i === active), onmousedown: (ev) => (ev.preventDefault(), insert(name)), text: `@${name}` })),
+    );
+    box.hidden = false;
+    textarea.setAttribute("aria-expanded", "true");
+  }
+  textarea.addEventListener("input", () => {
+    active = 0;
+    update();
+  });
+  textarea.addEventListener("keydown", (ev) => {
+    if (box.hidden) return;
+    const options = [...box.children];
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      active = (active + (ev.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      options.forEach((o, i) => o.setAttribute("aria-selected", String(i === active)));
+    } else if (ev.key === "Enter" || ev.key === "Tab") {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      insert(options[active].textContent.slice(1));
+    } else if (ev.key === "Escape") {
+      close();
+    }
+  });
+}
