@@ -59,17 +59,22 @@ export function roomExtras(ctx, room, { list, textarea }) {
     refill(entry);
   }
 
-  /** Mark read up to `seq` (debounced; the marker never moves back on the server either). */
+  /** Mark read up to `seq`: at once, then at most once per READ_DELAY_MS (the marker never moves back). */
+  let lastSentAt = 0;
+  function flushRead() {
+    readTimer = null;
+    if (highest <= readSent) return;
+    readSent = highest;
+    lastSentAt = Date.now();
+    ctx.socket.write({ type: "read", topic: room.topic, seq: readSent }).catch(() => {});
+  }
   function seen(seq) {
     if (!ctx.me || !room.role || seq <= highest) return;
     highest = seq;
-    if (document.visibilityState !== "visible") return;
-    clearTimeout(readTimer);
-    readTimer = setTimeout(() => {
-      if (highest <= readSent) return;
-      readSent = highest;
-      ctx.socket.write({ type: "read", topic: room.topic, seq: readSent }).catch(() => {});
-    }, READ_DELAY_MS);
+    if (document.visibilityState !== "visible" || readTimer) return;
+    const wait = lastSentAt + READ_DELAY_MS - Date.now();
+    if (wait <= 0) flushRead();
+    else readTimer = setTimeout(flushRead, wait);
   }
 
   /** The separator before the first message of someone else after the read marker. */
