@@ -12,8 +12,24 @@ let stop = null;
 const link = h("a", { href: "#/inbox", class: "bell", "data-testid": "bell" });
 const listeners = new Set();
 
+// Drawn, not an emoji: it must show on systems without an emoji font.
+function bellIcon() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "20");
+  svg.setAttribute("height", "20");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z");
+  svg.append(path);
+  return svg;
+}
+
 function render() {
-  link.textContent = unread > 0 ? `🔔 ${unread}` : "🔔";
+  link.replaceChildren(bellIcon());
+  if (unread > 0) link.append(h("span", { class: "badge", text: String(unread) }));
   link.dataset.count = String(unread);
   link.setAttribute("aria-label", t("bell.label", { n: unread }));
   document.title = unread > 0 ? `(${unread}) ${BASE_TITLE}` : BASE_TITLE;

@@ -95,7 +95,7 @@ export async function render(ctx, params, container) {
     const digest = h("select", { "data-testid": "pref-digest" }, ["hourly", "daily", "off"].map((d) => h("option", { value: d, text: t(`prefs.digest.${d}`) })));
     digest.value = current.digest;
     const rows = KINDS.map((kind) => {
-      const label = t(`kind.${kind}`, { actor: "…", title: "…" });
+      const label = t(`pref.${kind}`);
       const box = (channel) => h("input", { type: "checkbox", "data-kind": kind, "data-channel": channel, checked: current.kinds[kind][channel], "aria-label": `${label} — ${t(`prefs.${channel}`)}` });
       return h("tr", {}, h("th", { scope: "row", text: label }), h("td", {}, box("app")), h("td", {}, box("email")));
     });
