@@ -167,6 +167,7 @@ DEMO_LOADERS = [
     "discussions.demo:demo_load",
     "events.demo:demo_load",
     "proposals.demo:demo_load",
+    "discussions.demo_private:demo_load",
 ]
 
 # Deliver queued notifications in a background thread right after the writer commits (the
