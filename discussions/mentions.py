@@ -1,4 +1,4 @@
-"""Who a new message concerns: the people it mentions and the author it replies to."""
+"""Who a message concerns: the people it mentions, the author it replies to, its author when moderated."""
 
 from __future__ import annotations
 
@@ -53,3 +53,18 @@ def message_notify(*, message: Message, room: Room) -> None:
         if parent_author is not None and parent_author not in mentioned:
             recipients = _readers(room, {parent_author})
             notify(kind="reply", recipients=recipients, subject=room.topic, data=data, exclude=message.author_id)
+
+
+def moderation_notify(*, message: Message, room: Room, moderator) -> None:
+    """Tell the author that a moderator removed their message (what it said, not who removed it)."""
+    notify(
+        kind="moderation",
+        recipients=[message.author_id],
+        subject=room.topic,
+        data={
+            "title": room.name,
+            "excerpt": message.body[:EXCERPT],
+            "action": "message_deleted",
+            "url": f"/#/room/{room.id}",
+        },
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from discussions.mentions import message_notify
+from discussions.mentions import message_notify, moderation_notify
 from discussions.models import Membership, Message, Room
 from discussions.selectors import room_get_readable, room_role
 from realtime.errors import AppError
@@ -135,6 +135,8 @@ def message_delete(*, user, room_id: int, message_id: int, ref: str | None = Non
         message.deleted_at = timezone.now()
         message.save(update_fields=["deleted_at"])
         event = topic_event_append(topic=room.topic, kind="message.deleted", data={"id": message.id})
+        if message.author_id != user.id:
+            moderation_notify(message=message, room=room, moderator=user)
         return {"id": message.id, "seq": event.seq}
 
     with transaction.atomic():

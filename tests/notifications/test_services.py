@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from discussions import members
 from discussions.models import Membership
-from discussions.services import message_post
+from discussions.services import message_delete, message_post
 from events.services import rsvp_set
 from notifications import services
 from notifications.models import DeliveryJob, Notification
@@ -187,3 +187,19 @@ def test_preferences_switch_a_kind_off_in_app_and_mute_a_room(make_user, make_ro
     with pytest.raises(AppError) as error:
         services.preferences_set(user=alice, kinds={"nonsense": {"app": False}})
     assert error.value.code == "bad_request"
+
+
+def test_a_moderated_message_tells_its_author_and_not_their_own_deletion(
+    make_user, make_room, django_capture_on_commit_callbacks
+):
+    owner, author = make_user("owner"), make_user("author")
+    room = make_room(owner)
+    first = message_post(author=author, room_id=room.id, body="hors sujet")
+    second = message_post(author=author, room_id=room.id, body="oups")
+    with django_capture_on_commit_callbacks(execute=True):
+        message_delete(user=author, room_id=room.id, message_id=second["id"])
+        message_delete(user=owner, room_id=room.id, message_id=first["id"])
+    services.deliveries_run()
+    [note] = Notification.objects.filter(user=author)
+    assert (note.kind, note.data["excerpt"], note.data["action"]) == ("moderation", "hors sujet", "message_deleted")
+    assert "owner" not in str(note.data)
