@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import StrictStr
 
 from accounts import services
 from accounts.selectors import token_from_authorization, user_by_token
-from realtime import ratelimit
 from realtime.errors import AppError
+from realtime.schemas import WriteInput
 
 router = Router(tags=["accounts"])
 
@@ -37,13 +38,6 @@ def user_required(request: HttpRequest):
     return user
 
 
-def writer_required(request: HttpRequest):
-    """The signed-in caller of a write, charged one write of their rate limit (as on the socket)."""
-    user = user_required(request)
-    ratelimit.write_allow(user.pk)
-    return user
-
-
 class Credentials(Schema):
     username: str
     password: str
@@ -60,8 +54,8 @@ class MeOut(Schema):
     home_commune: str | None
 
 
-class MeIn(Schema):
-    home_commune: str | None
+class MeIn(WriteInput):
+    home_commune: StrictStr | None
 
 
 @router.post("/register", response={201: TokenOut}, summary="Create an account; returns a token and starts a session")
@@ -94,5 +88,4 @@ def me(request: HttpRequest):
 
 @router.patch("/me", response=MeOut, summary="Set your home commune (INSEE code), or null")
 def me_update(request: HttpRequest, payload: MeIn):
-    user = services.user_home_commune_set(user=user_required(request), insee=payload.home_commune)
-    return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}
+    return services.user_home_commune_set(user=request_user(request), insee=payload.home_commune, ref=payload.ref)

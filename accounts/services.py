@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Token
+from communes.selectors import commune_get
 from realtime.errors import AppError
+from realtime.writes import user_write
 
 User = get_user_model()
 
@@ -35,12 +37,9 @@ def token_issue(*, user: User) -> str:
     return key
 
 
-def user_home_commune_set(*, user: User, insee: str | None) -> User:
-    from communes.selectors import commune_get
-
-    if insee is None:
-        user.home_commune = None
-    else:
-        user.home_commune = commune_get(insee=insee)
+@user_write("home_commune_set")
+def user_home_commune_set(*, user: User, insee: str | None, ref: str | None = None) -> dict:
+    """Set (or clear, with None) the user's home commune; returns {id, username, home_commune}."""
+    user.home_commune = None if insee is None else commune_get(insee=insee)
     user.save(update_fields=["home_commune"])
-    return user
+    return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}

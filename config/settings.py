@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -124,19 +125,28 @@ LOGGING = {
 # --- Realtime ---------------------------------------------------------------------------
 # Unset: single process, in-process fan-out. Set: fan-out between processes through Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Topic kinds the socket understands: prefix -> "module:Class" implementing realtime.topics.TopicKind.
+# The registries below name code in the domain apps as "package.module:attribute"; a system
+# check (realtime.registry) loads every entry at start-up.
+# Topic kinds the socket understands: prefix -> a realtime.topics.TopicKind subclass.
 REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
     "user": "notifications.topics:UserTopic",
 }
-# Modules exposing COMMANDS = {type: (pydantic model, handler)} for socket writes.
-REALTIME_COMMAND_MODULES = [
-    "discussions.commands",
-    "events.commands",
-    "proposals.commands",
-    "notifications.commands",
+# Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
+REALTIME_COMMANDS = [
+    "discussions.commands:COMMANDS",
+    "events.commands:COMMANDS",
+    "proposals.commands:COMMANDS",
+    "notifications.commands:COMMANDS",
+]
+# Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
+REALTIME_EVENT_SCHEMAS = [
+    "discussions.event_schemas:EVENT_SCHEMAS",
+    "events.event_schemas:EVENT_SCHEMAS",
+    "proposals.event_schemas:EVENT_SCHEMAS",
+    "notifications.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))

@@ -1,23 +1,15 @@
 from __future__ import annotations
 
-from typing import Literal
-
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Router, Schema
 
-from accounts.api import request_user, user_required, writer_required
-from communes.selectors import commune_get
+from accounts.api import request_user, user_required
 from discussions import members, reactions, selectors, services
+from discussions.inputs import InviteIn, MemberIn, MessageIn, ReactionIn, ReadIn, RoleIn, RoomIn
 from realtime.errors import AppError
+from realtime.schemas import Ref
 
 router = Router(tags=["rooms"])
-
-
-class RoomIn(Schema):
-    name: str = Field(min_length=1, max_length=120)
-    visibility: Literal["public", "private"] = "public"
-    commune: str | None = None
-    description: str = Field("", max_length=4000)
 
 
 class Created(Schema):
@@ -58,12 +50,6 @@ class MessagePage(Schema):
     head: int
 
 
-class MessageIn(Schema):
-    body: str
-    reply_to: int | None = None
-    ref: str | None = Field(None, max_length=64)
-
-
 class WriteOut(Schema):
     id: int
     seq: int
@@ -83,14 +69,14 @@ def _room_out(room, role=None) -> dict:
 
 @router.post("", response={201: Created}, summary="Create a room; you become its owner")
 def room_create(request: HttpRequest, payload: RoomIn):
-    user = user_required(request)
-    commune = None
-    if payload.commune:
-        commune = commune_get(insee=payload.commune)
-    room = services.room_create(
-        creator=user, name=payload.name, visibility=payload.visibility, commune=commune, description=payload.description
+    return 201, services.room_create(
+        creator=request_user(request),
+        name=payload.name,
+        visibility=payload.visibility,
+        commune=payload.commune,
+        description=payload.description,
+        ref=payload.ref,
     )
-    return 201, {"id": room.id, "topic": room.topic}
 
 
 @router.get("", response=RoomList, summary="Rooms you may read, optionally of one commune")
@@ -112,10 +98,11 @@ def room_detail(request: HttpRequest, room_id: int):
 
 
 @router.post("/{room_id}/join", response=RoomOut)
-def room_join(request: HttpRequest, room_id: int):
-    user = user_required(request)
-    membership = services.room_join(user=user, room_id=room_id)
-    return _room_out(membership.room, membership.role)
+def room_join(request: HttpRequest, room_id: int, ref: Ref | None = None):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
+    user = request_user(request)
+    joined = services.room_join(user=user, room_id=room_id, ref=ref)
+    return _room_out(selectors.room_get_readable(room_id=room_id, user=user), joined["role"])
 
 
 @router.get(
@@ -126,8 +113,8 @@ def room_messages(
 ):
     room = selectors.room_get_readable(room_id=room_id, user=request_user(request))
     messages, head = selectors.room_messages_page(room=room, after_seq=after_seq, before_seq=before_seq, limit=limit)
-    reactions = selectors.reaction_counts(message_ids=[m.id for m in messages])
-    items = [{**selectors.message_as_dict(m), "reactions": reactions.get(m.id, {})} for m in messages]
+    counts = selectors.reaction_counts(message_ids=[m.id for m in messages])
+    items = [{**selectors.message_as_dict(m), "reactions": counts.get(m.id, {})} for m in messages]
     return {"items": items, "head": head}
 
 
@@ -135,22 +122,14 @@ def room_messages(
     "/{room_id}/messages", response={201: WriteOut}, summary="Post a message (same path as the socket's `post`)"
 )
 def message_post(request: HttpRequest, room_id: int, payload: MessageIn):
-    user = writer_required(request)
-    result = services.message_post(
-        author=user, room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref
+    return 201, services.message_post(
+        author=request_user(request), room_id=room_id, body=payload.body, reply_to=payload.reply_to, ref=payload.ref
     )
-    return 201, result
 
 
 class MemberOut(Schema):
     username: str
     role: str
-
-
-class InviteIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    role: Literal["member", "moderator"] = "member"
-    ref: str | None = Field(None, max_length=64)
 
 
 class InvitationOut(Schema):
@@ -161,39 +140,19 @@ class InvitationOut(Schema):
     invited_by: str | None
 
 
-class RoleIn(Schema):
-    role: Literal["member", "moderator"]
-    ref: str | None = Field(None, max_length=64)
-
-
-class TransferIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
-    ref: str | None = Field(None, max_length=64)
-
-
-class ReactionIn(Schema):
-    emoji: str = Field(min_length=1, max_length=8)
-    on: bool = True
-    ref: str | None = Field(None, max_length=64)
-
-
-class ReadIn(Schema):
-    seq: int = Field(ge=0)
-
-
 @router.get("/invitations/pending", response=list[InvitationOut], summary="Your pending invitations to private rooms")
 def invitations_mine(request: HttpRequest):
     return selectors.invitations_pending(user=user_required(request))
 
 
 @router.post("/invitations/{invitation_id}/accept", summary="Accept an invitation: you become a member")
-def invitation_accept(request: HttpRequest, invitation_id: int):
-    return members.invitation_answer(user=writer_required(request), invitation_id=invitation_id, accept=True)
+def invitation_accept(request: HttpRequest, invitation_id: int, ref: Ref | None = None):
+    return members.invitation_answer(user=request_user(request), invitation_id=invitation_id, accept=True, ref=ref)
 
 
 @router.post("/invitations/{invitation_id}/decline", summary="Decline an invitation")
-def invitation_decline(request: HttpRequest, invitation_id: int):
-    return members.invitation_answer(user=writer_required(request), invitation_id=invitation_id, accept=False)
+def invitation_decline(request: HttpRequest, invitation_id: int, ref: Ref | None = None):
+    return members.invitation_answer(user=request_user(request), invitation_id=invitation_id, accept=False, ref=ref)
 
 
 @router.get("/{room_id}/members", response=list[MemberOut])
@@ -204,40 +163,37 @@ def room_members(request: HttpRequest, room_id: int):
 
 @router.post("/{room_id}/invitations", response={201: dict}, summary="Invite someone by username (owners, moderators)")
 def room_invite(request: HttpRequest, room_id: int, payload: InviteIn):
-    result = members.room_invite(
-        by=writer_required(request), room_id=room_id, username=payload.username, role=payload.role, ref=payload.ref
+    return 201, members.room_invite(
+        by=request_user(request), room_id=room_id, username=payload.username, role=payload.role, ref=payload.ref
     )
-    return 201, result
 
 
 @router.post("/{room_id}/leave", summary="Leave the room")
-def room_leave(request: HttpRequest, room_id: int):
-    return members.room_leave(user=writer_required(request), room_id=room_id)
+def room_leave(request: HttpRequest, room_id: int, ref: Ref | None = None):
+    return members.room_leave(user=request_user(request), room_id=room_id, ref=ref)
 
 
 @router.delete("/{room_id}/members/{username}", summary="Remove a member (owners); takes effect live")
-def member_remove(request: HttpRequest, room_id: int, username: str):
-    return members.member_remove(by=writer_required(request), room_id=room_id, username=username)
+def member_remove(request: HttpRequest, room_id: int, username: str, ref: Ref | None = None):
+    return members.member_remove(by=request_user(request), room_id=room_id, username=username, ref=ref)
 
 
 @router.put("/{room_id}/members/{username}", summary="Make a member a moderator or back (owners)")
 def member_role_set(request: HttpRequest, room_id: int, username: str, payload: RoleIn):
     return members.member_role_set(
-        by=writer_required(request), room_id=room_id, username=username, role=payload.role, ref=payload.ref
+        by=request_user(request), room_id=room_id, username=username, role=payload.role, ref=payload.ref
     )
 
 
 @router.post("/{room_id}/transfer", summary="Hand the room to another member (owner)")
-def owner_transfer(request: HttpRequest, room_id: int, payload: TransferIn):
-    return members.owner_transfer(
-        by=writer_required(request), room_id=room_id, username=payload.username, ref=payload.ref
-    )
+def owner_transfer(request: HttpRequest, room_id: int, payload: MemberIn):
+    return members.owner_transfer(by=request_user(request), room_id=room_id, username=payload.username, ref=payload.ref)
 
 
 @router.post("/{room_id}/messages/{message_id}/reactions", summary="React with one emoji of the fixed set")
 def reaction_set(request: HttpRequest, room_id: int, message_id: int, payload: ReactionIn):
     return reactions.reaction_set(
-        user=writer_required(request),
+        user=request_user(request),
         room_id=room_id,
         message_id=message_id,
         emoji=payload.emoji,
@@ -248,4 +204,4 @@ def reaction_set(request: HttpRequest, room_id: int, message_id: int, payload: R
 
 @router.post("/{room_id}/read", summary="Advance your read marker to `seq`")
 def read_marker_set(request: HttpRequest, room_id: int, payload: ReadIn):
-    return reactions.read_marker_set(user=writer_required(request), room_id=room_id, seq=payload.seq)
+    return reactions.read_marker_set(user=request_user(request), room_id=room_id, seq=payload.seq)

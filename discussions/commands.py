@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from pydantic import Field, StrictBool, StrictInt, StrictStr
-
 from discussions import members, reactions, services
+from discussions.inputs import (
+    InvitationAnswerIn,
+    InviteIn,
+    MemberIn,
+    MemberRoleIn,
+    MessageDeleteIn,
+    MessageEditIn,
+    MessageIn,
+    ReactIn,
+    ReadIn,
+)
 from realtime.errors import AppError
 from realtime.schemas import WriteCommand
 from realtime.topics import topic_object_id
 
 
-class Post(WriteCommand):
-    body: Annotated[StrictStr, Field(min_length=1, max_length=4000)]
-    reply_to: StrictInt | None = None
+class Post(WriteCommand, MessageIn):
+    pass
 
 
-class Edit(WriteCommand):
-    message: StrictInt
-    body: Annotated[StrictStr, Field(min_length=1, max_length=4000)]
+class Edit(WriteCommand, MessageEditIn):
+    pass
 
 
-class Delete(WriteCommand):
-    message: StrictInt
+class Delete(WriteCommand, MessageDeleteIn):
+    pass
 
 
 def post(*, user, command: Post) -> dict:
@@ -52,34 +57,28 @@ def delete(*, user, command: Delete) -> dict:
     )
 
 
-class Invite(WriteCommand):
-    username: Annotated[StrictStr, Field(min_length=1, max_length=150)]
-    role: Literal["member", "moderator"] = "member"
+class Invite(WriteCommand, InviteIn):
+    pass
 
 
-class Member(WriteCommand):
-    username: Annotated[StrictStr, Field(min_length=1, max_length=150)]
+class Member(WriteCommand, MemberIn):
+    pass
 
 
-class Role(Member):
-    role: Literal["member", "moderator"]
+class Role(WriteCommand, MemberRoleIn):
+    pass
 
 
-class React(WriteCommand):
-    message: StrictInt
-    emoji: Annotated[StrictStr, Field(min_length=1, max_length=8)]
-    on: StrictBool = True
+class React(WriteCommand, ReactIn):
+    pass
 
 
-class Read(WriteCommand):
-    seq: Annotated[StrictInt, Field(ge=0)]
+class Read(WriteCommand, ReadIn):
+    pass
 
 
-class Answer(WriteCommand):
+class Answer(WriteCommand, InvitationAnswerIn):
     """Sent on one's own `user:<id>` topic, where the invitation arrived."""
-
-    invitation: StrictInt
-    accept: StrictBool
 
 
 def _room(command) -> int:
@@ -122,7 +121,7 @@ def react(*, user, command: React) -> dict:
 
 
 def read(*, user, command: Read) -> dict:
-    return reactions.read_marker_set(user=user, room_id=_room(command), seq=command.seq)
+    return reactions.read_marker_set(user=user, room_id=_room(command), seq=command.seq, ref=command.ref)
 
 
 def answer(*, user, command: Answer) -> dict:
@@ -134,7 +133,6 @@ def answer(*, user, command: Answer) -> dict:
 
 
 COMMANDS = {
-    "invitation_answer": (Answer, answer),
     "post": (Post, post),
     "edit": (Edit, edit),
     "delete": (Delete, delete),
@@ -145,4 +143,5 @@ COMMANDS = {
     "owner_transfer": (Member, transfer),
     "react": (React, react),
     "read": (Read, read),
+    "invitation_answer": (Answer, answer),
 }

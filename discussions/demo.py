@@ -2,7 +2,6 @@
 
 from django.contrib.auth import get_user_model
 
-from communes.models import Commune
 from discussions.models import Room
 from discussions.services import message_post, room_create
 
@@ -47,8 +46,7 @@ def demo_load() -> str:
     if Room.objects.exists():
         return ""
     for insee, name, messages in ROOMS:
-        commune = Commune.objects.filter(insee=insee).first()
-        room = room_create(creator=demo_user("marie"), name=name, commune=commune)
+        room = room_create(creator=demo_user("marie"), name=name, commune=insee)
         for author, body in messages:
-            message_post(author=demo_user(author), room_id=room.id, body=body)
+            message_post(author=demo_user(author), room_id=room["id"], body=body)
     return f"{len(ROOMS)} rooms; users marie, jean, lucie (password {DEMO_PASSWORD!r})"

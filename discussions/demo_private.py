@@ -16,7 +16,7 @@ def demo_load() -> str:
         return ""
     marie, jean, lucie = demo_user("marie"), demo_user("jean"), demo_user("lucie")
     preferences_set(user=lucie, language="en", digest="hourly")
-    room = room_create(creator=marie, name=ROOM_NAME, visibility=Room.PRIVATE)
+    room = Room.objects.get(id=room_create(creator=marie, name=ROOM_NAME, visibility=Room.PRIVATE)["id"])
     invitation = members.room_invite(by=marie, room_id=room.id, username="jean")["invitation"]
     members.invitation_answer(user=jean, invitation_id=invitation, accept=True)
     first = message_post(author=marie, room_id=room.id, body="@jean tu peux t'occuper de la sono samedi ?")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from discussions.models import Invitation, Membership, Message, Reaction, ReadMarker, Room
+from realtime.auth import signed_in
 from realtime.errors import AppError
 from realtime.event_log import topic_head
 
@@ -10,9 +11,31 @@ HISTORY_MAX_LIMIT = 200
 
 
 def room_role(*, room: Room, user) -> str | None:
-    if user is None or not user.is_authenticated:
+    if not signed_in(user):
         return None
     return Membership.objects.filter(room=room, user=user).values_list("role", flat=True).first()
+
+
+def room_moderated_by(*, room: Room, user) -> bool:
+    """Whether `user` owns or moderates the room."""
+    return room_role(room=room, user=user) in (Membership.OWNER, Membership.MODERATOR)
+
+
+def room_is_member(*, room_id: int, user) -> bool:
+    return signed_in(user) and Membership.objects.filter(room_id=room_id, user=user).exists()
+
+
+def room_member_count(room_id: int) -> int:
+    return Membership.objects.filter(room_id=room_id).count()
+
+
+def room_readable_filter(user, prefix: str = "") -> Q:
+    """Rooms `user` may read, as a filter on a model that points at a room through `prefix`
+    (e.g. "room__"): public rooms, and private ones they belong to."""
+    readable = Q(**{f"{prefix}visibility": Room.PUBLIC})
+    if signed_in(user):
+        readable |= Q(**{f"{prefix}memberships__user": user})
+    return readable
 
 
 def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> Room:
@@ -29,11 +52,7 @@ def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> R
 
 
 def room_list(*, user, commune: str | None = None, q: str = "") -> QuerySet[Room]:
-    rooms = Room.objects.all()
-    if user is not None and user.is_authenticated:
-        rooms = rooms.filter(Q(visibility=Room.PUBLIC) | Q(memberships__user=user)).distinct()
-    else:
-        rooms = rooms.filter(visibility=Room.PUBLIC)
+    rooms = Room.objects.filter(room_readable_filter(user)).distinct()
     if commune:
         rooms = rooms.filter(commune_id=commune)
     if q:

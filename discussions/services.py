@@ -1,39 +1,51 @@
-"""Writes on rooms and messages. Each runs in one transaction and publishes on commit."""
+"""Writes on rooms and messages. Each user write runs through `user_write` (one transaction,
+receipt, rate limit) and publishes on commit. Input types and limits are checked before, by
+`discussions.inputs`; what is left here are the rules of rooms."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
+from communes.selectors import commune_get
 from discussions.mentions import message_notify, moderation_notify
 from discussions.models import Membership, Message, Room
 from discussions.selectors import room_get_readable, room_role
 from realtime.errors import AppError
-from realtime.idempotency import write_once
-from realtime.sequencing import topic_event_append
+from realtime.sequencing import topic_event_append, topic_seq_take
+from realtime.writes import user_write
 
-BODY_MAX = 4000
-
-
-def room_create(*, creator, name: str, visibility: str = Room.PUBLIC, commune=None, description: str = "") -> Room:
-    name = (name or "").strip()
-    if not 1 <= len(name) <= 120:
-        raise AppError("bad_request", "name must be 1-120 characters")
-    if visibility not in (Room.PUBLIC, Room.PRIVATE):
-        raise AppError("bad_request", "visibility must be 'public' or 'private'")
-    with transaction.atomic():
-        room = Room.objects.create(
-            name=name, visibility=visibility, commune=commune, created_by=creator, description=description
-        )
-        Membership.objects.create(room=room, user=creator, role=Membership.OWNER)
-    return room
+# Roles from least to most: granting a role never lowers one already held.
+ROLE_RANK = {Membership.MEMBER: 0, Membership.MODERATOR: 1, Membership.OWNER: 2}
 
 
-def room_join(*, user, room_id: int) -> Membership:
-    """Anyone may join a public room; a private one is joined by invitation (room_member_add)."""
+@user_write("room_create", actor="creator")
+def room_create(
+    *,
+    creator,
+    name: str,
+    visibility: str = Room.PUBLIC,
+    commune: str | None = None,
+    description: str = "",
+    ref: str | None = None,
+) -> dict:
+    """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}."""
+    room = Room.objects.create(
+        name=name,
+        visibility=visibility,
+        commune=commune_get(insee=commune) if commune else None,
+        created_by=creator,
+        description=description,
+    )
+    Membership.objects.create(room=room, user=creator, role=Membership.OWNER)
+    return {"id": room.id, "topic": room.topic}
+
+
+@user_write("room_join")
+def room_join(*, user, room_id: int, ref: str | None = None) -> dict:
+    """Anyone may join a public room; a private one is joined by invitation. Returns {room, role}."""
     room = room_get_readable(room_id=room_id, user=user)
     membership, _ = Membership.objects.get_or_create(room=room, user=user, defaults={"role": Membership.MEMBER})
-    return membership
+    return {"room": room.id, "role": membership.role}
 
 
 def room_member_add(*, by, room_id: int, user, role: str = Membership.MEMBER) -> Membership:
@@ -48,54 +60,23 @@ def room_member_add(*, by, room_id: int, user, role: str = Membership.MEMBER) ->
     return membership
 
 
-def _body_clean(body: object) -> str:
-    if not isinstance(body, str):
-        raise AppError("bad_request", "body must be a string")
-    if not body.strip():
-        raise AppError("bad_request", "body must not be empty")
-    if len(body) > BODY_MAX:
-        raise AppError("bad_request", f"body is limited to {BODY_MAX} characters")
-    return body
+def room_members_grant(*, room_id: int, users: list, role: str) -> None:
+    """Give each of `users` at least `role` in the room, never lowering a role held: for the
+    app that owns a room's audience (an event's organisers moderate its room, its invitees
+    join it). The caller has checked who may do this."""
+    for user in users:
+        membership, created = Membership.objects.get_or_create(room_id=room_id, user=user, defaults={"role": role})
+        if not created and ROLE_RANK[membership.role] < ROLE_RANK[role]:
+            membership.role = role
+            membership.save(update_fields=["role"])
 
 
-def _room_for_write(*, user, room_id: int) -> Room:
-    if user is None or not user.is_authenticated:
-        raise AppError("auth_required", "sign in to write")
-    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
-    return room
+def room_settings_set(*, room_id: int, name: str, visibility: str) -> None:
+    """Rename a room and set its visibility (an event's room follows the event's title and privacy)."""
+    Room.objects.filter(id=room_id).exclude(name=name, visibility=visibility).update(name=name, visibility=visibility)
 
 
-def message_post(*, author, room_id: int, body: str, reply_to: int | None = None, ref: str | None = None) -> dict:
-    """Post in a room the author may read (any signed-in user in a public room).
-    Publishes `message.posted`; returns {id, seq}."""
-    body = _body_clean(body)
-    room = _room_for_write(user=author, room_id=room_id)
-
-    def perform() -> dict:
-        if reply_to is not None and not Message.objects.filter(id=reply_to, room=room).exists():
-            raise AppError("not_found", f"message {reply_to} is not in this room")
-        now = timezone.now()
-        event = topic_event_append(
-            topic=room.topic,
-            kind="message.posted",
-            data={"author": author.username, "body": body, "reply_to": reply_to, "at": now.isoformat(), "id": None},
-        )
-        message = Message.objects.create(
-            room=room, author=author, body=body, reply_to_id=reply_to, seq=event.seq, created_at=now
-        )
-        # The id is known only now; the frame is built on commit from the stored event.
-        event.data["id"] = message.id
-        event.save(update_fields=["data"])
-        message_notify(message=message, room=room)
-        return {"id": message.id, "seq": event.seq}
-
-    with transaction.atomic():
-        return write_once(user=author, ref=ref, action="post", perform=perform)
-
-
-def _message_for_change(*, user, room: Room, message_id: object, moderators_too: bool) -> Message:
-    if not isinstance(message_id, int) or isinstance(message_id, bool):
-        raise AppError("bad_request", "message must be a message id")
+def _message_for_change(*, user, room: Room, message_id: int, moderators_too: bool) -> Message:
     message = Message.objects.select_for_update().filter(id=message_id, room=room).first()
     if message is None or message.deleted_at is not None:
         raise AppError("not_found", f"message {message_id} is not in this room")
@@ -105,39 +86,52 @@ def _message_for_change(*, user, room: Room, message_id: object, moderators_too:
     return message
 
 
+@user_write("post", actor="author")
+def message_post(*, author, room_id: int, body: str, reply_to: int | None = None, ref: str | None = None) -> dict:
+    """Post in a room the author may read (any signed-in user in a public room).
+    Publishes `message.posted`; returns {id, seq}."""
+    room = room_get_readable(room_id=room_id, user=author, private_as="forbidden")
+    if reply_to is not None and not Message.objects.filter(id=reply_to, room=room).exists():
+        raise AppError("not_found", f"message {reply_to} is not in this room")
+    # The seq first: the message row carries it, and its event is written once, complete.
+    seq = topic_seq_take(room.topic)
+    now = timezone.now()
+    message = Message.objects.create(room=room, author=author, body=body, reply_to_id=reply_to, seq=seq, created_at=now)
+    topic_event_append(
+        topic=room.topic,
+        kind="message.posted",
+        seq=seq,
+        at=now,
+        data={"id": message.id, "author": author.username, "body": body, "reply_to": reply_to, "at": now.isoformat()},
+    )
+    message_notify(message=message, room=room)
+    return {"id": message.id, "seq": seq}
+
+
+@user_write("edit")
 def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | None = None) -> dict:
     """The author edits their message; publishes `message.edited`."""
-    body = _body_clean(body)
-    room = _room_for_write(user=user, room_id=room_id)
-
-    def perform() -> dict:
-        message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=False)
-        message.body = body
-        message.edited_at = timezone.now()
-        message.save(update_fields=["body", "edited_at"])
-        event = topic_event_append(
-            topic=room.topic,
-            kind="message.edited",
-            data={"id": message.id, "body": body, "edited_at": message.edited_at.isoformat()},
-        )
-        return {"id": message.id, "seq": event.seq}
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="edit", perform=perform)
+    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=False)
+    message.body = body
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "edited_at"])
+    event = topic_event_append(
+        topic=room.topic,
+        kind="message.edited",
+        data={"id": message.id, "body": body, "edited_at": message.edited_at.isoformat()},
+    )
+    return {"id": message.id, "seq": event.seq}
 
 
+@user_write("delete")
 def message_delete(*, user, room_id: int, message_id: int, ref: str | None = None) -> dict:
     """The author, or a moderator of the room, deletes a message; publishes `message.deleted`."""
-    room = _room_for_write(user=user, room_id=room_id)
-
-    def perform() -> dict:
-        message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=True)
-        message.deleted_at = timezone.now()
-        message.save(update_fields=["deleted_at"])
-        event = topic_event_append(topic=room.topic, kind="message.deleted", data={"id": message.id})
-        if message.author_id != user.id:
-            moderation_notify(message=message, room=room, moderator=user)
-        return {"id": message.id, "seq": event.seq}
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="delete", perform=perform)
+    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=True)
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["deleted_at"])
+    event = topic_event_append(topic=room.topic, kind="message.deleted", data={"id": message.id})
+    if message.author_id != user.id:
+        moderation_notify(message=message, room=room, moderator=user)
+    return {"id": message.id, "seq": event.seq}

@@ -6,89 +6,21 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
-from accounts.api import request_user, user_required, writer_required
+from accounts.api import request_user, user_required
 from communes.selectors import commune_get
 from events import exports, selectors, services
+from events.inputs import CancelIn, CodeIn, EventIn, EventPatch, InviteIn, RsvpIn
 from events.models import Event, Rsvp
 from realtime.errors import AppError
 
 router = Router(tags=["events"])
 
-Ref = Field(None, min_length=1, max_length=64)
-
-
-class PlaceIn(Schema):
-    address: str = ""
-    commune: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-class EventIn(Schema):
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    description: str = ""
-    type: str = "others"
-    timezone: str = "Indian/Reunion"
-    capacity: int | None = None
-    commune: str | None = None
-    # A free-text address, or {address, commune, latitude, longitude}.
-    place: str | PlaceIn | None = None
-    address: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    invite_only: bool = False
-    show_participants: bool = False
-    parent: int | None = None
-    organisers: list[str] = []
-    ref: str | None = Ref
-
-
-class EventPatch(Schema):
-    title: str | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    description: str | None = None
-    type: str | None = None
-    timezone: str | None = None
-    capacity: int | None = None
-    commune: str | None = None
-    address: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    invite_only: bool | None = None
-    show_participants: bool | None = None
-    parent: int | None = None
-    organisers: list[str] | None = None
-    ref: str | None = Ref
-
 
 class Created(Schema):
     id: int
     topic: str
-
-
-class CancelIn(Schema):
-    reason: str = ""
-    ref: str | None = Ref
-
-
-class RsvpIn(Schema):
-    status: str
-    ref: str | None = Ref
-
-
-class CodeIn(Schema):
-    code: str
-    ref: str | None = Ref
-
-
-class InviteIn(Schema):
-    usernames: list[str]
-    ref: str | None = Ref
 
 
 def _event_url(request: HttpRequest, event: Event) -> str:
@@ -168,35 +100,8 @@ def _near(near: str | None) -> tuple[float, float] | None:
 
 @router.post("", response={201: Created}, summary="Create an event; you organise it (with `organisers`)")
 def event_create(request: HttpRequest, payload: EventIn):
-    user = writer_required(request)
-    address, commune, latitude, longitude = payload.address, payload.commune, payload.latitude, payload.longitude
-    if isinstance(payload.place, str):
-        address = payload.place
-    elif payload.place is not None:
-        address = payload.place.address or address
-        commune = payload.place.commune or commune
-        if payload.place.latitude is not None or payload.place.longitude is not None:
-            latitude, longitude = payload.place.latitude, payload.place.longitude
-    event = services.event_create(
-        creator=user,
-        title=payload.title,
-        starts_at=payload.starts_at,
-        ends_at=payload.ends_at,
-        description=payload.description,
-        type=payload.type,
-        timezone_name=payload.timezone,
-        address=address,
-        commune=commune,
-        latitude=latitude,
-        longitude=longitude,
-        capacity=payload.capacity,
-        invite_only=payload.invite_only,
-        show_participants=payload.show_participants,
-        parent=payload.parent,
-        organisers=payload.organisers,
-        ref=payload.ref,
-    )
-    return Status(201, {"id": event.id, "topic": event.topic})
+    created = services.event_create(creator=request_user(request), event=payload, ref=payload.ref)
+    return Status(201, created)
 
 
 @router.get("", summary="Events you may see: by commune, date range (from/to), near=lat,lon within radius_km")
@@ -248,33 +153,30 @@ def event_detail(request: HttpRequest, event_id: int):
 
 @router.patch("/{event_id}", summary="Change an event (organisers); publishes `event.updated`")
 def event_update(request: HttpRequest, event_id: int, payload: EventPatch):
-    user = writer_required(request)
-    changes = payload.dict(exclude_unset=True)
-    ref = changes.pop("ref", None)
-    return services.event_update(by=user, event_id=event_id, changes=changes, ref=ref)
+    return services.event_update(by=request_user(request), event_id=event_id, changes=payload, ref=payload.ref)
 
 
 @router.post("/{event_id}/cancel", summary="Cancel an event (organisers); publishes `event.cancelled`")
 def event_cancel(request: HttpRequest, event_id: int, payload: CancelIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.event_cancel(by=user, event_id=event_id, reason=payload.reason, ref=payload.ref)
 
 
 @router.post("/{event_id}/rsvp", summary="Answer: going (waitlisted when full) | interested | declined")
 def rsvp_set(request: HttpRequest, event_id: int, payload: RsvpIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.rsvp_set(user=user, event_id=event_id, status=payload.status, ref=payload.ref)
 
 
 @router.delete("/{event_id}/rsvps/{username}", summary="Remove someone's RSVP (organisers); frees their seat")
 def rsvp_remove(request: HttpRequest, event_id: int, username: str, ref: str | None = None):
-    user = writer_required(request)
+    user = request_user(request)
     return services.rsvp_remove(by=user, event_id=event_id, username=username, ref=ref)
 
 
 @router.post("/{event_id}/invites", summary="Invite people (organisers); an invite-only event becomes visible to them")
 def event_invite(request: HttpRequest, event_id: int, payload: InviteIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.event_invite(by=user, event_id=event_id, usernames=payload.usernames, ref=payload.ref)
 
 
@@ -332,13 +234,13 @@ def ticket_page(request: HttpRequest, event_id: int):
     "/{event_id}/checkin", summary="Check a ticket in by its code (organisers); same as the socket's `checkin`"
 )
 def checkin(request: HttpRequest, event_id: int, payload: CodeIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.checkin(by=user, event_id=event_id, code=payload.code, ref=payload.ref)
 
 
 @router.post("/{event_id}/checkin/undo", summary="Undo a check-in (organisers)")
 def checkin_undo(request: HttpRequest, event_id: int, payload: CodeIn):
-    user = writer_required(request)
+    user = request_user(request)
     return services.checkin_undo(by=user, event_id=event_id, code=payload.code, ref=payload.ref)
 
 

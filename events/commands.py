@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from pydantic import Field, StrictBool, StrictStr
-
 from events import services
+from events.inputs import CheckinIn, RsvpIn
 from realtime.schemas import WriteCommand
 from realtime.topics import topic_object_id
 
 
-class RsvpCommand(WriteCommand):
-    status: Literal["going", "interested", "declined"]
+class RsvpCommand(WriteCommand, RsvpIn):
+    pass
 
 
-class CheckinCommand(WriteCommand):
-    code: Annotated[StrictStr, Field(min_length=1, max_length=16)]
-    # true undoes a check-in made by mistake
-    undo: StrictBool = False
+class CheckinCommand(WriteCommand, CheckinIn):
+    pass
 
 
 def rsvp(*, user, command: RsvpCommand) -> dict:

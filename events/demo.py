@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from discussions.demo import demo_user
+from events.inputs import EventIn
 from events.models import Event
 from events.services import event_create, rsvp_set
 
@@ -23,42 +24,48 @@ def demo_load() -> str:
     council = _next(3, 18, 30)
     meeting = event_create(
         creator=marie,
-        title="Conseil de quartier du Barachois",
-        description="Pistes cyclables, éclairage du front de mer, questions des habitants.",
-        type="meeting",
-        starts_at=council,
-        ends_at=council + timedelta(hours=2),
-        commune="97411",
-        address="Hôtel de Ville, Rue de Paris, Saint-Denis",
-        latitude=-20.8789,
-        longitude=55.4481,
-        capacity=40,
-        show_participants=True,
-        organisers=["jean"],
+        event=EventIn(
+            title="Conseil de quartier du Barachois",
+            description="Pistes cyclables, éclairage du front de mer, questions des habitants.",
+            type="meeting",
+            starts_at=council,
+            ends_at=council + timedelta(hours=2),
+            commune="97411",
+            address="Hôtel de Ville, Rue de Paris, Saint-Denis",
+            latitude=-20.8789,
+            longitude=55.4481,
+            capacity=40,
+            show_participants=True,
+            organisers=["jean"],
+        ),
     )
-    rsvp_set(user=jean, event_id=meeting.id, status="going")
-    rsvp_set(user=lucie, event_id=meeting.id, status="interested")
+    rsvp_set(user=jean, event_id=meeting["id"], status="going")
+    rsvp_set(user=lucie, event_id=meeting["id"], status="interested")
     market_day = _next(5, 7)
     market = event_create(
         creator=lucie,
-        title="Marché forain du front de mer",
-        description="Producteurs locaux, stand de l'association des habitants.",
-        type="market",
-        starts_at=market_day,
-        ends_at=market_day + timedelta(hours=5),
-        commune="97416",
-        address="Boulevard Hubert-Delisle, Saint-Pierre",
+        event=EventIn(
+            title="Marché forain du front de mer",
+            description="Producteurs locaux, stand de l'association des habitants.",
+            type="market",
+            starts_at=market_day,
+            ends_at=market_day + timedelta(hours=5),
+            commune="97416",
+            address="Boulevard Hubert-Delisle, Saint-Pierre",
+        ),
     )
     stand = event_create(
         creator=lucie,
-        title="Stand de l'association : inscriptions bénévoles",
-        type="stand",
-        starts_at=market_day + timedelta(hours=1),
-        ends_at=market_day + timedelta(hours=3),
-        commune="97416",
-        capacity=5,
-        parent=market.id,
+        event=EventIn(
+            title="Stand de l'association : inscriptions bénévoles",
+            type="stand",
+            starts_at=market_day + timedelta(hours=1),
+            ends_at=market_day + timedelta(hours=3),
+            commune="97416",
+            capacity=5,
+            parent=market["id"],
+        ),
     )
-    rsvp_set(user=marie, event_id=market.id, status="going")
-    rsvp_set(user=jean, event_id=stand.id, status="going")
+    rsvp_set(user=marie, event_id=market["id"], status="going")
+    rsvp_set(user=jean, event_id=stand["id"], status="going")
     return "3 events (Saint-Denis council meeting, Saint-Pierre market with a sub-event)"

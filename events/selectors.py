@@ -8,23 +8,20 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from events.models import Event, Rsvp
+from realtime.auth import signed_in
 from realtime.errors import AppError
 
 EARTH_RADIUS_KM = 6371.0088
 RADIUS_MAX_KM = 500.0
 
 
-def _signed_in(user) -> bool:
-    return user is not None and user.is_authenticated
-
-
 def event_is_organiser(*, event: Event, user) -> bool:
-    return _signed_in(user) and event.organisers.filter(id=user.id).exists()
+    return signed_in(user) and event.organisers.filter(id=user.id).exists()
 
 
 def event_visible_filter(user) -> Q:
     """Public events, plus invite-only ones the user organises or is invited to."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return Q(invite_only=False)
     return Q(invite_only=False) | Q(organisers=user) | Q(rsvps__user=user)
 
@@ -40,14 +37,14 @@ def event_get_visible(*, event_id: int, user, for_update: bool = False) -> Event
 
 
 def _invited_or_organiser(*, event: Event, user) -> bool:
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     return event_is_organiser(event=event, user=user) or Rsvp.objects.filter(event=event, user=user).exists()
 
 
 def event_get_for_organiser(*, event_id: int, user, for_update: bool = False) -> Event:
     """The event if `user` organises it: `not_found` if they cannot see it, else `forbidden`."""
-    if not _signed_in(user):
+    if not signed_in(user):
         raise AppError("auth_required", "sign in first")
     event = event_get_visible(event_id=event_id, user=user, for_update=for_update)
     if not event_is_organiser(event=event, user=user):
@@ -72,7 +69,6 @@ def event_list(
     radius_km: float | None = None,
     parent: int | None = None,
     type: str | None = None,
-    include_cancelled: bool = True,
 ) -> list[Event]:
     """Visible events overlapping [date_from, date_to], of a commune, within `radius_km` of `near`.
 
@@ -90,8 +86,6 @@ def event_list(
         events = events.filter(parent_id=parent)
     if type:
         events = events.filter(type=type)
-    if not include_cancelled:
-        events = events.filter(status=Event.SCHEDULED)
     if near is not None:
         lat, lon = near
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -112,7 +106,7 @@ def event_list(
 
 
 def rsvp_of(*, event: Event, user) -> Rsvp | None:
-    if not _signed_in(user):
+    if not signed_in(user):
         return None
     return Rsvp.objects.filter(event=event, user=user).first()
 
@@ -168,16 +162,24 @@ def attendance_snapshot(event_id: int) -> dict | None:
     }
 
 
-def attendees_may_see(*, event: Event, user) -> bool:
-    return event.show_participants or event_is_organiser(event=event, user=user)
+def event_visible_ids(user) -> QuerySet:
+    """The ids of the events `user` may see, as a subquery."""
+    return Event.objects.filter(event_visible_filter(user)).values("id")
 
 
-def event_attendees(*, event: Event, statuses: tuple[str, ...] | None = None) -> list[dict]:
+def event_checked_in(*, event_id: int, user) -> bool:
+    """Whether `user` was checked in at the door of the event."""
+    return Rsvp.objects.filter(event_id=event_id, user=user, checked_in_at__isnull=False).exists()
+
+
+def event_checked_in_count(event_id: int) -> int:
+    return Rsvp.objects.filter(event_id=event_id, checked_in_at__isnull=False).count()
+
+
+def event_attendees(*, event: Event) -> list[dict]:
     """Everyone with an RSVP other than `declined`, going first, then the waitlist in order."""
     order = {Rsvp.GOING: 0, Rsvp.WAITLISTED: 1, Rsvp.INTERESTED: 2, Rsvp.INVITED: 3}
     rows = Rsvp.objects.filter(event=event).exclude(status=Rsvp.DECLINED).select_related("user")
-    if statuses:
-        rows = rows.filter(status__in=statuses)
     result = []
     waiting = 0
     for rsvp in sorted(rows, key=lambda r: (order[r.status], r.arrival or 0, r.id)):

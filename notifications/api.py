@@ -8,7 +8,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from accounts.api import user_required, writer_required
+from accounts.api import request_user, user_required
 from notifications import selectors, services
 from notifications.mail import UNSUBSCRIBE_SALT
 from realtime.errors import AppError
@@ -73,12 +73,12 @@ def notification_list(request: HttpRequest, before: int | None = None, limit: in
 
 @router.post("/{notification_id}/read", response=ReadOut, summary="Mark one of your notifications read")
 def notification_read(request: HttpRequest, notification_id: int):
-    return services.notification_read(user=writer_required(request), notification_id=notification_id)
+    return services.notification_read(user=request_user(request), notification_id=notification_id)
 
 
 @router.post("/read", response=ReadOut, summary="Mark all your notifications read")
 def notification_read_all(request: HttpRequest):
-    return services.notification_read(user=writer_required(request))
+    return services.notification_read(user=request_user(request))
 
 
 @router.get("/preferences", response=PreferencesOut)
@@ -89,16 +89,14 @@ def preferences_get(request: HttpRequest):
 @router.put("/preferences", response=PreferencesOut, summary="Language of e-mails, digest, per kind and channel")
 def preferences_set(request: HttpRequest, payload: PreferencesIn):
     kinds = {k: v.dict(exclude_none=True) for k, v in (payload.kinds or {}).items()}
-    prefs = services.preferences_set(
-        user=writer_required(request), language=payload.language, digest=payload.digest, kinds=kinds
+    return services.preferences_set(
+        user=request_user(request), language=payload.language, digest=payload.digest, kinds=kinds
     )
-    return selectors.preferences_as_dict(prefs)
 
 
 @router.post("/mute", response=PreferencesOut, summary="Mute or unmute a room or an event")
 def subject_mute(request: HttpRequest, payload: MuteIn):
-    prefs = services.subject_mute(user=writer_required(request), subject=payload.subject, muted=payload.muted)
-    return selectors.preferences_as_dict(prefs)
+    return services.subject_mute(user=request_user(request), subject=payload.subject, muted=payload.muted)
 
 
 def _unsubscribe(token: str) -> HttpResponse:

@@ -15,6 +15,7 @@ class Read(WriteCommand):
 
 
 def read(*, user, command: Read) -> dict:
+    # The topic names whose notifications: one's own only.
     if topic_object_id(command.topic, "user") != user.pk:
         raise AppError("forbidden", "a personal topic is readable by its owner only")
     return services.notification_read(user=user, notification_id=command.notification, ref=command.ref)

@@ -19,12 +19,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from notifications.models import IMMEDIATE_KINDS, KINDS, DeliveryJob, Notification, Once, Preferences
-from notifications.selectors import notification_as_dict, user_topic
+from notifications.selectors import notification_as_dict, preferences_as_dict, user_topic
 from realtime.errors import AppError
-from realtime.idempotency import write_once
-from realtime.sequencing import topic_event_append
+from realtime.sequencing import topic_event_append, topic_seq_take
 from realtime.state import topic_state_changed
 from realtime.topics import topic_parse
+from realtime.writes import user_write
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +129,13 @@ def _job_fan_out(job: DeliveryJob) -> int:
 
 
 def _publish(notification: Notification) -> None:
+    # The seq first: the row carries it, and the event is written once, complete.
     topic = user_topic(notification.user_id)
-    event = topic_event_append(topic=topic, kind="notification.created", data={})
-    notification.seq = event.seq
+    notification.seq = topic_seq_take(topic)
     notification.save(update_fields=["seq"])
-    event.data = notification_as_dict(notification)
-    event.save(update_fields=["data"])
+    topic_event_append(
+        topic=topic, kind="notification.created", seq=notification.seq, data=notification_as_dict(notification)
+    )
     _unread_changed(notification.user_id)
 
 
@@ -144,40 +145,36 @@ def _unread_changed(user_id: int) -> None:
     topic_state_changed(user_topic(user_id))
 
 
+@user_write("notification_read", signed_out="sign in first")
 def notification_read(*, user, notification_id: int | None = None, ref: str | None = None) -> dict:
-    """Mark one of the caller's notifications read (or all of them when `notification_id` is None).
+    """Mark one of the caller's notifications read (all of them when `notification_id` is None).
 
     Someone else's notification is `not_found`, as if it did not exist. Publishes
     `notification.read` {ids} on the caller's topic so their other tabs follow.
     """
-    if user is None or not user.is_authenticated:
-        raise AppError("auth_required", "sign in first")
-
-    def perform() -> dict:
-        rows = Notification.objects.select_for_update().filter(user=user, in_app=True, read_at__isnull=True)
-        if notification_id is not None:
-            if not Notification.objects.filter(id=notification_id, user=user, in_app=True).exists():
-                raise AppError("not_found", f"notification {notification_id} does not exist")
-            rows = rows.filter(id=notification_id)
-        ids = list(rows.values_list("id", flat=True))
-        if not ids:
-            return {"read": [], "seq": None}
-        Notification.objects.filter(id__in=ids).update(read_at=timezone.now())
-        event = topic_event_append(topic=user_topic(user.pk), kind="notification.read", data={"ids": ids})
-        _unread_changed(user.pk)
-        return {"read": ids, "seq": event.seq}
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="notification_read", perform=perform)
+    rows = Notification.objects.select_for_update().filter(user=user, in_app=True, read_at__isnull=True)
+    if notification_id is not None:
+        if not Notification.objects.filter(id=notification_id, user=user, in_app=True).exists():
+            raise AppError("not_found", f"notification {notification_id} does not exist")
+        rows = rows.filter(id=notification_id)
+    ids = list(rows.values_list("id", flat=True))
+    if not ids:
+        return {"read": [], "seq": None}
+    Notification.objects.filter(id__in=ids).update(read_at=timezone.now())
+    event = topic_event_append(topic=user_topic(user.pk), kind="notification.read", data={"ids": ids})
+    _unread_changed(user.pk)
+    return {"read": ids, "seq": event.seq}
 
 
+@user_write("preferences_set", signed_out="sign in first")
 def preferences_set(
     *,
     user,
     language: str | None = None,
     digest: str | None = None,
     kinds: dict[str, dict[str, bool]] | None = None,
-) -> Preferences:
+    ref: str | None = None,
+) -> dict:
     if language is not None and language not in ("fr", "en"):
         raise AppError("bad_request", "language must be 'fr' or 'en'")
     if digest is not None and digest not in dict(Preferences.DIGEST_CHOICES):
@@ -185,32 +182,31 @@ def preferences_set(
     unknown = sorted(set(kinds or {}) - set(KINDS))
     if unknown:
         raise AppError("bad_request", f"unknown notification kind {unknown[0]!r}")
-    with transaction.atomic():
-        prefs, _ = Preferences.objects.select_for_update().get_or_create(user=user)
-        prefs.language = language or prefs.language
-        prefs.digest = digest or prefs.digest
-        for kind, channels in (kinds or {}).items():
-            for channel, field in (("app", "app_off"), ("email", "email_off")):
-                if channel in channels:
-                    off = set(getattr(prefs, field)) - {kind}
-                    setattr(prefs, field, sorted(off if channels[channel] else off | {kind}))
-        prefs.save()
-    return prefs
+    prefs, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+    prefs.language = language or prefs.language
+    prefs.digest = digest or prefs.digest
+    for kind, channels in (kinds or {}).items():
+        for channel, field in (("app", "app_off"), ("email", "email_off")):
+            if channel in channels:
+                off = set(getattr(prefs, field)) - {kind}
+                setattr(prefs, field, sorted(off if channels[channel] else off | {kind}))
+    prefs.save()
+    return preferences_as_dict(prefs)
 
 
-def subject_mute(*, user, subject: str, muted: bool) -> Preferences:
+@user_write("mute", signed_out="sign in first")
+def subject_mute(*, user, subject: str, muted: bool, ref: str | None = None) -> dict:
     """Mute or unmute a room or an event the caller may read (`room:12`, `event:3`)."""
     kind, _ = topic_parse(subject)
     if kind.prefix not in ("room", "event", "proposal"):
         raise AppError("bad_request", "only rooms, events and proposals can be muted")
     if not _may_read(user, subject):
         raise AppError("not_found", f"{subject} does not exist")
-    with transaction.atomic():
-        prefs, _ = Preferences.objects.select_for_update().get_or_create(user=user)
-        others = set(prefs.muted) - {subject}
-        prefs.muted = sorted(others | {subject} if muted else others)
-        prefs.save(update_fields=["muted"])
-    return prefs
+    prefs, _ = Preferences.objects.select_for_update().get_or_create(user=user)
+    others = set(prefs.muted) - {subject}
+    prefs.muted = sorted(others | {subject} if muted else others)
+    prefs.save(update_fields=["muted"])
+    return preferences_as_dict(prefs)
 
 
 def email_kind_off(*, user_id: int, kind: str) -> None:

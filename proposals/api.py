@@ -7,35 +7,16 @@ import io
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Router, Schema
 
-from accounts.api import request_user, user_required, writer_required
+from accounts.api import request_user
 from proposals import selectors, services
+from proposals.inputs import AmendmentIn, ProposalIn, VoteIn
 from proposals.models import Proposal
 from realtime.errors import AppError
+from realtime.schemas import Ref
 
 router = Router(tags=["proposals"])
-
-
-class ProposalIn(Schema):
-    title: str
-    body: str
-    arguments_for: str = ""
-    arguments_against: str = ""
-    room: int | None = None
-    event: int | None = None
-    commune: str | None = None
-    choices: list[str] | None = Field(
-        None, description="2-20 labels for a multiple-choice ballot; omit for up/down/white/uncomplet"
-    )
-    majority: int = Field(50, description="percent of `up` over all votes to exceed (50-100)")
-    quorum: int | str | None = Field(None, description='a number of votes (20) or a share of eligible voters ("25%")')
-    closes_at: datetime | None = None
-    amendable_until: datetime | None = None
-    eligibility: str = Field("signed_in", description="signed_in | members | present | residents")
-    anonymous: bool = False
-    can_change: bool = True
-    hide_results: bool = False
 
 
 class Created(Schema):
@@ -95,16 +76,6 @@ class ProposalOut(ProposalSummary):
 
 class ProposalList(Schema):
     items: list[ProposalSummary]
-
-
-class VoteIn(Schema):
-    choice: str
-    ref: str | None = Field(None, max_length=64)
-
-
-class AmendmentIn(Schema):
-    body: str
-    ref: str | None = Field(None, max_length=64)
 
 
 class WriteOut(Schema):
@@ -174,27 +145,7 @@ def _detail(proposal: Proposal, user) -> dict:
 
 @router.post("", response={201: Created}, summary="Make a proposal in a room, an event or a commune")
 def proposal_create(request: HttpRequest, payload: ProposalIn):
-    user = writer_required(request)
-    proposal = services.proposal_create(
-        author=user,
-        title=payload.title,
-        body=payload.body,
-        arguments_for=payload.arguments_for,
-        arguments_against=payload.arguments_against,
-        room_id=payload.room,
-        event_id=payload.event,
-        commune_insee=payload.commune,
-        choices=payload.choices,
-        majority=payload.majority,
-        quorum=payload.quorum,
-        closes_at=payload.closes_at,
-        amendable_until=payload.amendable_until,
-        eligibility=payload.eligibility,
-        anonymous=payload.anonymous,
-        can_change=payload.can_change,
-        hide_results=payload.hide_results,
-    )
-    return 201, {"id": proposal.id, "topic": proposal.topic}
+    return 201, services.proposal_create(author=request_user(request), proposal=payload, ref=payload.ref)
 
 
 @router.get("", response=ProposalList, summary="Proposals you may read, filtered by commune, room, event or phase")
@@ -226,8 +177,9 @@ def proposal_detail(request: HttpRequest, proposal_id: int):
 
 @router.post("/{proposal_id}/vote", summary="Vote (same path as the socket's `vote`); `ref` makes a resend harmless")
 def vote(request: HttpRequest, proposal_id: int, payload: VoteIn):
-    user = writer_required(request)
-    return services.vote_cast(user=user, proposal_id=proposal_id, choice=payload.choice, ref=payload.ref)
+    return services.vote_cast(
+        user=request_user(request), proposal_id=proposal_id, choice=payload.choice, ref=payload.ref
+    )
 
 
 @router.get("/{proposal_id}/amendments", response=list[AmendmentOut])
@@ -243,25 +195,30 @@ def amendment_list(request: HttpRequest, proposal_id: int):
     summary="Propose an amendment while the proposal is amendable",
 )
 def amendment_propose(request: HttpRequest, proposal_id: int, payload: AmendmentIn):
-    user = writer_required(request)
-    return 201, services.amendment_propose(author=user, proposal_id=proposal_id, body=payload.body, ref=payload.ref)
+    return 201, services.amendment_propose(
+        author=request_user(request), proposal_id=proposal_id, body=payload.body, ref=payload.ref
+    )
 
 
 @router.post("/{proposal_id}/amendments/{amendment_id}/vote", summary="Vote up / down / white on an amendment")
 def amendment_vote(request: HttpRequest, proposal_id: int, amendment_id: int, payload: VoteIn):
-    user = writer_required(request)
     return services.amendment_vote_cast(
-        user=user, proposal_id=proposal_id, amendment_id=amendment_id, choice=payload.choice, ref=payload.ref
+        user=request_user(request),
+        proposal_id=proposal_id,
+        amendment_id=amendment_id,
+        choice=payload.choice,
+        ref=payload.ref,
     )
 
 
 @router.post(
     "/{proposal_id}/archive", response=ProposalOut, summary="Archive (author or room moderators); voting stops"
 )
-def archive(request: HttpRequest, proposal_id: int):
-    user = user_required(request)
-    proposal = services.proposal_archive(user=user, proposal_id=proposal_id)
-    return _detail(proposal, user)
+def archive(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
+    user = request_user(request)
+    services.proposal_archive(user=user, proposal_id=proposal_id, ref=ref)
+    return _detail(selectors.proposal_get_readable(proposal_id=proposal_id, user=user), user)
 
 
 @router.get("/{proposal_id}/votes", summary="Who chose what — public ballots only, once results are visible")

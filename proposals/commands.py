@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import StrictInt
 
 from proposals import services
+from proposals.inputs import AmendmentIn, VoteIn
 from realtime.schemas import WriteCommand
 from realtime.topics import topic_object_id
 
 
-class Vote(WriteCommand):
+class Vote(WriteCommand, VoteIn):
     """`vote` on the proposal, or on one of its amendments when `amendment` is given."""
 
-    choice: Annotated[StrictStr, Field(min_length=1, max_length=64)]
     amendment: StrictInt | None = None
 
 
-class Amend(WriteCommand):
-    body: Annotated[StrictStr, Field(min_length=1, max_length=services.AMENDMENT_MAX)]
+class Amend(WriteCommand, AmendmentIn):
+    pass
 
 
 def vote(*, user, command: Vote) -> dict:

@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from discussions.demo import demo_user
-from discussions.models import Room
+from discussions.selectors import room_list
+from proposals.inputs import ProposalIn
 from proposals.models import Proposal
 from proposals.services import proposal_create, vote_cast
 
@@ -14,29 +15,33 @@ def demo_load() -> str:
     if Proposal.objects.exists():
         return ""
     made = 0
-    room = Room.objects.filter(name__startswith="Place de la Mairie").first()
+    room = room_list(user=None, q="Place de la Mairie").first()
     if room is not None:
         proposal = proposal_create(
             author=demo_user("marie"),
-            title="Des pistes cyclables sur le Barachois",
-            body="Aménager une piste cyclable continue le long du Barachois, du jardin de l'État au port.",
-            arguments_for="Sécurité des cyclistes, moins de voitures en centre-ville.",
-            arguments_against="Coût des travaux, places de stationnement supprimées.",
-            room_id=room.id,
-            closes_at=timezone.now() + timedelta(days=3),
+            proposal=ProposalIn(
+                title="Des pistes cyclables sur le Barachois",
+                body="Aménager une piste cyclable continue le long du Barachois, du jardin de l'État au port.",
+                arguments_for="Sécurité des cyclistes, moins de voitures en centre-ville.",
+                arguments_against="Coût des travaux, places de stationnement supprimées.",
+                room=room.id,
+                closes_at=timezone.now() + timedelta(days=3),
+            ),
         )
-        vote_cast(user=demo_user("jean"), proposal_id=proposal.id, choice="up")
+        vote_cast(user=demo_user("jean"), proposal_id=proposal["id"], choice="up")
         made += 1
-    room = Room.objects.filter(name__startswith="Front de mer").first()
+    room = room_list(user=None, q="Front de mer").first()
     if room is not None:
         proposal_create(
             author=demo_user("lucie"),
-            title="Quel jour pour le marché forain ?",
-            body="Le marché forain du front de mer change de jour : votez pour celui qui vous convient.",
-            room_id=room.id,
-            choices=["Vendredi soir", "Samedi matin", "Dimanche matin"],
-            anonymous=True,
-            closes_at=timezone.now() + timedelta(days=5),
+            proposal=ProposalIn(
+                title="Quel jour pour le marché forain ?",
+                body="Le marché forain du front de mer change de jour : votez pour celui qui vous convient.",
+                room=room.id,
+                choices=["Vendredi soir", "Samedi matin", "Dimanche matin"],
+                anonymous=True,
+                closes_at=timezone.now() + timedelta(days=5),
+            ),
         )
         made += 1
     return f"{made} proposals" if made else ""

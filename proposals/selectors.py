@@ -3,48 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from discussions.models import Membership
-from discussions.selectors import room_get_readable
-from events.models import Event, Rsvp
-from events.selectors import event_get_visible, event_visible_filter
+from discussions.selectors import room_get_readable, room_is_member, room_member_count, room_readable_filter
+from events.selectors import event_checked_in, event_checked_in_count, event_get_visible, event_visible_ids
 from proposals import tally
 from proposals.ballots import seal_open
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
+from realtime.auth import signed_in
 from realtime.errors import AppError
 
-# --- the events app: the few reads used here -------------------------------------------------
-
-
-def event_lookup(event_id: int) -> Event | None:
-    return Event.objects.filter(id=event_id).first()
-
-
-def event_readable(*, event_id: int, user) -> None:
-    """Raise not_found when `user` may not see the event (invite-only events are hidden)."""
-    event_get_visible(event_id=event_id, user=user)
-
-
-def user_present_at_event(*, user, event_id: int) -> bool:
-    """Whether `user` is a checked-in attendee of the event (an RSVP with `checked_in_at`)."""
-    return Rsvp.objects.filter(event_id=event_id, user=user, checked_in_at__isnull=False).exists()
-
-
-def event_visible_ids(user) -> QuerySet:
-    """The ids of the events `user` may see, as a subquery."""
-    return Event.objects.filter(event_visible_filter(user)).values("id")
-
-
-def event_present_count(event_id: int) -> int:
-    return Rsvp.objects.filter(event_id=event_id, checked_in_at__isnull=False).count()
-
-
 # --- reading proposals ---------------------------------------------------------------------
-
-
-def _signed_in(user) -> bool:
-    return user is not None and user.is_authenticated
 
 
 def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_found") -> None:
@@ -57,7 +26,7 @@ def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_
                 raise AppError("not_found", f"proposal {proposal.id} does not exist") from None
             raise
     elif proposal.event_id is not None:
-        event_readable(event_id=proposal.event_id, user=user)
+        event_get_visible(event_id=proposal.event_id, user=user)
 
 
 def proposal_get_readable(*, proposal_id: int, user, private_as: str = "not_found") -> Proposal:
@@ -72,15 +41,7 @@ def proposal_list(
     *, user, commune: str | None = None, room: int | None = None, event: int | None = None, phase: str | None = None
 ) -> QuerySet[Proposal]:
     """Proposals `user` may read: public rooms, rooms they belong to, events and communes."""
-    from django.db.models import Q
-
-    from discussions.models import Room
-
-    proposals = Proposal.objects.all()
-    readable_rooms = Q(room__isnull=True) | Q(room__visibility=Room.PUBLIC)
-    if _signed_in(user):
-        readable_rooms |= Q(room__memberships__user=user)
-    proposals = proposals.filter(readable_rooms).distinct()
+    proposals = Proposal.objects.filter(Q(room__isnull=True) | room_readable_filter(user, "room__")).distinct()
     proposals = proposals.filter(Q(event__isnull=True) | Q(event_id__in=event_visible_ids(user)))
     if commune:
         proposals = proposals.filter(commune_id=commune)
@@ -99,14 +60,14 @@ def proposal_list(
 
 
 def user_eligible(*, proposal: Proposal, user) -> bool:
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
     if proposal.eligibility == Proposal.SIGNED_IN:
         return True
     if proposal.eligibility == Proposal.MEMBERS:
-        return Membership.objects.filter(room_id=proposal.room_id, user=user).exists()
+        return room_is_member(room_id=proposal.room_id, user=user)
     if proposal.eligibility == Proposal.PRESENT:
-        return user_present_at_event(user=user, event_id=proposal.event_id)
+        return event_checked_in(event_id=proposal.event_id, user=user)
     if proposal.eligibility == Proposal.RESIDENTS:
         return proposal.commune_id is not None and user.home_commune_id == proposal.commune_id
     return False
@@ -120,7 +81,7 @@ ELIGIBILITY_REFUSALS = {
 
 
 def user_eligible_check(*, proposal: Proposal, user) -> None:
-    if not _signed_in(user):
+    if not signed_in(user):
         raise AppError("auth_required", "sign in to vote")
     if not user_eligible(proposal=proposal, user=user):
         raise AppError("forbidden", ELIGIBILITY_REFUSALS.get(proposal.eligibility, "you may not vote on this proposal"))
@@ -129,9 +90,9 @@ def user_eligible_check(*, proposal: Proposal, user) -> None:
 def eligible_count(proposal: Proposal) -> int | None:
     """How many people may vote; None when unknown (any signed-in user may)."""
     if proposal.eligibility == Proposal.MEMBERS:
-        return Membership.objects.filter(room_id=proposal.room_id).count()
+        return room_member_count(proposal.room_id)
     if proposal.eligibility == Proposal.PRESENT:
-        return event_present_count(proposal.event_id)
+        return event_checked_in_count(proposal.event_id)
     if proposal.eligibility == Proposal.RESIDENTS:
         return get_user_model().objects.filter(home_commune_id=proposal.commune_id, is_active=True).count()
     return None
@@ -201,7 +162,7 @@ def proposal_tally_by_id(proposal_id: int) -> dict | None:
 
 def vote_choice_of(*, proposal: Proposal, user) -> str | None:
     """`user`'s own choice (secret ballots included: only ever shown to that user)."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return None
     vote = Vote.objects.filter(proposal=proposal, voter=user).first()
     if vote is None:
@@ -212,7 +173,7 @@ def vote_choice_of(*, proposal: Proposal, user) -> str | None:
 
 
 def amendment_choice_of(*, amendment: Amendment, proposal: Proposal, user) -> str | None:
-    if not _signed_in(user):
+    if not signed_in(user):
         return None
     vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
     if vote is None:

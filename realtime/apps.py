@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 
@@ -16,3 +18,5 @@ class RealtimeConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(_sqlite_tune)
+        # Registers the start-up check of the settings registries (topic kinds, commands, jobs…).
+        import_module("realtime.registry")

@@ -1,7 +1,7 @@
 """The one WebSocket consumer at /ws/: parses frames into typed commands and calls services.
 
 It holds no business logic and no ORM call of its own: reads go through `TopicKind`, writes
-through the command handlers listed in settings.REALTIME_COMMAND_MODULES (the same services
+through the command handlers listed in settings.REALTIME_COMMANDS (the same services
 the HTTP API calls), fan-out through the process's `Hub`.
 """
 
@@ -10,22 +10,22 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from functools import cache
 from urllib.parse import urlsplit
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
-from django.utils.module_loading import import_string
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from realtime import fanout, ratelimit
+from realtime.auth import signed_in
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
-from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe
+from realtime.registry import write_commands
+from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,6 @@ CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "typing": Typing,
     "ping": Ping,
 }
-
-
-@cache
-def write_commands() -> dict[str, tuple[type[BaseModel], object]]:
-    commands: dict[str, tuple[type[BaseModel], object]] = {}
-    for module in settings.REALTIME_COMMAND_MODULES:
-        commands.update(import_string(f"{module}.COMMANDS"))
-    return commands
 
 
 def origin_allowed(scope) -> bool:
@@ -88,7 +80,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 return
         else:
             self.user = self.scope.get("user")
-        self.authenticated = bool(self.user is not None and self.user.is_authenticated)
+        self.authenticated = signed_in(self.user)
         self.hub = fanout.process_hub()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
@@ -143,19 +135,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise AppError("auth_required", "sign in to write")
         schema, handler = entry
         command = self.parse(schema, frame)
-        ratelimit.write_allow(self.user.pk)
+        ratelimit.write_check(self.user.pk)
+        # The handler calls a `user_write` service: rate limit, receipt and transaction are there.
         data = await db_call(handler, user=self.user, command=command)
         await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
     def parse(schema: type[BaseModel], frame: dict) -> BaseModel:
-        try:
-            return schema.model_validate(frame)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in error['loc']) or 'frame'}: {error['msg']}" for error in exc.errors()[:5]
-            )
-            raise AppError("bad_request", problems) from None
+        return input_parse(schema, frame)
 
     # --- core commands ----------------------------------------------------------------------
 

@@ -14,14 +14,15 @@ from functools import cache
 
 from django.conf import settings
 from django.db import close_old_connections
-from django.utils.module_loading import import_string
+
+from realtime.registry import registered
 
 log = logging.getLogger(__name__)
 
 
 @cache
 def scheduler_jobs() -> list:
-    return [import_string(path.replace(":", ".")) for path in settings.SCHEDULER_JOBS]
+    return [registered(path) for path in settings.SCHEDULER_JOBS]
 
 
 def scheduler_tick() -> None:

@@ -13,15 +13,15 @@ from realtime.frames import event_frame
 from realtime.models import Topic, TopicEvent
 
 
-def topic_event_append(*, topic: str, kind: str, data: dict) -> TopicEvent:
-    """Give the event the topic's next seq and store it, in the caller's transaction.
+def topic_seq_take(topic: str) -> int:
+    """The topic's next seq, taken in the caller's transaction.
 
     The upsert locks the topic row until commit, so concurrent writers to one topic queue
-    there and seqs commit in order with no gap. Fan-out happens on commit only, so nobody
-    ever sees an event that was rolled back.
+    there and seqs commit in order with no gap. Take it first when the row the event
+    describes needs its seq (a message), then append the event with it.
     """
     if not connection.in_atomic_block:
-        raise RuntimeError("topic_event_append must run inside transaction.atomic")
+        raise RuntimeError("topic_seq_take must run inside transaction.atomic")
     table = Topic._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -30,11 +30,18 @@ def topic_event_append(*, topic: str, kind: str, data: dict) -> TopicEvent:
             [topic],
         )
         (seq,) = cursor.fetchone()
-    event = TopicEvent.objects.create(topic=topic, seq=seq, kind=kind, data=data, at=timezone.now())
-    # Serialised at commit, so a caller may still complete `event.data` (e.g. with a new row's id).
-    transaction.on_commit(
-        lambda: fanout.publish_event(
-            topic, seq, event_frame(topic=topic, seq=seq, kind=kind, data=event.data, at=event.at)
-        )
-    )
+    return seq
+
+
+def topic_event_append(*, topic: str, kind: str, data: dict, seq: int | None = None, at=None) -> TopicEvent:
+    """Store the event under `seq` (taken with topic_seq_take in this transaction) or the
+    topic's next seq, and publish it once the transaction commits, so nobody ever sees an
+    event that was rolled back."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("topic_event_append must run inside transaction.atomic")
+    if seq is None:
+        seq = topic_seq_take(topic)
+    event = TopicEvent.objects.create(topic=topic, seq=seq, kind=kind, data=data, at=at or timezone.now())
+    frame = event_frame(topic=topic, seq=seq, kind=kind, data=data, at=event.at)
+    transaction.on_commit(lambda: fanout.publish_event(topic, seq, frame))
     return event

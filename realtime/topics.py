@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from importlib import import_module
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 
 from realtime.errors import AppError
 
@@ -39,7 +39,8 @@ class TopicKind:
 def topic_kinds() -> dict[str, TopicKind]:
     kinds = {}
     for prefix, path in settings.REALTIME_TOPIC_KINDS.items():
-        kinds[prefix] = import_string(path.replace(":", "."))()
+        module, _, name = path.partition(":")
+        kinds[prefix] = getattr(import_module(module), name)()
     return kinds
 
 

@@ -55,10 +55,15 @@ def make_user(db):
 
 @pytest.fixture
 def make_room(db):
+    from discussions.models import Room
     from discussions.services import room_create
 
-    def make(owner, name: str = "Salon", visibility: str = "public", **kwargs):
-        return room_create(creator=owner, name=name, visibility=visibility, **kwargs)
+    def make(owner, name: str = "Salon", visibility: str = "public", commune=None, **kwargs):
+        commune = getattr(commune, "insee", commune)
+        created = room_create(creator=owner, name=name, visibility=visibility, commune=commune, **kwargs)
+        room = Room.objects.get(id=created["id"])
+        room.created_by = owner  # the factory's user, with its API token
+        return room
 
     return make
 
@@ -132,3 +137,27 @@ def live_stack():
     yield start
     for stack in stacks:
         stack.close()
+
+
+@pytest.fixture(autouse=True)
+def _emitted_events_match_their_schema(request):
+    """Every event a test makes the code emit is checked against the schema of its kind
+    (settings.REALTIME_EVENT_SCHEMAS), as Zulip's event_schema checks every event its tests see.
+    Tests marked `synthetic_events` (the transport's own) append made-up events and are not checked."""
+    from django.db.models.signals import post_save
+
+    from realtime.models import TopicEvent
+    from tests.event_schemas import emitted_events_check
+
+    emitted: list[tuple[str, dict]] = []
+
+    def collect(sender, instance, created, **kwargs):
+        emitted.append((instance.kind, json.loads(json.dumps(instance.data, default=str))))
+
+    post_save.connect(collect, sender=TopicEvent, weak=False, dispatch_uid="emitted-events")
+    try:
+        yield emitted
+    finally:
+        post_save.disconnect(sender=TopicEvent, dispatch_uid="emitted-events")
+    if request.node.get_closest_marker("synthetic_events") is None:
+        emitted_events_check(emitted)

@@ -7,18 +7,18 @@ counters on the event row move in the same transaction as the RSVPs they count.
 
 from __future__ import annotations
 
-from django.db import transaction
+from zoneinfo import ZoneInfo
+
 from django.utils import timezone
 
 from events.models import Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible, waitlist_rank
 from notifications.services import notify
 from realtime.errors import AppError
-from realtime.idempotency import write_once
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
+from realtime.writes import user_write
 
-USER_STATUSES = (Rsvp.GOING, Rsvp.INTERESTED, Rsvp.DECLINED)
 _COUNTERS = {Rsvp.GOING: "going_count", Rsvp.WAITLISTED: "waitlisted_count", Rsvp.INTERESTED: "interested_count"}
 COUNTER_FIELDS = [
     "going_count",
@@ -28,11 +28,6 @@ COUNTER_FIELDS = [
     "state_version",
     "arrivals",
 ]
-
-
-def _signed_in_required(user) -> None:
-    if user is None or not user.is_authenticated:
-        raise AppError("auth_required", "sign in to write")
 
 
 def _open_for_attendance(event: Event) -> None:
@@ -112,6 +107,7 @@ def _rsvp_result(rsvp: Rsvp, *, changed: bool) -> dict:
     return {"status": rsvp.status, "rsvp": rsvp.id, "waitlist_position": waitlist_rank(rsvp), "changed": changed}
 
 
+@user_write("rsvp", actor="user")
 def rsvp_set(*, user, event_id: int, status: str, ref: str | None = None) -> dict:
     """Answer an event: `going` (or `waitlisted` when full), `interested`, `declined`.
 
@@ -119,118 +115,92 @@ def rsvp_set(*, user, event_id: int, status: str, ref: str | None = None) -> dic
     promotes the head of the waitlist in the same transaction. Returns {status, rsvp,
     waitlist_position, changed}.
     """
-    if status not in USER_STATUSES:
-        raise AppError("bad_request", f"status must be one of {', '.join(USER_STATUSES)}")
-    _signed_in_required(user)
-
-    def perform() -> dict:
-        event = event_get_visible(event_id=event_id, user=user, for_update=True)
-        _open_for_attendance(event)
-        if event.ends_at <= timezone.now():
-            raise AppError("conflict", "this event is over")
-        rsvp = Rsvp.objects.filter(event=event, user=user).first() or Rsvp(event=event, user=user, status=Rsvp.DECLINED)
-        old_status = rsvp.status
-        new_status = status
-        if status == Rsvp.GOING:
-            if old_status in (Rsvp.GOING, Rsvp.WAITLISTED):
-                new_status = old_status
-            else:
-                event.arrivals += 1
-                rsvp.arrival = event.arrivals
-                new_status = Rsvp.GOING if _has_free_seat(event) else Rsvp.WAITLISTED
-        if new_status == old_status and rsvp.pk is not None:
-            return _rsvp_result(rsvp, changed=False)
-        _status_move(event, rsvp, new_status)
-        rsvp.save()
-        if old_status == Rsvp.GOING:
-            waitlist_promote(event)
-        attendance_changed(event)
-        return _rsvp_result(rsvp, changed=True)
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="rsvp", perform=perform)
+    event = event_get_visible(event_id=event_id, user=user, for_update=True)
+    _open_for_attendance(event)
+    if event.ends_at <= timezone.now():
+        raise AppError("conflict", "this event is over")
+    rsvp = Rsvp.objects.filter(event=event, user=user).first() or Rsvp(event=event, user=user, status=Rsvp.DECLINED)
+    old_status = rsvp.status
+    new_status = status
+    if status == Rsvp.GOING:
+        if old_status in (Rsvp.GOING, Rsvp.WAITLISTED):
+            new_status = old_status
+        else:
+            event.arrivals += 1
+            rsvp.arrival = event.arrivals
+            new_status = Rsvp.GOING if _has_free_seat(event) else Rsvp.WAITLISTED
+    if new_status == old_status and rsvp.pk is not None:
+        return _rsvp_result(rsvp, changed=False)
+    _status_move(event, rsvp, new_status)
+    rsvp.save()
+    if old_status == Rsvp.GOING:
+        waitlist_promote(event)
+    attendance_changed(event)
+    return _rsvp_result(rsvp, changed=True)
 
 
+@user_write("rsvp_remove", actor="by")
 def rsvp_remove(*, by, event_id: int, username: str, ref: str | None = None) -> dict:
     """An organiser removes someone's RSVP (it becomes `declined`); a freed seat goes to the waitlist."""
-    _signed_in_required(by)
-
-    def perform() -> dict:
-        event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
-        rsvp = Rsvp.objects.filter(event=event, user__username=username).first()
-        if rsvp is None or rsvp.status == Rsvp.DECLINED:
-            raise AppError("not_found", f"{username!r} has no RSVP to this event")
-        old_status = rsvp.status
-        _status_move(event, rsvp, Rsvp.DECLINED)
-        rsvp.save()
-        if old_status == Rsvp.GOING:
-            waitlist_promote(event)
-        attendance_changed(event)
-        return {"status": rsvp.status, "rsvp": rsvp.id}
-
-    with transaction.atomic():
-        return write_once(user=by, ref=ref, action="rsvp_remove", perform=perform)
+    event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
+    rsvp = Rsvp.objects.filter(event=event, user__username=username).first()
+    if rsvp is None or rsvp.status == Rsvp.DECLINED:
+        raise AppError("not_found", f"{username!r} has no RSVP to this event")
+    old_status = rsvp.status
+    _status_move(event, rsvp, Rsvp.DECLINED)
+    rsvp.save()
+    if old_status == Rsvp.GOING:
+        waitlist_promote(event)
+    attendance_changed(event)
+    return {"status": rsvp.status, "rsvp": rsvp.id}
 
 
-def _ticket_for_checkin(*, event: Event, code: object) -> Rsvp:
-    if not isinstance(code, str) or not 1 <= len(code.strip()) <= 16:
-        raise AppError("bad_request", "code must be a ticket code")
-    rsvp = Rsvp.objects.select_related("user").filter(event=event, code=code.strip().upper()).first()
+def _ticket_for_checkin(*, event: Event, code: str) -> Rsvp:
+    code = code.strip().upper()
+    rsvp = Rsvp.objects.select_related("user").filter(event=event, code=code).first()
     if rsvp is None:
-        raise AppError("not_found", f"no ticket {code.strip().upper()!r} for this event")
+        raise AppError("not_found", f"no ticket {code!r} for this event")
     return rsvp
 
 
+@user_write("checkin", actor="by")
 def checkin(*, by, event_id: int, code: str, ref: str | None = None) -> dict:
     """An organiser checks a `going` ticket in at the door; a second check-in is a `conflict` saying when."""
-    _signed_in_required(by)
-
-    def perform() -> dict:
-        event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
-        _open_for_attendance(event)
-        rsvp = _ticket_for_checkin(event=event, code=code)
-        if rsvp.status != Rsvp.GOING:
-            raise AppError("conflict", f"ticket {rsvp.code} is {rsvp.status}, not going: no seat to check in")
-        if rsvp.checked_in_at is not None:
-            at = timezone.localtime(rsvp.checked_in_at, event_zone(event)).strftime("%H:%M:%S")
-            raise AppError("conflict", f"ticket {rsvp.code} ({rsvp.user.username}) is already checked in, at {at}")
-        rsvp.checked_in_at = timezone.now()
-        rsvp.checked_in_by = by
-        rsvp.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
-        event.checked_in_count += 1
-        attendance_changed(event)
-        return {
-            "code": rsvp.code,
-            "user": rsvp.user.username,
-            "checked_in": True,
-            "checked_in_at": rsvp.checked_in_at.isoformat(),
-        }
-
-    with transaction.atomic():
-        return write_once(user=by, ref=ref, action="checkin", perform=perform)
+    event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
+    _open_for_attendance(event)
+    rsvp = _ticket_for_checkin(event=event, code=code)
+    if rsvp.status != Rsvp.GOING:
+        raise AppError("conflict", f"ticket {rsvp.code} is {rsvp.status}, not going: no seat to check in")
+    if rsvp.checked_in_at is not None:
+        at = timezone.localtime(rsvp.checked_in_at, event_zone(event)).strftime("%H:%M:%S")
+        raise AppError("conflict", f"ticket {rsvp.code} ({rsvp.user.username}) is already checked in, at {at}")
+    rsvp.checked_in_at = timezone.now()
+    rsvp.checked_in_by = by
+    rsvp.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+    event.checked_in_count += 1
+    attendance_changed(event)
+    return {
+        "code": rsvp.code,
+        "user": rsvp.user.username,
+        "checked_in": True,
+        "checked_in_at": rsvp.checked_in_at.isoformat(),
+    }
 
 
+@user_write("checkin_undo", actor="by")
 def checkin_undo(*, by, event_id: int, code: str, ref: str | None = None) -> dict:
     """An organiser undoes a check-in (scanned the wrong ticket); `conflict` if it was not checked in."""
-    _signed_in_required(by)
-
-    def perform() -> dict:
-        event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
-        rsvp = _ticket_for_checkin(event=event, code=code)
-        if rsvp.checked_in_at is None:
-            raise AppError("conflict", f"ticket {rsvp.code} is not checked in")
-        rsvp.checked_in_at = None
-        rsvp.checked_in_by = None
-        rsvp.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
-        event.checked_in_count -= 1
-        attendance_changed(event)
-        return {"code": rsvp.code, "user": rsvp.user.username, "checked_in": False, "checked_in_at": None}
-
-    with transaction.atomic():
-        return write_once(user=by, ref=ref, action="checkin_undo", perform=perform)
+    event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
+    rsvp = _ticket_for_checkin(event=event, code=code)
+    if rsvp.checked_in_at is None:
+        raise AppError("conflict", f"ticket {rsvp.code} is not checked in")
+    rsvp.checked_in_at = None
+    rsvp.checked_in_by = None
+    rsvp.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+    event.checked_in_count -= 1
+    attendance_changed(event)
+    return {"code": rsvp.code, "user": rsvp.user.username, "checked_in": False, "checked_in_at": None}
 
 
-def event_zone(event: Event):
-    from zoneinfo import ZoneInfo
-
+def event_zone(event: Event) -> ZoneInfo:
     return ZoneInfo(event.timezone)

@@ -6,7 +6,8 @@ the phase it commits under, and counts, totals and `state_version` move together
 Lock order is always proposal row, then topic row (topic_event_append), never the reverse.
 """
 
-from proposals.services.common import AMENDMENT_MAX, DEFAULT_VOTING_PERIOD
+from proposals.inputs import AMENDMENT_MAX
+from proposals.services.common import DEFAULT_VOTING_PERIOD
 from proposals.services.lifecycle import proposal_archive, proposal_close_due, proposal_create, proposal_open_due
 from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
 

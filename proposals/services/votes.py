@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from proposals import selectors, tally
 from proposals.ballots import seal_make, seal_open
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
-from proposals.services.common import AMENDMENT_MAX, proposal_row_locked, text_clean
+from proposals.services.common import proposal_row_locked
 from realtime.errors import AppError
-from realtime.idempotency import write_once
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
+from realtime.writes import user_write
 
 
 def _voting_open_check(proposal: Proposal, now: datetime) -> None:
@@ -24,20 +23,21 @@ def _voting_open_check(proposal: Proposal, now: datetime) -> None:
         raise AppError("conflict", "voting is closed on this proposal")
 
 
-def _voter_check(*, user, proposal_id: int) -> Proposal:
-    if user is None or not user.is_authenticated:
-        raise AppError("auth_required", "sign in to vote")
-    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+def _voter_locked(*, user, proposal_id: int) -> Proposal:
+    """The proposal, locked, if `user` may read it and vote on it (one read of the row)."""
+    proposal = proposal_row_locked(proposal_id)
+    selectors.proposal_check_readable(proposal=proposal, user=user, private_as="forbidden")
     selectors.user_eligible_check(proposal=proposal, user=user)
     return proposal
 
 
-def _choice_check(choice: object, keys: list[str]) -> str:
-    if not isinstance(choice, str) or choice not in keys:
+def _choice_check(choice: str, keys: list[str]) -> str:
+    if choice not in keys:
         raise AppError("bad_request", f"choice must be one of: {', '.join(keys)}")
     return choice
 
 
+@user_write("vote", actor="user", signed_out="sign in to vote")
 def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) -> dict:
     """Cast or change `user`'s vote. One vote per person (unique constraint); a change needs
     `can_change`, else `conflict`; outside `tovote` (or past closes_at), `conflict`.
@@ -45,55 +45,47 @@ def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) ->
     Moves the counts under the proposal's row lock and marks the tally dirty. On a secret
     ballot the reply (and so the write receipt) does not carry the choice.
     """
-    proposal = _voter_check(user=user, proposal_id=proposal_id)
-    choice = _choice_check(choice, proposal.option_keys)
-
-    def perform() -> dict:
-        locked = proposal_row_locked(proposal_id)
-        _voting_open_check(locked, timezone.now())
-        vote = Vote.objects.filter(proposal=locked, voter=user).first()
-        old = None
-        if vote is not None:
-            old = (
-                vote.choice
-                if not locked.anonymous
-                else seal_open(
-                    scope="p", object_id=locked.id, voter_id=user.id, seal=vote.seal, keys=locked.option_keys
-                )
-            )
-            if not locked.can_change:
-                raise AppError("conflict", "you have already voted and this vote cannot be changed")
-            if old is None:
-                # Only if SECRET_KEY changed since the vote: moving counts blindly would corrupt them.
-                raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
-        counts = dict(locked.counts)
-        changed = False
-        if vote is None:
-            # Under the proposal lock nobody else inserts this ballot; the unique constraint is the
-            # backstop (an IntegrityError here rolls the whole vote back).
-            Vote.objects.create(proposal=locked, voter=user, **_stored_choice(locked, user, choice))
-            counts[choice] = counts.get(choice, 0) + 1
-            locked.total += 1
-            changed = True
-        elif old != choice:
-            for field, value in _stored_choice(locked, user, choice).items():
-                setattr(vote, field, value)
-            vote.save(update_fields=["choice", "seal"])
-            counts[old] -= 1
-            counts[choice] = counts.get(choice, 0) + 1
-            changed = True
-        if changed:
-            locked.counts = counts
-            locked.state_version += 1
-            locked.save(update_fields=["counts", "total", "state_version"])
-            topic_state_changed(locked.topic)
-        result = {"proposal": locked.id, "voted": True, "changed": vote is not None and changed}
-        if not locked.anonymous:
-            result["choice"] = choice
-        return result
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="vote", perform=perform)
+    locked = _voter_locked(user=user, proposal_id=proposal_id)
+    choice = _choice_check(choice, locked.option_keys)
+    _voting_open_check(locked, timezone.now())
+    vote = Vote.objects.filter(proposal=locked, voter=user).first()
+    old = None
+    if vote is not None:
+        old = (
+            vote.choice
+            if not locked.anonymous
+            else seal_open(scope="p", object_id=locked.id, voter_id=user.id, seal=vote.seal, keys=locked.option_keys)
+        )
+        if not locked.can_change:
+            raise AppError("conflict", "you have already voted and this vote cannot be changed")
+        if old is None:
+            # Only if SECRET_KEY changed since the vote: moving counts blindly would corrupt them.
+            raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
+    counts = dict(locked.counts)
+    changed = False
+    if vote is None:
+        # Under the proposal lock nobody else inserts this ballot; the unique constraint is the
+        # backstop (an IntegrityError here rolls the whole vote back).
+        Vote.objects.create(proposal=locked, voter=user, **_stored_choice(locked, user, choice))
+        counts[choice] = counts.get(choice, 0) + 1
+        locked.total += 1
+        changed = True
+    elif old != choice:
+        for field, value in _stored_choice(locked, user, choice).items():
+            setattr(vote, field, value)
+        vote.save(update_fields=["choice", "seal"])
+        counts[old] -= 1
+        counts[choice] = counts.get(choice, 0) + 1
+        changed = True
+    if changed:
+        locked.counts = counts
+        locked.state_version += 1
+        locked.save(update_fields=["counts", "total", "state_version"])
+        topic_state_changed(locked.topic)
+    result = {"proposal": locked.id, "voted": True, "changed": vote is not None and changed}
+    if not locked.anonymous:
+        result["choice"] = choice
+    return result
 
 
 def _stored_choice(proposal: Proposal, user, choice: str) -> dict:
@@ -112,82 +104,71 @@ def _amending_open_check(proposal: Proposal, now: datetime) -> None:
         raise AppError("conflict", "this proposal is not open to amendments")
 
 
+@user_write("amend", actor="author", signed_out="sign in to vote")
 def amendment_propose(*, author, proposal_id: int, body: str, ref: str | None = None) -> dict:
     """During `amendable`, an eligible voter proposes an amendment; publishes `amendment.proposed`."""
-    body = text_clean(body, "body", max_length=AMENDMENT_MAX)
-    _voter_check(user=author, proposal_id=proposal_id)
-
-    def perform() -> dict:
-        locked = proposal_row_locked(proposal_id)
-        _amending_open_check(locked, timezone.now())
-        amendment = Amendment.objects.create(
-            proposal=locked, author=author, body=body, counts={key: 0 for key in AMENDMENT_KEYS}
-        )
-        event = topic_event_append(
-            topic=locked.topic,
-            kind="amendment.proposed",
-            data={"id": amendment.id, "author": author.username, "body": body},
-        )
-        locked.state_version += 1
-        locked.save(update_fields=["state_version"])
-        topic_state_changed(locked.topic)
-        return {"id": amendment.id, "seq": event.seq}
-
-    with transaction.atomic():
-        return write_once(user=author, ref=ref, action="amend", perform=perform)
+    locked = _voter_locked(user=author, proposal_id=proposal_id)
+    _amending_open_check(locked, timezone.now())
+    amendment = Amendment.objects.create(
+        proposal=locked, author=author, body=body, counts={key: 0 for key in AMENDMENT_KEYS}
+    )
+    event = topic_event_append(
+        topic=locked.topic,
+        kind="amendment.proposed",
+        data={"id": amendment.id, "author": author.username, "body": body},
+    )
+    locked.state_version += 1
+    locked.save(update_fields=["state_version"])
+    topic_state_changed(locked.topic)
+    return {"id": amendment.id, "seq": event.seq}
 
 
+@user_write("amendment_vote", actor="user", signed_out="sign in to vote")
 def amendment_vote_cast(*, user, proposal_id: int, amendment_id: int, choice: str, ref: str | None = None) -> dict:
     """Vote up / down / white on an amendment while the proposal is amendable; same rules as
     `vote_cast` (one vote per person, `can_change`, secret when the proposal is)."""
-    _voter_check(user=user, proposal_id=proposal_id)
+    locked = _voter_locked(user=user, proposal_id=proposal_id)
     choice = _choice_check(choice, AMENDMENT_KEYS)
-
-    def perform() -> dict:
-        locked = proposal_row_locked(proposal_id)
-        _amending_open_check(locked, timezone.now())
-        amendment = Amendment.objects.filter(id=amendment_id, proposal=locked).first()
-        if amendment is None:
-            raise AppError("not_found", f"amendment {amendment_id} is not part of this proposal")
-        vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
-        stored = (
-            {"choice": "", "seal": seal_make(scope="a", object_id=amendment.id, voter_id=user.id, choice=choice)}
-            if locked.anonymous
-            else {"choice": choice, "seal": ""}
+    _amending_open_check(locked, timezone.now())
+    amendment = Amendment.objects.filter(id=amendment_id, proposal=locked).first()
+    if amendment is None:
+        raise AppError("not_found", f"amendment {amendment_id} is not part of this proposal")
+    vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
+    stored = (
+        {"choice": "", "seal": seal_make(scope="a", object_id=amendment.id, voter_id=user.id, choice=choice)}
+        if locked.anonymous
+        else {"choice": choice, "seal": ""}
+    )
+    counts = dict(amendment.counts)
+    changed = False
+    if vote is None:
+        AmendmentVote.objects.create(amendment=amendment, voter=user, **stored)
+        counts[choice] = counts.get(choice, 0) + 1
+        amendment.total += 1
+        changed = True
+    else:
+        if not locked.can_change:
+            raise AppError("conflict", "you have already voted and this vote cannot be changed")
+        old = (
+            vote.choice
+            if not locked.anonymous
+            else seal_open(scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=AMENDMENT_KEYS)
         )
-        counts = dict(amendment.counts)
-        changed = False
-        if vote is None:
-            AmendmentVote.objects.create(amendment=amendment, voter=user, **stored)
+        if old is None:
+            raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
+        if old != choice:
+            vote.choice, vote.seal = stored["choice"], stored["seal"]
+            vote.save(update_fields=["choice", "seal"])
+            counts[old] -= 1
             counts[choice] = counts.get(choice, 0) + 1
-            amendment.total += 1
             changed = True
-        else:
-            if not locked.can_change:
-                raise AppError("conflict", "you have already voted and this vote cannot be changed")
-            old = (
-                vote.choice
-                if not locked.anonymous
-                else seal_open(scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=AMENDMENT_KEYS)
-            )
-            if old is None:
-                raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
-            if old != choice:
-                vote.choice, vote.seal = stored["choice"], stored["seal"]
-                vote.save(update_fields=["choice", "seal"])
-                counts[old] -= 1
-                counts[choice] = counts.get(choice, 0) + 1
-                changed = True
-        if changed:
-            amendment.counts = counts
-            amendment.save(update_fields=["counts", "total"])
-            locked.state_version += 1
-            locked.save(update_fields=["state_version"])
-            topic_state_changed(locked.topic)
-        result = {"proposal": locked.id, "amendment": amendment.id, "voted": True}
-        if not locked.anonymous:
-            result["choice"] = choice
-        return result
-
-    with transaction.atomic():
-        return write_once(user=user, ref=ref, action="amendment_vote", perform=perform)
+    if changed:
+        amendment.counts = counts
+        amendment.save(update_fields=["counts", "total"])
+        locked.state_version += 1
+        locked.save(update_fields=["state_version"])
+        topic_state_changed(locked.topic)
+    result = {"proposal": locked.id, "amendment": amendment.id, "voted": True}
+    if not locked.anonymous:
+        result["choice"] = choice
+    return result

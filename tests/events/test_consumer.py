@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from channels.db import database_sync_to_async
 
+from events.inputs import EventPatch
 from events.models import Rsvp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -146,7 +147,9 @@ async def test_updates_and_cancellation_are_sequenced_events(connect, make_user,
     event = await database_sync_to_async(make_event)(capacity=5)
     socket = await connect(None)
     await _subscribe(socket, event.topic)
-    await database_sync_to_async(services.event_update)(by=event.created_by, event_id=event.id, changes={"capacity": 8})
+    await database_sync_to_async(services.event_update)(
+        by=event.created_by, event_id=event.id, changes=EventPatch(capacity=8)
+    )
     await database_sync_to_async(services.event_cancel)(by=event.created_by, event_id=event.id, reason="Pluie")
     updated = await socket.recv_until(lambda f: f["type"] == "event" and f["kind"] == "event.updated")
     cancelled = await socket.recv_until(lambda f: f["type"] == "event" and f["kind"] == "event.cancelled")

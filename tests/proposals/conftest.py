@@ -25,17 +25,30 @@ def other_commune(db):
 @pytest.fixture
 def make_proposal(db, make_user, make_room):
     """`make_proposal(author=None, room=None, **fields)`: a proposal in a (new) public room, open for voting."""
-    from proposals.services import proposal_create
+    from proposals.models import Proposal
 
     def make(author=None, room=None, **fields):
+        """Through the input model, as over HTTP: bad fields are `bad_request` AppErrors."""
         author = author or make_user()
-        if room is None and "event_id" not in fields and "commune_insee" not in fields:
+        if room is None and "event" not in fields and "commune" not in fields:
             room = make_room(author)
         fields.setdefault("title", "Des pistes cyclables")
         fields.setdefault("body", "Aménager le Barachois.")
-        return proposal_create(author=author, room_id=room.id if room else None, **fields)
+        created = proposal_make(author=author, room=room.id if room else None, **fields)
+        proposal = Proposal.objects.get(id=created["id"])
+        proposal.author = author  # the factory's user, with its API token
+        return proposal
 
     return make
+
+
+def proposal_make(*, author, **fields) -> dict:
+    """`services.proposal_create` with `fields` validated by ProposalIn first (as the API does)."""
+    from proposals.inputs import ProposalIn
+    from proposals.services import proposal_create
+    from realtime.schemas import input_parse
+
+    return proposal_create(author=author, proposal=input_parse(ProposalIn, fields))
 
 
 def soon(seconds: float = 3600):

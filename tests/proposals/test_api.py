@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from proposals.models import Proposal
 from proposals.scheduler import proposals_advance
+from realtime.models import TopicEvent
+from tests.proposals.conftest import proposal_make
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +175,6 @@ def test_openapi_lists_the_proposal_endpoints():
 
 def test_proposals_of_an_invite_only_event_are_hidden_from_outsiders(make_user):
     from events.models import Event
-    from proposals.services import proposal_create
 
     organiser, outsider = make_user(), make_user()
     now = timezone.now()
@@ -182,7 +183,28 @@ def test_proposals_of_an_invite_only_event_are_hidden_from_outsiders(make_user):
     )
     event.organisers.add(organiser)
     assert post(outsider, "/api/proposals", {"title": "t", "body": "b", "event": event.id}).status_code == 404
-    proposal = proposal_create(author=organiser, title="Ordre du jour", body="…", event_id=event.id)
+    proposal = Proposal.objects.get(
+        id=proposal_make(author=organiser, title="Ordre du jour", body="…", event=event.id)["id"]
+    )
     assert get(outsider, f"/api/proposals/{proposal.id}").status_code == 404
     assert proposal.id not in [item["id"] for item in get(outsider, "/api/proposals").json()["items"]]
     assert [item["id"] for item in get(organiser, f"/api/proposals?event={event.id}").json()["items"]] == [proposal.id]
+
+
+def test_archive_takes_a_ref_and_the_rate_limit(make_user, make_proposal, settings):
+    from realtime import ratelimit
+
+    proposal = make_proposal()
+    author = proposal.author
+    first = post(author, f"/api/proposals/{proposal.id}/archive?ref=a1", {})
+    again = post(author, f"/api/proposals/{proposal.id}/archive?ref=a1", {})
+    assert (
+        first.status_code == again.status_code == 200 and first.json()["phase"] == again.json()["phase"] == "archived"
+    )
+    assert [e.kind for e in TopicEvent.objects.filter(topic=proposal.topic)] == ["proposal.opened", "proposal.archived"]
+    settings.RATE_LIMIT_BURST = 1
+    settings.RATE_LIMIT_PER_SECOND = 0.1
+    ratelimit._buckets.clear()
+    assert post(author, f"/api/proposals/{proposal.id}/archive", {}).status_code == 200
+    limited = post(author, f"/api/proposals/{proposal.id}/archive", {})
+    assert limited.status_code == 429 and limited.json()["code"] == "rate_limited"

@@ -14,7 +14,7 @@ from proposals.models import Amendment, Proposal, Vote
 from proposals.scheduler import proposals_advance
 from realtime.errors import AppError
 from realtime.models import TopicEvent, WriteReceipt
-from tests.proposals.conftest import soon
+from tests.proposals.conftest import proposal_make, soon
 
 
 def events_of(proposal, kind=None):
@@ -87,19 +87,11 @@ def test_bad_input_is_refused_with_a_clear_error(make_proposal, fields, fragment
 
 def test_a_proposal_needs_a_scope_and_members_need_a_room(make_user, commune):
     user = make_user()
-    assert code_of(lambda: services.proposal_create(author=user, title="t", body="b")) == "bad_request"
-    code = code_of(
-        lambda: services.proposal_create(author=user, title="t", body="b", commune_insee="97411", eligibility="members")
-    )
+    assert code_of(lambda: proposal_make(author=user, title="t", body="b")) == "bad_request"
+    code = code_of(lambda: proposal_make(author=user, title="t", body="b", commune="97411", eligibility="members"))
     assert code == "bad_request"
-    assert (
-        code_of(lambda: services.proposal_create(author=user, title="t", body="b", commune_insee="99999"))
-        == "not_found"
-    )
-    assert (
-        code_of(lambda: services.proposal_create(author=None, title="t", body="b", commune_insee="97411"))
-        == "auth_required"
-    )
+    assert code_of(lambda: proposal_make(author=user, title="t", body="b", commune="99999")) == "not_found"
+    assert code_of(lambda: proposal_make(author=None, title="t", body="b", commune="97411")) == "auth_required"
 
 
 def test_private_room_proposals_are_for_its_members(make_user, make_room, make_proposal):
@@ -346,8 +338,10 @@ def test_eligibility_matrix(make_user, make_room, make_proposal, commune, other_
         assert proposal.total == sum(table.values())
         assert selectors.eligible_count(proposal) == {"signed_in": None, "members": 2, "residents": 1}[mode]
     # Residents of a commune-wide proposal (no room): the commune is the proposal's own.
-    commune_wide = services.proposal_create(
-        author=stranger, title="Budget participatif", body="…", commune_insee="97416", eligibility="residents"
+    commune_wide = Proposal.objects.get(
+        id=proposal_make(
+            author=stranger, title="Budget participatif", body="…", commune="97416", eligibility="residents"
+        )["id"]
     )
     services.vote_cast(user=elsewhere, proposal_id=commune_wide.id, choice="up")
     assert code_of(lambda: services.vote_cast(user=resident, proposal_id=commune_wide.id, choice="up")) == "forbidden"
@@ -449,8 +443,8 @@ def test_present_mode_counts_checked_in_attendees(make_user, make_proposal, comm
     )
     events_models.Rsvp.objects.create(event=event, user=present, status="going", checked_in_at=now)
     events_models.Rsvp.objects.create(event=event, user=registered, status="going")
-    proposal = services.proposal_create(
-        author=organiser, title="Ordre du jour", body="…", event_id=event.id, eligibility="present"
+    proposal = Proposal.objects.get(
+        id=proposal_make(author=organiser, title="Ordre du jour", body="…", event=event.id, eligibility="present")["id"]
     )
     assert proposal.commune_id == commune.insee  # taken from the event
     services.vote_cast(user=present, proposal_id=proposal.id, choice="up")

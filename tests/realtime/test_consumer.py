@@ -238,10 +238,10 @@ async def test_presence_lists_who_is_online(connect, make_user, make_room):
 
 
 async def test_rate_limit_answers_retry_after(connect, make_user, make_room, settings):
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)  # a write too: made before the limit is lowered
     settings.RATE_LIMIT_BURST = 2
     settings.RATE_LIMIT_PER_SECOND = 0.5
-    alice = await run(make_user, "alice")
-    room = await run(make_room, alice)
     socket = await connect(alice)
     codes = []
     for i in range(3):
@@ -361,3 +361,30 @@ async def test_a_crowded_room_names_a_hundred_and_counts_everyone(connect, make_
     full = await sockets[0].recv_until(lambda f: f["type"] == "state" and f["data"]["count"] == len(crowd), timeout=10)
     assert full["data"]["truncated"] is True
     assert full["data"]["users"] == sorted(u.username for u in crowd)[:PRESENCE_LIST_MAX]
+
+
+async def test_a_flood_is_refused_before_it_reaches_the_database(connect, make_user, make_room, settings, monkeypatch):
+    from discussions import commands
+
+    alice = await run(make_user, "alice")
+    room = await run(make_room, alice)
+    settings.RATE_LIMIT_BURST = 1
+    settings.RATE_LIMIT_PER_SECOND = 0.01
+    socket = await connect(alice)
+    handled = []
+    post = commands.COMMANDS["post"][1]
+    monkeypatch.setitem(commands.COMMANDS, "post", (commands.Post, lambda **kw: handled.append(1) or post(**kw)))
+    from realtime.registry import write_commands
+
+    write_commands.cache_clear()
+    try:
+        replies = []
+        for i in range(4):
+            await socket.send({"type": "post", "topic": room.topic, "body": f"m{i}", "ref": f"f{i}"})
+            replies.append(await socket.recv_until(lambda f: f["type"] in ("ok", "error")))
+    finally:
+        write_commands.cache_clear()
+    assert [r["type"] for r in replies] == ["ok", "error", "error", "error"]
+    assert {r.get("code") for r in replies[1:]} == {"rate_limited"}
+    # The first write took the only token; the next three never left the event loop.
+    assert handled == [1] and await message_count() == 1

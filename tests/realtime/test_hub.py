@@ -12,7 +12,7 @@ from realtime.fanout.items import EventArrived
 from realtime.frames import loads
 from realtime.models import Topic, TopicEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.synthetic_events]
 TOPIC = "room:42"
 
 

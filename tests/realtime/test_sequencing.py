@@ -12,6 +12,8 @@ from realtime.idempotency import write_once
 from realtime.models import TopicEvent, WriteReceipt
 from realtime.sequencing import topic_event_append
 
+pytestmark = pytest.mark.synthetic_events  # made-up kinds and data: the transport only
+
 
 @pytest.mark.django_db
 def test_seq_counts_from_one_per_topic():
