@@ -8,13 +8,16 @@ import pytest
 from django.utils import timezone
 
 from discussions.models import Membership
+from events.inputs import EventPatch
 from events.services import event_cancel, event_update, rsvp_set
 from events.services.notices import events_starting_notify
 from notifications import services
 from notifications.models import Notification
+from proposals.inputs import ProposalIn
 from proposals.models import Proposal
 from proposals.notices import proposals_closing_notify
 from proposals.services import proposal_close_due, proposal_create, vote_cast
+from realtime.schemas import input_parse
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +27,10 @@ def _kinds_of(user) -> list[str]:
 
 
 def _members_proposal(author, room, **fields) -> Proposal:
-    return proposal_create(
-        author=author,
-        room_id=room.id,
-        title="Composteur",
-        body="Un composteur partagé ?",
-        eligibility="members",
-        **fields,
+    proposal = ProposalIn(
+        title="Composteur", body="Un composteur partagé ?", room=room.id, eligibility="members", **fields
     )
+    return Proposal.objects.get(id=proposal_create(author=author, proposal=proposal)["id"])
 
 
 def test_a_members_proposal_notifies_its_members_only_then_reminds_non_voters_and_tells_voters_the_result(
@@ -61,7 +60,7 @@ def test_event_changes_reach_those_concerned_and_the_hour_before_once(make_user,
     rsvp_set(user=declined, event_id=event.id, status="declined")
     assert events_starting_notify() == 1
     assert events_starting_notify() == 0
-    event_update(by=organiser, event_id=event.id, changes={"description": "Salle des fêtes"})
+    event_update(by=organiser, event_id=event.id, changes=input_parse(EventPatch, {"description": "Salle des fêtes"}))
     event_cancel(by=organiser, event_id=event.id, reason="pluie")
     services.deliveries_run()
     assert _kinds_of(going) == ["event_starting", "event_updated", "event_cancelled"]
