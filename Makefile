@@ -14,15 +14,20 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-## Run the service: SQLite, one daphne process, in-process fan-out, demo data, on http://127.0.0.1:8000
+## Run the service: SQLite, one daphne process, in-process fan-out, demo data, on http://$(HOST):$(PORT)
+# A random key, made once and kept in .dev-secret-key (git-ignored): sessions survive restarts.
 run: $(STAMP)
-	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py load_demo
-	$(BIN)/python -m daphne -b $(HOST) -p $(PORT) config.asgi:application
+	@test -s .dev-secret-key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .dev-secret-key
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key $(BIN)/python manage.py migrate --noinput -v0
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key $(BIN)/python manage.py load_demo
+	DJANGO_SECRET_KEY_FILE=.dev-secret-key HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/serve.py
 
 ## Run the whole test suite: on SQLite, then every database test again on PostgreSQL.
+## It first starts Redis/PostgreSQL if installed but down, and runs apt-get (as root, or sudo)
+## for Chromium and nginx when they are missing; without them their tests are skipped (CI=true: failed).
 test: $(STAMP)
 	$(BIN)/lint-imports
+	@echo "make test: checking Redis, PostgreSQL, Chromium and nginx (may run apt-get install chromium nginx-light)"
 	$(BIN)/python scripts/ensure_test_services.py
 	$(BIN)/python -m pytest
 	DATABASE_URL=$(POSTGRES_URL) DATABASE_CONN_MAX_AGE=0 $(BIN)/python -m pytest -m "not browser and not sqlite_only"

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, login, logout
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import StrictStr
 
 from accounts import services
-from accounts.selectors import token_from_authorization, user_by_token
+from accounts.selectors import token_from_authorization, token_id_of, token_list, user_by_token
+from communes.services import resident_verify
+from realtime import ratelimit
 from realtime.errors import AppError
+from realtime.origins import request_origin_allowed
 from realtime.schemas import WriteInput
 
 router = Router(tags=["accounts"])
@@ -25,10 +31,21 @@ def request_user(request: HttpRequest):
         user = user_by_token(token)
         if user is None:
             raise AppError("auth_required", "invalid or revoked token")
+        request.caller = user  # for the request log line (config.logs)
         return user
     if request.method in SAFE_METHODS and request.user.is_authenticated:
         return request.user
     return None
+
+
+def session_write_check(request: HttpRequest) -> None:
+    """Routes that sign a browser in or out answer only JSON from this site's own pages: a form or
+    a `no-cors` fetch from another site can send `text/plain` but never `application/json`
+    without a CORS preflight, which is never granted (login CSRF, forced logout)."""
+    if request.content_type != "application/json":
+        raise AppError("bad_request", "send JSON (Content-Type: application/json)")
+    if not request_origin_allowed(request):
+        raise AppError("forbidden", "cross-site request refused")
 
 
 def user_required(request: HttpRequest):
@@ -58,25 +75,130 @@ class MeIn(WriteInput):
     home_commune: StrictStr | None
 
 
+class PasswordIn(Schema):
+    current_password: str
+    new_password: str
+
+
+class TokenInfo(Schema):
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class TokenListOut(Schema):
+    items: list[TokenInfo]
+
+
+def _address(request: HttpRequest) -> str:
+    # daphne --proxy-headers puts the client's address here behind nginx.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _account_key(username: str) -> str:
+    # Any name, existing or not, is throttled alike: the answer must not tell which exist.
+    return "login:" + username.strip().casefold()[:150]
+
+
+def signin_throttle(request: HttpRequest, username: str) -> None:
+    """Per account: a back-off after LOGIN_FREE_FAILURES wrong passwords; per address: a bucket."""
+    wait = ratelimit.backoff_wait(_account_key(username))
+    if wait > 0:
+        raise AppError("rate_limited", "too many failed sign-ins for this account; wait", retry_after=round(wait, 3))
+    wait = ratelimit.bucket_wait(
+        f"login-ip:{_address(request)}", rate=settings.LOGIN_PER_SECOND, burst=settings.LOGIN_BURST
+    )
+    if wait > 0:
+        raise AppError("rate_limited", "too many sign-in attempts from your address; wait", retry_after=round(wait, 3))
+
+
+def signin_failed(username: str) -> None:
+    ratelimit.backoff_wait(_account_key(username), "fail")
+
+
+def _client_label(request: HttpRequest, what: str) -> str:
+    agent = request.headers.get("User-Agent", "")[:80]
+    return f"{what} · {agent}" if agent else what
+
+
 @router.post("/register", response={201: TokenOut}, summary="Create an account; returns a token and starts a session")
 def register(request: HttpRequest, payload: Credentials):
-    user, token = services.user_register(username=payload.username, password=payload.password)
+    session_write_check(request)
+    wait = ratelimit.bucket_wait(
+        f"register-ip:{_address(request)}", rate=settings.REGISTER_PER_SECOND, burst=settings.REGISTER_BURST
+    )
+    if wait > 0:
+        raise AppError("rate_limited", "too many accounts created from your address; wait", retry_after=round(wait, 3))
+    user, token = services.user_register(
+        username=payload.username, password=payload.password, label=_client_label(request, "registration")
+    )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return 201, {"token": token, "username": user.username}
 
 
 @router.post("/token", response=TokenOut, summary="Exchange credentials for a token; also starts a session")
 def token(request: HttpRequest, payload: Credentials):
+    session_write_check(request)
+    signin_throttle(request, payload.username)
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
+        signin_failed(payload.username)
         raise AppError("auth_required", "wrong username or password")
+    ratelimit.backoff_wait(_account_key(payload.username), "reset")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return {"token": services.token_issue(user=user), "username": user.username}
+    return {
+        "token": services.token_issue(user=user, label=_client_label(request, "sign-in")),
+        "username": user.username,
+    }
 
 
-@router.post("/logout", response={204: None})
+@router.post("/logout", response={204: None}, summary="End the browser session and revoke the Bearer token sent")
 def sign_out(request: HttpRequest):
+    session_write_check(request)
+    key = token_from_authorization(request.headers.get("Authorization", ""))
+    if key:
+        services.token_revoke_key(key=key)
+    services.session_end_announce(session_key=request.session.session_key)
     logout(request)
+    return 204, None
+
+
+@router.post("/password", response=TokenOut, summary="Change your password; revokes every token and socket of yours")
+def password_change(request: HttpRequest, payload: PasswordIn):
+    session_write_check(request)
+    user = user_required(request)
+    # Read the session's user now: once the password changes, its hash no longer matches.
+    same_browser = request.user.is_authenticated and request.user.pk == user.pk
+    signin_throttle(request, user.username)
+    if not user.check_password(payload.current_password):
+        signin_failed(user.username)
+    key = services.password_change(
+        user=user,
+        current_password=payload.current_password,
+        new_password=payload.new_password,
+        label=_client_label(request, "password change"),
+    )
+    if same_browser:
+        update_session_auth_hash(request, user)  # this browser stays signed in; the others do not
+    return {"token": key, "username": user.username}
+
+
+@router.get("/tokens", response=TokenListOut, summary="Your valid tokens (ids, labels, last use, expiry)")
+def tokens(request: HttpRequest):
+    user = user_required(request)
+    current = token_from_authorization(request.headers.get("Authorization", ""))
+    current_id = token_id_of(current) if current else None
+    return {"items": [{**item, "current": item["id"] == current_id} for item in token_list(user=user)]}
+
+
+@router.delete(
+    "/tokens/{token_id}", response={204: None}, summary="Revoke one of your tokens; its sockets close (4003)"
+)
+def token_revoke(request: HttpRequest, token_id: int):
+    services.token_revoke(user=user_required(request), token_id=token_id)
     return 204, None
 
 
@@ -89,3 +211,24 @@ def me(request: HttpRequest):
 @router.patch("/me", response=MeOut, summary="Set your home commune (INSEE code), or null")
 def me_update(request: HttpRequest, payload: MeIn):
     return services.user_home_commune_set(user=request_user(request), insee=payload.home_commune, ref=payload.ref)
+
+
+class VerifyIn(Schema):
+    commune: str
+    username: str
+
+
+class VerificationOut(Schema):
+    username: str
+    commune: str
+    verified_at: datetime
+
+
+@router.post(
+    "/residents/verify",
+    response=VerificationOut,
+    summary="Town-hall desk: a referent of the commune verifies that a person lives there",
+)
+def verify_resident(request: HttpRequest, payload: VerifyIn):
+    verification = resident_verify(referent=user_required(request), insee=payload.commune, username=payload.username)
+    return {"username": verification.user.username, "commune": verification.commune_id, "verified_at": verification.at}

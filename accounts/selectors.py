@@ -1,17 +1,62 @@
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from datetime import timedelta
 
-from accounts.models import Token
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import CredentialRevocation, Token
 
 User = get_user_model()
 
 
+def tokens_valid(now=None) -> QuerySet[Token]:
+    """Tokens neither revoked nor expired (idle for TOKEN_IDLE_DAYS, or older than TOKEN_MAX_AGE_DAYS)."""
+    now = now or timezone.now()
+    return Token.objects.filter(
+        revoked_at__isnull=True,
+        last_used_at__gt=now - timedelta(days=settings.TOKEN_IDLE_DAYS),
+        created_at__gt=now - timedelta(days=settings.TOKEN_MAX_AGE_DAYS),
+        user__is_active=True,
+    )
+
+
+def token_get_valid(key: str) -> Token | None:
+    """The valid token of this key (its user loaded); each use slides its expiry, written at most
+    once per TOKEN_TOUCH_SECONDS so that reads do not all become writes."""
+    now = timezone.now()
+    token = tokens_valid(now).select_related("user").filter(key_hash=Token.hash(key)).first()
+    if token is not None and (now - token.last_used_at).total_seconds() > settings.TOKEN_TOUCH_SECONDS:
+        Token.objects.filter(id=token.id).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
 def user_by_token(key: str) -> User | None:
-    token = Token.objects.select_related("user").filter(key_hash=Token.hash(key)).first()
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    token = token_get_valid(key)
+    return None if token is None else token.user
+
+
+def token_id_of(key: str) -> int | None:
+    return Token.objects.filter(key_hash=Token.hash(key)).values_list("id", flat=True).first()
+
+
+def token_list(*, user) -> list[dict]:
+    """The owner's valid tokens, newest first."""
+    idle = timedelta(days=settings.TOKEN_IDLE_DAYS)
+    max_age = timedelta(days=settings.TOKEN_MAX_AGE_DAYS)
+    return [
+        {
+            "id": token.id,
+            "label": token.label,
+            "created_at": token.created_at,
+            "last_used_at": token.last_used_at,
+            "expires_at": min(token.last_used_at + idle, token.created_at + max_age),
+        }
+        for token in tokens_valid().filter(user=user).order_by("-created_at", "-id")
+    ]
 
 
 def token_from_authorization(header: str) -> str | None:
@@ -19,3 +64,13 @@ def token_from_authorization(header: str) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return None
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username).first()
+
+
+def credential_revocations_since(moment) -> list[tuple[int, str]]:
+    """(id, credential) of the notices written at or after `moment`; the reader overlaps its reads
+    and skips ids it has seen, because ids are not committed in order."""
+    return list(CredentialRevocation.objects.filter(at__gte=moment).order_by("id").values_list("id", "credential"))

@@ -1,26 +1,30 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from accounts.models import Token
+from accounts.models import CredentialRevocation, HomeCommuneChange, Token
+from accounts.selectors import tokens_valid
 from communes.selectors import commune_get
+from communes.services import resident_verifications_drop
 from realtime.errors import AppError
+from realtime.revocation import session_credential
 from realtime.writes import user_write
 
 User = get_user_model()
 
 
-def user_register(*, username: str, password: str) -> tuple[User, str]:
+def user_register(*, username: str, password: str, label: str = "registration") -> tuple[User, str]:
     """Create an account and its first token. Usernames are unique case-insensitively."""
     username = username.strip()
     if not username or len(username) > 150 or not all(c.isalnum() or c in "@.+-_" for c in username):
         raise AppError("bad_request", "username: 1-150 letters, digits and @/./+/-/_")
-    try:
-        password_validation.validate_password(password, User(username=username))
-    except ValidationError as exc:
-        raise AppError("bad_request", "password: " + " ".join(exc.messages)) from exc
+    _password_check(password, User(username=username))
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise AppError("conflict", "this username is taken")
@@ -28,18 +32,95 @@ def user_register(*, username: str, password: str) -> tuple[User, str]:
             user = User.objects.create_user(username=username, password=password)
         except IntegrityError as exc:
             raise AppError("conflict", "this username is taken") from exc
-        return user, token_issue(user=user)
+        return user, token_issue(user=user, label=label)
 
 
-def token_issue(*, user: User) -> str:
+def _password_check(password: str, user) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise AppError("bad_request", "password: " + " ".join(exc.messages)) from exc
+
+
+def token_issue(*, user, label: str = "") -> str:
     key = Token.new_key()
-    Token.objects.create(user=user, key_hash=Token.hash(key))
+    Token.objects.create(user=user, key_hash=Token.hash(key), label=label[:120])
     return key
+
+
+# --- ending credentials: sockets opened with them close too (realtime.revocation) ---------------
+
+
+def _revocations_announce(credentials: list[str]) -> None:
+    CredentialRevocation.objects.bulk_create([CredentialRevocation(credential=c) for c in credentials])
+
+
+def _tokens_revoke(tokens) -> int:
+    ids = list(tokens.filter(revoked_at__isnull=True).values_list("id", flat=True))
+    Token.objects.filter(id__in=ids).update(revoked_at=timezone.now())
+    _revocations_announce([f"token:{token_id}" for token_id in ids])
+    return len(ids)
+
+
+def token_revoke(*, user, token_id: int) -> None:
+    """The owner revokes one of their tokens; `not_found` for anyone else's (ids are not disclosed)."""
+    with transaction.atomic():
+        if not _tokens_revoke(tokens_valid().filter(user=user, id=token_id)):
+            raise AppError("not_found", f"token {token_id} does not exist")
+
+
+def token_revoke_key(*, key: str) -> None:
+    with transaction.atomic():
+        _tokens_revoke(Token.objects.filter(key_hash=Token.hash(key)))
+
+
+def session_end_announce(*, session_key: str | None) -> None:
+    if session_key:
+        _revocations_announce([session_credential(session_key)])
+
+
+def password_change(*, user, current_password: str, new_password: str, label: str = "password change") -> str:
+    """Change the password; every token of the user is revoked and every socket of theirs closes
+    (the caller's browser session stays valid through update_session_auth_hash). Returns a new token."""
+    if not user.check_password(current_password):
+        raise AppError("forbidden", "the current password is wrong")
+    _password_check(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _tokens_revoke(Token.objects.filter(user=user))
+        _revocations_announce([f"user:{user.id}"])
+        return token_issue(user=user, label=label)
+
+
+def revocations_purge() -> None:
+    """Scheduler job: notices older than an hour have been read by every running process."""
+    CredentialRevocation.objects.filter(at__lt=timezone.now() - timedelta(hours=1)).delete()
+
+
+# --- home commune ------------------------------------------------------------------------------
 
 
 @user_write("home_commune_set")
 def user_home_commune_set(*, user: User, insee: str | None, ref: str | None = None) -> dict:
-    """Set (or clear, with None) the user's home commune; returns {id, username, home_commune}."""
-    user.home_commune = None if insee is None else commune_get(insee=insee)
-    user.save(update_fields=["home_commune"])
-    return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}
+    """Declare (or clear) one's home commune; returns {id, username, home_commune}. It changes at
+    most once per HOME_COMMUNE_CHANGE_DAYS (`rate_limited` with retry_after otherwise) and every
+    change is logged, so residents' votes cannot be visited one commune after another."""
+    commune = None if insee is None else commune_get(insee=insee)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.home_commune_id != (commune.insee if commune else None):
+        window = timedelta(days=settings.HOME_COMMUNE_CHANGE_DAYS)
+        last = HomeCommuneChange.objects.filter(user=locked).order_by("-at").first()
+        now = timezone.now()
+        if last is not None and last.at > now - window:
+            raise AppError(
+                "rate_limited",
+                f"your home commune can change once every {settings.HOME_COMMUNE_CHANGE_DAYS} days",
+                retry_after=round((last.at + window - now).total_seconds()),
+            )
+        HomeCommuneChange.objects.create(user=locked, old_id=locked.home_commune_id, new=commune, at=now)
+        resident_verifications_drop(user=locked)
+        locked.home_commune = commune
+        locked.save(update_fields=["home_commune"])
+    user.home_commune = locked.home_commune
+    return {"id": locked.id, "username": locked.username, "home_commune": locked.home_commune_id}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 
-from accounts.selectors import token_from_authorization, user_by_token
+from accounts.selectors import token_from_authorization, token_get_valid
 
 
 def bearer_token(scope) -> str | None:
@@ -32,8 +32,9 @@ class SocketAuthMiddleware:
         token = bearer_token(scope)
         if token is None:
             return await self.session_app(scope, receive, send)
-        user = await database_sync_to_async(user_by_token)(token)
-        return await self.app(dict(scope, bearer_user=user, bearer_given=True), receive, send)
+        valid = await database_sync_to_async(token_get_valid)(token)
+        user, token_id = (valid.user, valid.id) if valid is not None else (None, None)
+        return await self.app(dict(scope, bearer_user=user, bearer_token_id=token_id, bearer_given=True), receive, send)
 
 
 def SocketAuthStack(app):  # noqa: N802 - named like Channels' own stacks

@@ -1,6 +1,8 @@
 import unicodedata
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 def fold(text: str) -> str:
@@ -22,6 +24,8 @@ class Commune(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     population = models.PositiveIntegerField(null=True, blank=True)
+    # Residents' votes count only residents verified by a referent of the commune.
+    residents_verified_only = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -33,3 +37,36 @@ class Commune(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.insee})"
+
+
+class Referent(models.Model):
+    """A person the commune trusts to verify residents (at the town-hall desk); granted by staff."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="referents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referent_of")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["commune", "user"], name="referent_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} referent of {self.commune_id}"
+
+
+class ResidentVerification(models.Model):
+    """A referent saw proof that `user` lives in `commune`. Dropped when the user moves."""
+
+    DESK = "desk"
+    METHODS = [(DESK, "town-hall desk")]
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="verifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifications")
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    method = models.CharField(max_length=8, choices=METHODS, default=DESK)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["commune", "user"], name="verification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} verified in {self.commune_id}"

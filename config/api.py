@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from config.docs import VendoredSwagger
 from realtime.errors import AppError
 
 api = NinjaAPI(
@@ -15,6 +16,7 @@ api = NinjaAPI(
     description="HTTP side of the wire contract (PROTOCOL.md §5). Writes here and over the socket share one code path.",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=VendoredSwagger(),
     urls_namespace="api",
 )
 
@@ -30,6 +32,13 @@ def app_error(request: HttpRequest, exc: AppError):
     if exc.retry_after is not None:
         response["Retry-After"] = str(max(1, round(exc.retry_after)))
     return response
+
+
+@api.exception_handler(OverflowError)
+def overflow_error(request: HttpRequest, exc: OverflowError):
+    # Only input can overflow here: a date that leaves the calendar once moved to UTC or to the
+    # event's zone, a number the database cannot store.
+    return api.create_response(request, error_body("bad_request", f"a value is out of range: {exc}"), status=400)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -59,3 +68,4 @@ api.add_router("/rooms", "discussions.api.router")
 api.add_router("/events", "events.api.router")
 api.add_router("/proposals", "proposals.api.router")
 api.add_router("/notifications", "notifications.api.router")
+api.add_router("/debates", "debates.api.router")

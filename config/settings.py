@@ -1,10 +1,12 @@
 """One settings module, driven by environment variables (see README, "Configuration")."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,12 +23,56 @@ def env_float(name: str, default: float) -> float:
     return float(value) if value not in (None, "") else default
 
 
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def secret_key() -> str:
+    """DJANGO_SECRET_KEY, else the contents of DJANGO_SECRET_KEY_FILE (`make run` writes one with
+    a random key). Without either, only DEBUG may run, on a key everyone knows: a public key
+    would let anyone forge sessions and password-reset links."""
+    key = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+    path = os.environ.get("DJANGO_SECRET_KEY_FILE", "").strip()
+    if not key and path:
+        try:
+            key = Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"DJANGO_SECRET_KEY_FILE {path!r} cannot be read: {exc}") from exc
+    if key:
+        return key
+    if DEBUG:
+        return "dev-only-insecure-key-debug-mode"
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set unless DJANGO_DEBUG=1; "
+        "`make run` generates one in .dev-secret-key"
+    )
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+SECRET_KEY = secret_key()
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
 ]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# Browser origins other than the site itself that may use the session (HTTP and WebSocket),
+# e.g. "https://live.example.org"; scheme, host and port are compared.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# --- Behind a TLS-terminating proxy (README, "Behind TLS") -----------------------------------
+# DJANGO_SECURE_PROXY_SSL_HEADER=1 trusts the proxy's `X-Forwarded-Proto: https` (only set it
+# when the proxy overwrites that header). DJANGO_HTTPS=1 marks the cookies Secure and redirects
+# plain HTTP; DJANGO_HSTS_SECONDS turns on Strict-Transport-Security.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False) else None
+)
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 INSTALLED_APPS = [
     "daphne",
@@ -44,11 +90,14 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "debates",
     "demo",
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,6 +152,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# --- Accounts and sessions (docs/SECURITY.md) ---------------------------------------------------
+# A token expires after TOKEN_IDLE_DAYS without use (each use slides it) or TOKEN_MAX_AGE_DAYS.
+TOKEN_IDLE_DAYS = env_float("TOKEN_IDLE_DAYS", 30)
+TOKEN_MAX_AGE_DAYS = env_float("TOKEN_MAX_AGE_DAYS", 365)
+TOKEN_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 14) * 86400)
+# A home commune changes at most once in this many days (residents' votes depend on it).
+HOME_COMMUNE_CHANGE_DAYS = env_float("HOME_COMMUNE_CHANGE_DAYS", 30)
+
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 TIME_ZONE = "Indian/Reunion"
@@ -113,18 +171,32 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# JSON lines in production (one object per event, for a log collector); readable lines in development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "readable" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "readable": {"()": "config.logs.ReadableFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        # Our request log replaces Django's own line per request.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # --- Realtime ---------------------------------------------------------------------------
 # Unset: single process, in-process fan-out. Set: fan-out between processes through Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis through Sentinel: "host:port,host:port,…" and the master's name; REDIS_URL then gives only
+# the database number and credentials (realtime/redis_clients.py).
+REDIS_SENTINELS = [s.strip() for s in os.environ.get("REDIS_SENTINELS", "").split(",") if s.strip()]
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "mymaster")
 # The registries below name code in the domain apps as "package.module:attribute"; a system
 # check (realtime.registry) loads every entry at start-up.
 # Topic kinds the socket understands: prefix -> a realtime.topics.TopicKind subclass.
@@ -133,6 +205,9 @@ REALTIME_TOPIC_KINDS = {
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
     "user": "notifications.topics:UserTopic",
+    "debate": "debates.topics:DebateTopic",
+    "moderation": "debates.topics:ModerationTopic",
+    "floor": "debates.topics:FloorTopic",
 }
 # Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
 REALTIME_COMMANDS = [
@@ -140,6 +215,7 @@ REALTIME_COMMANDS = [
     "events.commands:COMMANDS",
     "proposals.commands:COMMANDS",
     "notifications.commands:COMMANDS",
+    "debates.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -147,6 +223,7 @@ REALTIME_EVENT_SCHEMAS = [
     "events.event_schemas:EVENT_SCHEMAS",
     "proposals.event_schemas:EVENT_SCHEMAS",
     "notifications.event_schemas:EVENT_SCHEMAS",
+    "debates.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
@@ -159,17 +236,47 @@ REALTIME_SWEEP_INTERVAL = env_float("REALTIME_SWEEP_INTERVAL", 2.0)
 RATE_LIMIT_PER_SECOND = env_float("RATE_LIMIT_PER_SECOND", 2.0)
 RATE_LIMIT_BURST = env_float("RATE_LIMIT_BURST", 10.0)
 TYPING_INTERVAL = env_float("TYPING_INTERVAL", 2.0)
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Receipts of idempotent writes; the protocol promises 24 h, so a shorter setting is raised to it.
+IDEMPOTENCY_TTL_SECONDS = max(24 * 3600, int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", str(24 * 3600))))
+# Replay events older than this many days are deleted, except each topic's newest
+# max(1000, REALTIME_REPLAY_LIMIT) (realtime/retention.py); 0 keeps everything.
+REALTIME_EVENT_RETENTION_DAYS = env_float("REALTIME_EVENT_RETENTION_DAYS", 30)
+REALTIME_RETENTION_INTERVAL = env_float("REALTIME_RETENTION_INTERVAL", 3600)
+# Open sockets per client address and per user, in each process; over it: close 4029. Behind a
+# proxy, run daphne with --proxy-headers so that the address is the client's, not the proxy's.
+SOCKETS_PER_IP = int(os.environ.get("SOCKETS_PER_IP", "200"))
+SOCKETS_PER_USER = int(os.environ.get("SOCKETS_PER_USER", "30"))
+# Sign-in: per account, LOGIN_FREE_FAILURES wrong passwords, then a wait doubling from 1 s up to
+# LOGIN_BACKOFF_MAX; per address, a bucket of LOGIN_BURST attempts refilled at LOGIN_PER_SECOND.
+LOGIN_FREE_FAILURES = int(os.environ.get("LOGIN_FREE_FAILURES", "5"))
+LOGIN_BACKOFF_MAX = env_float("LOGIN_BACKOFF_MAX", 900)
+LOGIN_BURST = env_float("LOGIN_BURST", 30)
+LOGIN_PER_SECOND = env_float("LOGIN_PER_SECOND", 0.2)
+# Registration per address: a bucket of REGISTER_BURST refilled at REGISTER_PER_SECOND (1 per 10 min).
+REGISTER_BURST = env_float("REGISTER_BURST", 5)
+REGISTER_PER_SECOND = env_float("REGISTER_PER_SECOND", 1 / 600)
+# How often each process looks for revoked tokens and ended sessions, and closes their sockets (4003).
+REALTIME_REVOCATION_INTERVAL = env_float("REALTIME_REVOCATION_INTERVAL", 1.0)
+# Reads the notices: (moment) -> [(id, credential)] written since then; see accounts.selectors.
+REALTIME_REVOCATION_SOURCE = "accounts.selectors.credential_revocations_since"
 # Run the periodic jobs (closing proposals on time, purging receipts) inside the web process.
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
+    "accounts.services:revocations_purge",
     "proposals.scheduler:proposals_advance",
     "events.services.notices:events_starting_notify",
     "proposals.notices:proposals_closing_notify",
     "notifications.services:deliveries_run",
     "notifications.mail:emails_send",
+    "realtime.retention:retention_apply",
+    "debates.scheduler:turns_end",
 ]
+# Jobs that need not run every tick: path -> at most once per this many seconds.
+SCHEDULER_JOB_INTERVALS = {
+    "realtime.idempotency:receipts_purge": 60.0,
+    "realtime.retention:retention_apply": REALTIME_RETENTION_INTERVAL,
+}
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -178,6 +285,7 @@ DEMO_LOADERS = [
     "events.demo:demo_load",
     "proposals.demo:demo_load",
     "discussions.demo_private:demo_load",
+    "debates.demo:demo_load",
 ]
 
 # Deliver queued notifications in a background thread right after the writer commits (the
@@ -209,3 +317,16 @@ DIGEST_PERIODS = {
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
+
+# --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
+# Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# On SIGTERM (python -m config.server), open sockets are closed with 4012 over at most this long.
+DRAIN_SPREAD_SECONDS = env_float("DRAIN_SPREAD_SECONDS", 5.0)
+# /metrics (config/metrics.py): a bearer token for the scraper, and/or networks that may connect directly.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n.strip())
+    for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",")
+    if n.strip()
+]

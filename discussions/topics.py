@@ -7,4 +7,4 @@ class RoomTopic(TopicKind):
     has_presence = True
 
     def authorize_read(self, user, object_id: int) -> None:
-        room_get_readable(room_id=object_id, user=user, private_as="forbidden")
+        room_get_readable(room_id=object_id, user=user)

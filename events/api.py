@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.html import escape
 from ninja import Query, Router, Schema, Status
 
@@ -25,6 +26,11 @@ class Created(Schema):
 
 def _event_url(request: HttpRequest, event: Event) -> str:
     return request.build_absolute_uri(f"/api/events/{event.id}")
+
+
+def _event_page_url(request: HttpRequest, event: Event) -> str:
+    """The event's page in the browser client: what a calendar entry links to."""
+    return request.build_absolute_uri("/") + f"#/event/{event.id}"
 
 
 def _event_out(request: HttpRequest, event: Event, user) -> dict:
@@ -137,11 +143,26 @@ def commune_ics(request: HttpRequest, insee: str):
     commune = commune_get(insee=insee)
     events = selectors.event_list(user=None, commune=insee, date_from=exports.feed_window_start())
     body = exports.events_ics_feed(
-        events, name=f"Événements — {commune.name}", url_for=lambda e: _event_url(request, e), host=request.get_host()
+        events,
+        name=f"Événements — {commune.name}",
+        url_for=lambda e: _event_page_url(request, e),
+        host=request.get_host(),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="events-{insee}.ics"'
     return response
+
+
+@router.get("/mine", summary="Your upcoming events: those you answered (status, ticket code) and those you organise")
+def my_events(request: HttpRequest):
+    user = user_required(request)
+    items = []
+    for event, rsvp, organiser in selectors.events_of_user(user=user, date_from=timezone.now()):
+        mine = selectors.rsvp_as_dict(rsvp)
+        if mine is not None and rsvp.status == Rsvp.GOING:
+            mine["code"] = rsvp.code
+        items.append({**_event_summary(event), "timezone": event.timezone, "my_rsvp": mine, "is_organiser": organiser})
+    return {"items": items}
 
 
 @router.get("/{event_id}", summary="An event with its attendance, your RSVP and your ticket")
@@ -220,10 +241,12 @@ def ticket_page(request: HttpRequest, event_id: int):
     page = (
         '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Billet — {escape(event.title)}</title></head><body>"
-        f"<h1>{escape(event.title)}</h1><p>{escape(starts)} ({escape(event.timezone)})</p>"
-        f"<p>{escape(rsvp.user.username)}</p>{exports.ticket_qr_svg(rsvp.code, standalone=False)}"
-        f"<p><strong>{escape(rsvp.code)}</strong></p></body></html>"
+        f'<title>Billet — {escape(event.title)}</title><link rel="stylesheet" href="/static/css/ticket.css"></head>'
+        f'<body><main class="ticket"><p class="kind">Billet · Ticket</p><h1>{escape(event.title)}</h1>'
+        f'<p class="when">{escape(starts)} ({escape(event.timezone)})</p>'
+        f'<p class="who">{escape(rsvp.user.get_full_name() or rsvp.user.username)}</p>'
+        f'<div class="qr">{exports.ticket_qr_svg(rsvp.code, standalone=False)}</div>'
+        f'<p class="code">{escape(rsvp.code)}</p></main></body></html>'
     )
     response = HttpResponse(page, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
@@ -275,7 +298,7 @@ def attendees_csv(request: HttpRequest, event_id: int):
 @router.get("/{event_id}/ics", summary="The event as iCalendar (text/calendar)")
 def event_ics(request: HttpRequest, event_id: int):
     event = selectors.event_get_visible(event_id=event_id, user=request_user(request))
-    body = exports.event_ics(event, url=_event_url(request, event), host=request.get_host())
+    body = exports.event_ics(event, url=_event_page_url(request, event), host=request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="event-{event.id}.ics"'
     return response

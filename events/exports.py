@@ -62,7 +62,9 @@ def _calendar(name: str | None = None) -> icalendar.Calendar:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     if name:
-        calendar.add("x-wr-calname", name)
+        # A calendar name is one content line: a newline in a title would end it (and could start
+        # another property); summaries are TEXT values, which icalendar escapes itself.
+        calendar.add("x-wr-calname", " ".join(name.split()))
     return calendar
 
 
@@ -86,12 +88,26 @@ def feed_window_start():
     return timezone.now() - timedelta(days=31)
 
 
-def _csv_cell(value) -> str:
+# Spreadsheets run a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading formula character is quoted away."""
     text = "" if value is None else str(value)
-    # Spreadsheets run cells starting with these as formulas (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in FORMULA_STARTS:
         text = "'" + text
     return text
+
+
+class SafeCsvWriter:
+    """csv.writer whose every cell goes through `csv_cell` (the proposals' export uses it too)."""
+
+    def __init__(self, out) -> None:
+        self.writer = csv.writer(out)
+
+    def writerow(self, row: list) -> None:
+        self.writer.writerow([csv_cell(cell) for cell in row])
 
 
 def attendees_csv(rows: list[dict]) -> str:
@@ -99,7 +115,7 @@ def attendees_csv(rows: list[dict]) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])
     return out.getvalue()
 
 

@@ -112,6 +112,7 @@ class Rsvp(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the person last answered (exported as `responded_at`); a check-in keeps its own time.
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

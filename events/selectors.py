@@ -196,3 +196,20 @@ def event_attendees(*, event: Event) -> list[dict]:
             }
         )
     return result
+
+
+def event_of_room(room_id: int) -> Event | None:
+    """The event whose discussion room this is, if any (debate mode reads its organisers)."""
+    return Event.objects.filter(room_id=room_id).first()
+
+
+def events_of_user(*, user, date_from: datetime) -> list[tuple[Event, Rsvp | None, bool]]:
+    """Events ending after `date_from` that `user` answered (not declined) or organises, in start
+    order, each with the user's RSVP (or None) and whether they organise it."""
+    rsvps = {
+        r.event_id: r
+        for r in Rsvp.objects.filter(user=user, event__ends_at__gte=date_from).exclude(status=Rsvp.DECLINED)
+    }
+    organised = set(Event.objects.filter(organisers=user, ends_at__gte=date_from).values_list("id", flat=True))
+    events = Event.objects.filter(id__in=set(rsvps) | organised).order_by("starts_at", "id")
+    return [(event, rsvps.get(event.id), event.id in organised) for event in events]

@@ -1,10 +1,20 @@
-"""Admin pages. Secret ballots stay secret here too: a secret vote's choice is empty and its
-seal is never displayed, and no page lists voters next to choices for them."""
+"""Admin pages. Secret ballots stay secret here too: only "who voted" (`SecretVoter`) is listed,
+never the ballots, and no page can be filtered on a count or a choice: a URL lookup such as
+`?counts__c1=3` or `?choice=up` would reveal hidden results by the number of rows it returns."""
 
 from django.contrib import admin
 
-from proposals.models import Amendment, AmendmentVote, Proposal, Vote
+from proposals.models import Amendment, AmendmentVote, Proposal, SecretVoter, Vote
 from proposals.selectors import results_hidden
+
+
+class ListedFiltersOnly:
+    """Accept only the URL lookups of the sidebar filters (Django also accepts any local field)."""
+
+    list_filter: list = []
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        return lookup.split("__")[0] in {name for name in self.list_filter if isinstance(name, str)}
 
 
 def _counts_text(counts: dict) -> str:
@@ -19,7 +29,7 @@ class AmendmentInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["title", "phase", "result", "eligibility", "anonymous", "closes_at", "total"]
     list_filter = ["phase", "result", "eligibility", "anonymous"]
     search_fields = ["title", "body"]
@@ -46,21 +56,8 @@ class ProposalAdmin(admin.ModelAdmin):
         return "hidden until the vote closes" if results_hidden(obj) else _counts_text(obj.counts)
 
 
-class BallotAdmin(admin.ModelAdmin):
-    """Ballots are evidence of who voted, written only by the services: read-only here."""
-
-    raw_id_fields = ["voter"]
-    exclude = ["seal"]
-
-    @admin.display(description="choice")
-    def shown_choice(self, obj) -> str:
-        return obj.choice or "secret"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "seal"] + ["shown_choice"]
-
-    def get_fields(self, request, obj=None):
-        return [f for f in super().get_fields(request, obj) if f != "choice"]
+class ReadOnlyAdmin(ListedFiltersOnly, admin.ModelAdmin):
+    """Evidence written only by the services: read-only here."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -69,16 +66,38 @@ class BallotAdmin(admin.ModelAdmin):
         return False
 
 
+class BallotAdmin(ReadOnlyAdmin):
+    """Public ballots: a choice is shown once the results are no longer hidden."""
+
+    raw_id_fields = ["voter"]
+    exclude = ["choice"]
+
+    @admin.display(description="choice")
+    def shown_choice(self, obj) -> str:
+        proposal = obj.proposal if isinstance(obj, Vote) else obj.amendment.proposal
+        return "hidden until the vote closes" if results_hidden(proposal) else obj.choice
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "choice"] + ["shown_choice"]
+
+
 @admin.register(Vote)
 class VoteAdmin(BallotAdmin):
     list_display = ["proposal", "voter", "shown_choice"]
-    list_filter = ["proposal__anonymous"]
-    # Searching by choice on a secret ballot finds nothing anyway (it is empty).
     search_fields = ["voter__username"]
 
 
+@admin.register(SecretVoter)
+class SecretVoterAdmin(ReadOnlyAdmin):
+    """Who voted on a secret ballot. The ballots themselves have no admin page."""
+
+    list_display = ["proposal", "amendment", "voter"]
+    search_fields = ["voter__username"]
+    raw_id_fields = ["voter", "proposal", "amendment"]
+
+
 @admin.register(Amendment)
-class AmendmentAdmin(admin.ModelAdmin):
+class AmendmentAdmin(ListedFiltersOnly, admin.ModelAdmin):
     list_display = ["id", "proposal", "author", "status", "total", "created_at"]
     list_filter = ["status"]
     raw_id_fields = ["proposal", "author"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 
@@ -10,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from accounts.api import request_user
+from events.exports import SafeCsvWriter
 from proposals import selectors, services
 from proposals.inputs import AmendmentIn, ProposalIn, VoteIn
 from proposals.models import Proposal
@@ -221,6 +221,14 @@ def archive(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
     return _detail(selectors.proposal_get_readable(proposal_id=proposal_id, user=user), user)
 
 
+@router.post(
+    "/{proposal_id}/close", summary="Close the vote now (author, room moderators, event organisers); result at once"
+)
+def close_now(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
+    return services.proposal_close_now(user=request_user(request), proposal_id=proposal_id, ref=ref)
+
+
 @router.get("/{proposal_id}/votes", summary="Who chose what — public ballots only, once results are visible")
 def votes(request: HttpRequest, proposal_id: int):
     proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=request_user(request))
@@ -232,7 +240,8 @@ def export(request: HttpRequest, proposal_id: int):
     proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=request_user(request))
     state = selectors.proposal_tally(proposal)
     out = io.StringIO()
-    writer = csv.writer(out)
+    # Every cell through csv_cell: titles, labels and usernames are user text.
+    writer = SafeCsvWriter(out)
     writer.writerow(["proposal", proposal.id, proposal.title])
     writer.writerow(["phase", proposal.phase, "result", proposal.result or ""])
     writer.writerow(["total", state["total"], "eligible", "" if state["eligible"] is None else state["eligible"]])

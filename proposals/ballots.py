@@ -1,40 +1,98 @@
-"""Secret-ballot sealing: how a secret vote is stored so that no page can pair a voter with a choice.
+"""Secret ballots: stored so that nothing an application user can reach pairs a voter with a choice.
 
-A secret `Vote` keeps `choice` empty and stores `seal = HMAC(SECRET_KEY, proposal:voter:choice)`
-instead. Nothing the API, the socket, the exports or the admin show can turn a seal back
-into a choice: it is never sent anywhere, and the admin does not display it. The server
-itself can test a seal against the (at most 20) option keys, which it needs for two things:
+A secret vote writes two rows that share nothing an application user can see or order by:
+`SecretVoter` (who voted: the one-vote-per-person constraint) and `SecretBallot` (what was
+chosen). Both have random ids and no timestamps, so neither can be put in voting order and set
+against a recording of the live tally. The only link is `SecretBallot.holder`, a hash of the
+voter keyed with SECRET_KEY *and* a random per-proposal `BallotKey`; it exists so that the voter
+can change a permitted vote or see their own choice while the vote runs. When the vote ends
+(closing or archiving; for amendments, when the vote on the proposal opens) the ballots are
+rewritten in choice order with fresh ids and no holder, and the key is deleted: from then on no
+one — operator included — can pair a stored ballot with a voter. docs/SECURITY.md says what a
+database administrator holding SECRET_KEY could still learn *during* the vote.
 
-- `can_change`: moving a changed vote means decrementing the old choice's count;
-- showing a voter their own choice (`my_vote`), to that voter only.
-
-Trade-off, on purpose: someone holding both the database and SECRET_KEY (the operator) could
-recover choices the same way — as they could by watching the server while people vote.
-Votes carry no timestamps, so the rows cannot be dated against the live tally. The write
-receipt of a secret vote omits the choice too, so receipts hold no pair either.
-
-What storage cannot prevent: a live tally moves by one when someone votes, so a person who
-watches it while watching a neighbour vote learns their choice. Ballots that need that much
-secrecy combine `anonymous` with `hide_results` (the counts then appear only at closing).
-Without `can_change`, the seal is still kept, only so the voter can see their own choice.
+Write receipts are not kept for secret votes (they carry a user and a time); a resent vote is
+harmless anyway: the same choice again changes nothing and is answered the same.
 """
 
 from __future__ import annotations
 
-from django.utils.crypto import constant_time_compare, salted_hmac
+import secrets
 
-_SALT = "proposals.ballot.seal"
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from proposals.models import Amendment, BallotKey, Proposal, SecretBallot, SecretVoter
+from realtime.errors import AppError
+
+_SALT = "proposals.ballot.holder"
 
 
-def seal_make(*, scope: str, object_id: int, voter_id: int, choice: str) -> str:
-    return salted_hmac(_SALT, f"{scope}:{object_id}:{voter_id}:{choice}", algorithm="sha256").hexdigest()
+def _holder(*, key: str, voter_id: int, amendment_id: int | None) -> str:
+    scope = f"a{amendment_id}" if amendment_id is not None else "p"
+    return salted_hmac(
+        _SALT, f"{scope}:{voter_id}", secret=f"{settings.SECRET_KEY}:{key}", algorithm="sha256"
+    ).hexdigest()
 
 
-def seal_open(*, scope: str, object_id: int, voter_id: int, seal: str, keys: list[str]) -> str | None:
-    """The option key `seal` was made with, or None."""
-    if not seal:
+def _key(proposal_id: int) -> str | None:
+    return BallotKey.objects.filter(proposal_id=proposal_id).values_list("key", flat=True).first()
+
+
+def secret_choice_of(*, proposal: Proposal, user, amendment: Amendment | None = None) -> str | None:
+    """The voter's own secret choice while the vote runs; None once the link is destroyed."""
+    key = _key(proposal.id)
+    if key is None:
         return None
-    for key in keys:
-        if constant_time_compare(seal_make(scope=scope, object_id=object_id, voter_id=voter_id, choice=key), seal):
-            return key
-    return None
+    amendment_id = amendment.id if amendment is not None else None
+    holder = _holder(key=key, voter_id=user.id, amendment_id=amendment_id)
+    return (
+        SecretBallot.objects.filter(proposal_id=proposal.id, amendment_id=amendment_id, holder=holder)
+        .values_list("choice", flat=True)
+        .first()
+    )
+
+
+def secret_vote_record(*, proposal: Proposal, user, choice: str, amendment: Amendment | None = None) -> str | None:
+    """Record or move `user`'s secret choice; the caller holds the proposal's row lock and moves
+    the counts. Returns the previous choice (None for a first vote); equal to `choice` when
+    nothing changed. A change needs `can_change`, else `conflict`."""
+    key = _key(proposal.id)
+    if key is None:
+        key = secrets.token_hex(32)
+        BallotKey.objects.create(proposal=proposal, key=key)
+    amendment_id = amendment.id if amendment is not None else None
+    holder = _holder(key=key, voter_id=user.id, amendment_id=amendment_id)
+    voted = SecretVoter.objects.filter(proposal=proposal, amendment_id=amendment_id, voter=user).exists()
+    if not voted:
+        SecretVoter.objects.create(proposal=proposal, amendment_id=amendment_id, voter=user)
+        SecretBallot.objects.create(proposal=proposal, amendment_id=amendment_id, choice=choice, holder=holder)
+        return None
+    ballot = SecretBallot.objects.filter(proposal=proposal, amendment_id=amendment_id, holder=holder).first()
+    if ballot is None:
+        # Only if SECRET_KEY changed during the vote: moving counts blindly would corrupt them.
+        raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
+    if ballot.choice == choice:
+        return choice
+    if not proposal.can_change:
+        raise AppError("conflict", "you have already voted and this vote cannot be changed")
+    old = ballot.choice
+    ballot.choice = choice
+    ballot.save(update_fields=["choice"])
+    return old
+
+
+def secret_ballots_unlink(*, proposal: Proposal, amendments_only: bool = False) -> None:
+    """Destroy every voter↔ballot link of a vote that has ended: rewrite the ballots in choice
+    order with fresh random ids and no holder (so not even their physical order recalls the
+    voting order) and, unless only the amendments ended, delete the proposal's key."""
+    ballots = SecretBallot.objects.filter(proposal=proposal)
+    if amendments_only:
+        ballots = ballots.filter(amendment__isnull=False)
+    rows = sorted(ballots.values_list("amendment_id", "choice"), key=lambda row: (row[0] or 0, row[1]))
+    ballots.delete()
+    SecretBallot.objects.bulk_create(
+        [SecretBallot(proposal=proposal, amendment_id=amendment_id, choice=choice) for amendment_id, choice in rows]
+    )
+    if not amendments_only:
+        BallotKey.objects.filter(proposal=proposal).delete()

@@ -35,4 +35,14 @@ def amend(*, user, command: Amend) -> dict:
     )
 
 
-COMMANDS = {"vote": (Vote, vote), "amend": (Amend, amend)}
+class Close(WriteCommand):
+    pass
+
+
+def close(*, user, command: Close) -> dict:
+    return services.proposal_close_now(
+        user=user, proposal_id=topic_object_id(command.topic, "proposal"), ref=command.ref
+    )
+
+
+COMMANDS = {"vote": (Vote, vote), "amend": (Amend, amend), "close": (Close, close)}

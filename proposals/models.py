@@ -4,10 +4,12 @@ Counts live denormalised on the proposal (and amendment) row, next to `state_ver
 are updated under that row's lock in the vote's transaction: one row read gives a tally and
 a version that agree, on SQLite and PostgreSQL alike.
 
-Secret ballots (`anonymous`): a `Vote` row records that a person voted (the one-vote-per-person
-constraint needs it) but its `choice` stays empty; instead `seal` holds a keyed hash of
-(proposal, voter, choice) — see proposals.ballots for why and what it costs.
+Secret ballots (`anonymous`) are not `Vote` rows: "who voted" (`SecretVoter`) and "the
+ballots" (`SecretBallot`) are two tables with random ids and no timestamps, linked only by a
+keyed hash that dies when the vote closes — see proposals.ballots and docs/SECURITY.md.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -58,6 +60,11 @@ class Proposal(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 
+    # Who may vote, fixed when the vote opens (see proposals.electorate): the rule that applied
+    # and, for a fixed electorate, its size. Blank rule: opened before electorates were fixed.
+    electorate_rule = models.CharField(max_length=24, blank=True)
+    electorate_size = models.PositiveIntegerField(null=True, blank=True)
+
     # Live tally, written only under select_for_update together with state_version.
     counts = models.JSONField(default=dict)
     total = models.PositiveIntegerField(default=0)
@@ -89,13 +96,11 @@ class Proposal(models.Model):
 
 
 class Vote(models.Model):
-    """One person's ballot on one proposal. `choice` is empty on secret ballots (see `seal`)."""
+    """One person's ballot on one public (not `anonymous`) proposal."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    choice = models.CharField(max_length=64, blank=True)
-    seal = models.CharField(max_length=64, blank=True)
-    # No timestamps on purpose: set against the live tally they would date each secret choice.
+    choice = models.CharField(max_length=64)
 
     class Meta:
         constraints = [
@@ -104,6 +109,19 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"ballot of {self.voter_id} on {self.proposal_id}"
+
+
+class Elector(models.Model):
+    """One member of a proposal's fixed electorate (residents or members at the vote's opening)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="electors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["proposal", "user"], name="elector_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} may vote on {self.proposal_id}"
 
 
 class Amendment(models.Model):
@@ -127,12 +145,11 @@ class Amendment(models.Model):
 
 
 class AmendmentVote(models.Model):
-    """Like `Vote`, for an amendment: `choice` empty and `seal` set when the proposal is secret."""
+    """Like `Vote`, for an amendment of a public proposal."""
 
     amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    choice = models.CharField(max_length=8, blank=True)
-    seal = models.CharField(max_length=64, blank=True)
+    choice = models.CharField(max_length=8)
 
     class Meta:
         constraints = [
@@ -141,3 +158,58 @@ class AmendmentVote(models.Model):
 
     def __str__(self) -> str:
         return f"ballot of {self.voter_id} on amendment {self.amendment_id}"
+
+
+# --- secret ballots ----------------------------------------------------------------------------
+# Random primary keys and no timestamps: neither table can be put in voting order, so neither
+# can be set against a recording of the live tally.
+
+
+class SecretVoter(models.Model):
+    """That a person voted on a secret proposal (or one of its amendments); never what."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="secret_voters")
+    amendment = models.ForeignKey(
+        Amendment, null=True, blank=True, on_delete=models.CASCADE, related_name="secret_voters"
+    )
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "voter"], condition=Q(amendment__isnull=True), name="secret_voter_once"
+            ),
+            models.UniqueConstraint(
+                fields=["amendment", "voter"], condition=Q(amendment__isnull=False), name="secret_amendment_voter_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} voted on {self.proposal_id}"
+
+
+class SecretBallot(models.Model):
+    """One secret choice. `holder` (a hash keyed with the proposal's `BallotKey` and SECRET_KEY)
+    lets the voter change or see it while the vote runs; it is blanked at closing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="secret_ballots")
+    amendment = models.ForeignKey(
+        Amendment, null=True, blank=True, on_delete=models.CASCADE, related_name="secret_ballots"
+    )
+    choice = models.CharField(max_length=64)
+    holder = models.CharField(max_length=64, blank=True, db_index=True)
+
+    def __str__(self) -> str:
+        return "secret ballot"
+
+
+class BallotKey(models.Model):
+    """The random key behind a secret proposal's `holder` hashes; deleted when its vote ends."""
+
+    proposal = models.OneToOneField(Proposal, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return "ballot key"

@@ -8,7 +8,8 @@ from django.db.models import Q, QuerySet
 from discussions.selectors import room_get_readable, room_is_member, room_member_count, room_readable_filter
 from events.selectors import event_checked_in, event_checked_in_count, event_get_visible, event_visible_ids
 from proposals import tally
-from proposals.ballots import seal_open
+from proposals.ballots import secret_choice_of
+from proposals.electorate import elector_is, electorate_fixed, electorate_summary
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from realtime.auth import signed_in
 from realtime.errors import AppError
@@ -64,6 +65,8 @@ def user_eligible(*, proposal: Proposal, user) -> bool:
         return False
     if proposal.eligibility == Proposal.SIGNED_IN:
         return True
+    if electorate_fixed(proposal):
+        return elector_is(proposal, user)
     if proposal.eligibility == Proposal.MEMBERS:
         return room_is_member(room_id=proposal.room_id, user=user)
     if proposal.eligibility == Proposal.PRESENT:
@@ -76,7 +79,7 @@ def user_eligible(*, proposal: Proposal, user) -> bool:
 ELIGIBILITY_REFUSALS = {
     Proposal.MEMBERS: "only members of the room may vote on this proposal",
     Proposal.PRESENT: "only attendees checked in at the event may vote on this proposal",
-    Proposal.RESIDENTS: "only residents of the commune (home commune) may vote on this proposal",
+    Proposal.RESIDENTS: "only residents of the commune may vote on this proposal",
 }
 
 
@@ -84,11 +87,16 @@ def user_eligible_check(*, proposal: Proposal, user) -> None:
     if not signed_in(user):
         raise AppError("auth_required", "sign in to vote")
     if not user_eligible(proposal=proposal, user=user):
+        if electorate_fixed(proposal):
+            rule = electorate_summary(proposal)["text"]
+            raise AppError("forbidden", f"the electorate was fixed when the vote opened: {rule}")
         raise AppError("forbidden", ELIGIBILITY_REFUSALS.get(proposal.eligibility, "you may not vote on this proposal"))
 
 
 def eligible_count(proposal: Proposal) -> int | None:
     """How many people may vote; None when unknown (any signed-in user may)."""
+    if electorate_fixed(proposal):
+        return proposal.electorate_size
     if proposal.eligibility == Proposal.MEMBERS:
         return room_member_count(proposal.room_id)
     if proposal.eligibility == Proposal.PRESENT:
@@ -134,6 +142,7 @@ def proposal_tally(proposal: Proposal) -> dict:
         "final": closed,
         "result": None,
         "version": proposal.state_version,
+        "electorate": electorate_summary(proposal),
     }
     if closed:
         data["result"] = {
@@ -161,27 +170,20 @@ def proposal_tally_by_id(proposal_id: int) -> dict | None:
 
 
 def vote_choice_of(*, proposal: Proposal, user) -> str | None:
-    """`user`'s own choice (secret ballots included: only ever shown to that user)."""
+    """`user`'s own choice; on a secret ballot only while the vote runs, and only to that user."""
     if not signed_in(user):
         return None
-    vote = Vote.objects.filter(proposal=proposal, voter=user).first()
-    if vote is None:
-        return None
-    if not proposal.anonymous:
-        return vote.choice
-    return seal_open(scope="p", object_id=proposal.id, voter_id=user.id, seal=vote.seal, keys=proposal.option_keys)
+    if proposal.anonymous:
+        return secret_choice_of(proposal=proposal, user=user)
+    return Vote.objects.filter(proposal=proposal, voter=user).values_list("choice", flat=True).first()
 
 
 def amendment_choice_of(*, amendment: Amendment, proposal: Proposal, user) -> str | None:
     if not signed_in(user):
         return None
-    vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
-    if vote is None:
-        return None
-    if not proposal.anonymous:
-        return vote.choice
-    keys = [option["key"] for option in tally.AMENDMENT_OPTIONS]
-    return seal_open(scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=keys)
+    if proposal.anonymous:
+        return secret_choice_of(proposal=proposal, user=user, amendment=amendment)
+    return AmendmentVote.objects.filter(amendment=amendment, voter=user).values_list("choice", flat=True).first()
 
 
 def proposal_public_votes(proposal: Proposal) -> list[dict]:

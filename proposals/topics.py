@@ -7,7 +7,7 @@ class ProposalTopic(TopicKind):
     state_kind = "tally"
 
     def authorize_read(self, user, object_id: int) -> None:
-        proposal_get_readable(proposal_id=object_id, user=user, private_as="forbidden")
+        proposal_get_readable(proposal_id=object_id, user=user)
 
     def state_snapshot(self, object_id: int) -> dict | None:
         return proposal_tally_by_id(object_id)

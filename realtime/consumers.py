@@ -7,30 +7,36 @@ the HTTP API calls), fan-out through the process's `Hub`.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.http.request import split_domain_port, validate_host
 from pydantic import BaseModel
 
-from realtime import fanout, ratelimit
+from realtime import fanout, lifecycle, metrics, ratelimit
 from realtime.auth import signed_in
 from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
+from realtime.inputs import input_problem
+from realtime.origins import socket_origin_allowed
 from realtime.registry import write_commands
+from realtime.revocation import CLOSE_REVOKED, revocation_watch, socket_credentials
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
 from realtime.topics import topic_parse
 
 log = logging.getLogger(__name__)
+# One line per command: socket, user, command, outcome, duration. Never a body, a token or a choice.
+command_log = logging.getLogger("realtime.commands")
 
 MAX_TOPICS_PER_SOCKET = 200
+CLOSE_TOO_MANY_SOCKETS = 4029
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
@@ -38,21 +44,13 @@ CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "ping": Ping,
 }
 
+LOGGED_COMMANDS = {*CORE_COMMANDS, "connect", "disconnect"}
 
-def origin_allowed(scope) -> bool:
-    """Non-browser clients send no Origin; a browser's Origin must be this site."""
-    headers = dict(scope.get("headers", []))
-    origin = headers.get(b"origin")
-    if origin is None:
-        return True
-    parsed = urlsplit(origin.decode("latin-1"))
-    if not parsed.hostname:
-        return False
-    host = headers.get(b"host", b"").decode("latin-1")
-    if parsed.netloc == host:
-        return True
-    domain, _ = split_domain_port(parsed.netloc)
-    return validate_host(domain, settings.ALLOWED_HOSTS)
+
+def server_now_ms() -> int:
+    """The server clock (Unix ms) sent in `subscribed` and `pong`: clients correct their offset
+    with it, so countdowns to a server `ends_at` agree whatever each device's clock says."""
+    return int(time.time() * 1000)
 
 
 def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], bool]:
@@ -65,12 +63,43 @@ def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], 
     return head, topic_events_after(topic, since, up_to=head), False
 
 
+_frames_sent_by_kind: dict[str, object] = {}
+
+
+def frame_sent(text: str) -> None:
+    """Count a frame by its `type`: every frame is serialised with `type` first (realtime.frames)."""
+    end = text.find('"', 9)
+    kind = text[9:end] if text.startswith('{"type":"') and 9 < end < 40 else "other"
+    counter = _frames_sent_by_kind.get(kind)
+    if counter is None:
+        counter = _frames_sent_by_kind[kind] = metrics.FRAMES_SENT.labels(kind)
+    counter.inc()
+
+
+def _frame_loads(raw: str | bytes) -> object:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        # orjson refuses integers beyond 64 bits; the standard parser reads them so that the
+        # answer (bad_request, from input_problem) can carry the frame's `ref`.
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise AppError("bad_request", f"malformed JSON: {exc}") from None
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.socket_id = f"{fanout.PROCESS_ID}:{uuid.uuid4().hex[:12]}"
         self.subscriptions: dict[str, fanout.Subscription] = {}
         self.typing_sent: dict[str, float] = {}
-        if not origin_allowed(self.scope):
+        self.closing = False
+        self.idle = asyncio.Event()
+        self.idle.set()
+        if lifecycle.is_draining():
+            await self.close()  # this process is restarting: the client reconnects to another
+            return
+        if not socket_origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
         if self.scope.get("bearer_given"):
@@ -82,18 +111,65 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.user = self.scope.get("user")
         self.authenticated = signed_in(self.user)
         self.hub = fanout.process_hub()
+        lifecycle.socket_opened(self)
+        metrics.SOCKETS_OPEN.inc()
         # A token sent as subprotocols ["bearer", token] is acknowledged as "bearer".
         await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
+        command_log.info("socket opened", extra=self.log_context("connect"))
+        if not await self.slots_take():
+            return
+        self.credentials = socket_credentials(self.scope, self.user)
+        if self.credentials:
+            revocation_watch().register(self, self.credentials)
+
+    async def slots_take(self) -> bool:
+        """Cap the sockets of one client address and of one user (this process; PROTOCOL.md B.9)."""
+        address = (self.scope.get("client") or ["unknown"])[0]
+        keys = {f"ip:{address}": settings.SOCKETS_PER_IP}
+        if self.authenticated:
+            keys[f"user:{self.user.pk}"] = settings.SOCKETS_PER_USER
+        over = ratelimit.socket_slots.take(self.socket_id, keys)
+        if over is None:
+            self.slot_keys = list(keys)
+            return True
+        who = "your address" if over.startswith("ip:") else "your account"
+        message = f"too many open sockets for {who} (at most {keys[over]}); close one first"
+        await self.send_text(error_frame(code="rate_limited", message=message))
+        await self.close(code=CLOSE_TOO_MANY_SOCKETS)
+        return False
+
+    async def close_revoked(self) -> None:
+        """Its token was revoked, its session ended or its password changed (PROTOCOL.md §1)."""
+        await self.send_text(error_frame(code="auth_required", message="your sign-in was revoked or has ended"))
+        await self.close(code=CLOSE_REVOKED)
 
     async def disconnect(self, code) -> None:
+        if getattr(self, "hub", None) is None:
+            return  # refused at the handshake: nothing was opened
+        ratelimit.socket_slots.release(self.socket_id, getattr(self, "slot_keys", ()))
+        if getattr(self, "credentials", None):
+            revocation_watch().unregister(self, self.credentials)
+        lifecycle.socket_closed(self)
+        metrics.SOCKETS_OPEN.dec()
+        command_log.info("socket closed", extra={**self.log_context("disconnect"), "outcome": code})
         for sub in getattr(self, "subscriptions", {}).values():
             self.hub.detach(sub)
         self.subscriptions = {}
 
     async def send_text(self, text: str) -> None:
+        frame_sent(text)
         await self.send(text_data=text)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
+        if self.closing:
+            return  # being closed with 4012: the client resends what got no answer, elsewhere
+        self.idle.clear()
+        try:
+            await self.receive_frame(text_data, bytes_data)
+        finally:
+            self.idle.set()
+
+    async def receive_frame(self, text_data, bytes_data) -> None:
         raw = text_data if text_data is not None else bytes_data
         size = len(raw.encode()) if isinstance(raw, str) else len(raw or b"")
         if size > settings.REALTIME_MAX_FRAME_BYTES:
@@ -105,20 +181,43 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=1009)
             return
         ref = None
+        kind = None
+        outcome = "ok"
+        started = time.perf_counter()
         try:
-            try:
-                frame = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise AppError("bad_request", f"malformed JSON: {exc}") from None
+            frame = _frame_loads(raw)
             if not isinstance(frame, dict):
                 raise AppError("bad_request", "a frame is a JSON object")
             ref = frame.get("ref") if isinstance(frame.get("ref"), str) and len(frame["ref"]) <= 64 else None
+            kind = frame.get("type") if isinstance(frame.get("type"), str) else None
+            problem = input_problem(frame)
+            if problem:
+                raise AppError("bad_request", problem)
             await self.dispatch_command(frame)
         except AppError as exc:
+            outcome = exc.code
             await self.send_text(error_frame(code=exc.code, message=exc.message, ref=ref, retry_after=exc.retry_after))
         except Exception:
-            log.exception("socket command failed (user=%s)", getattr(self.user, "pk", None))
+            outcome = "internal"
+            log.exception("socket command failed", extra=self.log_context(kind))
             await self.send_text(error_frame(code="internal", message="internal error", ref=ref))
+        finally:
+            self.command_logged(kind, outcome, time.perf_counter() - started)
+
+    def log_context(self, command: str | None) -> dict:
+        user = getattr(self, "user", None)
+        return {
+            "socket": self.socket_id,
+            "user": user.pk if user is not None and user.is_authenticated else None,
+            "command": command if command in LOGGED_COMMANDS or command in write_commands() else "unknown",
+        }
+
+    def command_logged(self, command: str | None, outcome: str, seconds: float) -> None:
+        context = self.log_context(command)
+        level = logging.DEBUG if command in ("ping", "typing") else logging.INFO
+        context.update(outcome=outcome, duration_ms=round(seconds * 1000, 2))
+        metrics.COMMANDS.labels(context["command"], outcome).inc()
+        command_log.log(level, "%s %s", context["command"], outcome, extra=context)
 
     async def dispatch_command(self, frame: dict) -> None:
         kind = frame.get("type")
@@ -137,8 +236,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         command = self.parse(schema, frame)
         ratelimit.write_check(self.user.pk)
         # The handler calls a `user_write` service: rate limit, receipt and transaction are there.
-        data = await db_call(handler, user=self.user, command=command)
-        await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
+        with metrics.WRITE_LATENCY.labels(kind).time():
+            data = await db_call(handler, user=self.user, command=command)
+            await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
     def parse(schema: type[BaseModel], frame: dict) -> BaseModel:
@@ -147,7 +247,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # --- core commands ----------------------------------------------------------------------
 
     async def on_ping(self, command: Ping) -> None:
-        await self.send_text(dumps({"type": "pong", "ref": command.ref}))
+        await self.send_text(dumps({"type": "pong", "ref": command.ref, "now": server_now_ms()}))
 
     async def on_subscribe(self, command: Subscribe) -> None:
         topic = command.topic
@@ -162,7 +262,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
         head, frames, reset = await db_call(_replay, topic, command.since)
-        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref}
+        if command.since is not None:
+            metrics.REPLAY_REQUESTS.inc()
+            if reset:
+                metrics.REPLAY_RESETS.inc()
+        reply = {"type": "subscribed", "topic": topic, "seq": head, "ref": command.ref, "now": server_now_ms()}
         if reset:
             reply["reset"] = True
         await self.send_text(dumps(reply))
@@ -188,9 +292,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise AppError("auth_required", "sign in to type")
         if command.topic not in self.subscriptions:
             raise AppError("bad_request", f"subscribe to {command.topic} before typing in it")
-        now = time.monotonic()
-        if now - self.typing_sent.get(command.topic, 0.0) < settings.TYPING_INTERVAL:
+        if not await ratelimit.typing_allow(self.user.pk, command.topic):
             return  # throttled: the others already know
-        self.typing_sent[command.topic] = now
         frame = dumps({"type": "typing", "topic": command.topic, "user": self.user.username})
         fanout.publish_typing(command.topic, self.socket_id, frame)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,10 +19,18 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from realtime import metrics
+
 _pool: ThreadPoolExecutor | None = None
 
 
-def _in_fresh_connection(function: Callable, args: tuple, kwargs: dict) -> Any:
+def _after_wait(queued_at: float, function: Callable, args: tuple, kwargs: dict) -> Any:
+    metrics.DB_POOL_WAIT.observe(time.perf_counter() - queued_at)
+    return function(*args, **kwargs)
+
+
+def _in_fresh_connection(function: Callable, args: tuple, kwargs: dict, queued_at: float) -> Any:
+    metrics.DB_POOL_WAIT.observe(time.perf_counter() - queued_at)
     close_old_connections()
     try:
         return function(*args, **kwargs)
@@ -33,8 +42,9 @@ async def db_call(function: Callable, *args, **kwargs) -> Any:
     global _pool
     threads = settings.DB_THREADS
     if connection.vendor == "sqlite" or threads <= 1:
-        return await database_sync_to_async(function)(*args, **kwargs)
+        return await database_sync_to_async(_after_wait)(time.perf_counter(), function, args, kwargs)
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_pool, functools.partial(_in_fresh_connection, function, args, kwargs))
+    call = functools.partial(_in_fresh_connection, function, args, kwargs, time.perf_counter())
+    return await loop.run_in_executor(_pool, call)

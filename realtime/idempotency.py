@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +12,15 @@ from django.utils import timezone
 
 from realtime.errors import AppError
 from realtime.models import WriteReceipt
+
+# Set by a write whose receipt would itself be a secret (a secret ballot: user + time).
+_forget: ContextVar[bool] = ContextVar("receipt_forget", default=False)
+
+
+def receipt_forget() -> None:
+    """Called inside a write: keep no receipt for it (a resend then runs again, so the write
+    must be harmless to repeat)."""
+    _forget.set(True)
 
 
 def write_once(*, user, ref: str | None, action: str, perform: Callable[[], dict]) -> dict:
@@ -35,7 +45,14 @@ def write_once(*, user, ref: str | None, action: str, perform: Callable[[], dict
             receipt = WriteReceipt.objects.create(user=user, ref=ref, action=action)
     except IntegrityError:
         return _replayed(WriteReceipt.objects.get(user=user, ref=ref), action)
-    result = perform()
+    token = _forget.set(False)
+    try:
+        result = perform()
+        if _forget.get():
+            receipt.delete()
+            return result
+    finally:
+        _forget.reset(token)
     receipt.result = result
     receipt.save(update_fields=["result"])
     return result

@@ -10,29 +10,54 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
 from django.db import close_old_connections
 
+from realtime import metrics
 from realtime.registry import registered
 
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Job:
+    name: str
+    function: Callable[[], object]
+    every: float  # seconds; 0: every tick
+    due: float = 0.0  # monotonic time of the next run
+
+
 @cache
-def scheduler_jobs() -> list:
-    return [registered(path) for path in settings.SCHEDULER_JOBS]
+def scheduler_jobs() -> list[Job]:
+    """settings.SCHEDULER_JOBS, each every tick or at its settings.SCHEDULER_JOB_INTERVALS."""
+    intervals = settings.SCHEDULER_JOB_INTERVALS
+    return [
+        Job(name=path.rpartition(":")[2], function=registered(path), every=intervals.get(path, 0.0))
+        for path in settings.SCHEDULER_JOBS
+    ]
 
 
 def scheduler_tick() -> None:
     for job in scheduler_jobs():
+        now = time.monotonic()
+        if now < job.due:
+            continue
+        if job.due:
+            metrics.SCHEDULER_LAG.labels(job.name).observe(now - job.due)
+        job.due = now + max(job.every, settings.SCHEDULER_INTERVAL)
+        outcome = "ok"
         try:
-            job()
+            job.function()
         except Exception:
-            log.exception("scheduler job %s failed", getattr(job, "__name__", job))
+            outcome = "failed"
+            log.exception("scheduler job %s failed", job.name, extra={"job": job.name})
         finally:
             close_old_connections()
+            metrics.SCHEDULER_RUNS.labels(job.name, outcome).inc()
 
 
 def scheduler_run(*, stop: threading.Event | None = None) -> None:

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from realtime.errors import AppError
 
-TOPIC_PATTERN = re.compile(r"^([a-z]+):([1-9][0-9]{0,17})$")
+TOPIC_PATTERN = re.compile(r"\A([a-z]+):([1-9][0-9]{0,17})\Z")
 
 
 class TopicKind:

@@ -9,6 +9,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from tests.live import LiveStack
+from tests.live_deploy import NginxProxy
+from tests.tools import require_tool
 
 _counter = itertools.count(1)
 
@@ -18,9 +20,13 @@ def _generous_rate_limits(settings):
     # Tests that exercise the limiter set their own values.
     settings.RATE_LIMIT_PER_SECOND = 1000.0
     settings.RATE_LIMIT_BURST = 1000.0
+    settings.LOGIN_BURST = settings.REGISTER_BURST = 1000.0
+    settings.SOCKETS_PER_IP = settings.SOCKETS_PER_USER = 100_000
     from realtime import ratelimit
 
     ratelimit._buckets.clear()
+    ratelimit._backoffs.clear()
+    ratelimit.socket_slots.open.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -137,6 +143,23 @@ def live_stack():
     yield start
     for stack in stacks:
         stack.close()
+
+
+@pytest.fixture
+def nginx_proxy():
+    """`nginx_proxy([port, …])` -> the real nginx with deploy/nginx.conf (TLS) in front of them; stopped at teardown."""
+    require_tool("nginx")
+    require_tool("openssl")
+    proxies: list[NginxProxy] = []
+
+    def start(upstream_ports: list[int]) -> NginxProxy:
+        proxy = NginxProxy(upstream_ports)
+        proxies.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in proxies:
+        proxy.close()
 
 
 @pytest.fixture(autouse=True)

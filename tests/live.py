@@ -67,6 +67,10 @@ class LiveStack:
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "RATE_LIMIT_PER_SECOND": "1000",
                 "RATE_LIMIT_BURST": "1000",
+                "LOGIN_BURST": "1000",
+                "REGISTER_BURST": "1000",
+                "SOCKETS_PER_IP": "100000",
+                "SOCKETS_PER_USER": "100000",
                 "REALTIME_SWEEP_INTERVAL": "1.0",
                 "PYTHONUNBUFFERED": "1",
                 "LOG_LEVEL": "WARNING",
@@ -122,12 +126,20 @@ class LiveStack:
             self.servers.append(None)
         port = self.ports[index]
         process = self._spawn(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
             f"daphne-{index}",
         )
         self.servers[index] = process
         wait_port(port, process)
         return index
+
+    def terminate(self, index: int, timeout: float = 60.0) -> int:
+        """SIGTERM one daphne (a graceful restart: it drains) and wait for it to exit; its exit code."""
+        process = self.servers[index]
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=timeout)
+        self.servers[index] = None
+        return code
 
     def kill(self, index: int) -> None:
         process = self.servers[index]
@@ -260,6 +272,8 @@ class LiveSocket:
             for frame in self.frames:
                 if predicate(frame):
                     return frame
+        if self.closed.is_set():
+            raise ConnectionError("socket closed")
         future = asyncio.get_running_loop().create_future()
         entry = (predicate, future)
         self._waiters.append(entry)
@@ -274,7 +288,13 @@ class LiveSocket:
         reply = asyncio.ensure_future(
             self.wait_for(lambda f: f.get("ref") == frame["ref"] and f["type"] != "event", timeout, seen=False)
         )
-        await self.send(frame)
+        try:
+            await self.send(frame)
+        except BaseException:
+            # The send's own error is the one raised; the reply's (socket closed) is only collected.
+            reply.add_done_callback(lambda task: task.cancelled() or task.exception())
+            reply.cancel()
+            raise
         return await reply
 
     async def subscribe(self, topic: str, since: int | None = None) -> dict:

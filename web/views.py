@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from web.shell import service_worker_text
+
 
 @lru_cache(maxsize=1)
 def _index_html_cached() -> bytes:
@@ -25,5 +27,21 @@ def _index_html() -> bytes:
 def index(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(_index_html(), content_type="text/html; charset=utf-8")
     # The page is tiny and names unversioned module URLs: always revalidate it.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(service_worker_text(), content_type="text/javascript; charset=utf-8")
+    # Browsers check the worker for updates on navigation; never let a proxy keep an old one.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    body = (settings.BASE_DIR / "static" / "manifest.webmanifest").read_bytes()
+    response = HttpResponse(body, content_type="application/manifest+json")
     response["Cache-Control"] = "no-cache"
     return response

@@ -176,7 +176,7 @@ def checkin(*, by, event_id: int, code: str, ref: str | None = None) -> dict:
         raise AppError("conflict", f"ticket {rsvp.code} ({rsvp.user.username}) is already checked in, at {at}")
     rsvp.checked_in_at = timezone.now()
     rsvp.checked_in_by = by
-    rsvp.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+    rsvp.save(update_fields=["checked_in_at", "checked_in_by"])
     event.checked_in_count += 1
     attendance_changed(event)
     return {
@@ -196,7 +196,7 @@ def checkin_undo(*, by, event_id: int, code: str, ref: str | None = None) -> dic
         raise AppError("conflict", f"ticket {rsvp.code} is not checked in")
     rsvp.checked_in_at = None
     rsvp.checked_in_by = None
-    rsvp.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+    rsvp.save(update_fields=["checked_in_at", "checked_in_by"])
     event.checked_in_count -= 1
     attendance_changed(event)
     return {"code": rsvp.code, "user": rsvp.user.username, "checked_in": False, "checked_in_at": None}

@@ -93,7 +93,8 @@ def event_create(*, creator, event: EventIn, ref: str | None = None) -> dict:
         creator=creator,
         name=row.title[:120],
         visibility=Room.PRIVATE if row.invite_only else Room.PUBLIC,
-        commune=row.commune_id,
+        # Reached from its event's page: listed under the commune it would repeat the event.
+        commune=None,
         description=f"Discussion de l'événement « {row.title} »",
     )
     row.room_id = room["id"]

@@ -8,7 +8,13 @@ Lock order is always proposal row, then topic row (topic_event_append), never th
 
 from proposals.inputs import AMENDMENT_MAX
 from proposals.services.common import DEFAULT_VOTING_PERIOD
-from proposals.services.lifecycle import proposal_archive, proposal_close_due, proposal_create, proposal_open_due
+from proposals.services.lifecycle import (
+    proposal_archive,
+    proposal_close_due,
+    proposal_close_now,
+    proposal_create,
+    proposal_open_due,
+)
 from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "amendment_vote_cast",
     "proposal_archive",
     "proposal_close_due",
+    "proposal_close_now",
     "proposal_create",
     "proposal_open_due",
     "vote_cast",

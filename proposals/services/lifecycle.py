@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from communes.selectors import commune_get
 from discussions.selectors import room_get_readable, room_moderated_by
-from events.selectors import event_get_visible
+from events.selectors import event_get_visible, event_is_organiser
 from proposals import selectors, tally
+from proposals.ballots import secret_ballots_unlink
+from proposals.electorate import electorate_fix
 from proposals.inputs import ProposalIn
 from proposals.models import Amendment, Proposal
 from proposals.notices import proposal_opened_notify, proposal_result_notify
@@ -98,6 +100,8 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
         state_version=1,
     )
     if row.phase == Proposal.TOVOTE:
+        electorate_fix(row)
+        row.save(update_fields=["electorate_rule", "electorate_size"])
         _opened_publish(row, amendments=[])
     return {"id": row.id, "topic": row.topic}
 
@@ -143,12 +147,17 @@ def proposal_open_due(*, proposal_id: int, now: datetime | None = None) -> bool:
             amendment.save(update_fields=["status"])
             if amendment.status == Amendment.ADOPTED:
                 adopted.append({"id": amendment.id, "body": amendment.body, "status": Amendment.ADOPTED})
+        if proposal.anonymous:
+            secret_ballots_unlink(proposal=proposal, amendments_only=True)
         proposal.phase = Proposal.TOVOTE
         proposal.opened_at = now
         if proposal.closes_at <= now:
             proposal.closes_at = now + DEFAULT_VOTING_PERIOD
         proposal.state_version += 1
-        proposal.save(update_fields=["phase", "opened_at", "closes_at", "state_version"])
+        electorate_fix(proposal)
+        proposal.save(
+            update_fields=["phase", "opened_at", "closes_at", "state_version", "electorate_rule", "electorate_size"]
+        )
         _opened_publish(proposal, amendments=adopted)
     return True
 
@@ -169,6 +178,31 @@ def proposal_close_due(*, proposal_id: int, now: datetime | None = None) -> bool
     return True
 
 
+@user_write("proposal_close", signed_out="sign in first")
+def proposal_close_now(*, user, proposal_id: int, ref: str | None = None) -> dict:
+    """The author, staff, the room's owners/moderators or the event's organisers close the vote
+    now: once only, from any process (the row lock makes a second close see `resolved` and
+    answer `conflict`). Publishes `proposal.closed` with the result; returns it."""
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    if not _may_close(proposal, user):
+        raise AppError("forbidden", "only the author, the room's moderators or the event's organisers close a vote")
+    locked = proposal_row_locked(proposal_id)
+    if locked.phase != Proposal.TOVOTE:
+        raise AppError("conflict", f"this vote is not open (phase {locked.phase})")
+    _close(locked, timezone.now())
+    return {"id": locked.id, **locked.outcome}
+
+
+def _may_close(proposal: Proposal, user) -> bool:
+    if proposal.author_id == user.id or user.is_staff:
+        return True
+    if proposal.room_id is not None and room_moderated_by(room=proposal.room, user=user):
+        return True
+    if proposal.event_id is None:
+        return False
+    return event_is_organiser(event=event_get_visible(event_id=proposal.event_id, user=user), user=user)
+
+
 def _close(proposal: Proposal, now: datetime) -> None:
     eligible = selectors.eligible_count(proposal)
     outcome = selectors.proposal_outcome_provisional(proposal, eligible)
@@ -186,6 +220,8 @@ def _close(proposal: Proposal, now: datetime) -> None:
     proposal.closed_at = now
     proposal.state_version += 1
     proposal.save(update_fields=["outcome", "result", "phase", "closed_at", "state_version"])
+    if proposal.anonymous:
+        secret_ballots_unlink(proposal=proposal)
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final})
     topic_state_changed(proposal.topic)
     proposal_result_notify(proposal)
@@ -207,6 +243,8 @@ def proposal_archive(*, user, proposal_id: int, ref: str | None = None) -> dict:
         locked.archived_at = timezone.now()
         locked.state_version += 1
         locked.save(update_fields=["phase", "archived_at", "state_version"])
+        if locked.anonymous:
+            secret_ballots_unlink(proposal=locked)
         topic_event_append(
             topic=locked.topic, kind="proposal.archived", data={"id": locked.id, "result": locked.result or None}
         )

@@ -7,10 +7,11 @@ from datetime import datetime
 from django.utils import timezone
 
 from proposals import selectors, tally
-from proposals.ballots import seal_make, seal_open
+from proposals.ballots import secret_vote_record
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from proposals.services.common import proposal_row_locked
 from realtime.errors import AppError
+from realtime.idempotency import receipt_forget
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
 from realtime.writes import user_write
@@ -42,56 +43,49 @@ def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) ->
     """Cast or change `user`'s vote. One vote per person (unique constraint); a change needs
     `can_change`, else `conflict`; outside `tovote` (or past closes_at), `conflict`.
 
-    Moves the counts under the proposal's row lock and marks the tally dirty. On a secret
-    ballot the reply (and so the write receipt) does not carry the choice.
+    Moves the counts under the proposal's row lock and marks the tally dirty. A secret ballot
+    goes to proposals.ballots, keeps no write receipt and its reply does not carry the choice.
     """
     locked = _voter_locked(user=user, proposal_id=proposal_id)
     choice = _choice_check(choice, locked.option_keys)
     _voting_open_check(locked, timezone.now())
-    vote = Vote.objects.filter(proposal=locked, voter=user).first()
-    old = None
-    if vote is not None:
-        old = (
-            vote.choice
-            if not locked.anonymous
-            else seal_open(scope="p", object_id=locked.id, voter_id=user.id, seal=vote.seal, keys=locked.option_keys)
-        )
-        if not locked.can_change:
-            raise AppError("conflict", "you have already voted and this vote cannot be changed")
-        if old is None:
-            # Only if SECRET_KEY changed since the vote: moving counts blindly would corrupt them.
-            raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
-    counts = dict(locked.counts)
-    changed = False
-    if vote is None:
-        # Under the proposal lock nobody else inserts this ballot; the unique constraint is the
-        # backstop (an IntegrityError here rolls the whole vote back).
-        Vote.objects.create(proposal=locked, voter=user, **_stored_choice(locked, user, choice))
-        counts[choice] = counts.get(choice, 0) + 1
-        locked.total += 1
-        changed = True
-    elif old != choice:
-        for field, value in _stored_choice(locked, user, choice).items():
-            setattr(vote, field, value)
-        vote.save(update_fields=["choice", "seal"])
-        counts[old] -= 1
-        counts[choice] = counts.get(choice, 0) + 1
-        changed = True
+    if locked.anonymous:
+        receipt_forget()  # a receipt names a user and a time: it would date the secret choice
+        old = secret_vote_record(proposal=locked, user=user, choice=choice)
+    else:
+        old = _public_vote_record(locked, user, choice)
+    changed = old != choice
     if changed:
+        counts = dict(locked.counts)
+        if old is not None:
+            counts[old] -= 1
+        else:
+            locked.total += 1
+        counts[choice] = counts.get(choice, 0) + 1
         locked.counts = counts
         locked.state_version += 1
         locked.save(update_fields=["counts", "total", "state_version"])
         topic_state_changed(locked.topic)
-    result = {"proposal": locked.id, "voted": True, "changed": vote is not None and changed}
-    if not locked.anonymous:
-        result["choice"] = choice
-    return result
+    if locked.anonymous:
+        return {"proposal": locked.id, "voted": True}
+    return {"proposal": locked.id, "voted": True, "changed": old is not None and changed, "choice": choice}
 
 
-def _stored_choice(proposal: Proposal, user, choice: str) -> dict:
-    if proposal.anonymous:
-        return {"choice": "", "seal": seal_make(scope="p", object_id=proposal.id, voter_id=user.id, choice=choice)}
-    return {"choice": choice, "seal": ""}
+def _public_vote_record(proposal: Proposal, user, choice: str) -> str | None:
+    """Record or move a public vote; returns the previous choice (None for a first vote)."""
+    vote = Vote.objects.filter(proposal=proposal, voter=user).first()
+    if vote is None:
+        # Under the proposal lock nobody else inserts this ballot; the unique constraint is the
+        # backstop (an IntegrityError here rolls the whole vote back).
+        Vote.objects.create(proposal=proposal, voter=user, choice=choice)
+        return None
+    if not proposal.can_change:
+        raise AppError("conflict", "you have already voted and this vote cannot be changed")
+    if vote.choice != choice:
+        old, vote.choice = vote.choice, choice
+        vote.save(update_fields=["choice"])
+        return old
+    return choice
 
 
 # --- amendments ----------------------------------------------------------------------------
@@ -133,36 +127,18 @@ def amendment_vote_cast(*, user, proposal_id: int, amendment_id: int, choice: st
     amendment = Amendment.objects.filter(id=amendment_id, proposal=locked).first()
     if amendment is None:
         raise AppError("not_found", f"amendment {amendment_id} is not part of this proposal")
-    vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
-    stored = (
-        {"choice": "", "seal": seal_make(scope="a", object_id=amendment.id, voter_id=user.id, choice=choice)}
-        if locked.anonymous
-        else {"choice": choice, "seal": ""}
-    )
-    counts = dict(amendment.counts)
-    changed = False
-    if vote is None:
-        AmendmentVote.objects.create(amendment=amendment, voter=user, **stored)
-        counts[choice] = counts.get(choice, 0) + 1
-        amendment.total += 1
-        changed = True
+    if locked.anonymous:
+        receipt_forget()
+        old = secret_vote_record(proposal=locked, user=user, choice=choice, amendment=amendment)
     else:
-        if not locked.can_change:
-            raise AppError("conflict", "you have already voted and this vote cannot be changed")
-        old = (
-            vote.choice
-            if not locked.anonymous
-            else seal_open(scope="a", object_id=amendment.id, voter_id=user.id, seal=vote.seal, keys=AMENDMENT_KEYS)
-        )
-        if old is None:
-            raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
-        if old != choice:
-            vote.choice, vote.seal = stored["choice"], stored["seal"]
-            vote.save(update_fields=["choice", "seal"])
+        old = _public_amendment_vote_record(locked, amendment, user, choice)
+    if old != choice:
+        counts = dict(amendment.counts)
+        if old is not None:
             counts[old] -= 1
-            counts[choice] = counts.get(choice, 0) + 1
-            changed = True
-    if changed:
+        else:
+            amendment.total += 1
+        counts[choice] = counts.get(choice, 0) + 1
         amendment.counts = counts
         amendment.save(update_fields=["counts", "total"])
         locked.state_version += 1
@@ -172,3 +148,17 @@ def amendment_vote_cast(*, user, proposal_id: int, amendment_id: int, choice: st
     if not locked.anonymous:
         result["choice"] = choice
     return result
+
+
+def _public_amendment_vote_record(proposal: Proposal, amendment: Amendment, user, choice: str) -> str | None:
+    vote = AmendmentVote.objects.filter(amendment=amendment, voter=user).first()
+    if vote is None:
+        AmendmentVote.objects.create(amendment=amendment, voter=user, choice=choice)
+        return None
+    if not proposal.can_change:
+        raise AppError("conflict", "you have already voted and this vote cannot be changed")
+    if vote.choice != choice:
+        old, vote.choice = vote.choice, choice
+        vote.save(update_fields=["choice"])
+        return old
+    return choice

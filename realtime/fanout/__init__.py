@@ -32,6 +32,7 @@ from realtime.fanout.items import EventArrived, StateDirty, TypingArrived
 from realtime.fanout.presence import PRESENCE_LIST_MAX
 from realtime.fanout.topic_table import ServedTopic, Socket, Subscription
 from realtime.fanout.wire import PROCESS_ID, event_payload, redis_channel, state_payload, typing_payload
+from realtime.redis_clients import redis_sync
 from realtime.state_snapshot import topic_state_compute
 
 __all__ = [
@@ -89,7 +90,7 @@ def _redis_publish(topic: str, payload: str) -> None:
         return
     try:
         if _sync_redis is None:
-            _sync_redis = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+            _sync_redis = redis_sync(socket_connect_timeout=1, socket_timeout=2)
         _sync_redis.publish(redis_channel(topic), payload)
     except Exception as exc:
         # The event is committed: other processes find it in the database (sweep, reconnect backfill).

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
+from realtime import metrics
 from realtime.db import db_call
 from realtime.event_log import topic_events_after, topic_head, topic_heads
 from realtime.fanout.items import (
@@ -105,6 +106,7 @@ class Hub:
         if created:
             self.loop.create_task(self._open(served))
         served.subscribers.add(sub)
+        metrics.SUBSCRIPTIONS.inc()
         await served.ready.wait()
         return served
 
@@ -113,6 +115,7 @@ class Hub:
         if served is None or sub not in served.subscribers:
             return
         served.subscribers.discard(sub)
+        metrics.SUBSCRIPTIONS.dec()
         if sub.in_presence:
             self.presence.leave(served, sub.username)
         if not served.subscribers:
@@ -223,7 +226,9 @@ class Hub:
             seq = served.last_seq + 1
             text = served.pending.pop(seq)
             served.last_seq = seq
-            for sub in list(served.subscribers):
+            subscribers = list(served.subscribers)
+            metrics.DELIVERIES.inc(len(subscribers))
+            for sub in subscribers:
                 await sub.deliver(seq, text)
         if served.pending and not served.fill_scheduled:
             served.fill_scheduled = True
@@ -241,6 +246,7 @@ class Hub:
             if seq > served.last_seq:
                 served.pending.setdefault(seq, text)
         if rows:
+            metrics.GAP_REPAIRS.inc(len(rows))
             log.info("filled %s events of %s from the database", len(rows), served.topic)
         await self._drain(served)
 
@@ -256,6 +262,7 @@ class Hub:
 
     async def sweep(self) -> None:
         """Compare the heads of the topics served here with the database; fill what is behind."""
+        metrics.SWEEPS.inc()
         topics = self.table.ready_names()
         for start in range(0, len(topics), SWEEP_CHUNK):
             chunk = topics[start : start + SWEEP_CHUNK]

@@ -11,8 +11,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from realtime import metrics
 from realtime.fanout.items import Inbound
 from realtime.fanout.wire import channel_topic, control_channel, payload_decode, redis_channel
+from realtime.redis_clients import redis_async
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class RedisLink:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                metrics.REDIS_RECONNECTS.inc()
                 log.warning("Redis connection lost (%s); reconnecting", exc.__class__.__name__)
             self.ready.clear()
             for waiters in self._subscribe_waiters.values():
@@ -68,7 +71,8 @@ class RedisLink:
             backoff = min(backoff * 2, 2.0)
 
     async def _connect(self) -> None:
-        self.client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=0)
+        # Through Sentinel when configured: every reconnect asks where the master is now.
+        self.client = redis_async(socket_connect_timeout=2, health_check_interval=0)
         await self.client.ping()
         self._pubsub = self.client.pubsub()
         names = [control_channel(), *[redis_channel(topic) for topic in self._served_topics()]]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from realtime import metrics
 from realtime.db import db_call
 from realtime.event_log import topic_events_after
 
@@ -52,10 +53,12 @@ class Subscription:
 
     async def _send_next(self, seq: int, text: str) -> None:
         if seq <= self.last_seq:
+            metrics.FRAMES_DROPPED.labels("event", "duplicate").inc()
             return
         if seq > self.last_seq + 1:
             # Cannot happen while the hub delivers in order; repair from the database rather than skip.
             missing = await db_call(topic_events_after, self.topic, self.last_seq, up_to=seq - 1)
+            metrics.GAP_REPAIRS.inc(len(missing))
             for missing_seq, missing_text in missing:
                 if missing_seq == self.last_seq + 1:
                     self.last_seq = missing_seq
@@ -65,6 +68,7 @@ class Subscription:
 
     async def deliver_state(self, kind: str, version: int, text: str) -> None:
         if self.buffer is not None or self.state_versions.get(kind, -1) >= version:
+            metrics.FRAMES_DROPPED.labels("state", "superseded").inc()
             return
         self.state_versions[kind] = version
         await self.socket.send_text(text)
@@ -112,10 +116,12 @@ class TopicTable:
         if served is not None:
             return served, False
         served = self._topics[topic] = ServedTopic(topic)
+        metrics.TOPICS_SERVED.inc()
         return served, True
 
     def close(self, topic: str) -> None:
-        self._topics.pop(topic, None)
+        if self._topics.pop(topic, None) is not None:
+            metrics.TOPICS_SERVED.dec()
 
     def names(self) -> list[str]:
         return list(self._topics)

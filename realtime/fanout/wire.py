@@ -81,6 +81,8 @@ def payload_decode(
         return StateArrived(topic, kind.decode(), int(version), text.decode())
     if tag == b"T":
         origin, _, text = body.partition(b"|")
+        if origin.decode().startswith(PROCESS_ID + ":"):
+            return None  # this process delivered its own typing frame locally already
         return TypingArrived(topic, origin.decode(), text.decode())
     if tag == b"P":
         return PresenceAnnounced(topic, int(body))

@@ -6,10 +6,12 @@ import { lang, setLang, t } from "./i18n.js";
 import { bellElement, bellStart } from "./bell.js";
 import { LiveSocket } from "./socket.js";
 import * as authPage from "./pages/auth.js";
+import * as bigscreenPage from "./pages/bigscreen.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
 import * as inboxPage from "./pages/inbox.js";
 import * as membersPage from "./pages/members.js";
+import * as minePage from "./pages/mine.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 
@@ -77,6 +79,7 @@ function renderNav() {
   const items = [h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") })];
   if (ctx.me) {
     items.push(bellElement());
+    items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
   } else {
@@ -103,6 +106,7 @@ let cleanup = null;
 let routeToken = 0;
 
 async function route() {
+  if (location.hash === "#main") return; // a skip link followed without script handling
   const my = ++routeToken;
   if (cleanup) {
     try {
@@ -139,6 +143,12 @@ async function route() {
     case "commune":
       page = communePage;
       break;
+    case "screen":
+      page = bigscreenPage;
+      break;
+    case "mine":
+      page = minePage;
+      break;
     default:
       if (!ctx.me) {
         ctx.navigate("#/signin");
@@ -173,6 +183,12 @@ async function boot() {
     route();
   });
   window.addEventListener("hashchange", route);
+  // The skip link moves focus to the page's content; as a plain "#main" link the hash router
+  // would take it for a route and leave the page.
+  document.getElementById("skip-link").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    document.getElementById("main").focus();
+  });
   await loadMe();
   renderNav();
   ctx.socket.start();
@@ -181,3 +197,8 @@ async function boot() {
 }
 
 boot();
+
+// The service worker keeps the shell for offline starts; the app works without it.
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register("/sw.js").catch((err) => console.warn("service worker not installed", err));
+}

@@ -68,6 +68,7 @@ addMessages({
     "room.unread": { one: "{n} non lu", other: "{n} non lus" },
     "room.new_since": "Nouveaux messages depuis votre dernière visite",
     "room.react": "Réagir avec {emoji}",
+    "room.reactions": "Réactions",
   },
   en: {
     "bell.label": { one: "Notifications: {n} unread", other: "Notifications: {n} unread" },
@@ -134,5 +135,6 @@ addMessages({
     "room.unread": { one: "{n} unread", other: "{n} unread" },
     "room.new_since": "New messages since you left",
     "room.react": "React with {emoji}",
+    "room.reactions": "Reactions",
   },
 });

@@ -28,6 +28,7 @@ export class WriteError extends Error {
     super(frame.message || frame.code);
     this.code = frame.code;
     this.frame = frame;
+    this.retry_after = frame.retry_after;
   }
 }
 
@@ -47,6 +48,9 @@ export class LiveSocket extends EventTarget {
     // ref -> {frame, resolve, reject, sent}
     this.pending = new Map();
     this.stopped = false;
+    // Server clock minus this device's clock (ms), from the `now` of `subscribed` and `pong`:
+    // countdowns to a server time agree on every device whatever its own clock says.
+    this.clockOffset = 0;
     window.addEventListener("offline", () => this._drop("offline"));
     window.addEventListener("online", () => this._reconnectNow());
     document.addEventListener("visibilitychange", () => {
@@ -227,7 +231,15 @@ export class LiveSocket extends EventTarget {
     }
   }
 
+  /** The server's current time (ms since the epoch), corrected by the last measured offset. */
+  serverNow() {
+    return Date.now() + this.clockOffset;
+  }
+
   _dispatch(frame) {
+    if ((frame.type === "subscribed" || frame.type === "pong") && typeof frame.now === "number") {
+      this.clockOffset = frame.now - Date.now();
+    }
     switch (frame.type) {
       case "event": {
         const sub = this.topics.get(frame.topic);

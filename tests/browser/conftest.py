@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.tools import require_tool
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "artifacts" / "browser"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -103,8 +105,7 @@ def _wait_until_serving(server: LiveServer) -> None:
 
 @pytest.fixture(scope="package")  # stopped before other packages: a running Playwright loop blocks pytest-asyncio
 def daphne_server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    require_tool("chromium", CHROMIUM)
     workdir = tmp_path_factory.mktemp("live")
     env = _server_env(workdir)
     port = _free_port()

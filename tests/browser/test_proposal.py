@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,4 +68,27 @@ def test_vote_moves_bars_live_and_result_banner_at_close(screens, daphne_server)
         expect(banner).to_have_text("Résultat : proposition adoptée")
         expect(page.get_by_test_id("phase")).to_have_attribute("data-phase", "closed")
         expect(page.get_by_test_id("vote-up")).to_be_disabled()
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_proposal_shows_its_fixed_electorate_in_french_and_english(screens, daphne_server):
+    resident = unique("habitante")
+    token = daphne_server.register(resident)
+    with daphne_server.api(token) as client:
+        assert client.patch("/auth/me", json={"home_commune": "97411"}).status_code == 200
+    proposal = create_proposal(daphne_server, token, eligibility="residents")
+    page = screens.signed_up("fr", unique("lectrice"), phone=True)
+    page.goto(f"/#/proposal/{proposal['id']}")
+    electorate = page.get_by_test_id("electorate")
+    expect(electorate).to_have_attribute("data-rule", "residents_declared")
+    # The browser server is shared: other tests may have declared residents of 97411 too.
+    expect(electorate).to_have_text(
+        re.compile(r"^Qui vote : les \d+ habitants déclarés de la commune à l'ouverture du vote$")
+    )
+    english = screens.new_page("en")
+    english.add_init_script("localStorage.setItem('cl.lang', 'en')")
+    english.goto(f"/#/proposal/{proposal['id']}")
+    expect(english.get_by_test_id("electorate")).to_have_text(
+        re.compile(r"^Who votes: the \d+ declared residents of the commune when the vote opened$")
+    )
     assert not screens.console_errors, screens.console_errors

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from django.test import Client
 from django.utils import timezone
 
-from proposals.models import AmendmentVote, Proposal, Vote
+from proposals.models import AmendmentVote, BallotKey, Proposal, SecretBallot, SecretVoter, Vote
 from proposals.scheduler import proposals_advance
 from proposals.services import amendment_propose, amendment_vote_cast
 from realtime.models import WriteReceipt
@@ -56,11 +56,13 @@ def admin_pages(admin_user, proposal: Proposal) -> dict[str, str]:
         "/admin/proposals/vote/?q=voter",
         "/admin/proposals/amendment/",
         "/admin/proposals/amendmentvote/",
+        "/admin/proposals/secretvoter/",
         "/admin/realtime/writereceipt/",
         "/admin/realtime/topicevent/",
     ]
     paths += [f"/admin/proposals/vote/{vote.id}/change/" for vote in Vote.objects.filter(proposal=proposal)]
     paths += [f"/admin/proposals/amendmentvote/{vote.id}/change/" for vote in AmendmentVote.objects.all()]
+    paths += [f"/admin/proposals/secretvoter/{voter.id}/change/" for voter in SecretVoter.objects.all()]
     paths += [f"/admin/realtime/writereceipt/{receipt.id}/change/" for receipt in WriteReceipt.objects.all()]
     pages = {}
     for path in paths:
@@ -103,6 +105,7 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
     watcher = await connect(author)
     await watcher.send({"type": "subscribe", "topic": proposal.topic, "ref": "s"})
     own_replies = await vote_then_change(connect, proposal, voters)
+    await database_sync_to_async(each_voter_sees_their_own_choice_while_open)(proposal, voters)
     expected = {"c1": 2, "c2": 2, "c3": 2}
     watcher_frames: list[dict] = []
     final = await recorded(watcher, watcher_frames, lambda f: f["type"] == "state" and f["data"]["counts"] == expected)
@@ -121,7 +124,7 @@ async def test_no_page_frame_export_or_admin_list_pairs_a_voter_with_a_choice(co
         proposal, author, voters, admin_user, watcher_frames, own_replies
     )
     assert problems == []
-    await database_sync_to_async(each_voter_sees_only_their_own_choice)(proposal, author, voters)
+    await database_sync_to_async(no_link_survives_closing)(proposal, author, voters)
 
 
 async def vote_then_change(connect, proposal, voters: dict) -> dict:
@@ -142,7 +145,7 @@ async def vote_then_change(connect, proposal, voters: dict) -> dict:
 
 
 def leaks_everywhere(proposal, author, voters: dict, admin_user, watcher_frames, own_replies) -> list[str]:
-    """Every page, frame, reply and receipt that pairs a voter with a choice (or shows a seal)."""
+    """Every page, frame, reply and receipt that pairs a voter with a choice (or shows a ballot id)."""
     seen: dict[str, str] = {}
     seen.update({f"watcher frame {i}": json.dumps(f, ensure_ascii=False) for i, f in enumerate(watcher_frames)})
     for viewer in [None, author, *list(voters)[:1]]:
@@ -156,20 +159,28 @@ def leaks_everywhere(proposal, author, voters: dict, admin_user, watcher_frames,
             own_page = where.endswith(f"as {voter.username}") and where.startswith(f"/api/proposals/{proposal.id}")
             if leaks(text, voter.username, choice) and not own_page:
                 problems.append(f"{where} pairs {voter.username} with {choice}")
-        for vote in Vote.objects.filter(proposal=proposal):
-            if vote.seal and vote.seal in text:
-                problems.append(f"{where} shows a seal")
+        for ballot in SecretBallot.objects.filter(proposal=proposal):
+            if str(ballot.id) in text:
+                problems.append(f"{where} shows a ballot id")
     return problems
 
 
-def each_voter_sees_only_their_own_choice(proposal, author, voters: dict) -> None:
-    # The database itself holds no plain choice for a secret ballot.
-    assert set(Vote.objects.filter(proposal=proposal).values_list("choice", flat=True)) == {""}
-    assert set(AmendmentVote.objects.values_list("choice", flat=True)) == {""}
+def each_voter_sees_their_own_choice_while_open(proposal, voters: dict) -> None:
     for voter, choice in voters.items():
         detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
         assert detail["my_vote"] == choice
-        assert detail["amendments"][0]["my_vote"] in ("up", "down", "white")
+
+
+def no_link_survives_closing(proposal, author, voters: dict) -> None:
+    # After closing nobody, the voter included, can pair a stored ballot with a voter.
+    assert not Vote.objects.filter(proposal=proposal).exists() and not AmendmentVote.objects.exists()
+    assert SecretVoter.objects.filter(proposal=proposal, amendment=None).count() == len(voters)
+    assert set(SecretBallot.objects.filter(proposal=proposal).values_list("holder", flat=True)) == {""}
+    assert not BallotKey.objects.filter(proposal=proposal).exists()
+    for voter in voters:
+        detail = Client().get(f"/api/proposals/{proposal.id}", **bearer(voter)).json()
+        assert detail["my_vote"] is None
+        assert detail["amendments"][0]["my_vote"] is None
     votes = Client().get(f"/api/proposals/{proposal.id}/votes", **bearer(author))
     assert votes.status_code == 403
 

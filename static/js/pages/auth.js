@@ -28,6 +28,10 @@ function authForm(ctx, kind) {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     status.textContent = "";
+    if (kind === "register" && password.value.length < 8) {
+      status.textContent = t("auth.password_short");
+      return;
+    }
     submit.disabled = true;
     try {
       const path = kind === "register" ? "auth/register" : "auth/token";
@@ -37,7 +41,7 @@ function authForm(ctx, kind) {
       sessionStorage.removeItem("cl.after_signin");
       ctx.navigate(back && back !== "#/signin" ? back : "#/");
     } catch (err) {
-      status.textContent = t("auth.failed", { message: errorText(err) });
+      status.textContent = errorText(err, kind === "register" ? "register" : "signin");
     } finally {
       submit.disabled = false;
     }

@@ -5,6 +5,8 @@ import { clear, field, h } from "../dom.js";
 import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import { unreadBadge } from "./inbox.js";
 import { signinPrompt } from "./auth.js";
+import { communeList, overview } from "./commune/overview.js";
+import { eventFields, zonedToIso } from "./event/form.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -22,26 +24,6 @@ function recalledCommune(insee) {
   } catch {
     return null;
   }
-}
-
-/** "2025-03-01T18:30" typed in a wall clock of `timeZone` -> ISO 8601 instant with offset. */
-export function zonedToIso(local, timeZone = DEFAULT_TIMEZONE) {
-  if (!local) return null;
-  const asUtc = new Date(`${local}:00Z`);
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(asUtc);
-  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  const offsetMs = wall - asUtc.getTime();
-  return new Date(asUtc.getTime() - offsetMs).toISOString();
 }
 
 function searchBox(ctx) {
@@ -146,47 +128,21 @@ function roomForm(ctx, insee) {
 }
 
 function eventForm(ctx, insee) {
-  const title = h("input", { required: true, maxlength: "200", "data-testid": "new-event-title" });
-  const starts = h("input", { type: "datetime-local", required: true, "data-testid": "new-event-starts" });
-  const ends = h("input", { type: "datetime-local", required: true, "data-testid": "new-event-ends" });
-  const capacity = h("input", { type: "number", min: "1", inputmode: "numeric", "data-testid": "new-event-capacity" });
-  const place = h("input", { maxlength: "200", "data-testid": "new-event-place" });
+  const { nodes, read } = eventFields("new-event");
   const err = h("p", { class: "form-error", role: "alert" });
-  return h(
-    "details",
-    {},
-    h("summary", { text: t("commune.new_event") }),
-    h(
-      "form",
-      {
-        onsubmit: async (ev) => {
-          ev.preventDefault();
-          try {
-            const body = {
-              title: title.value.trim(),
-              starts_at: zonedToIso(starts.value),
-              ends_at: zonedToIso(ends.value),
-              commune: insee,
-              timezone: DEFAULT_TIMEZONE,
-            };
-            if (capacity.value) body.capacity = Number(capacity.value);
-            if (place.value.trim()) body.place = place.value.trim();
-            const created = await post("events", body);
-            ctx.navigate(`#/event/${created.id}`);
-          } catch (e) {
-            err.textContent = errorText(e);
-          }
-        },
-      },
-      field(t("commune.event_title"), title),
-      field(t("commune.starts_at"), starts),
-      field(t("commune.ends_at"), ends),
-      field(t("commune.capacity"), capacity),
-      field(t("commune.place"), place),
-      h("button", { type: "submit", "data-testid": "new-event-submit", text: t("common.create") }),
-      err,
-    ),
-  );
+  const form = h("form", {}, nodes, h("button", { type: "submit", "data-testid": "new-event-submit", text: t("common.create") }), err);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const body = { ...read(), commune: insee, timezone: DEFAULT_TIMEZONE };
+      if (body.capacity == null) delete body.capacity;
+      const created = await post("events", body);
+      ctx.navigate(`#/event/${created.id}`);
+    } catch (e) {
+      err.textContent = errorText(e);
+    }
+  });
+  return h("details", {}, h("summary", { text: t("commune.new_event") }), form);
 }
 
 function proposalForm(ctx, insee) {
@@ -231,6 +187,9 @@ export async function render(ctx, params, container) {
   container.append(h("h1", { text: t("commune.title") }), searchBox(ctx));
   if (!insee) {
     container.append(h("p", { class: "muted", text: t("commune.pick") }));
+    const names = new Map();
+    const list = await communeList(names); // first: the activity below names each commune
+    container.append(overview(names), list);
     return;
   }
   let commune = recalledCommune(insee);

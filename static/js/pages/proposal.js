@@ -1,24 +1,17 @@
 // A proposal: live bars per option, turnout, countdown, your vote, result, amendments.
 
 import { get } from "../api.js";
-import { field, h } from "../dom.js";
-import { errorText, formatDateTime, formatDuration, formatNumber, formatPercent, t } from "../i18n.js";
+import { h } from "../dom.js";
+import { errorText, formatDateTime, formatDuration, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
-
-const DEFAULT_KEYS = ["up", "down", "white", "uncomplet"];
-const AMENDMENT_CHOICES = ["up", "down", "white"];
+import { Amendments } from "./proposal/amendments.js";
+import { DEFAULT_KEYS, optionLabel, TallyBars } from "./proposal/tally.js";
 
 /** The server's phases (amendable, tovote, resolved, archived) as the three the page shows. */
 function phaseOf(serverPhase) {
   if (serverPhase === "amendable") return "amendable";
   if (["resolved", "archived", "closed"].includes(serverPhase)) return "closed";
   return "open";
-}
-
-function optionLabel(opt) {
-  // The default ballot's keys have translated labels; custom choices are shown as written.
-  if (DEFAULT_KEYS.includes(opt.key)) return t(`proposal.option_${opt.key}`);
-  return opt.label || opt.key;
 }
 
 export async function render(ctx, params, container) {
@@ -48,21 +41,7 @@ export async function render(ctx, params, container) {
   const banner = h("p", { class: "banner", "data-testid": "result-banner", role: "status", hidden: true });
   const phaseEl = h("p", { class: "tag-line", "data-testid": "phase" });
   const countdown = h("p", { class: "countdown", "data-testid": "countdown", "aria-live": "off" });
-  const turnout = h("p", { "data-testid": "turnout" });
-  const hiddenNote = h("p", { class: "muted", "data-testid": "results-hidden", hidden: true, text: t("proposal.results_hidden") });
-  const rows = new Map();
-  const bars = h(
-    "div",
-    { class: "bars", "data-testid": "bars", role: "list" },
-    options.map((opt) => {
-      const fill = h("div", { class: "bar-fill" });
-      const count = h("span", { class: "count", "data-testid": `count-${opt.key}`, "data-count": "0", text: "0" });
-      const bar = h("div", { class: "bar", role: "meter", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0", "aria-label": optionLabel(opt) }, fill);
-      const row = h("div", { class: "bar-row", role: "listitem", "data-testid": `option-${opt.key}` }, h("span", { class: "label", text: optionLabel(opt) }), bar, count);
-      rows.set(opt.key, { row, fill, count, bar });
-      return row;
-    }),
-  );
+  const tallyBars = new TallyBars(options);
   const voteButtons = options.map((opt) =>
     h("button", { type: "button", "data-testid": `vote-${opt.key}`, "data-choice": opt.key, "aria-pressed": "false", text: optionLabel(opt), onclick: () => vote(opt.key) }),
   );
@@ -75,17 +54,16 @@ export async function render(ctx, params, container) {
     h("h2", { id: "vote-h", text: t("proposal.vote") }),
     ctx.me ? [h("div", { class: "row wrap", role: "group", "aria-labelledby": "vote-h" }, voteButtons), myVoteEl, canChangeEl, voteError] : signinPrompt(),
   );
-  const amendList = h("ul", { class: "list", "data-testid": "amendments" });
-  const amendBox = h("section", { class: "card", "aria-labelledby": "amend-h", hidden: true }, h("h2", { id: "amend-h", text: t("proposal.amendments") }), amendList);
+  const amendments = new Amendments({ ctx, socket, topic, phase: () => phase });
 
   container.replaceChildren(
     banner,
     h("h1", { "data-testid": "proposal-title", text: p.title }),
     phaseEl,
     h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" }),
-    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, bars, hiddenNote, turnout),
+    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, tallyBars.turnout, tallyBars.electorate),
     voteBox,
-    amendBox,
+    amendments.el,
   );
 
   // --- rendering -------------------------------------------------------------------------
@@ -112,35 +90,9 @@ export async function render(ctx, params, container) {
         queueMicrotask(renderPhase);
       }
     }
-    if (Array.isArray(tally.amendments)) {
-      for (const a of tally.amendments) {
-        const entry = amendments.get(a.id);
-        if (entry) {
-          entry.a = { ...entry.a, counts: a.counts ?? entry.a.counts, total: a.total ?? entry.a.total, status: a.status ?? entry.a.status };
-          renderAmendment(entry);
-        }
-      }
-    }
-    if (tally.hidden || (p.hide_results && phase !== "closed" && !Object.keys(counts).length)) {
-      hiddenNote.hidden = false;
-    } else {
-      hiddenNote.hidden = true;
-    }
-    const total = tally.total ?? Object.values(counts).reduce((a, b) => a + b, 0);
-    for (const [key, r] of rows) {
-      const n = counts[key] ?? 0;
-      const pct = total > 0 ? (100 * n) / total : 0;
-      r.fill.style.width = `${pct.toFixed(1)}%`;
-      r.count.dataset.count = String(n);
-      r.count.textContent = `${formatNumber(n)} · ${formatPercent(pct / 100)}`;
-      r.bar.setAttribute("aria-valuenow", pct.toFixed(0));
-      r.bar.setAttribute("aria-valuetext", t("proposal.votes", { n }));
-    }
-    turnout.dataset.total = String(total);
-    const eligible = tally.eligible;
-    turnout.textContent = eligible && !tally.hidden
-      ? t("proposal.turnout_pct", { total: formatNumber(total), eligible: formatNumber(eligible), pct: formatPercent(tally.turnout ?? total / eligible) })
-      : t("proposal.turnout", { total: formatNumber(total) });
+    if (Array.isArray(tally.amendments)) amendments.counts(tally.amendments);
+    const hidden = Boolean(tally.hidden || (p.hide_results && phase !== "closed" && !Object.keys(counts).length));
+    tallyBars.apply(tally, { hidden });
   }
 
   function renderPhase() {
@@ -169,8 +121,7 @@ export async function render(ctx, params, container) {
       banner.className = `banner ${result === "adopted" ? "banner-good" : result === "refused" ? "banner-bad" : ""}`;
       banner.textContent = ["adopted", "refused"].includes(result) ? t(`proposal.result_${result}`) : t("proposal.result_other", { result });
     }
-    amendBox.hidden = !(phase === "amendable" || amendments.size > 0);
-    renderAmendForm();
+    amendments.render();
     renderCountdown();
   }
 
@@ -234,84 +185,7 @@ export async function render(ctx, params, container) {
     }
   }
 
-  // --- amendments ---------------------------------------------------------------------------
-  const amendments = new Map(); // id -> {a, el}
-  function renderAmendment(entry) {
-    const { a, el } = entry;
-    const author = (a.author && (a.author.username || a.author)) || "";
-    const counts = a.counts || {};
-    const parts = [h("p", {}, h("strong", { text: author }), " ", h("span", { "data-testid": "amendment-body", text: a.body || "" }))];
-    if (a.status && a.status !== "pending") parts.push(h("span", { class: "tag", text: a.status }));
-    const canVote = ctx.me && (phase === "amendable" || phase === "open") && (!a.status || a.status === "pending");
-    parts.push(
-      h(
-        "div",
-        { class: "row wrap", role: "group", "aria-label": t("proposal.amendment_vote") },
-        AMENDMENT_CHOICES.map((key) =>
-          h("button", {
-            type: "button",
-            class: "secondary",
-            "data-testid": `amendment-vote-${key}`,
-            "aria-pressed": String(a.my_vote === key),
-            disabled: !canVote,
-            text: `${t(`proposal.option_${key}`)} (${formatNumber(counts[key] ?? 0)})`,
-            onclick: () => amendmentVote(entry, key),
-          }),
-        ),
-      ),
-    );
-    el.replaceChildren(...parts);
-  }
-  function upsertAmendment(a) {
-    let entry = amendments.get(a.id);
-    if (entry) entry.a = { ...entry.a, ...a };
-    else {
-      entry = { a, el: h("li", { "data-testid": "amendment", "data-id": String(a.id) }) };
-      amendments.set(a.id, entry);
-      amendList.append(entry.el);
-    }
-    amendEmpty.hidden = amendments.size > 0;
-    renderAmendment(entry);
-  }
-  async function amendmentVote(entry, choice) {
-    amendError.textContent = "";
-    try {
-      await socket.write({ type: "vote", topic, amendment: entry.a.id, choice });
-      entry.a.my_vote = choice;
-      renderAmendment(entry);
-    } catch (err) {
-      amendError.textContent = errorText(err);
-    }
-  }
-  const amendEmpty = h("p", { class: "muted", text: t("proposal.no_amendments") });
-  const amendError = h("p", { class: "form-error", role: "alert" });
-  amendList.before(amendEmpty);
-  amendList.after(amendError);
-  for (const a of p.amendments || []) upsertAmendment(a);
-  if (ctx.me) {
-    const body = h("textarea", { rows: "3", required: true, "data-testid": "amend-body" });
-    const submit = h("button", { type: "submit", "data-testid": "amend-submit", text: t("proposal.amend") });
-    const form = h("form", { "data-testid": "amend-form" }, field(t("proposal.amend_body"), body), submit);
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      const text = body.value.trim();
-      if (!text) return;
-      amendError.textContent = "";
-      try {
-        await socket.write({ type: "amend", topic, body: text });
-        body.value = "";
-      } catch (x) {
-        amendError.textContent = errorText(x);
-      }
-    });
-    amendBox.append(form);
-  }
-  function renderAmendForm() {
-    const form = amendBox.querySelector("form");
-    if (form) form.hidden = phase !== "amendable";
-    for (const entry of amendments.values()) renderAmendment(entry);
-  }
-
+  for (const a of p.amendments || []) amendments.upsert(a);
   applyTally(p.tally || (p.counts ? { counts: p.counts, total: p.total, eligible: p.eligible, version: p.version } : null));
   renderPhase();
 
@@ -330,10 +204,10 @@ export async function render(ctx, params, container) {
       } else if (frame.kind === "proposal.opened") {
         phase = phaseOf(d.phase || "tovote");
         if (d.closes_at) p.closes_at = d.closes_at;
-        for (const a of d.amendments || []) upsertAmendment(a);
+        for (const a of d.amendments || []) amendments.upsert(a);
         renderPhase();
       } else if (frame.kind.startsWith("amendment.") && d.id != null) {
-        upsertAmendment(d);
+        amendments.upsert(d);
       }
     },
   });

@@ -17,7 +17,8 @@ export function roomExtras(ctx, room, { list, textarea }) {
 
   function reactionsEl(msg) {
     const counts = msg.reactions || {};
-    const bar = h("div", { class: "reactions", "data-testid": "reactions" });
+    const bar = h("div", { class: "reactions", "data-testid": "reactions", role: "toolbar", "aria-label": t("room.reactions") });
+    bar.addEventListener("keydown", toolbarKey);
     for (const emoji of EMOJI) {
       const n = counts[emoji] || 0;
       const pressed = Boolean(mine.get(msg.id)?.has(emoji));
@@ -28,6 +29,8 @@ export function roomExtras(ctx, room, { list, textarea }) {
         "data-count": String(n),
         "aria-pressed": String(pressed),
         "aria-label": t("room.react", { emoji }),
+        // Like the message's other buttons: reachable once its message has focus (one tab stop per list).
+        tabindex: "-1",
         text: n ? `${emoji} ${n}` : emoji,
       });
       if (ctx.me && !msg.deleted) {
@@ -50,6 +53,18 @@ export function roomExtras(ctx, room, { list, textarea }) {
       bar.append(button);
     }
     return bar;
+  }
+
+  /** Left/right arrows (Home/End) move between the reaction buttons of one message. */
+  function toolbarKey(ev) {
+    const buttons = [...ev.currentTarget.querySelectorAll("button")];
+    const i = buttons.indexOf(ev.target);
+    if (i < 0) return;
+    const step = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1 }[ev.key];
+    if (step == null) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    buttons[(step + buttons.length) % buttons.length].focus();
   }
 
   function reactionChanged(byId, data, refill) {
@@ -93,7 +108,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
   }
 
   function membersLink() {
-    return h("a", { href: `#/members/${room.id}`, "data-testid": "members-link", text: t("members.link") });
+    return h("a", { href: `#/members/${room.id}`, class: "members-link", "data-testid": "members-link", text: t("members.link") });
   }
 
   if (textarea && ctx.me) mentionAutocomplete(textarea, room);
@@ -145,6 +160,7 @@ function mentionAutocomplete(textarea, room) {
     active = 0;
     update();
   });
+  // Capture phase: runs before the composer's own Enter-to-send listener on the same textarea.
   textarea.addEventListener("keydown", (ev) => {
     if (box.hidden) return;
     const options = [...box.children];
@@ -159,5 +175,5 @@ function mentionAutocomplete(textarea, room) {
     } else if (ev.key === "Escape") {
       close();
     }
-  });
+  }, true);
 }

@@ -1,15 +1,46 @@
 // A room: live messages, older history on scroll up, replies, edit/delete, presence, typing.
+// The pieces live in room/: the message list, the composer, presence and typing.
 
 import { get, post, qs } from "../api.js";
-import { clear, field, h } from "../dom.js";
-import { errorText, formatDateTime, formatTime, t } from "../i18n.js";
+import { h } from "../dom.js";
+import { errorText, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
+import { debatePanel } from "./debate.js";
+import { Composer, startEdit } from "./room/composer.js";
+import { MessageList } from "./room/messages.js";
+import { Presence } from "./room/presence.js";
 import { roomExtras } from "./room-extras.js";
 
 const PAGE_SIZE = 50;
-const TYPING_SEND_EVERY_MS = 2000;
-const TYPING_SHOWN_FOR_MS = 4000;
-const MAX_BODY = 4000;
+
+/** Room header, messages pane and side panel; returns the parts the page wires together. */
+function layout(ctx, room, parts) {
+  const { list, composer, presence, extras } = parts;
+  const olderBtn = h("button", { type: "button", class: "link", "data-testid": "load-older", text: t("room.load_older") });
+  const startNote = h("p", { class: "muted center", "data-testid": "history-start", hidden: true, text: t("room.no_older") });
+  const scroller = h(
+    "div",
+    { class: "scroller", "data-testid": "scroller", role: "log", "aria-label": t("room.messages"), "aria-live": "off" },
+    olderBtn,
+    startNote,
+    list.el,
+    composer ? composer.pendingList : null,
+  );
+  return {
+    olderBtn,
+    startNote,
+    scroller,
+    nodes: [
+      h("div", { class: "room-head" }, h("h1", { "data-testid": "room-name", text: room.name }), extras.membersLink()),
+      h(
+        "div",
+        { class: "room-layout" },
+        h("section", { class: "room-main", "aria-label": t("room.messages") }, scroller, presence.typing, composer ? composer.form : signinPrompt()),
+        presence.el,
+      ),
+    ],
+  };
+}
 
 export async function render(ctx, params, container) {
   const roomId = params[0];
@@ -25,40 +56,26 @@ export async function render(ctx, params, container) {
     return null;
   }
   const topic = room.topic || `room:${room.id}`;
-
-  // --- state -----------------------------------------------------------------------------
-  const byId = new Map(); // message id -> {msg, el}
   let oldestSeq = null;
   let reachedStart = false;
   let loadingOlder = false;
-  let replyTo = null;
-  const typingUntil = new Map(); // user -> timestamp
-  let lastTypingSent = 0;
 
-  // --- layout ----------------------------------------------------------------------------
-  const presenceCount = h("span", { "data-testid": "presence-count", "data-count": "0", text: t("room.online", { n: 0 }) });
-  const presenceList = h("ul", { class: "presence", "data-testid": "presence-list", "aria-label": t("room.online", { n: 0 }) });
-  const typingLine = h("p", { class: "typing muted", "data-testid": "typing", "aria-live": "off" });
-  const olderBtn = h("button", { type: "button", class: "link", "data-testid": "load-older", text: t("room.load_older") });
-  const startNote = h("p", { class: "muted center", "data-testid": "history-start", hidden: true, text: t("room.no_older") });
-  const list = h("ol", { class: "messages", "data-testid": "messages", "aria-label": t("room.messages"), role: "log", "aria-live": "off" });
-  const pendingList = h("ol", { class: "messages pending-list", "data-testid": "pending-messages" });
-  const scroller = h("div", { class: "scroller", "data-testid": "scroller", tabindex: "0", "aria-label": t("room.messages") }, olderBtn, startNote, list, pendingList);
+  const presence = new Presence(me);
+  const composer = me ? new Composer({ socket, topic, me, onSent: () => scrollToBottom() }) : null;
+  const showError = (text) => (composer ? composer.showError(text) : ctx.announce(text));
+  const list = new MessageList({
+    me,
+    onReply: (msg) => composer.startReply(msg),
+    onEdit: (entry) => startEdit({ entry, socket, topic, restore: (e) => list.fill(e) }),
+    onDelete: removeMessage,
+    onTop: () => loadOlder(),
+  });
+  // Reactions, read marker, "new since you left", @mentions, members link (notifications).
+  const extras = roomExtras(ctx, room, { list: list.el, textarea: composer ? composer.textarea : null });
+  list.extras = extras;
+  const { olderBtn, startNote, scroller, nodes } = layout(ctx, room, { list, composer, presence, extras });
+  container.replaceChildren(...nodes);
 
-  const textarea = h("textarea", { rows: "2", maxlength: String(MAX_BODY), "data-testid": "composer", enterkeyhint: "send" });
-  const replyBanner = h("div", { class: "reply-banner", "data-testid": "reply-banner", hidden: true });
-  const composeError = h("p", { class: "form-error", role: "alert", "data-testid": "composer-error" });
-  const sendBtn = h("button", { type: "submit", "data-testid": "send", text: t("room.send") });
-  const form = h("form", { class: "composer" }, replyBanner, field(t("room.compose"), textarea), h("div", { class: "row" }, sendBtn), composeError);
-
-  const extras = roomExtras(ctx, room, { list, textarea });
-  container.replaceChildren(
-    h("div", { class: "row wrap" }, h("h1", { "data-testid": "room-name", text: room.name }), extras.membersLink()),
-    h("div", { class: "room-layout" },
-      h("section", { class: "room-main", "aria-label": t("room.messages") }, scroller, typingLine, me ? form : signinPrompt()),
-      h("aside", { class: "card room-side" }, h("h2", {}, presenceCount), presenceList),
-    ),
-  );
   if (me && !room.role && room.visibility === "private") {
     const join = h("button", {
       type: "button",
@@ -69,14 +86,13 @@ export async function render(ctx, params, container) {
           await post(`rooms/${room.id}/join`, {});
           join.remove();
         } catch (e) {
-          composeError.textContent = errorText(e);
+          showError(errorText(e));
         }
       },
     });
-    form.before(join);
+    composer.form.before(join);
   }
 
-  // --- rendering -------------------------------------------------------------------------
   function nearBottom() {
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   }
@@ -84,92 +100,39 @@ export async function render(ctx, params, container) {
     scroller.scrollTop = scroller.scrollHeight;
   }
 
-  function replySnippet(msg) {
-    if (!msg.reply_to) return null;
-    const target = byId.get(msg.reply_to);
-    const el = h("blockquote", { class: "reply-ref", "data-testid": "message-reply-ref", "data-reply-to": String(msg.reply_to) });
-    if (target) {
-      const body = target.msg.deleted ? t("room.deleted") : target.msg.body;
-      el.append(h("strong", { text: target.msg.author }), " ", h("span", { text: body.length > 120 ? `${body.slice(0, 120)}…` : body }));
-    } else {
-      el.textContent = t("room.reply_to_unknown");
+  async function removeMessage(msg) {
+    if (!window.confirm(t("room.confirm_delete"))) return;
+    try {
+      await socket.write({ type: "delete", topic, message: msg.id });
+    } catch (e) {
+      showError(errorText(e));
     }
-    return el;
-  }
-
-  function fillMessage(entry) {
-    const { msg, el } = entry;
-    el.dataset.seq = String(msg.seq);
-    el.dataset.id = String(msg.id);
-    el.dataset.author = msg.author;
-    el.classList.toggle("mine", msg.author === me);
-    el.classList.toggle("deleted", Boolean(msg.deleted));
-    const meta = h(
-      "div",
-      { class: "meta" },
-      h("strong", { "data-testid": "message-author", text: msg.author }),
-      " ",
-      h("time", { datetime: msg.at, title: formatDateTime(msg.at), text: formatTime(msg.at) }),
-      msg.edited_at && !msg.deleted ? h("span", { class: "tag", "data-testid": "message-edited", text: t("room.edited") }) : null,
-    );
-    const body = h("p", { class: "body", "data-testid": "message-body" });
-    body.textContent = msg.deleted ? t("room.deleted") : msg.body;
-    const actions = h("div", { class: "actions" });
-    if (!msg.deleted && me) {
-      actions.append(h("button", { type: "button", class: "link", "data-testid": "reply", text: t("room.reply"), onclick: () => startReply(msg) }));
-      if (msg.author === me) {
-        actions.append(
-          h("button", { type: "button", class: "link", "data-testid": "edit", text: t("room.edit"), onclick: () => startEdit(entry) }),
-          h("button", { type: "button", class: "link", "data-testid": "delete", text: t("room.delete"), onclick: () => removeMessage(msg) }),
-        );
-      }
-    }
-    el.replaceChildren(...[meta, replySnippet(msg), body, extras.reactionsEl(msg), actions].filter(Boolean));
-  }
-
-  function makeEntry(msg) {
-    msg.author = msg.author || "?";
-    const entry = { msg, el: h("li", { class: "msg", "data-testid": "message" }) };
-    byId.set(msg.id, entry);
-    fillMessage(entry);
-    return entry;
   }
 
   function addLive(msg) {
-    if (byId.has(msg.id)) return;
+    if (list.has(msg.id)) return;
     const stick = nearBottom();
-    const entry = makeEntry(msg);
-    list.append(entry.el);
+    list.append(msg);
     if (oldestSeq == null) oldestSeq = msg.seq;
     extras.seen(msg.seq);
-    if (msg.author === me) dropPendingLike(msg.body);
+    if (msg.author === me) composer?.dropPendingLike(msg.body);
     else ctx.announce(t("room.announce", { user: msg.author, body: msg.body.slice(0, 200) }));
     if (stick || msg.author === me) scrollToBottom();
-    typingUntil.delete(msg.author);
-    renderTyping();
-  }
-
-  function prependOlder(items) {
-    const before = scroller.scrollHeight;
-    const frag = document.createDocumentFragment();
-    for (const msg of items) {
-      if (byId.has(msg.id)) continue;
-      frag.append(makeEntry(msg).el);
-    }
-    list.prepend(frag);
-    scroller.scrollTop += scroller.scrollHeight - before;
-    // Replies to messages that just arrived can now show their quote.
-    for (const entry of byId.values()) if (entry.msg.reply_to && entry.el.querySelector(".reply-ref:not(:has(strong))")) fillMessage(entry);
+    presence.posted(msg.author);
   }
 
   // --- history ---------------------------------------------------------------------------
+  function renderHistoryEdge() {
+    olderBtn.hidden = reachedStart;
+    startNote.hidden = !reachedStart;
+  }
+
   async function loadLatest() {
     // Without a cursor the API answers the latest page, and the topic head to resume from.
     const data = await get(`rooms/${room.id}/messages${qs({ limit: PAGE_SIZE })}`);
-    clear(list);
-    byId.clear();
+    list.clear();
     const items = data.items || [];
-    for (const msg of items) list.append(makeEntry(msg).el);
+    list.prepend(items);
     oldestSeq = items.length ? items[0].seq : null;
     reachedStart = items.length < PAGE_SIZE;
     renderHistoryEdge();
@@ -186,45 +149,35 @@ export async function render(ctx, params, container) {
       const items = data.items || [];
       if (items.length) {
         oldestSeq = items[0].seq;
-        prependOlder(items);
+        const before = scroller.scrollHeight;
+        list.prepend(items);
+        scroller.scrollTop += scroller.scrollHeight - before;
       }
       reachedStart = items.length < PAGE_SIZE;
       renderHistoryEdge();
     } catch (err) {
-      composeError.textContent = errorText(err);
+      showError(errorText(err));
     } finally {
       loadingOlder = false;
       olderBtn.disabled = false;
     }
   }
 
-  function renderHistoryEdge() {
-    olderBtn.hidden = reachedStart;
-    startNote.hidden = !reachedStart;
-  }
-
   olderBtn.addEventListener("click", loadOlder);
+  // History loads when the reader scrolls up, not when focus moves through old messages
+  // (keyboard users load it with the button or arrow-up from the first message).
   scroller.addEventListener("scroll", () => {
-    if (scroller.scrollTop < 40) loadOlder();
+    if (scroller.scrollTop < 40 && !list.el.contains(document.activeElement)) loadOlder();
   });
 
   // --- live ------------------------------------------------------------------------------
-  function renderPresence(data) {
-    const users = data.users || [];
-    const n = data.count ?? users.length;
-    presenceCount.textContent = t("room.online", { n });
-    presenceCount.dataset.count = String(n);
-    presenceList.setAttribute("aria-label", t("room.online", { n }));
-    presenceList.replaceChildren(...users.map((u) => h("li", { "data-testid": "presence-user", text: u })));
+  function changed(id, apply) {
+    const entry = list.get(id);
+    if (!entry) return;
+    apply(entry.msg);
+    list.fill(entry);
+    list.refreshQuotesOf(id);
   }
-
-  function renderTyping() {
-    const now = Date.now();
-    for (const [u, until] of typingUntil) if (until < now) typingUntil.delete(u);
-    const users = [...typingUntil.keys()];
-    typingLine.textContent = users.length ? t("room.typing", { n: users.length, users: users.join(", ") }) : "";
-  }
-  const typingTimer = setInterval(renderTyping, 1000);
 
   const listener = {
     event(frame) {
@@ -232,167 +185,36 @@ export async function render(ctx, params, container) {
       if (frame.kind === "message.posted") {
         addLive({ id: d.id, seq: frame.seq, author: d.author, body: d.body, reply_to: d.reply_to || null, at: d.at || frame.at, edited_at: null, deleted: false });
       } else if (frame.kind === "message.edited") {
-        const entry = byId.get(d.id);
-        if (entry) {
-          entry.msg.body = d.body;
-          entry.msg.edited_at = d.edited_at || frame.at;
-          fillMessage(entry);
-          refreshQuotesOf(d.id);
-        }
-      } else if (frame.kind === "reaction.changed") {
-        extras.reactionChanged(byId, d, fillMessage);
+        changed(d.id, (msg) => Object.assign(msg, { body: d.body, edited_at: d.edited_at || frame.at }));
       } else if (frame.kind === "message.deleted") {
-        const entry = byId.get(d.id);
-        if (entry) {
-          entry.msg.deleted = true;
-          fillMessage(entry);
-          refreshQuotesOf(d.id);
-        }
+        changed(d.id, (msg) => Object.assign(msg, { deleted: true }));
+      } else if (frame.kind === "reaction.changed") {
+        extras.reactionChanged(list.byId, d, (entry) => list.fill(entry));
       }
       extras.onRoomEvent(frame);
     },
     state(frame) {
-      if (frame.kind === "presence") renderPresence(frame.data || {});
+      if (frame.kind === "presence") presence.render(frame.data || {});
     },
     typing(frame) {
-      if (!frame.user || frame.user === me) return;
-      typingUntil.set(frame.user, Date.now() + TYPING_SHOWN_FOR_MS);
-      renderTyping();
+      presence.typed(frame.user);
     },
     async reset() {
       // Too far behind for a replay: start again from the latest page over HTTP.
       try {
         await loadLatest();
       } catch (err) {
-        composeError.textContent = errorText(err);
+        showError(errorText(err));
       }
     },
     error(frame) {
-      composeError.textContent = errorText(frame);
+      showError(errorText(frame));
     },
   };
 
-  function refreshQuotesOf(id) {
-    for (const entry of byId.values()) if (entry.msg.reply_to === id) fillMessage(entry);
-  }
-
-
-  // --- writing ---------------------------------------------------------------------------
-  function startReply(msg) {
-    replyTo = msg;
-    replyBanner.replaceChildren(
-      h("span", { text: t("room.replying_to", { user: msg.author }) }),
-      " ",
-      h("q", { text: msg.body.length > 80 ? `${msg.body.slice(0, 80)}…` : msg.body }),
-      " ",
-      h("button", { type: "button", class: "link", "data-testid": "cancel-reply", text: t("common.cancel"), onclick: cancelReply }),
-    );
-    replyBanner.hidden = false;
-    textarea.focus();
-  }
-  function cancelReply() {
-    replyTo = null;
-    replyBanner.hidden = true;
-    replyBanner.replaceChildren();
-  }
-
-  function startEdit(entry) {
-    const editor = h("textarea", { rows: "2", maxlength: String(MAX_BODY), "data-testid": "edit-body", "aria-label": t("room.edit_label") });
-    editor.value = entry.msg.body;
-    const err = h("p", { class: "form-error", role: "alert" });
-    const save = async (ev) => {
-      ev.preventDefault();
-      const body = editor.value.trim();
-      if (!body) return;
-      try {
-        await socket.write({ type: "edit", topic, message: entry.msg.id, body });
-        fillMessage(entry);
-      } catch (e) {
-        err.textContent = errorText(e);
-      }
-    };
-    const editForm = h(
-      "form",
-      { class: "edit-form", onsubmit: save },
-      editor,
-      h("button", { type: "submit", "data-testid": "edit-save", text: t("common.save") }),
-      h("button", { type: "button", class: "link", text: t("common.cancel"), onclick: () => fillMessage(entry) }),
-      err,
-    );
-    editor.addEventListener("keydown", (ev) => {
-      if (ev.key === "Escape") fillMessage(entry);
-    });
-    entry.el.querySelector(".body").replaceWith(editForm);
-    entry.el.querySelector(".actions").hidden = true;
-    editor.focus();
-  }
-
-  async function removeMessage(msg) {
-    if (!window.confirm(t("room.confirm_delete"))) return;
-    try {
-      await socket.write({ type: "delete", topic, message: msg.id });
-    } catch (e) {
-      composeError.textContent = errorText(e);
-    }
-  }
-
-  function dropPendingLike(body) {
-    for (const li of pendingList.children) {
-      if (li.dataset.body === body) {
-        li.remove();
-        return;
-      }
-    }
-  }
-
-  async function send() {
-    const body = textarea.value.trim();
-    if (!body) return;
-    composeError.textContent = "";
-    const command = { type: "post", topic, body };
-    if (replyTo) command.reply_to = replyTo.id;
-    const pendingEl = h(
-      "li",
-      { class: "msg mine pending", "data-testid": "pending-message" },
-      h("div", { class: "meta" }, h("strong", { text: me }), " ", h("span", { class: "tag", text: t("room.pending") })),
-      h("p", { class: "body", text: body }),
-    );
-    pendingEl.dataset.body = body;
-    pendingList.append(pendingEl);
-    scrollToBottom();
-    textarea.value = "";
-    cancelReply();
-    try {
-      const res = await socket.write(command);
-      // The posted event normally arrives first; if not, it will render the message itself.
-      pendingEl.remove();
-      if (res && res.id != null && byId.has(res.id)) return;
-    } catch (err) {
-      pendingEl.classList.add("failed");
-      pendingEl.querySelector(".tag").textContent = t("room.failed");
-      composeError.textContent = errorText(err);
-    }
-  }
-
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    send();
-  });
-  textarea.addEventListener("keydown", (ev) => {
-    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
-      ev.preventDefault();
-      send();
-    } else if (ev.key === "Escape" && replyTo) {
-      cancelReply();
-    }
-  });
-  textarea.addEventListener("input", () => {
-    const now = Date.now();
-    if (textarea.value && now - lastTypingSent > TYPING_SEND_EVERY_MS) {
-      lastTypingSent = now;
-      socket.send({ type: "typing", topic });
-    }
-  });
+  const onStatus = () => presence.connection(socket.state);
+  socket.addEventListener("status", onStatus);
+  onStatus();
 
   // History last: the composer already works meanwhile (a write made now is queued by the
   // socket and its event is replayed after `head`, so nothing typed early is lost).
@@ -402,12 +224,17 @@ export async function render(ctx, params, container) {
     extras.separatorPlace();
     extras.seen(head);
   } catch (err) {
-    composeError.textContent = errorText(err);
+    showError(errorText(err));
   }
   const unsubscribe = socket.subscribe(topic, listener, { since: head });
+  const title = container.querySelector("h1");
+  const debate = debatePanel(ctx, room.id, { onActive: (el) => title.after(el) });
+  container.append(debate.el);
 
   return () => {
-    clearInterval(typingTimer);
+    presence.stop();
+    socket.removeEventListener("status", onStatus);
     unsubscribe();
+    debate.stop();
   };
 }

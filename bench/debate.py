@@ -1,0 +1,368 @@
+"""Debate scenario (issue 11): a town-hall meeting under load, on two daphne processes + Redis.
+
+    python -m bench.debate                      # the issue's figures: 1,000 participants, 1,000 watchers
+    python -m bench.debate --participants 200 --watchers 200 --seconds 10   # a smoke run
+
+Phase 1 (chat only): a poster posts `--posts-per-s` messages in the room while the watchers
+follow it; delivery latency (send → each watcher) gives the baseline p99. Phase 2 (debate): the
+same posts, plus participants upvoting at `--upvotes-per-s` (some withdrawing), asking
+`--questions-per-s`, raising hands, and a moderator giving the floor every 2 s. Then:
+
+- exact final state: the ranking every watcher holds equals the database's (HTTP), and each
+  question's upvotes equal the upvotes that were answered `ok` minus the withdrawals;
+- `questions` frames per second per watcher (target ≤ 5);
+- how long after the last upvote's `ok` every watcher holds the exact ranking (target ≤ 500 ms);
+- chat p99 in the debate phase against the chat-only phase (target ≤ 1.5×).
+
+Prints a table and writes bench/results/debate-<timestamp>.json. Needs redis-server on PATH;
+`--db postgres` uses a fresh database on 127.0.0.1:5432 (user postgres), else a SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import websockets
+
+from bench.servers import Server, free_port, port_accepts, raise_nofile
+
+ROOT = Path(__file__).resolve().parent.parent
+INITIAL_QUESTIONS = 20
+FLOOR_EVERY_S = 2.0
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--participants", type=int, default=1000)
+    p.add_argument("--watchers", type=int, default=1000)
+    p.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    p.add_argument("--upvotes-per-s", type=float, default=100.0)
+    p.add_argument("--questions-per-s", type=float, default=2.0)
+    p.add_argument("--posts-per-s", type=float, default=2.0)
+    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    return p.parse_args(argv)
+
+
+class Stack:
+    """Redis, a fresh database, N daphne processes."""
+
+    def __init__(self, args, tmp: Path):
+        self.tmp = tmp
+        self.redis_port = free_port()
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "RATE_LIMIT_PER_SECOND": "100000",
+            "RATE_LIMIT_BURST": "100000",
+            "LOG_LEVEL": "WARNING",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "SCHEDULER_IN_PROCESS": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.pg = None
+        if args.db == "postgres":
+            self.pg = f"bench_debate_{uuid.uuid4().hex[:8]}"
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-c", f'CREATE DATABASE "{self.pg}"'], check=True
+            )
+            self.env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{self.pg}"
+        else:
+            self.env.pop("DATABASE_URL", None)
+            self.env["SQLITE_PATH"] = str(tmp / "bench.sqlite3")
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        while not port_accepts(self.redis_port):  # bounded by redis-server's start, well under a second
+            time.sleep(0.05)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True)
+        self.servers = [
+            Server(f"debate-{i}", "config.asgi:application", ROOT, self.env, tmp) for i in range(args.processes)
+        ]
+
+    def seed(self, n: int) -> list[tuple[str, str]]:
+        out = self.tmp / "users.json"
+        subprocess.run([sys.executable, "-m", "bench.seed", str(n), str(out)], cwd=ROOT, env=self.env, check=True)
+        return [tuple(pair) for pair in json.loads(out.read_text())]
+
+    def start(self):
+        for server in self.servers:
+            server.start()
+
+    def ws(self, index: int) -> str:
+        return f"ws://127.0.0.1:{self.servers[index % len(self.servers)].port}/ws/"
+
+    def http(self, token: str | None = None, index: int = 0) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        port = self.servers[index % len(self.servers)].port
+        return httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api", headers=headers, timeout=60)
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+        self.redis.terminate()
+        self.redis.wait(timeout=10)
+        if self.pg:
+            subprocess.run(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-c",
+                    f'DROP DATABASE IF EXISTS "{self.pg}" WITH (FORCE)',
+                ],
+                check=False,
+            )
+
+
+class Client:
+    """One socket. Watchers keep only counts, arrival times and the raw last `questions` frame."""
+
+    def __init__(self, ws, *, watcher: bool):
+        self.ws = ws
+        self.watcher = watcher
+        self.replies: dict[str, asyncio.Future] = {}
+        self.questions_frames: list[float] = []
+        self.last_questions: str | None = None
+        self.last_questions_at = 0.0
+        self.posts_seen: dict[str, float] = {}
+        self.task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self):
+        try:
+            async for raw in self.ws:
+                now = time.monotonic()
+                if '"kind":"questions"' in raw[:120]:
+                    self.questions_frames.append(now)
+                    self.last_questions, self.last_questions_at = raw, now
+                    continue
+                if '"kind":"message.posted"' in raw:
+                    body = json.loads(raw)["data"]["body"]
+                    self.posts_seen[body] = now
+                    continue
+                if '"ref"' in raw and (
+                    '"type":"ok"' in raw[:12] or '"type":"error"' in raw[:15] or '"subscribed"' in raw[:25]
+                ):
+                    frame = json.loads(raw)
+                    future = self.replies.pop(frame.get("ref"), None)
+                    if future is not None and not future.done():
+                        future.set_result(frame)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def request(self, frame: dict) -> dict:
+        ref = uuid.uuid4().hex
+        future = asyncio.get_running_loop().create_future()
+        self.replies[ref] = future
+        await self.ws.send(json.dumps({**frame, "ref": ref}))
+        return await asyncio.wait_for(future, 120)
+
+    async def close(self):
+        await self.ws.close()
+        self.task.cancel()
+
+
+async def open_clients(stack, tokens, *, watcher: bool, topics: list[str]) -> list[Client]:
+    sem = asyncio.Semaphore(64)
+
+    async def one(i, token):
+        async with sem:
+            headers = {"Authorization": f"Bearer {token}"} if token else None
+            ws = await websockets.connect(stack.ws(i), additional_headers=headers, max_size=2**22, open_timeout=60)
+            client = Client(ws, watcher=watcher)
+            for topic in topics:
+                await client.request({"type": "subscribe", "topic": topic})
+            return client
+
+    return await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
+
+
+def p99(values: list[float]) -> float | None:
+    if len(values) < 2:
+        return max(values) if values else None
+    return statistics.quantiles(values, n=100)[98]
+
+
+async def chat_phase(
+    poster: Client, watchers: list[Client], room: str, seconds: float, rate: float, tag: str
+) -> list[float]:
+    sent: dict[str, float] = {}
+    n = int(seconds * rate)
+    start = time.monotonic()
+    for i in range(n):
+        await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
+        body = f"{tag}-{i}-{uuid.uuid4().hex[:6]}"
+        sent[body] = time.monotonic()
+        asyncio.ensure_future(poster.request({"type": "post", "topic": room, "body": body}))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(all(b in w.posts_seen for b in sent) for w in watchers):
+        await asyncio.sleep(0.1)  # waiting for stragglers of a load test, bounded
+    return [w.posts_seen[b] - t for b, t in sent.items() for w in watchers if b in w.posts_seen]
+
+
+async def debate_load(
+    args, participants: list[Client], moderator: Client, room_id: int, question_ids: list[int]
+) -> dict:
+    topic, floor = f"debate:{room_id}", f"floor:{room_id}"
+    upvoted: list[set[int]] = [set() for _ in participants]
+    accepted: dict[int, int] = dict.fromkeys(question_ids, 0)
+    last_ok = [0.0]
+    tasks = []
+    rng = random.Random(11)
+
+    async def upvote(i: int):
+        mine = upvoted[i]
+        if mine and rng.random() < 0.1:
+            q = rng.choice(sorted(mine))
+            mine.discard(q)
+            reply = await participants[i].request({"type": "unvote", "topic": topic, "question": q})
+            delta = -1
+        else:
+            q = rng.choice(question_ids)
+            if q in mine:
+                return
+            mine.add(q)
+            reply = await participants[i].request({"type": "upvote", "topic": topic, "question": q})
+            delta = 1
+        if reply["type"] == "ok":
+            accepted[q] = accepted.get(q, 0) + delta
+            last_ok[0] = max(last_ok[0], time.monotonic())
+
+    async def ask(i: int):
+        reply = await participants[i].request(
+            {"type": "ask", "topic": topic, "body": f"Question {uuid.uuid4().hex[:8]} ?"}
+        )
+        if reply["type"] == "ok":
+            question_ids.append(reply["data"]["id"])
+            accepted[reply["data"]["id"]] = 0
+
+    async def hand(i: int):
+        await participants[i].request({"type": "raise_hand", "topic": floor})
+
+    start = time.monotonic()
+    ticks = int(args.seconds * 10)
+    for tick in range(ticks):
+        await asyncio.sleep(max(0.0, start + tick / 10 - time.monotonic()))
+        for _ in range(int(args.upvotes_per_s / 10) + (rng.random() < (args.upvotes_per_s / 10) % 1)):
+            tasks.append(asyncio.ensure_future(upvote(rng.randrange(len(participants)))))
+        if rng.random() < args.questions_per_s / 10:
+            tasks.append(asyncio.ensure_future(ask(rng.randrange(len(participants)))))
+        if rng.random() < 0.5:
+            tasks.append(asyncio.ensure_future(hand(rng.randrange(len(participants)))))
+        if tick % int(FLOOR_EVERY_S * 10) == 0:
+            tasks.append(asyncio.ensure_future(moderator.request({"type": "floor_next", "topic": floor})))
+    await asyncio.gather(*tasks)
+    return {"accepted": accepted, "last_ok": last_ok[0], "started": start, "writes": len(tasks)}
+
+
+async def amain(args) -> int:
+    raise_nofile()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-debate-"))
+    stack = Stack(args, tmp)
+    users = stack.seed(args.participants + 2)
+    (_, moderator_token), (_, poster_token), people = users[0], users[1], users[2:]
+    stack.start()
+    clients: list[Client] = []
+    try:
+        async with stack.http(moderator_token) as http:
+            room = (await http.post("/rooms", json={"name": "Assemblée du bench"})).json()
+            room_id = room["id"]
+            question_ids = [
+                (await http.post(f"/debates/{room_id}/questions", json={"body": f"Question initiale {n} ?"})).json()[
+                    "id"
+                ]
+                for n in range(INITIAL_QUESTIONS)
+            ]
+        topics = [f"room:{room_id}", f"debate:{room_id}", f"floor:{room_id}"]
+        print(f"connecting {args.watchers} watchers and {args.participants} participants …", flush=True)
+        watchers = await open_clients(stack, [None] * args.watchers, watcher=True, topics=topics)
+        participants = await open_clients(stack, [t for _, t in people], watcher=False, topics=[f"debate:{room_id}"])
+        (moderator,) = await open_clients(stack, [moderator_token], watcher=False, topics=[])
+        (poster,) = await open_clients(stack, [poster_token], watcher=False, topics=[])
+        clients = [*watchers, *participants, moderator, poster]
+
+        print(f"phase 1: chat only, {args.seconds:.0f}s", flush=True)
+        chat_only = await chat_phase(poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "chat")
+        print(f"phase 2: debate, {args.seconds:.0f}s", flush=True)
+        for w in watchers:
+            w.questions_frames.clear()
+        chat_task = asyncio.ensure_future(
+            chat_phase(poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "debate")
+        )
+        load = await debate_load(args, participants, moderator, room_id, question_ids)
+        chat_debate = await chat_task
+
+        async with stack.http() as http:
+            final = (await http.get(f"/debates/{room_id}/questions")).json()
+        exact_counts = {q["id"]: q["upvotes"] for q in final["items"]} == {
+            q: n for q, n in load["accepted"].items() if q in {i["id"] for i in final["items"]}
+        } and len(final["items"]) == len(load["accepted"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(
+            w.last_questions is None or json.loads(w.last_questions)["data"]["version"] < final["version"]
+            for w in watchers
+        ):
+            await asyncio.sleep(0.05)  # bounded wait for the coalesced last frame
+        exact_everywhere = all(json.loads(w.last_questions)["data"] == final for w in watchers)
+        lag = max(w.last_questions_at for w in watchers) - load["last_ok"]
+        duration = max(w.questions_frames[-1] for w in watchers if w.questions_frames) - load["started"]
+        rates = [len(w.questions_frames) / max(duration, 1e-9) for w in watchers]
+        base, during = p99(chat_only), p99(chat_debate)
+        result = {
+            "participants": args.participants,
+            "watchers": args.watchers,
+            "processes": args.processes,
+            "db": args.db,
+            "seconds": args.seconds,
+            "debate_writes": load["writes"],
+            "exact_counts_db_vs_accepted": exact_counts,
+            "exact_ranking_every_watcher": exact_everywhere,
+            "questions_frames_per_s_max": round(max(rates), 2),
+            "ranking_lag_after_last_ok_ms": round(lag * 1000, 1),
+            "chat_p99_ms_chat_only": round(base * 1000, 1) if base else None,
+            "chat_p99_ms_debate": round(during * 1000, 1) if during else None,
+            "chat_p99_ratio": round(during / base, 2) if base and during else None,
+        }
+        targets = {
+            "exact final state": exact_counts and exact_everywhere,
+            "≤ 5 questions frames/s per watcher": max(rates) <= 5,
+            "exact ranking ≤ 500 ms after last ok": lag <= 0.5,
+            "chat p99 ≤ 1.5× chat-only": bool(base and during and during <= 1.5 * base),
+        }
+        for key, value in result.items():
+            print(f"  {key:36} {value}")
+        for name, ok in targets.items():
+            print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+        out_dir = ROOT / "bench" / "results"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"debate-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        path.write_text(json.dumps({"result": result, "targets": targets}, indent=2, ensure_ascii=False))
+        print(f"written {path}")
+        return 0
+    finally:
+        await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+        stack.stop()
+
+
+def main(argv=None) -> int:
+    return asyncio.run(amain(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""Scheduler job: end the turns that end themselves at their limit, once across processes."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from debates.selectors import turns_due
+from debates.services import turn_end_due
+
+
+def turns_end() -> None:
+    """Due turns are found by a plain indexed read; each is then claimed under its debate's lock."""
+    now = timezone.now()
+    for turn_id in turns_due(now):
+        turn_end_due(turn_id=turn_id, now=now)

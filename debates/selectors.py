@@ -1,0 +1,232 @@
+"""Reads on debates: who may read and moderate, the three snapshots, speaking time.
+
+What a non-moderator may see is decided here and only here: `questions_public` carries
+visible questions only and never the author of an anonymous one; `questions_moderation`
+carries everything, for the moderators' topic.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from debates.models import Debate, Hand, Question, Turn
+from discussions.models import Membership, Room
+from discussions.selectors import room_get_readable, room_role
+from events.selectors import event_is_organiser, event_of_room
+from realtime.errors import AppError
+
+TOP_QUESTIONS = 200
+
+
+def debate_readable(*, room_id: int, user, private_as: str = "not_found") -> Debate:
+    """The room's debate, or an unsaved one with the defaults: reading creates nothing."""
+    room = room_get_readable(room_id=room_id, user=user, private_as=private_as)
+    return Debate.objects.filter(room=room).select_related("room").first() or Debate(room=room)
+
+
+def is_moderator(*, room: Room, user) -> bool:
+    """Room owners and moderators, the organisers of the room's event, and staff."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff or room_role(room=room, user=user) in (Membership.OWNER, Membership.MODERATOR):
+        return True
+    event = event_of_room(room.id)
+    return event is not None and event_is_organiser(event=event, user=user)
+
+
+def moderator_required(*, room: Room, user) -> None:
+    if not is_moderator(room=room, user=user):
+        raise AppError("forbidden", "only the room's moderators may do this")
+
+
+def _question_public(question: Question) -> dict:
+    return {
+        "id": question.id,
+        "body": question.body,
+        "author": None if question.anonymous or question.author is None else question.author.username,
+        "anonymous": question.anonymous,
+        "upvotes": question.upvotes,
+        "pinned": question.pinned,
+        "answered": question.answered,
+        "at": question.created_at.isoformat(),
+    }
+
+
+def question_moderation_dict(question: Question) -> dict:
+    return {
+        **_question_public(question),
+        "author": question.author.username if question.author else None,
+        "status": question.status,
+        "hidden_reason": question.hidden_reason,
+        "merged_into": question.merged_into_id,
+    }
+
+
+def _ranked(debate_id: int, statuses: tuple[str, ...]) -> list[Question]:
+    rows = Question.objects.filter(debate_id=debate_id, status__in=statuses).select_related("author")
+    return list(rows.order_by("-pinned", "-upvotes", "created_at", "id")[:TOP_QUESTIONS])
+
+
+def _version(debate_id: int, field: str) -> int | None:
+    # Read first: the rows read after it are at least as new as the version they are sent with.
+    return Debate.objects.filter(id=debate_id).values_list(field, flat=True).first()
+
+
+def questions_public(room_id: int) -> dict | None:
+    """`questions` state for participants: visible questions ranked, anonymous authors removed."""
+    debate_id = Debate.objects.filter(room_id=room_id).values_list("id", flat=True).first()
+    if debate_id is None:
+        return {"items": [], "count": 0, "version": 0}
+    version = _version(debate_id, "questions_version")
+    items = [_question_public(q) for q in _ranked(debate_id, (Question.VISIBLE,))]
+    return {"items": items, "count": len(items), "version": version}
+
+
+def questions_moderation(room_id: int) -> dict | None:
+    """`questions` state for moderators: every question but merged ones, with its author and status."""
+    debate_id = Debate.objects.filter(room_id=room_id).values_list("id", flat=True).first()
+    if debate_id is None:
+        return {"items": [], "count": 0, "version": 0}
+    version = _version(debate_id, "questions_version")
+    statuses = (Question.PENDING, Question.VISIBLE, Question.HIDDEN)
+    items = [question_moderation_dict(q) for q in _ranked(debate_id, statuses)]
+    return {"items": items, "count": len(items), "version": version}
+
+
+def questions_of_author(*, debate: Debate, user) -> list[dict]:
+    """The author's own questions, hidden ones with the moderators' reason."""
+    if debate.pk is None:
+        return []
+    rows = Question.objects.filter(debate=debate, author=user).select_related("author").order_by("-created_at")
+    return [question_moderation_dict(q) for q in rows[:100]]
+
+
+def upvoted_ids(*, debate: Debate, user) -> list[int]:
+    if debate.pk is None:
+        return []
+    return list(
+        Question.objects.filter(debate=debate, upvote_rows__user=user, status=Question.VISIBLE).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def speaking_totals(debate_id: int) -> dict[int, tuple[int, float]]:
+    """{user id: (turns, seconds spoken)} over ended turns."""
+    rows = (
+        Turn.objects.filter(debate_id=debate_id, ended_at__isnull=False, user__isnull=False)
+        .values("user_id")
+        .annotate(turns=Count("id"), spoken=Sum("seconds"))
+    )
+    return {row["user_id"]: (row["turns"], row["spoken"] or 0.0) for row in rows}
+
+
+def hands_ordered(debate: Debate) -> list[Hand]:
+    """The waiting hands in the debate's fairness order; arrival breaks every tie, so one strict order."""
+    hands = list(Hand.objects.filter(debate=debate).select_related("user").order_by("arrival"))
+    if debate.fairness == Debate.ARRIVAL or not hands:
+        return hands
+    totals = speaking_totals(debate.id)
+    if debate.fairness == Debate.NOT_SPOKEN:
+        return sorted(hands, key=lambda hand: (hand.user_id in totals, hand.arrival))
+    return sorted(hands, key=lambda hand: (totals.get(hand.user_id, (0, 0.0))[1], hand.arrival))
+
+
+def turn_open(debate: Debate) -> Turn | None:
+    return Turn.objects.filter(debate=debate, ended_at__isnull=True).select_related("user").first()
+
+
+def turn_as_dict(turn: Turn | None) -> dict | None:
+    if turn is None:
+        return None
+    return {
+        "id": turn.id,
+        "user": turn.user.username if turn.user else None,
+        "started_at": turn.started_at.isoformat(),
+        "ends_at": turn.ends_at.isoformat() if turn.ends_at else None,
+        "auto_end": turn.auto_end,
+    }
+
+
+def queue_snapshot(room_id: int) -> dict | None:
+    """`queue` state: the current turn, the waiting hands in order, the floor's settings."""
+    debate = Debate.objects.filter(room_id=room_id).first()
+    if debate is None:
+        return {"current": None, "hands": [], "count": 0, "version": 0}
+    totals = speaking_totals(debate.id)
+    hands = [
+        {
+            "user": hand.user.username,
+            "raised_at": hand.raised_at.isoformat(),
+            "turns": totals.get(hand.user_id, (0, 0.0))[0],
+            "spoken": round(totals.get(hand.user_id, (0, 0.0))[1], 1),
+        }
+        for hand in hands_ordered(debate)
+    ]
+    return {
+        "current": turn_as_dict(turn_open(debate)),
+        "hands": hands,
+        "count": len(hands),
+        "fairness": debate.fairness,
+        "turn_limit": debate.turn_limit,
+        "auto_end": debate.auto_end,
+        "version": debate.queue_version,
+    }
+
+
+def debate_active(debate: Debate) -> bool:
+    """Whether the room runs a debate (anything asked, raised, spoken, voted or set up):
+    the room page then shows the debate first, for phones in the hall."""
+    if debate.pk is None:
+        return False
+    return bool(
+        debate.current_vote_id
+        or debate.turn_limit
+        or debate.premoderation
+        or debate.arrivals
+        or Question.objects.filter(debate=debate).exists()
+    )
+
+
+def debate_as_dict(debate: Debate) -> dict:
+    return {
+        "room": debate.room_id,
+        "active": debate_active(debate),
+        "premoderation": debate.premoderation,
+        "turn_limit": debate.turn_limit,
+        "auto_end": debate.auto_end,
+        "fairness": debate.fairness,
+        "current_vote": debate.current_vote_id,
+        "topics": {
+            "questions": f"debate:{debate.room_id}",
+            "floor": f"floor:{debate.room_id}",
+            "moderation": f"moderation:{debate.room_id}",
+        },
+    }
+
+
+def speaking_report(debate: Debate) -> list[dict]:
+    """Per person: turns and seconds spoken (ended turns), most time first — the CSV export."""
+    if debate.pk is None:
+        return []
+    rows = (
+        Turn.objects.filter(debate=debate, ended_at__isnull=False, user__isnull=False)
+        .values("user__username")
+        .annotate(turns=Count("id"), spoken=Sum("seconds"))
+        .order_by("-spoken", "user__username")
+    )
+    return [
+        {"user": row["user__username"], "turns": row["turns"], "seconds": round(row["spoken"] or 0.0, 1)}
+        for row in rows
+    ]
+
+
+def turns_due(now=None) -> list[int]:
+    """Open turns that end themselves and whose limit has come."""
+    now = now or timezone.now()
+    return list(
+        Turn.objects.filter(Q(auto_end=True) & Q(ended_at__isnull=True) & Q(ends_at__lte=now)).values_list(
+            "id", flat=True
+        )[:200]
+    )

@@ -1,0 +1,60 @@
+"""What the debate write services share: the locked debate row, topic names, publishing."""
+
+from __future__ import annotations
+
+from debates.models import Debate
+from discussions.selectors import room_get_readable
+from realtime.errors import AppError
+from realtime.sequencing import topic_event_append
+from realtime.state import topic_state_changed
+
+
+def questions_topic(room_id: int) -> str:
+    return f"debate:{room_id}"
+
+
+def floor_topic(room_id: int) -> str:
+    return f"floor:{room_id}"
+
+
+def moderation_topic(room_id: int) -> str:
+    return f"moderation:{room_id}"
+
+
+def signed_in_required(user) -> None:
+    if user is None or not user.is_authenticated:
+        raise AppError("auth_required", "sign in to take part in the debate")
+
+
+def debate_locked(*, room_id: int, user) -> Debate:
+    """The room's debate row, locked until commit: every debate write of a room queues here,
+    so counts, arrival numbers and versions move together. Call inside transaction.atomic."""
+    signed_in_required(user)
+    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    # Created on first use: every room may run a debate.
+    Debate.objects.get_or_create(room=room)
+    return debate_lock(room)
+
+
+def debate_lock(room) -> Debate:
+    debate = Debate.objects.select_for_update().get(room=room)
+    debate.room = room
+    return debate
+
+
+def questions_changed(debate: Debate) -> None:
+    """Bump the questions version (row locked) and refresh both audiences' `questions` state."""
+    debate.questions_version += 1
+    debate.save(update_fields=["questions_version"])
+    topic_state_changed(questions_topic(debate.room_id))
+    topic_state_changed(moderation_topic(debate.room_id))
+
+
+def queue_changed(debate: Debate) -> None:
+    debate.queue_version += 1
+    debate.save(update_fields=["queue_version"])
+    topic_state_changed(floor_topic(debate.room_id))
+
+
+def publish(*, topic: str, kind: str, data: dict) -> int:
+    return topic_event_append(topic=topic, kind=kind, data=data).seq

@@ -1,0 +1,228 @@
+"""Questions: ask, upvote, withdraw an upvote, moderate (approve, pin, answer, hide, merge).
+
+A non-moderator's topic (`debate:<room>`) only ever gets visible questions and never the
+author of an anonymous one; the moderators' topic (`moderation:<room>`) gets everything.
+Events on the participants' topic carry ids only, never a question's text or author: the
+text lives in the `questions` state alone, so a question hidden later does not come back
+in the replay of older events.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from debates.models import Debate, Question, Upvote
+from debates.selectors import is_moderator, moderator_required, question_moderation_dict
+from debates.services.common import (
+    debate_lock,
+    debate_locked,
+    moderation_topic,
+    publish,
+    questions_changed,
+    questions_topic,
+    signed_in_required,
+)
+from discussions.selectors import room_get_readable
+from realtime.errors import AppError
+from realtime.writes import user_write
+
+QUESTION_MAX = 500
+REASON_MAX = 300
+ACTIONS = ("approve", "pin", "unpin", "answer", "hide", "merge")
+
+
+def _question_in(debate: Debate, question_id: int, *, statuses: tuple[str, ...]) -> Question:
+    question = (
+        Question.objects.select_related("author").filter(id=question_id, debate=debate, status__in=statuses).first()
+    )
+    if question is None:
+        raise AppError("not_found", f"question {question_id} is not open in this debate")
+    return question
+
+
+@user_write("ask", actor="author", signed_out="sign in to take part in the debate")
+def question_ask(*, author, room_id: int, body: str, anonymous: bool = False, ref: str | None = None) -> dict:
+    """Ask a question (≤ 500 characters). Under pre-moderation it waits for a moderator's
+    approval, seen by moderators only. Publishes `question.asked`; returns {id, status}."""
+    body = (body or "").strip() if isinstance(body, str) else body
+    if not isinstance(body, str) or not body:
+        raise AppError("bad_request", "a question must not be empty")
+    if len(body) > QUESTION_MAX:
+        raise AppError("bad_request", f"a question is limited to {QUESTION_MAX} characters")
+
+    debate = debate_locked(room_id=room_id, user=author)
+    waits = debate.premoderation and not is_moderator(room=debate.room, user=author)
+    question = Question.objects.create(
+        debate=debate,
+        author=author,
+        body=body,
+        anonymous=bool(anonymous),
+        status=Question.PENDING if waits else Question.VISIBLE,
+        created_at=timezone.now(),
+    )
+    if not waits:
+        publish(topic=questions_topic(room_id), kind="question.asked", data={"id": question.id})
+    publish(topic=moderation_topic(room_id), kind="question.asked", data=question_moderation_dict(question))
+    questions_changed(debate)
+    return {"id": question.id, "status": question.status}
+
+
+def _upvote_prepare(*, user, room_id: int, question_id: int):
+    """(room, debate id) after checking the question is visible in this room's debate."""
+    signed_in_required(user)
+    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    debate_id = Debate.objects.filter(room=room).values_list("id", flat=True).first()
+    if debate_id is None or not _visible(question_id, debate_id):
+        raise AppError("not_found", f"question {question_id} is not open in this debate")
+    return room, debate_id
+
+
+def _visible(question_id: int, debate_id: int) -> bool:
+    return Question.objects.filter(id=question_id, debate_id=debate_id, status=Question.VISIBLE).exists()
+
+
+def _upvote_commit(*, room, debate_id: int, question_id: int, delta: int) -> dict:
+    """Under the room's lock: re-check the question (hidden or merged meanwhile: `not_found`,
+    and the upvote rolls back), move its count and the version together."""
+    debate = debate_lock(room)
+    if not _visible(question_id, debate_id):
+        raise AppError("not_found", f"question {question_id} is not open in this debate")
+    Question.objects.filter(id=question_id).update(upvotes=F("upvotes") + delta)
+    questions_changed(debate)
+    upvotes = Question.objects.filter(id=question_id).values_list("upvotes", flat=True).get()
+    return {"question": question_id, "upvotes": upvotes, "upvoted": delta > 0}
+
+
+@user_write("upvote", actor="user", signed_out="sign in to take part in the debate")
+def question_upvote(*, user, room_id: int, question_id: int, ref: str | None = None) -> dict:
+    """One upvote per person (a database constraint) on a visible question; returns {question, upvotes}.
+
+    The upvote row is inserted before the room's lock is taken (the constraint needs no lock), so
+    the lock is held only to move the count and the version: upvotes queue there briefly."""
+
+    room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
+    try:
+        with transaction.atomic():
+            Upvote.objects.create(question_id=question_id, user=user)
+    except IntegrityError:
+        raise AppError("conflict", "you already upvoted this question") from None
+    return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=1)
+
+
+@user_write("unvote", actor="user", signed_out="sign in to take part in the debate")
+def question_unvote(*, user, room_id: int, question_id: int, ref: str | None = None) -> dict:
+    """Withdraw one's upvote; returns {question, upvotes}."""
+
+    room, debate_id = _upvote_prepare(user=user, room_id=room_id, question_id=question_id)
+    deleted, _ = Upvote.objects.filter(question_id=question_id, user=user).delete()
+    if not deleted:
+        raise AppError("conflict", "you have not upvoted this question")
+    return _upvote_commit(room=room, debate_id=debate_id, question_id=question_id, delta=-1)
+
+
+@user_write("moderate", actor="user", signed_out="sign in to take part in the debate")
+def question_moderate(
+    *,
+    user,
+    room_id: int,
+    question_id: int,
+    action: str,
+    reason: str = "",
+    into: int | None = None,
+    ref: str | None = None,
+) -> dict:
+    """A moderator approves, pins, unpins, answers, hides (with a reason the author sees) or
+    merges a question into another (upvotes combine, nobody counted twice). Publishes
+    `question.<approved|pinned|answered|hidden|merged>`; returns the question as moderators see it."""
+    if action not in ACTIONS:
+        raise AppError("bad_request", f"action must be one of {', '.join(ACTIONS)}")
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise AppError("bad_request", f"a reason is limited to {REASON_MAX} characters")
+    if action == "hide" and not reason:
+        raise AppError("bad_request", "hiding a question needs a reason (its author sees it)")
+    if action == "merge" and (into is None or into == question_id):
+        raise AppError("bad_request", "merge needs `into`, another question's id")
+
+    debate = debate_locked(room_id=room_id, user=user)
+    moderator_required(room=debate.room, user=user)
+    open_statuses = (Question.PENDING, Question.VISIBLE)
+    question = _question_in(debate, question_id, statuses=open_statuses)
+    was_visible = question.status == Question.VISIBLE
+    handler = {
+        "approve": _approve,
+        "pin": _pin,
+        "unpin": _pin,
+        "answer": _answer,
+        "hide": _hide,
+        "merge": _merge,
+    }[action]
+    handler(debate=debate, question=question, action=action, reason=reason, into=into, was_visible=was_visible)
+    questions_changed(debate)
+    question.refresh_from_db()
+    return question_moderation_dict(question)
+
+
+def _both(debate: Debate, *, kind: str, public: dict | None, moderation: dict) -> None:
+    """Publish to participants (when `public` is given) then to moderators, always in that order."""
+    if public is not None:
+        publish(topic=questions_topic(debate.room_id), kind=kind, data=public)
+    publish(topic=moderation_topic(debate.room_id), kind=kind, data=moderation)
+
+
+def _approve(*, debate, question, was_visible, **_) -> None:
+    if was_visible:
+        raise AppError("conflict", "this question is already visible")
+    question.status = Question.VISIBLE
+    question.save(update_fields=["status"])
+    publish(topic=questions_topic(debate.room_id), kind="question.asked", data={"id": question.id})
+    publish(topic=moderation_topic(debate.room_id), kind="question.approved", data={"id": question.id})
+
+
+def _pin(*, debate, question, action, was_visible, **_) -> None:
+    question.pinned = action == "pin"
+    question.save(update_fields=["pinned"])
+    data = {"id": question.id, "pinned": question.pinned}
+    _both(debate, kind="question.pinned", public=data if was_visible else None, moderation=data)
+
+
+def _answer(*, debate, question, was_visible, **_) -> None:
+    if question.answered:
+        raise AppError("conflict", "this question is already answered")
+    question.answered = True
+    question.pinned = False
+    question.save(update_fields=["answered", "pinned"])
+    data = {"id": question.id}
+    _both(debate, kind="question.answered", public=data if was_visible else None, moderation=data)
+
+
+def _hide(*, debate, question, reason, was_visible, **_) -> None:
+    question.status = Question.HIDDEN
+    question.hidden_reason = reason
+    question.pinned = False
+    question.save(update_fields=["status", "hidden_reason", "pinned"])
+    _both(
+        debate,
+        kind="question.hidden",
+        public={"id": question.id} if was_visible else None,
+        moderation={"id": question.id, "reason": reason},
+    )
+
+
+def _merge(*, debate, question, into, was_visible, **_) -> None:
+    target = _question_in(debate, into, statuses=(Question.PENDING, Question.VISIBLE))
+    # Upvoters of both keep one upvote on the target; the others' upvotes move over.
+    already = Upvote.objects.filter(question=target).values("user_id")
+    Upvote.objects.filter(question=question, user_id__in=already).delete()
+    Upvote.objects.filter(question=question).update(question=target)
+    Question.objects.filter(id=target.id).update(upvotes=Upvote.objects.filter(question=target).count())
+    question.status = Question.MERGED
+    question.merged_into = target
+    question.upvotes = 0
+    question.pinned = False
+    question.save(update_fields=["status", "merged_into", "upvotes", "pinned"])
+    data = {"id": question.id, "into": target.id}
+    public = data if was_visible and target.status == Question.VISIBLE else None
+    _both(debate, kind="question.merged", public=public, moderation=data)

@@ -1,0 +1,51 @@
+"""The input rules every client value obeys, over HTTP (config.input_guard) and the socket
+(the consumer): no NUL byte, integers within the signed 64-bit range, dates within years
+1000-9000. Why: see config/input_guard.py."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+INTEGER = re.compile(r"[+-]?\d+")
+ISO_DATE = re.compile(r"[+-]?\d{4,}-\d{2}-\d{2}")
+YEAR_MIN, YEAR_MAX = 1000, 9000
+
+
+def _date_out_of_range(value: str) -> bool:
+    if not ISO_DATE.match(value):
+        return False
+    try:
+        year = datetime.fromisoformat(value.replace("Z", "+00:00")).year
+    except ValueError:
+        return int(value[: value.index("-", 1)]) not in range(YEAR_MIN, YEAR_MAX + 1)
+    return not YEAR_MIN <= year <= YEAR_MAX
+
+
+def input_problem(value: object, where: str = "frame") -> str | None:
+    """What is wrong with one decoded input value, or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{where}: NUL bytes are not allowed"
+        if INTEGER.fullmatch(value.strip()) and len(value) < 4300 and not INT_MIN <= int(value) <= INT_MAX:
+            return f"{where}: number out of range"
+        if _date_out_of_range(value.strip()):
+            return f"{where}: dates run from year {YEAR_MIN} to {YEAR_MAX}"
+    elif isinstance(value, bool):
+        return None
+    elif isinstance(value, int) and not INT_MIN <= value <= INT_MAX:
+        return f"{where}: number out of range"
+    elif isinstance(value, float) and value != value:  # NaN
+        return f"{where}: not a number"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problem = input_problem(key, where) or input_problem(item, f"{where}.{key}")
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = input_problem(item, f"{where}[{index}]")
+            if problem:
+                return problem
+    return None

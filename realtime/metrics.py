@@ -1,0 +1,41 @@
+"""Prometheus metrics of the live transport (served at /metrics by config/metrics.py).
+
+With PROMETHEUS_MULTIPROC_DIR set in the environment before start, every process of a host
+writes its values there and a scrape of any of them sums them all (gauges: over live processes).
+Names start with `cl_`; docs/DEPLOY.md lists them and deploy/grafana/ draws them.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Latencies of socket writes and database waits: from a millisecond to the 10 s lock timeout.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+SOCKETS_OPEN = Gauge("cl_sockets_open", "WebSockets open", multiprocess_mode="livesum")
+TOPICS_SERVED = Gauge("cl_topics_served", "Topics followed by at least one local socket", multiprocess_mode="livesum")
+SUBSCRIPTIONS = Gauge("cl_subscriptions", "Socket subscriptions to topics", multiprocess_mode="livesum")
+FRAMES_SENT = Counter("cl_frames_sent", "Frames sent to sockets", ["kind"])
+FRAMES_DROPPED = Counter(
+    "cl_frames_dropped", "Frames not sent (duplicate seq, superseded state, slow consumer)", ["kind", "reason"]
+)
+DELIVERIES = Counter("cl_deliveries", "Sequenced events handed to local subscribers")
+REPLAY_REQUESTS = Counter("cl_replay_requests", "subscribe with since")
+REPLAY_RESETS = Counter("cl_replay_resets", "subscribe with since answered reset: true")
+GAP_REPAIRS = Counter("cl_gap_repairs", "Events read from the database to fill a gap in what Redis delivered")
+SWEEPS = Counter("cl_sweeps", "Periodic comparisons of served topics' heads with the database")
+REDIS_RECONNECTS = Counter("cl_redis_reconnects", "Redis pub/sub connections lost and opened again")
+SLOW_CONSUMER_CLOSES = Counter("cl_slow_consumer_closes", "Sockets closed with 4008 (outbound buffer overflowed)")
+RESTART_CLOSES = Counter("cl_restart_closes", "Sockets closed with 4012 while draining for a restart")
+COMMANDS = Counter("cl_commands", "Socket commands by outcome (ok or the error code)", ["command", "outcome"])
+WRITE_LATENCY = Histogram(
+    "cl_write_seconds", "Socket write commands, frame received to reply sent", ["command"], buckets=LATENCY_BUCKETS
+)
+DB_POOL_WAIT = Histogram(
+    "cl_db_pool_wait_seconds", "Wait for a database thread before a call starts", buckets=LATENCY_BUCKETS
+)
+RATE_LIMITED = Counter("cl_rate_limited", "Writes refused with rate_limited")
+SCHEDULER_RUNS = Counter("cl_scheduler_runs", "Scheduler job runs", ["job", "outcome"])
+SCHEDULER_LAG = Histogram(
+    "cl_scheduler_lag_seconds", "How late a scheduler job started after it was due", ["job"], buckets=LATENCY_BUCKETS
+)

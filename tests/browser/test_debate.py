@@ -1,0 +1,147 @@
+"""Debate mode in a real browser: two participants and a moderator run a debate end to end,
+with the big screen following; countdowns agree on devices whose clocks are off by an hour."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, unique
+
+pytestmark = pytest.mark.browser
+
+# Shifts the page's clock (Date.now, which the client's countdowns read) by `skew` ms.
+SKEW_SCRIPT = """
+(() => {
+  const skew = %d;
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + skew;
+})();
+"""
+
+
+def make_room(server, token: str, **debate) -> int:
+    with server.api(token) as client:
+        room = client.post("/rooms", json={"name": unique("Assemblée ")})
+        assert room.status_code == 201, room.text
+        room_id = room.json()["id"]
+        if debate:
+            configured = client.patch(f"/debates/{room_id}", json=debate)
+            assert configured.status_code == 200, configured.text
+    return room_id
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"debate-{name}.png"), full_page=True)
+
+
+def test_two_participants_and_a_moderator_run_a_debate_with_the_big_screen(screens, daphne_server):
+    moderator = screens.signed_up("moderator", unique("mod"))
+    ana_name, bob_name = unique("ana"), unique("bob")
+    ana = screens.signed_up("ana", ana_name, phone=True)
+    bob = screens.signed_up("bob", bob_name, phone=True)
+    room_id = make_room(daphne_server, screens.token_of(moderator), turn_limit=90)
+    screen = screens.new_page("bigscreen")
+    for page in (moderator, ana, bob):
+        page.goto(f"/#/room/{room_id}")
+        expect(page.get_by_test_id("debate")).to_be_visible()
+    screen.goto(f"/#/screen/{room_id}")
+    expect(screen.get_by_test_id("bigscreen")).to_be_visible()
+    expect(screen.get_by_test_id("screen-qr")).to_be_visible()
+    screen.wait_for_function("document.querySelector('[data-testid=screen-qr]').complete")
+    assert screen.get_by_test_id("screen-qr").evaluate("img => img.naturalWidth") > 0
+
+    # A question, upvoted by the other participant: the count moves everywhere.
+    ana.get_by_test_id("ask-body").fill("Quand commencent les travaux du Barachois ?")
+    ana.get_by_test_id("ask-submit").click()
+    expect(ana.get_by_test_id("announcer")).to_contain_text("Question envoyée")
+    question = bob.get_by_test_id("question").filter(has_text="travaux du Barachois")
+    expect(question).to_have_attribute("data-upvotes", "0")
+    question.get_by_test_id("upvote").click()
+    expect(question.get_by_test_id("upvote")).to_have_attribute("aria-pressed", "true")
+    for page, testid in ((ana, "question"), (moderator, "question"), (screen, "screen-question")):
+        expect(page.get_by_test_id(testid).filter(has_text="travaux du Barachois")).to_have_attribute(
+            "data-upvotes", "1"
+        )
+
+    # Hands raised, by keyboard on one phone; the moderator gives the floor to the next.
+    ana.get_by_test_id("hand-toggle").focus()
+    ana.keyboard.press("Enter")
+    expect(ana.get_by_test_id("hand-toggle")).to_have_attribute("aria-pressed", "true")
+    bob.get_by_test_id("hand-toggle").click()
+    expect(moderator.get_by_test_id("queue-item")).to_have_count(2)
+    expect(moderator.get_by_test_id("queue-item").first).to_have_attribute("data-user", ana_name)
+    expect(screen.get_by_test_id("screen-next-item")).to_have_count(2)
+    moderator.get_by_test_id("floor-next").click()
+    for page, testid in ((ana, "floor-current"), (bob, "floor-current"), (screen, "screen-speaker")):
+        expect(page.get_by_test_id(testid)).to_have_attribute("data-user", ana_name)
+    expect(ana.get_by_test_id("announcer")).to_contain_text("Vous avez la parole")
+    remaining = int(screen.get_by_test_id("screen-countdown").get_attribute("data-remaining"))
+    assert 80 <= remaining <= 90, remaining
+    expect(screen.get_by_test_id("screen-next-item")).to_have_text([bob_name])
+    shot(ana, "participant-floor")
+
+    # A vote on the spot, opened from the room page and closed now.
+    moderator.get_by_test_id("quick-vote-toggle").click()
+    moderator.get_by_test_id("quick-title").fill("Prolonger la séance de 15 minutes ?")
+    moderator.get_by_test_id("quick-open").click()
+    for page in (ana, bob, moderator, screen):
+        expect(page.get_by_test_id("vote-title")).to_contain_text("Prolonger la séance")
+    for page in (ana, bob):  # a members-only vote: each joins the room from the card, then votes
+        page.get_by_test_id("vote-join").click()
+        page.get_by_test_id("quick-vote-up").click()
+        expect(page.get_by_test_id("quick-vote-up")).to_have_attribute("aria-pressed", "true")
+    expect(screen.get_by_test_id("vote-total")).to_have_attribute("data-total", "2")
+    expect(screen.locator("[data-testid=vote-count][data-choice=up]")).to_have_attribute("data-count", "2")
+    shot(screen, "screen-live")
+    moderator.get_by_test_id("vote-close-now").click()
+    for page in (ana, bob, moderator, screen):
+        expect(page.get_by_test_id("vote-result")).to_have_attribute("data-result", "adopted")
+
+    # The moderator marks the question answered: its author hears it.
+    moderator.get_by_test_id("question").filter(has_text="travaux du Barachois").get_by_test_id(
+        "moderate-answer"
+    ).click()
+    expect(ana.get_by_test_id("announcer")).to_contain_text("On a répondu à votre question")
+    expect(screen.get_by_test_id("screen-question")).to_have_count(0)
+    moderator.get_by_test_id("floor-end").click()
+    expect(screen.get_by_test_id("screen-speaker")).to_have_attribute("data-user", "")
+    shot(moderator, "moderator")
+    shot(screen, "screen-after")
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_countdown_agrees_on_devices_whose_clocks_are_off_by_an_hour(screens, daphne_server):
+    moderator = screens.signed_up("moderator", unique("mod"))
+    speaker_name = unique("orateur")
+    speaker = screens.signed_up("speaker", speaker_name, phone=True)
+    room_id = make_room(daphne_server, screens.token_of(moderator), turn_limit=120)
+    skewed = []
+    for label, skew_ms in (("ahead", 3_600_000), ("behind", -3_600_000)):
+        page = screens.new_page(label, phone=True)
+        page.add_init_script(SKEW_SCRIPT % skew_ms)
+        skewed.append(page)
+    for page in (moderator, speaker, *skewed):
+        page.goto(f"/#/room/{room_id}")
+        expect(page.get_by_test_id("debate")).to_be_visible()
+    assert abs(skewed[0].evaluate("Date.now()") - skewed[1].evaluate("Date.now()") - 7_200_000) < 60_000
+    speaker.get_by_test_id("hand-toggle").click()
+    expect(moderator.get_by_test_id("queue-item")).to_have_count(1)
+    moderator.get_by_test_id("floor-next").click()
+    for page in (moderator, speaker, *skewed):
+        expect(page.get_by_test_id("floor-current")).to_have_attribute("data-user", speaker_name)
+        expect(page.get_by_test_id("floor-countdown")).to_have_attribute("data-remaining", re.compile(r"^\d+$"))
+    readings = [int(p.get_by_test_id("floor-countdown").get_attribute("data-remaining")) for p in (moderator, *skewed)]
+    # Read one after the other, a second apart at most; a wrong offset would be 3,600 s off.
+    assert max(readings) - min(readings) <= 2, readings
+    assert all(100 <= r <= 120 for r in readings), readings
+    # The same screen in English, still counting down on the server clock.
+    skewed[0].get_by_test_id("lang-select").select_option("en")
+    expect(skewed[0].get_by_test_id("debate")).to_contain_text("Live debate")
+    expect(skewed[0].get_by_test_id("floor-current")).to_contain_text(f"{speaker_name} has the floor")
+    remaining = int(skewed[0].get_by_test_id("floor-countdown").get_attribute("data-remaining"))
+    assert 90 <= remaining <= 120, remaining
+    assert not screens.console_errors, screens.console_errors

@@ -1,0 +1,147 @@
+"""Keyboard-only and phone use of a room, and a newcomer's first screen after signing up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, unique
+from tests.browser.test_event import create_event
+from tests.browser.test_room import create_room
+
+pytestmark = pytest.mark.browser
+
+
+def room_with_messages(server, count: int) -> tuple[int, str]:
+    token = server.register(unique("bavard"))
+    room_id = create_room(server, token, "Marché forain")
+    with server.api(token) as client:
+        for i in range(count):
+            response = client.post(
+                f"/rooms/{room_id}/messages", json={"body": f"Message numéro {i + 1}", "ref": f"m{i}"}
+            )
+            assert response.status_code in (200, 201), response.text
+    return room_id, token
+
+
+def focused_testid(page) -> str | None:
+    return page.evaluate("document.activeElement && document.activeElement.dataset.testid || null")
+
+
+def test_keyboard_only_posting_from_the_skip_link(screens, daphne_server):
+    room_id, _ = room_with_messages(daphne_server, 12)  # twelve "Répondre" buttons in the way, before
+    page = screens.signed_up("keyboard", unique("clavier"))
+    page.goto(f"/#/room/{room_id}")
+    expect(page.get_by_test_id("message")).to_have_count(12)
+    page.reload()
+    expect(page.get_by_test_id("message")).to_have_count(12)
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.url.endswith(f"#/room/{room_id}")  # the skip link is not a route
+    assert page.evaluate("document.activeElement.id") == "main"
+    presses = 0
+    while focused_testid(page) != "composer" and presses < 5:
+        page.keyboard.press("Tab")
+        presses += 1
+    assert focused_testid(page) == "composer", f"composer not reached in {presses} Tab presses"
+
+    page.keyboard.type("Envoyé au clavier seulement")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("message").last.get_by_test_id("message-body")).to_have_text(
+        "Envoyé au clavier seulement"
+    )
+    assert page.url.endswith(f"#/room/{room_id}")
+
+    # The list is one tab stop; arrow keys walk it, and its buttons open only on the focused message.
+    page.keyboard.press("Shift+Tab")
+    assert focused_testid(page) == "message"
+    last = page.evaluate("document.activeElement.dataset.seq")
+    page.keyboard.press("ArrowUp")
+    assert int(page.evaluate("document.activeElement.dataset.seq")) < int(last)
+    page.keyboard.press("Home")
+    assert (
+        page.evaluate("document.activeElement.querySelector('[data-testid=message-body]').textContent")
+        == "Message numéro 1"
+    )
+    expect(page.get_by_test_id("message")).to_have_count(13)  # focusing old messages loaded nothing
+    page.keyboard.press("Tab")
+    assert focused_testid(page) == "reply"
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("reply-banner")).to_contain_text("Message numéro 1")
+    assert focused_testid(page) == "composer"
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_phone_layout_keeps_composer_and_send_in_view(screens, daphne_server):
+    room_id, _ = room_with_messages(daphne_server, 30)
+    page = screens.signed_up("phone", unique("telephone"), phone=True)
+    page.goto(f"/#/room/{room_id}")
+    expect(page.get_by_test_id("message")).to_have_count(30)
+    assert page.evaluate("window.scrollY") == 0
+    for testid in ("composer", "send", "presence-count"):
+        box = page.get_by_test_id(testid).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 844, (testid, box)
+    header = page.locator(".topbar").bounding_box()
+    assert header["height"] < 90, header  # two lines at most
+    # The message pane still shows several messages.
+    assert page.get_by_test_id("scroller").bounding_box()["height"] > 250
+
+    # A long message is folded, with a button to read it all; an empty one is refused with a reason.
+    page.get_by_test_id("composer").fill("Très long. " * 300)
+    page.get_by_test_id("send").click()
+    long = page.get_by_test_id("message").last
+    expect(long.get_by_test_id("show-more")).to_be_visible()
+    assert long.get_by_test_id("message-body").bounding_box()["height"] < 200
+    page.get_by_test_id("composer").fill("   ")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("composer-error")).to_have_text("Message vide : écrivez quelque chose avant d'envoyer.")
+    page.get_by_test_id("composer").fill("x" * 4001)
+    expect(page.get_by_test_id("composer-count")).to_have_text("4 001 / 4 000 caractères")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("composer-error")).to_contain_text("Message trop long")
+    assert page.get_by_test_id("composer").input_value() == "x" * 4001  # nothing cut
+    page.get_by_test_id("composer").fill("")
+
+    # Offline, the page does not pretend to know who is online.
+    expect(page.get_by_test_id("presence-user")).to_have_count(1)
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("presence-offline")).to_be_visible()
+    expect(page.get_by_test_id("presence-list")).to_be_hidden()
+    expect(page.get_by_test_id("presence-count")).to_have_text("Présents : inconnu (hors ligne)")
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("presence-list")).to_be_visible()
+    expect(page.get_by_test_id("presence-count")).to_have_attribute("data-count", "1")
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_newcomer_lands_on_the_communes_and_their_activity(screens, daphne_server):
+    token = daphne_server.register(unique("orga"))
+    title = "Fête de la musique au Barachois"
+    soon = datetime.now(UTC) + timedelta(minutes=30)  # the first of the upcoming events shown
+    create_event(
+        daphne_server,
+        token,
+        title=title,
+        commune="97411",
+        starts_at=soon.isoformat(),
+        ends_at=(soon + timedelta(hours=3)).isoformat(),
+    )
+    with daphne_server.api(token) as client:
+        made = client.post("/rooms", json={"name": "Parents d'élèves", "visibility": "public", "commune": "97411"})
+        assert made.status_code == 201, made.text
+    page = screens.signed_up("newcomer", unique("nouveau"), phone=True)
+    page.goto("/")
+    expect(page.get_by_test_id("overview-events").get_by_test_id("event-link").filter(has_text=title)).to_be_visible()
+    expect(page.get_by_test_id("overview-events")).to_contain_text("Saint-Denis")
+    expect(page.get_by_test_id("overview-rooms")).to_contain_text("Parents d'élèves")
+    expect(page.get_by_test_id("commune-link")).to_have_count(24)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "test_newcomer_lands-first-screen.png"), full_page=True)
+    page.get_by_test_id("commune-link").filter(has_text="Saint-Denis").click()
+    expect(page.get_by_test_id("commune-name")).to_have_text("Saint-Denis")
+    expect(page.get_by_test_id("commune-events")).to_contain_text(title)
+    assert not screens.console_errors, screens.console_errors

@@ -1,0 +1,17 @@
+"""Factories for debate tests: a public room with its owner as moderator."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def debate_room(db, make_user, make_room):
+    """(room, moderator): a public room whose owner moderates its debate."""
+    moderator = make_user("moderatrice")
+    return make_room(moderator, name="Conseil de quartier"), moderator

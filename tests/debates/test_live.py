@@ -1,0 +1,254 @@
+"""Debate mode under load on real sockets: two daphne processes, Redis, a fresh database.
+
+Counts: DEBATE_PEOPLE (default 200) participants upvote, DEBATE_HANDS (default 200) raise
+hands. The issue's full figure is 500 upvoters: `DEBATE_PEOPLE=500` (about a minute on two
+shared cores). Runs on SQLite, and on PostgreSQL when DATABASE_URL points to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import datetime
+
+import pytest
+
+from tests.live import LiveSocket
+
+pytestmark = pytest.mark.e2e
+
+PEOPLE = int(os.environ.get("DEBATE_PEOPLE", "200"))
+HANDS = int(os.environ.get("DEBATE_HANDS", "200"))
+QUESTIONS = 20
+STATE_INTERVAL = 0.25
+
+
+def _state(kind: str, topic: str):
+    return lambda f: f["type"] == "state" and f["kind"] == kind and f["topic"] == topic
+
+
+def _last_state(socket: LiveSocket, kind: str, topic: str) -> dict:
+    return [f for f in socket.frames if _state(kind, topic)(f)][-1]["data"]
+
+
+async def _all_at_once(sockets, frames_for) -> list[list[dict]]:
+    """Each socket sends its frames (in order, awaiting each reply), all sockets at once."""
+    start = asyncio.Event()
+
+    async def one(index: int, socket: LiveSocket) -> list[dict]:
+        await start.wait()
+        return [await socket.request(frame, timeout=180) for frame in frames_for(index)]
+
+    tasks = [asyncio.ensure_future(one(i, s)) for i, s in enumerate(sockets)]
+    await asyncio.sleep(0)
+    start.set()
+    return await asyncio.gather(*tasks)
+
+
+def _setup_room(stack, moderator_token: str, co_moderator: str | None = None) -> int:
+    with stack.http(0, moderator_token) as http:
+        created = http.post("/api/rooms", json={"name": "Assemblée de quartier"})
+        assert created.status_code == 201, created.text
+    room_id = created.json()["id"]
+    if co_moderator:
+        stack.run_python(
+            f"""
+from accounts.models import User
+from discussions.models import Membership
+Membership.objects.create(room_id={room_id}, user=User.objects.get(username={co_moderator!r}), role="moderator")
+print(json.dumps(1))
+"""
+        )
+    return room_id
+
+
+def _plan(index: int) -> tuple[list[int], int | None]:
+    """Which questions (indexes) person `index` upvotes, and the one they withdraw, if any."""
+    picks = sorted({index % QUESTIONS, (index * 7 + 3) % QUESTIONS, (index * 13 + 5) % QUESTIONS})
+    return picks, (picks[0] if index % 5 == 0 else None)
+
+
+async def test_upvotes_from_two_processes_are_exact_everywhere(live_stack, capsys):
+    stack = live_stack(processes=2, redis=True)
+    users = stack.create_users(PEOPLE + 1)
+    (_, moderator_token), people = users[0], users[1:]
+    room_id = _setup_room(stack, moderator_token)
+    topic = f"debate:{room_id}"
+    with stack.http(1, moderator_token) as http:
+        asked = [
+            http.post(f"/api/debates/{room_id}/questions", json={"body": f"Question numéro {n} ?"})
+            for n in range(QUESTIONS)
+        ]
+    assert all(r.status_code == 201 for r in asked), asked[0].text
+    question_ids = [r.json()["id"] for r in asked]
+
+    sockets = [await LiveSocket.open(stack.ws_url(i % 2), token) for i, (_, token) in enumerate(people)]
+    try:
+        assert all(r["type"] == "subscribed" for r in await asyncio.gather(*(s.subscribe(topic) for s in sockets)))
+        await asyncio.gather(*(s.wait_for(_state("questions", topic)) for s in sockets))
+        before = [len(s.frames) for s in sockets]
+
+        def frames_for(index: int) -> list[dict]:
+            picks, withdrawn = _plan(index)
+            frames = [{"type": "upvote", "topic": topic, "question": question_ids[q]} for q in picks]
+            if withdrawn is not None:
+                frames.append({"type": "unvote", "topic": topic, "question": question_ids[withdrawn]})
+            return frames
+
+        started = time.monotonic()
+        replies = await _all_at_once(sockets, frames_for)
+        burst_seconds = time.monotonic() - started
+        flat = [r for person in replies for r in person]
+        assert all(r["type"] == "ok" for r in flat), [r for r in flat if r["type"] != "ok"][:3]
+
+        expected = dict.fromkeys(question_ids, 0)
+        for index in range(PEOPLE):
+            picks, withdrawn = _plan(index)
+            for q in picks:
+                expected[question_ids[q]] += 1
+            if withdrawn is not None:
+                expected[question_ids[withdrawn]] -= 1
+        db = stack.run_python(
+            f"""
+from debates.models import Question, Upvote
+from debates.selectors import questions_public
+rows = {{q.id: [q.upvotes, Upvote.objects.filter(question=q).count()] for q in Question.objects.all()}}
+print(json.dumps({{"rows": rows, "state": questions_public({room_id})}}))
+"""
+        )
+        assert {int(k): v for k, v in db["rows"].items()} == {q: [n, n] for q, n in expected.items()}
+        final = db["state"]
+
+        async def settled(socket: LiveSocket) -> None:
+            await socket.wait_for(
+                lambda f: _state("questions", topic)(f) and f["data"]["version"] >= final["version"], 60
+            )
+
+        await asyncio.gather(*(settled(s) for s in sockets))
+        settled_seconds = time.monotonic() - started
+        for socket in sockets:
+            last = _last_state(socket, "questions", topic)
+            assert last == final
+            assert {q["id"]: q["upvotes"] for q in last["items"]} == expected
+        counts = [
+            sum(1 for f in s.frames[b:] if _state("questions", topic)(f)) for s, b in zip(sockets, before, strict=True)
+        ]
+        bound = int(settled_seconds / STATE_INTERVAL) + 2
+        assert max(counts) <= bound, (max(counts), bound)
+        with capsys.disabled():
+            print(
+                f"\n[debate upvotes] {PEOPLE} people, {len(flat)} writes in {burst_seconds:.1f}s; "
+                f"questions frames per subscriber min {min(counts)} max {max(counts)} (bound {bound})"
+            )
+    finally:
+        await asyncio.gather(*(s.close() for s in sockets))
+
+
+async def test_hands_raised_at_once_give_one_order_and_next_gives_the_floor_once(live_stack, capsys):
+    stack = live_stack(processes=2, redis=True)
+    users = stack.create_users(HANDS + 2)
+    (_, moderator_token), (co_name, co_token), people = users[0], users[1], users[2:]
+    room_id = _setup_room(stack, moderator_token, co_moderator=co_name)
+    topic = f"floor:{room_id}"
+    sockets = [await LiveSocket.open(stack.ws_url(i % 2), token) for i, (_, token) in enumerate(people)]
+    moderators = [
+        await LiveSocket.open(stack.ws_url(0), moderator_token),
+        await LiveSocket.open(stack.ws_url(1), co_token),
+    ]
+    everyone = sockets + moderators
+    try:
+        await asyncio.gather(*(s.subscribe(topic) for s in everyone))
+        await asyncio.gather(*(s.wait_for(_state("queue", topic)) for s in everyone))
+        replies = await _all_at_once(sockets, lambda i: [{"type": "raise_hand", "topic": topic}])
+        assert all(r[0]["type"] == "ok" for r in replies), [r for r in replies if r[0]["type"] != "ok"][:3]
+        arrivals = sorted(r[0]["data"]["arrival"] for r in replies)
+        assert arrivals == list(range(1, HANDS + 1))
+        order_by_arrival = [
+            name for _, name in sorted((r[0]["data"]["arrival"], p[0]) for r, p in zip(replies, people, strict=True))
+        ]
+
+        final = stack.run_python(
+            f"from debates.selectors import queue_snapshot\nprint(json.dumps(queue_snapshot({room_id})))"
+        )
+        assert [h["user"] for h in final["hands"]] == order_by_arrival
+
+        async def settled(socket: LiveSocket) -> None:
+            await socket.wait_for(lambda f: _state("queue", topic)(f) and f["data"]["version"] >= final["version"], 60)
+
+        await asyncio.gather(*(settled(s) for s in everyone))
+        orders = {tuple(h["user"] for h in _last_state(s, "queue", topic)["hands"]) for s in everyone}
+        assert orders == {tuple(order_by_arrival)}
+
+        # Two moderators, one per process, press `next` on the same screen (nobody speaking).
+        both = await asyncio.gather(
+            *(m.request({"type": "floor_next", "topic": topic, "current": 0}) for m in moderators)
+        )
+        assert sorted(r["type"] for r in both) == ["error", "ok"], both
+        error = next(r for r in both if r["type"] == "error")
+        assert error["code"] == "conflict"
+        given = next(r for r in both if r["type"] == "ok")["data"]
+        assert given["user"] == order_by_arrival[0]
+        turns = stack.run_python(
+            "from debates.models import Turn\nprint(json.dumps(list(Turn.objects.values_list('user__username', flat=True))))"
+        )
+        assert turns == [order_by_arrival[0]]
+        for socket in everyone:
+            await socket.wait_for(lambda f: f["type"] == "event" and f["kind"] == "floor.given", 30)
+            assert len(socket.events(topic, "floor.given")) == 1
+        with capsys.disabled():
+            print(f"\n[debate hands] {HANDS} hands at once on 2 processes: one order on {len(everyone)} clients")
+    finally:
+        await asyncio.gather(*(s.close() for s in everyone))
+
+
+async def test_a_turn_with_a_3s_limit_ends_once_on_time(live_stack, capsys):
+    # Both daphne processes run the scheduler too: the turn's end is claimed by one of them.
+    stack = live_stack(processes=2, redis=True, env={"SCHEDULER_IN_PROCESS": "1"})
+    (_, moderator_token), (speaker, speaker_token) = stack.create_users(2)
+    room_id = _setup_room(stack, moderator_token)
+    topic = f"floor:{room_id}"
+    moderator = await LiveSocket.open(stack.ws_url(0), moderator_token)
+    person = await LiveSocket.open(stack.ws_url(1), speaker_token)
+    try:
+        for socket in (moderator, person):
+            await socket.subscribe(topic)
+        configured = await moderator.request(
+            {"type": "debate_configure", "topic": topic, "turn_limit": 3, "auto_end": True}
+        )
+        assert configured["type"] == "ok", configured
+        assert (await person.request({"type": "raise_hand", "topic": topic}))["type"] == "ok"
+        given = await moderator.request({"type": "floor_next", "topic": topic, "current": 0})
+        assert given["type"] == "ok", given
+        ends_at = datetime.fromisoformat(given["data"]["ends_at"])
+        started_at = datetime.fromisoformat(given["data"]["started_at"])
+        assert (ends_at - started_at).total_seconds() == 3
+
+        ended = await asyncio.gather(
+            *(
+                s.wait_for(lambda f: f["type"] == "event" and f["kind"] == "floor.ended", 15)
+                for s in (moderator, person)
+            )
+        )
+        arrived = time.time()
+        for frame in ended:
+            assert frame["data"]["by"] == "limit" and frame["data"]["user"] == speaker
+            lateness = (datetime.fromisoformat(frame["data"]["ended_at"]) - ends_at).total_seconds()
+            assert 0 <= lateness <= 1.0, lateness
+        assert arrived - ends_at.timestamp() <= 1.0
+        # A later event proves nothing else was coming: still one end, one turn closed by the limit.
+        assert (await person.request({"type": "raise_hand", "topic": topic}))["type"] == "ok"
+        for socket in (moderator, person):
+            await socket.wait_for(
+                lambda f: f["type"] == "event" and f["kind"] == "hand.raised" and f["seq"] > ended[0]["seq"]
+            )
+            assert len(socket.events(topic, "floor.ended")) == 1
+        rows = stack.run_python(
+            "from debates.models import Turn\nprint(json.dumps(list(Turn.objects.values_list('ended_by', flat=True))))"
+        )
+        assert rows == ["limit"]
+        with capsys.disabled():
+            print(f"\n[debate turn] 3 s turn ended by the scheduler {lateness:.2f}s after its limit")
+    finally:
+        await moderator.close()
+        await person.close()
