@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/communecter
 
-.PHONY: run test test-sqlite test-postgres bench bench-quick lint
+.PHONY: run test test-sqlite test-postgres bench bench-quick soak soak-full lint
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+## Soak: mixed load on two daphne processes + Redis; RSS and p99 over time in artifacts/soak/.
+soak: $(STAMP)
+	$(BIN)/python -m soak --quick
+
+soak-full: $(STAMP)
+	$(BIN)/python -m soak --minutes 30
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

@@ -208,6 +208,17 @@ def me(request: HttpRequest):
     return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}
 
 
+class EraseIn(Schema):
+    password: str
+
+
+@router.delete("/me", response={204: None}, summary="Delete your account for good (confirm with your password)")
+def me_erase(request: HttpRequest, payload: EraseIn):
+    services.user_erase(user=user_required(request), password=payload.password)
+    logout(request)
+    return 204, None
+
+
 @router.patch("/me", response=MeOut, summary="Set your home commune (INSEE code), or null")
 def me_update(request: HttpRequest, payload: MeIn):
     return services.user_home_commune_set(user=request_user(request), insee=payload.home_commune, ref=payload.ref)

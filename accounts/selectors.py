@@ -11,6 +11,9 @@ from accounts.models import CredentialRevocation, Token
 
 User = get_user_model()
 
+# Who wrote what an erased account wrote. Has a space, so no username can ever be it.
+DELETED_USER = "deleted user"
+
 
 def tokens_valid(now=None) -> QuerySet[Token]:
     """Tokens neither revoked nor expired (idle for TOKEN_IDLE_DAYS, or older than TOKEN_MAX_AGE_DAYS)."""

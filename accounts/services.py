@@ -1,18 +1,24 @@
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import CredentialRevocation, HomeCommuneChange, Token
-from accounts.selectors import tokens_valid
+from accounts.selectors import DELETED_USER, tokens_valid
 from communes.selectors import commune_get
 from communes.services import resident_verifications_drop
 from realtime.errors import AppError
+from realtime.idempotency import write_receipts_erase
+from realtime.redaction import topic_events_anonymise
 from realtime.revocation import session_credential
 from realtime.writes import user_write
 
@@ -124,3 +130,34 @@ def user_home_commune_set(*, user: User, insee: str | None, ref: str | None = No
         locked.save(update_fields=["home_commune"])
     user.home_commune = locked.home_commune
     return {"id": locked.id, "username": locked.username, "home_commune": locked.home_commune_id}
+
+
+def user_erase(*, user: User, password: str) -> None:
+    """Delete an account at its owner's request (the password confirms it).
+
+    The row stays as an empty shell (votes and RSVPs keep counting, linked to nobody): its
+    name becomes `deleted-<random>`, every personal field is cleared, it can never sign in
+    again and its tokens are gone. Each app erases what it holds (settings.ACCOUNT_ERASERS);
+    every stored event that named the user now names DELETED_USER."""
+    if not isinstance(password, str) or not user.check_password(password):
+        raise AppError("forbidden", "wrong password")
+    old_name = user.username
+    with transaction.atomic():
+        for path in settings.ACCOUNT_ERASERS:
+            import_string(path.replace(":", "."))(user=user)
+        topic_events_anonymise(name=old_name, replacement=DELETED_USER)
+        write_receipts_erase(user=user)
+        _tokens_revoke(Token.objects.filter(user=user))  # their sockets close with 4003 on every process
+        Token.objects.filter(user=user).delete()
+        LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(
+            object_repr=DELETED_USER, change_message=""
+        )
+        user.username = f"deleted-{uuid.uuid4().hex}"
+        user.first_name = user.last_name = user.email = ""
+        user.home_commune = None
+        user.is_active = user.is_staff = user.is_superuser = False
+        user.last_login = None
+        user.set_unusable_password()
+        user.save()
+        user.groups.clear()
+        user.user_permissions.clear()

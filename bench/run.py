@@ -15,18 +15,12 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from bench import report, scenarios
-from bench.loadworker import Pool
+from bench import report
+from bench.pool import Pool
+from bench.project_target import ProjectDatabase, project_prepare, redis_cleanup
 from bench.servers import nofile_limit, raise_nofile
-from bench.targets import (
-    PROJECT_ROOT,
-    REPO_ROOT,
-    PeerTarget,
-    ProjectDatabase,
-    ProjectTarget,
-    project_prepare,
-    redis_cleanup,
-)
+from bench.sessions import PLAN, RunContext, run_target
+from bench.targets import PROJECT_ROOT, REPO_ROOT
 
 FULL = dict(
     subscribers=1000,
@@ -36,12 +30,26 @@ FULL = dict(
     burst=50,
     burst_drain=90.0,
     voters=1000,
-    vote_spread=2.0,
+    vote_spread=1.0,
     watchers=1000,
     write_timeout=30.0,
     rsvps=500,
     capacity=100,
-    idle=5000,
+    idle=10000,
+    storm_subscribers=1000,
+    storm_writers=200,
+    storm_posts_each=5,
+    storm_drain=30.0,
+    reconnect_sockets=3000,
+    reconnect_rate=20.0,
+    reconnect_seconds=15.0,
+    reconnect_drain=30.0,
+    kill_after=3.0,
+    stall_healthy=20,
+    stall_sockets=50,
+    stall_posts=10000,
+    stall_drain=60.0,
+    ceiling_burst=500,
 )
 QUICK = dict(
     subscribers=300,
@@ -57,8 +65,22 @@ QUICK = dict(
     rsvps=150,
     capacity=30,
     idle=1000,
+    storm_subscribers=300,
+    storm_writers=60,
+    storm_posts_each=5,
+    storm_drain=10.0,
+    reconnect_sockets=300,
+    reconnect_rate=20.0,
+    reconnect_seconds=5.0,
+    reconnect_drain=20.0,
+    kill_after=2.0,
+    stall_healthy=10,
+    stall_sockets=50,
+    stall_posts=500,
+    stall_drain=20.0,
+    ceiling_burst=200,
 )
-ALL_TARGETS = ["tutorial-pubsub", "tutorial-core", "project", "project-2proc"]
+ALL_TARGETS = list(PLAN)
 
 
 def parse_args(argv=None):
@@ -69,8 +91,8 @@ def parse_args(argv=None):
     )
     ap.add_argument(
         "--scenarios",
-        default="1,2,3,4,5,6",
-        help="comma-separated subset of 1-6 (1 and 2 always run together), e.g. --scenarios 4 --profile",
+        default="1,2,3,4,5,6,7,8,9,10",
+        help="comma-separated subset of 1-10 (1 and 2 always run together), e.g. --scenarios 7 --profile",
     )
     ap.add_argument("--workers", type=int, default=2, help="load-client processes (default 2)")
     ap.add_argument(
@@ -121,138 +143,109 @@ def git_commit(root=REPO_ROOT) -> str | None:
         return None
 
 
-async def guarded(progress, results: dict, key: str, coro):
-    try:
-        results[key] = await coro
-    except Exception as exc:
-        progress(f"  {key} failed: {type(exc).__name__}: {exc}")
-        results[key] = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-
-
-async def run_peer(layer, cfg, pool, run_id, log_dir, progress, with_idle: bool) -> dict:
-    out: dict = {}
-    sel = cfg["scenarios"]
-    t = None
-    if sel & {1, 2}:
-        t = PeerTarget(layer, run_id, log_dir)
-        progress(f"{t.name}: starting daphne")
-        t.start()
-        try:
-            await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
-        finally:
-            t.stop()
-    if with_idle and 6 in sel:
-        t = PeerTarget(layer, run_id, log_dir)
-        t.start()
-        try:
-            await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
-        finally:
-            t.stop()
-    out["server_log"] = str(t.servers[0].log_path) if t is not None and t.servers else None
-    return out
-
-
-def collect_profiles(t, out: dict, phase: str, progress):
-    from bench.profile import summarise
-
-    for s in t.servers:
-        if s.profile_path is not None and s.profile_path.exists():
-            try:
-                out.setdefault("profiles", {})[f"{s.name} {phase}"] = dict(
-                    summarise(s.profile_path), file=str(s.profile_path)
-                )
-                progress(f"  profile of {s.name} ({phase}): {s.profile_path}")
-            except Exception as exc:
-                progress(f"  profile of {s.name} unreadable: {exc}")
-
-
-async def run_project(cfg, pool, run_id, log_dir, progress, args, users, db, which) -> dict:
-    out: dict = {}
-    sel = cfg["scenarios"]
-    t = None
-    if which == "project":
-        if sel & {1, 2, 4, 5}:
-            t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
-            progress("project (one process, in-process fan-out): starting daphne")
-            t.start()
-            try:
-                if sel & {1, 2}:
-                    await guarded(progress, out, "fanout", scenarios.fanout(t, pool, cfg, progress))
-                if 4 in sel:
-                    await guarded(progress, out, "votes", scenarios.vote_storm(t, pool, cfg, progress))
-                if 5 in sel:
-                    await guarded(progress, out, "rsvp", scenarios.rsvp_storm(t, pool, cfg, progress))
-            finally:
-                await t.aclose()
-                t.stop()
-                collect_profiles(t, out, "S" + ",S".join(str(k) for k in sorted(sel & {1, 2, 4, 5})), progress)
-        if 6 in sel:
-            t = ProjectTarget("project", 1, db, users, run_id, log_dir, args.anonymous, args.profile)
-            t.start()
-            try:
-                await guarded(progress, out, "idle", scenarios.idle(t, pool, cfg, progress))
-            finally:
-                await t.aclose()
-                t.stop()
-                collect_profiles(t, out, "S6", progress)
-    elif 3 in sel:
-        t = ProjectTarget("project-2proc", 2, db, users, run_id, log_dir, args.anonymous, args.profile)
-        progress("project-2proc (two daphne processes sharing Redis): starting")
-        t.start()
-        try:
-            await guarded(progress, out, "two", scenarios.two_processes(t, pool, cfg, progress))
-        finally:
-            await t.aclose()
-            t.stop()
-            collect_profiles(t, out, "S3", progress)
-    out["server_logs"] = [str(s.log_path) for s in t.servers] if t is not None else []
-    return out
-
-
-async def amain(args) -> int:
-    progress = Progress()
-    raise_nofile()
+def config_from(args) -> dict:
     cfg = dict(QUICK if args.quick else FULL)
     if args.idle:
         cfg["idle"] = args.idle
     if args.subscribers:
         cfg["subscribers"] = args.subscribers
     cfg["scenarios"] = {int(x) for x in args.scenarios.split(",") if x.strip()}
+    return cfg
+
+
+def wanted_targets(args) -> list[str]:
     wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
     for t in wanted:
         if t not in ALL_TARGETS:
             raise SystemExit(f"unknown target {t!r}")
-    need_fd = 2 * max(cfg["idle"], cfg["watchers"] + cfg["voters"], cfg["subscribers"]) + 200
+    return wanted
+
+
+def run_meta(args) -> dict:
+    return {
+        "commit": git_commit(),
+        "project_root": str(PROJECT_ROOT),
+        "project_commit": git_commit(PROJECT_ROOT),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "client_workers": args.workers,
+        "open_concurrency": args.open_concurrency,
+        "db": args.db,
+        "anonymous_subscribers": args.anonymous,
+        "nofile": nofile_limit(),
+        "argv": sys.argv[1:],
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+def users_needed(cfg) -> int:
+    return 1 + max(
+        cfg["subscribers"],
+        cfg["watchers"],
+        cfg["voters"],
+        cfg["rsvps"],
+        cfg["idle"],
+        cfg["storm_subscribers"],
+        cfg["reconnect_sockets"],
+        cfg["stall_healthy"] + cfg["stall_sockets"],
+    )
+
+
+async def run_targets(res, wanted, ctx: RunContext):
+    """Every wanted target in turn; a target that fails is a result, not the end of the run."""
+    try:
+        for name in wanted:
+            if name.startswith("project") and ctx.db is None:
+                try:
+                    ctx.db = ProjectDatabase(ctx.args.db, ctx.run_id)
+                    ctx.users = project_prepare(ctx.db, users_needed(ctx.cfg), ctx.progress)
+                except Exception as exc:
+                    ctx.progress(f"project setup failed: {exc}")
+                    res["targets"][name] = {"error": f"setup: {exc}"}
+                    continue
+            try:
+                res["targets"][name] = await run_target(name, ctx)
+            except Exception as exc:
+                ctx.progress(f"{name} failed: {exc}")
+                res["targets"][name] = {"error": str(exc), "traceback": traceback.format_exc()}
+    finally:
+        if ctx.db is not None:
+            ctx.db.drop()
+
+
+def save_and_print(res, out_dir: Path, started: str, progress) -> None:
+    json_path = out_dir / f"{started}.json"
+    json_path.write_text(json.dumps(res, indent=2, default=str))
+    try:
+        charts = report.chart(res, out_dir / f"{started}.png")
+    except Exception as exc:
+        progress(f"chart failed: {exc}")
+        charts = []
+    print()
+    print(report.table(res))
+    print()
+    print(f"results: {json_path}")
+    for path in charts:
+        print(f"chart:   {path}")
+    print(f"elapsed: {res['elapsed_s']} s")
+
+
+async def amain(args) -> int:
+    progress = Progress()
+    raise_nofile()
+    cfg = config_from(args)
+    wanted = wanted_targets(args)
+    # Per process: a server holds every socket of a scenario; each client process a share of them.
+    need_fd = max(cfg["idle"], cfg["watchers"] + cfg["voters"], users_needed(cfg)) + 200
     if nofile_limit() < need_fd:
         progress(f"WARNING: open-files limit {nofile_limit()} < {need_fd} needed; raise `ulimit -n`")
-
     run_id = uuid.uuid4().hex[:6]
     started = datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     log_dir = out_dir / f"{started}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    res = {
-        "started": started,
-        "quick": args.quick,
-        "config": cfg,
-        "run_id": run_id,
-        "meta": {
-            "commit": git_commit(),
-            "project_root": str(PROJECT_ROOT),
-            "project_commit": git_commit(PROJECT_ROOT),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-            "client_workers": args.workers,
-            "open_concurrency": args.open_concurrency,
-            "db": args.db,
-            "anonymous_subscribers": args.anonymous,
-            "nofile": nofile_limit(),
-            "argv": sys.argv[1:],
-            "loadavg_start": os.getloadavg(),
-        },
-        "targets": {},
-    }
+    res = {"started": started, "quick": args.quick, "config": cfg, "run_id": run_id, "meta": run_meta(args)}
+    res["targets"] = {}
     load1 = os.getloadavg()[0]
     if load1 > 1.0:
         progress(f"NOTE: load average {load1:.1f} before start: other work shares the 2 cores; figures will be noisy")
@@ -262,64 +255,19 @@ async def amain(args) -> int:
     )
     pool = Pool(args.workers, args.open_concurrency)
     await pool.start()
-    db = None
     try:
-        for layer in ("pubsub", "core"):
-            name = f"tutorial-{layer}"
-            if name in wanted:
-                try:
-                    res["targets"][name] = await run_peer(
-                        layer, cfg, pool, run_id, log_dir, progress, with_idle=(layer == "pubsub")
-                    )
-                except Exception as exc:
-                    progress(f"{name} failed: {exc}")
-                    res["targets"][name] = {"error": str(exc), "traceback": traceback.format_exc()}
-        proj = [t for t in ("project", "project-2proc") if t in wanted]
-        if proj:
-            try:
-                db = ProjectDatabase(args.db, run_id)
-                n_users = 1 + max(cfg["subscribers"], cfg["watchers"], cfg["voters"], cfg["rsvps"], cfg["idle"])
-                users = project_prepare(db, n_users, progress)
-                for which in proj:
-                    try:
-                        res["targets"][which] = await run_project(
-                            cfg, pool, run_id, log_dir, progress, args, users, db, which
-                        )
-                    except Exception as exc:
-                        progress(f"{which} failed: {exc}")
-                        res["targets"][which] = {"error": str(exc), "traceback": traceback.format_exc()}
-            except Exception as exc:
-                progress(f"project setup failed: {exc}")
-                for which in proj:
-                    res["targets"][which] = {"error": f"setup: {exc}"}
+        await run_targets(res, wanted, RunContext(cfg, pool, run_id, log_dir, progress, args))
     finally:
         await pool.stop()
-        if db is not None:
-            db.drop()
         try:
             redis_cleanup(run_id)
         except Exception as exc:
             progress(f"(could not clean the run's Redis keys: {exc})")
-
     res["config"]["scenarios"] = sorted(cfg["scenarios"])
     res["elapsed_s"] = round(time.monotonic() - progress.t0, 1)
     res["meta"]["loadavg_end"] = os.getloadavg()
     res["verdicts"] = report.verdicts(res)
-    json_path = out_dir / f"{started}.json"
-    png_path = out_dir / f"{started}.png"
-    json_path.write_text(json.dumps(res, indent=2, default=str))
-    try:
-        report.chart(res, png_path)
-    except Exception as exc:
-        progress(f"chart failed: {exc}")
-        png_path = None
-    print()
-    print(report.table(res))
-    print()
-    print(f"results: {json_path}")
-    if png_path:
-        print(f"chart:   {png_path}")
-    print(f"elapsed: {res['elapsed_s']} s")
+    save_and_print(res, out_dir, started, progress)
     return 0
 
 

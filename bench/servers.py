@@ -60,12 +60,21 @@ class Server:
     """One daphne process."""
 
     def __init__(
-        self, name: str, app: str, cwd: Path, env: dict, log_dir: Path, port: int | None = None, profile: bool = False
+        self,
+        name: str,
+        app: str,
+        cwd: Path,
+        env: dict,
+        log_dir: Path,
+        port: int | None = None,
+        profile: bool = False,
+        cmd: list | None = None,
     ):
         self.name = name
+        self.cmd = cmd  # a command line to run instead of daphne (the port is appended)
         self.profile = profile
-        self.profile_path: Path | None = None
-        self.spy: subprocess.Popen | None = None
+        self.profile_files: tuple[Path, Path] | None = None
+        self.spies: list[subprocess.Popen] = []
         self.app = app
         self.cwd = cwd
         self.env = env
@@ -74,7 +83,10 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0):
-        cmd = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(self.port), self.app]
+        if self.cmd is not None:
+            cmd = [*self.cmd, str(self.port)]
+        else:
+            cmd = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(self.port), self.app]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             cmd,
@@ -92,8 +104,6 @@ class Server:
                     f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n" + self.tail()
                 )
             if port_accepts(self.port):
-                if self.profile:
-                    self._start_profiler()
                 return self
             time.sleep(0.1)
         self.stop()
@@ -125,41 +135,52 @@ class Server:
         except OSError:
             return 0
 
-    def _start_profiler(self):
-        """py-spy samples the server for its whole life (collapsed stacks, summarised by bench.profile)."""
+    def profile_begin(self, label: str):
+        """py-spy samples the server for one scenario: collapsed stacks (summarised by bench.profile)
+        and a flame graph (SVG); ``profile_end`` stops both and returns their paths."""
+        if not self.profile or not self.alive():
+            return
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         if not Path(spy).exists():
             print("  (--profile: py-spy not found; pip install py-spy)")
             return
-        self.profile_path = self.log_path.with_suffix(".pyspy.txt")
-        self.spy = subprocess.Popen(
-            [
-                spy,
-                "record",
-                "--pid",
-                str(self.pid),
-                "--format",
-                "raw",
-                "--rate",
-                "200",
-                "--nonblocking",
-                "--output",
-                str(self.profile_path),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        stem = self.log_path.with_name(f"{self.log_path.stem}-{label.replace(',', '')}")
+        self.profile_files = (stem.with_suffix(".pyspy.txt"), stem.with_suffix(".svg"))
+        self.spies = [
+            subprocess.Popen(
+                [spy, "record", "--pid", str(self.pid), "--format", fmt, "--rate", "200", "--nonblocking"]
+                + ["--output", str(path)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for fmt, path in zip(("raw", "flamegraph"), self.profile_files, strict=True)
+        ]
+
+    def profile_end(self):
+        """Stop the samplers (py-spy writes its file on SIGINT, or when the process it samples exits)."""
+        spies, self.spies = self.spies, []
+        for spy in spies:
+            if spy.poll() is None:
+                spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+                spy.wait(timeout=10)
+        files, self.profile_files = self.profile_files, None
+        return files if spies and files and files[0].exists() else None
+
+    def kill(self):
+        """SIGKILL, as a crash would: no close frame, no cleanup."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
 
     def stop(self):
+        self.profile_end()
         self._stop_server()
-        if self.spy is not None:
-            try:  # py-spy writes its file when the process it samples exits
-                self.spy.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.spy.send_signal(signal.SIGINT)
-                self.spy.wait(timeout=10)
-            self.spy = None
 
     def _stop_server(self):
         if self.proc is None or self.proc.poll() is not None:

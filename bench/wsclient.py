@@ -101,35 +101,38 @@ class WSClientProtocol(asyncio.Protocol):
         if not self.closed.done():
             self.closed.set_result(self.close_code)
 
+    def _upgrade(self, buf: bytearray) -> bool:
+        """Parse the handshake response at the head of ``buf``; True once upgraded."""
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(buf) > 65536:
+                self._fail_handshake("response headers too long")
+            return False
+        head = bytes(buf[:end]).decode("latin-1")
+        del buf[: end + 4]
+        status = head.split("\r\n", 1)[0]
+        if " 101 " not in status + " ":
+            self._fail_handshake(status)
+            return False
+        accept = None
+        for line in head.split("\r\n")[1:]:
+            k, _, v = line.partition(":")
+            if k.strip().lower() == "sec-websocket-accept":
+                accept = v.strip()
+        expected = base64.b64encode(hashlib.sha1(self._key.encode() + _GUID).digest()).decode()
+        if accept != expected:
+            self._fail_handshake("bad Sec-WebSocket-Accept")
+            return False
+        self.upgraded = True
+        if not self.handshake.done():
+            self.handshake.set_result(True)
+        return True
+
     def data_received(self, data):
         buf = self.buf
         buf += data
-        if not self.upgraded:
-            end = buf.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buf) > 65536:
-                    self._fail_handshake("response headers too long")
-                return
-            head = bytes(buf[:end]).decode("latin-1")
-            del buf[: end + 4]
-            status = head.split("\r\n", 1)[0]
-            if " 101 " not in status + " ":
-                self._fail_handshake(status)
-                return
-            accept = None
-            for line in head.split("\r\n")[1:]:
-                k, _, v = line.partition(":")
-                if k.strip().lower() == "sec-websocket-accept":
-                    accept = v.strip()
-            expected = base64.b64encode(hashlib.sha1(self._key.encode() + _GUID).digest()).decode()
-            if accept != expected:
-                self._fail_handshake("bad Sec-WebSocket-Accept")
-                return
-            self.upgraded = True
-            if not self.handshake.done():
-                self.handshake.set_result(True)
-            if not buf:
-                return
+        if not self.upgraded and (not self._upgrade(buf) or not buf):
+            return
         t = time.monotonic()
         on_message = self.on_message
         pos = 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema
 
@@ -7,6 +8,22 @@ from communes.selectors import commune_get, commune_search
 from realtime.errors import AppError
 
 router = Router(tags=["communes"])
+map_router = Router(tags=["map"])
+
+
+class MapConfig(Schema):
+    tile_url: str
+    attribution: str
+    cluster_from: int
+
+
+@map_router.get("", response=MapConfig, summary="Where map tiles come from, their attribution, when markers cluster")
+def map_config(request: HttpRequest):
+    return {
+        "tile_url": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "cluster_from": settings.MAP_CLUSTER_FROM,
+    }
 
 
 class CommuneOut(Schema):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.db import OperationalError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from config.docs import VendoredSwagger
+from realtime.db import database_timeout_error
 from realtime.errors import AppError
 
 api = NinjaAPI(
@@ -41,6 +43,14 @@ def overflow_error(request: HttpRequest, exc: OverflowError):
     return api.create_response(request, error_body("bad_request", f"a value is out of range: {exc}"), status=400)
 
 
+@api.exception_handler(OperationalError)
+def database_error(request: HttpRequest, exc: OperationalError):
+    answer = database_timeout_error(exc)
+    if answer is None:
+        raise exc
+    return app_error(request, answer)
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError):
     problems = "; ".join(
@@ -64,8 +74,10 @@ def http_error(request: HttpRequest, exc: HttpError):
 
 api.add_router("/auth", "accounts.api.router")
 api.add_router("/communes", "communes.api.router")
+api.add_router("/map", "communes.api.map_router")
 api.add_router("/rooms", "discussions.api.router")
 api.add_router("/events", "events.api.router")
 api.add_router("/proposals", "proposals.api.router")
 api.add_router("/notifications", "notifications.api.router")
+api.add_router("/search", "search.api.router")
 api.add_router("/debates", "debates.api.router")

@@ -14,6 +14,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from config.routing import application  # noqa: E402, F401
+from realtime import daphne_protocol  # noqa: E402
+
+# daphne builds our protocol subclass: bounded outbound bytes, 4009 / 4008 / 4012 closes.
+daphne_protocol.install()
 
 if settings.SCHEDULER_IN_PROCESS:
     # Single-process mode: close proposals on time without a separate scheduler process.

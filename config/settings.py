@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "search",
     "debates",
     "demo",
 ]
@@ -140,9 +141,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
+        # Deleted and edited text is overwritten in the file, not left in free pages.
+        "init_command": "PRAGMA secure_delete = ON;",
     }
     # A file, not shared-cache memory: tests run real concurrent writers (threads, processes).
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_PATH") or str(BASE_DIR / ".pytest-db.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No statement holds a database thread (and its sockets) for long; a row lock held
+    # elsewhere fails the waiting write, answered `rate_limited`, instead of freezing it.
+    # 0 turns either off (e.g. for a long `migrate`).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={int(env_float('DATABASE_STATEMENT_TIMEOUT', 15.0) * 1000)}"
+        f" -c lock_timeout={int(env_float('DATABASE_LOCK_TIMEOUT', 3.0) * 1000)}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -205,6 +216,7 @@ REALTIME_TOPIC_KINDS = {
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
     "user": "notifications.topics:UserTopic",
+    "commune": "communes.topics:CommuneTopic",
     "debate": "debates.topics:DebateTopic",
     "moderation": "debates.topics:ModerationTopic",
     "floor": "debates.topics:FloorTopic",
@@ -226,7 +238,22 @@ REALTIME_EVENT_SCHEMAS = [
     "debates.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
+# Bytes of outbound frames one socket may have waiting while its client does not read; past
+# it the socket is closed with 4008 (realtime/daphne_protocol.py). The transport's own
+# buffer (64 KiB) comes on top.
+REALTIME_SEND_BUFFER_BYTES = int(os.environ.get("REALTIME_SEND_BUFFER_BYTES", str(1024 * 1024)))
+# Seconds a socket closed with 4008 has to read its close frame before the connection is cut.
+REALTIME_SLOW_CLIENT_GRACE = env_float("REALTIME_SLOW_CLIENT_GRACE", 10.0)
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))
+# Replay on `subscribe` is read and sent this many events at a time, each page once the client took the last.
+REALTIME_REPLAY_PAGE = int(os.environ.get("REALTIME_REPLAY_PAGE", "200"))
+# Seconds before the same topic may be replayed again on the same socket (`rate_limited` meanwhile).
+REALTIME_REPLAY_COOLDOWN = env_float("REALTIME_REPLAY_COOLDOWN", 5.0)
+# Group commit (realtime.batching): socket writes to one topic arriving within the window
+# share one transaction. REALTIME_GROUP_COMMIT=0 commits each write alone.
+REALTIME_GROUP_COMMIT = os.environ.get("REALTIME_GROUP_COMMIT", "1") != "0"
+REALTIME_GROUP_COMMIT_WINDOW_MS = env_float("REALTIME_GROUP_COMMIT_WINDOW_MS", 2.0)
+REALTIME_GROUP_COMMIT_MAX_BATCH = int(os.environ.get("REALTIME_GROUP_COMMIT_MAX_BATCH", "200"))
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
 REALTIME_STATE_INTERVAL = env_float("REALTIME_STATE_INTERVAL", 0.25)
 # How often each process compares the heads of the topics it serves with the database,
@@ -278,6 +305,10 @@ SCHEDULER_JOB_INTERVALS = {
     "realtime.retention:retention_apply": REALTIME_RETENTION_INTERVAL,
 }
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
+# Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
+ACCOUNT_ERASERS = [
+    "discussions.services:user_rooms_erase",
+]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
     "communes.demo:demo_load",
@@ -318,6 +349,18 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
 
+# --- Map -------------------------------------------------------------------------------------
+# Tiles of the commune map: OpenStreetMap's standard tiles unless pointed at a self-hosted tile
+# server; empty: no tiles (markers only, as in tests, which run without network). The CSP's
+# img-src allows exactly this URL's origin (config.security). The attribution is shown on the
+# map as HTML, as the tile provider's terms require; it comes from the operator, never users.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# Markers are grouped into clusters once a map shows more than this many.
+MAP_CLUSTER_FROM = 50
 # --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
 # Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
@@ -330,3 +373,9 @@ METRICS_ALLOWED_NETWORKS = [
     for n in os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",")
     if n.strip()
 ]
+# Writes of one topic use at most this many of them at once (a lock on one topic queues only it).
+DB_THREADS_PER_TOPIC = int(os.environ.get("DB_THREADS_PER_TOPIC", str(max(1, DB_THREADS // 4))))
+# Seconds a socket command waits for a database thread before it is answered `rate_limited`.
+DB_WAIT_SECONDS = env_float("DB_WAIT_SECONDS", 5.0)
+# Seconds a write waits for its topic's turn (DB_THREADS_PER_TOPIC) before `rate_limited`.
+DB_TOPIC_WAIT_SECONDS = env_float("DB_TOPIC_WAIT_SECONDS", 30.0)

@@ -97,6 +97,25 @@ def room_detail(request: HttpRequest, room_id: int):
     return {**_room_out(room, selectors.room_role(room=room, user=user)), **unread}
 
 
+class VisibilityIn(Schema):
+    visibility: str
+
+
+@router.patch("/{room_id}", response=RoomOut, summary="Make a room public or private (owner)")
+def room_update(request: HttpRequest, room_id: int, payload: VisibilityIn):
+    user = user_required(request)
+    room = services.room_visibility_set(by=user, room_id=room_id, visibility=payload.visibility)
+    return _room_out(room, selectors.room_role(room=room, user=user))
+
+
+@router.delete(
+    "/{room_id}/members/{username}", response={204: None}, summary="Remove a member (owner, moderators) or leave"
+)
+def room_member_remove(request: HttpRequest, room_id: int, username: str):
+    services.room_member_remove(by=user_required(request), room_id=room_id, username=username)
+    return 204, None
+
+
 @router.post("/{room_id}/join", response=RoomOut)
 def room_join(request: HttpRequest, room_id: int, ref: Ref | None = None):
     """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
@@ -171,11 +190,6 @@ def room_invite(request: HttpRequest, room_id: int, payload: InviteIn):
 @router.post("/{room_id}/leave", summary="Leave the room")
 def room_leave(request: HttpRequest, room_id: int, ref: Ref | None = None):
     return members.room_leave(user=request_user(request), room_id=room_id, ref=ref)
-
-
-@router.delete("/{room_id}/members/{username}", summary="Remove a member (owners); takes effect live")
-def member_remove(request: HttpRequest, room_id: int, username: str, ref: Ref | None = None):
-    return members.member_remove(by=request_user(request), room_id=room_id, username=username, ref=ref)
 
 
 @router.put("/{room_id}/members/{username}", summary="Make a member a moderator or back (owners)")

@@ -13,12 +13,15 @@ class MessagePosted(EventData):
     body: str
     reply_to: int | None
     at: str
+    # Set when an edit or deletion redacted this event: `body` is then empty (PROTOCOL.md B.3).
+    redacted: bool = False
 
 
 class MessageEdited(EventData):
     id: int
     body: str
     edited_at: str
+    redacted: bool = False
 
 
 class MessageDeleted(EventData):
@@ -52,7 +55,17 @@ class ReactionChanged(EventData):
     count: int
 
 
+class CommuneRoomCreated(EventData):
+    """On `commune:<insee>`: a public room of the commune was created."""
+
+    id: int
+    name: str
+    description: str
+    at: str
+
+
 EVENT_SCHEMAS = {
+    "commune.room_created": CommuneRoomCreated,
     "message.posted": MessagePosted,
     "message.edited": MessageEdited,
     "message.deleted": MessageDeleted,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from discussions.models import Invitation, Membership, Room
 from discussions.selectors import room_get_readable, room_role
 from notifications.services import notify
+from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
 from realtime.writes import user_write
@@ -48,10 +49,11 @@ def room_access_revoked(*, room: Room, user_id: int) -> None:
     """The one place a person loses a room: the live re-authorisation hooks in here.
 
     On commit, `member.removed` / `member.left` reaches the room's subscribers (the removed
-    person's client leaves the page on it); the transport's re-check of live subscriptions
-    (trust issue) is to be called from here so their sockets stop receiving the room too.
+    person's client leaves the page on it); `topic_access_changed` re-checks the room's live
+    subscriptions on every process, so their sockets stop receiving a private room too.
     """
     room.memberships.filter(user_id=user_id).delete()
+    topic_access_changed(room.topic)
 
 
 @user_write("invite", actor="by")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
+from accounts.selectors import DELETED_USER
 from discussions.models import Invitation, Membership, Message, Reaction, ReadMarker, Room
 from realtime.auth import signed_in
 from realtime.errors import AppError
@@ -82,7 +83,7 @@ def message_as_dict(message: Message) -> dict:
     return {
         "id": message.id,
         "seq": message.seq,
-        "author": message.author.username if message.author else None,
+        "author": message.author.username if message.author else DELETED_USER,
         "body": "" if deleted else message.body,
         "at": message.created_at.isoformat(),
         "reply_to": message.reply_to_id,

@@ -4,13 +4,17 @@ receipt, rate limit) and publishes on commit. Input types and limits are checked
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from communes.selectors import commune_get
+from communes.stream import commune_news_append
 from discussions.mentions import message_notify, moderation_notify
 from discussions.models import Membership, Message, Room
 from discussions.selectors import room_get_readable, room_role
+from realtime.access import topic_access_changed
 from realtime.errors import AppError
+from realtime.redaction import topic_events_redact
 from realtime.sequencing import topic_event_append, topic_seq_take
 from realtime.writes import user_write
 
@@ -26,9 +30,12 @@ def room_create(
     visibility: str = Room.PUBLIC,
     commune: str | None = None,
     description: str = "",
+    announce: bool = True,
     ref: str | None = None,
 ) -> dict:
-    """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}."""
+    """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}.
+    A public room of a commune is announced on its news topic unless `announce` is off (an
+    event's own discussion room: the event is the news)."""
     room = Room.objects.create(
         name=name,
         visibility=visibility,
@@ -37,6 +44,12 @@ def room_create(
         description=description,
     )
     Membership.objects.create(room=room, user=creator, role=Membership.OWNER)
+    if announce and room.visibility == Room.PUBLIC:
+        commune_news_append(
+            insee=room.commune_id,
+            kind="commune.room_created",
+            data={"id": room.id, "name": room.name, "description": room.description, "at": room.created_at.isoformat()},
+        )
     return {"id": room.id, "topic": room.topic}
 
 
@@ -108,11 +121,22 @@ def message_post(*, author, room_id: int, body: str, reply_to: int | None = None
     return {"id": message.id, "seq": seq}
 
 
+def _message_events_redact(*, room: Room, message: Message) -> None:
+    """The stored events that carried the message's text so far become tombstones (same seq)."""
+    topic_events_redact(
+        topic=room.topic,
+        object_id=message.id,
+        kinds=("message.posted", "message.edited"),
+        keep=("id", "author", "reply_to", "at", "edited_at"),
+    )
+
+
 @user_write("edit")
 def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | None = None) -> dict:
     """The author edits their message; publishes `message.edited`."""
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
     message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=False)
+    _message_events_redact(room=room, message=message)
     message.body = body
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at"])
@@ -129,9 +153,68 @@ def message_delete(*, user, room_id: int, message_id: int, ref: str | None = Non
     """The author, or a moderator of the room, deletes a message; publishes `message.deleted`."""
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
     message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=True)
-    message.deleted_at = timezone.now()
-    message.save(update_fields=["deleted_at"])
-    event = topic_event_append(topic=room.topic, kind="message.deleted", data={"id": message.id})
     if message.author_id != user.id:
+        # Before the text goes: the author alone is told what of theirs was removed.
         moderation_notify(message=message, room=room, moderator=user)
+    _message_events_redact(room=room, message=message)
+    message.body = ""  # the text is gone from every store, not only hidden
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["body", "deleted_at"])
+    event = topic_event_append(topic=room.topic, kind="message.deleted", data={"id": message.id})
     return {"id": message.id, "seq": event.seq}
+
+
+def room_visibility_set(*, by, room_id: int, visibility: str) -> Room:
+    """The owner makes a room public or private. Turning private ends the live subscriptions
+    of everyone who is not a member, on every process."""
+    if visibility not in (Room.PUBLIC, Room.PRIVATE):
+        raise AppError("bad_request", "visibility must be 'public' or 'private'")
+    with transaction.atomic():
+        room = room_get_readable(room_id=room_id, user=by)
+        room = Room.objects.select_for_update().get(id=room.id)
+        if room_role(room=room, user=by) != Membership.OWNER:
+            raise AppError("forbidden", "only the owner changes who may read the room")
+        if room.visibility != visibility:
+            room.visibility = visibility
+            room.save(update_fields=["visibility"])
+            topic_access_changed(room.topic)
+    return room
+
+
+def room_member_remove(*, by, room_id: int, username: str) -> None:
+    """An owner or moderator removes a member (or a member leaves). In a private room the
+    removed member's live subscriptions end at once, on every process. The owner stays."""
+    with transaction.atomic():
+        room = room_get_readable(room_id=room_id, user=by)
+        membership = Membership.objects.select_for_update().filter(room=room, user__username=username).first()
+        if membership is None:
+            raise AppError("not_found", f"{username!r} is not a member of this room")
+        leaving = membership.user_id == by.id
+        if not leaving and room_role(room=room, user=by) not in (Membership.OWNER, Membership.MODERATOR):
+            raise AppError("forbidden", "only owners and moderators remove members")
+        if membership.role == Membership.OWNER:
+            raise AppError("conflict", "the owner cannot be removed")
+        if (
+            membership.role == Membership.MODERATOR
+            and room_role(room=room, user=by) != Membership.OWNER
+            and not leaving
+        ):
+            raise AppError("forbidden", "only the owner removes a moderator")
+        membership.delete()
+        # The room's readers learn it (the removed person's client leaves the page on it).
+        kind = "member.left" if leaving else "member.removed"
+        topic_event_append(topic=room.topic, kind=kind, data={"user": username})
+        topic_access_changed(room.topic)
+
+
+def user_rooms_erase(*, user) -> None:
+    """Account erasure (settings.ACCOUNT_ERASERS): the user's messages stay, authored by nobody;
+    their memberships go. Runs in the caller's transaction."""
+    Message.objects.filter(author=user).update(author=None)
+    Room.objects.filter(created_by=user).update(created_by=None)
+    Membership.objects.filter(user=user).delete()
+
+
+def room_members_revoke(*, room_id: int, users: list) -> None:
+    """Remove `users` from the room (never its owner); the caller publishes the access change."""
+    Membership.objects.filter(room_id=room_id, user__in=users).exclude(role=Membership.OWNER).delete()

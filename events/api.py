@@ -201,6 +201,12 @@ def event_invite(request: HttpRequest, event_id: int, payload: InviteIn):
     return services.event_invite(by=user, event_id=event_id, usernames=payload.usernames, ref=payload.ref)
 
 
+@router.post("/{event_id}/uninvite", summary="Withdraw invitations (organisers): RSVP, seat, room and live access go")
+def event_uninvite(request: HttpRequest, event_id: int, payload: InviteIn):
+    user = request_user(request)
+    return services.event_uninvite(by=user, event_id=event_id, usernames=payload.usernames, ref=payload.ref)
+
+
 def _my_ticket(request: HttpRequest, event_id: int) -> tuple[Event, Rsvp]:
     user = user_required(request)
     event = selectors.event_get_visible(event_id=event_id, user=user)

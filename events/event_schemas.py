@@ -25,7 +25,21 @@ class RsvpPromoted(EventData):
     status: Literal["going"]
 
 
+class CommuneEventCreated(EventData):
+    """On `commune:<insee>`: a public event of the commune was created (the map adds its marker)."""
+
+    id: int
+    title: str
+    type: str
+    starts_at: str
+    ends_at: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+
+
 EVENT_SCHEMAS = {
+    "commune.event_created": CommuneEventCreated,
     "event.updated": EventUpdated,
     "event.cancelled": EventCancelled,
     "rsvp.promoted": RsvpPromoted,

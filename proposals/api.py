@@ -148,20 +148,23 @@ def proposal_create(request: HttpRequest, payload: ProposalIn):
     return 201, services.proposal_create(author=request_user(request), proposal=payload, ref=payload.ref)
 
 
-@router.get("", response=ProposalList, summary="Proposals you may read, filtered by commune, room, event or phase")
+@router.get(
+    "", response=ProposalList, summary="Proposals you may read, filtered by commune, room, event, phase or result"
+)
 def proposal_list(
     request: HttpRequest,
     commune: str | None = None,
     room: int | None = None,
     event: int | None = None,
     phase: str | None = None,
+    result: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ):
     if not 1 <= limit <= 200 or offset < 0:
         raise AppError("bad_request", "limit must be 1-200 and offset >= 0")
     proposals = selectors.proposal_list(
-        user=request_user(request), commune=commune, room=room, event=event, phase=phase
+        user=request_user(request), commune=commune, room=room, event=event, phase=phase, result=result
     )
     return {"items": [_summary(p) for p in proposals[offset : offset + limit]]}
 

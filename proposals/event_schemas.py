@@ -48,7 +48,28 @@ class ProposalArchived(EventData):
     result: Result | None
 
 
+class CommuneProposalCreated(EventData):
+    """On `commune:<insee>`: a proposal anyone may read was opened in the commune."""
+
+    id: int
+    title: str
+    phase: Literal["amendable", "tovote"]
+    closes_at: str
+
+
+class CommuneProposalClosed(EventData):
+    """On `commune:<insee>`: the vote on a proposal anyone may read has closed."""
+
+    id: int
+    title: str
+    result: Result
+    total: int
+    closed_at: str
+
+
 EVENT_SCHEMAS = {
+    "commune.proposal_created": CommuneProposalCreated,
+    "commune.proposal_closed": CommuneProposalClosed,
     "proposal.opened": ProposalOpened,
     "proposal.closed": ProposalClosed,
     "amendment.proposed": AmendmentProposed,

@@ -39,7 +39,13 @@ def proposal_get_readable(*, proposal_id: int, user, private_as: str = "not_foun
 
 
 def proposal_list(
-    *, user, commune: str | None = None, room: int | None = None, event: int | None = None, phase: str | None = None
+    *,
+    user,
+    commune: str | None = None,
+    room: int | None = None,
+    event: int | None = None,
+    phase: str | None = None,
+    result: str | None = None,
 ) -> QuerySet[Proposal]:
     """Proposals `user` may read: public rooms, rooms they belong to, events and communes."""
     proposals = Proposal.objects.filter(Q(room__isnull=True) | room_readable_filter(user, "room__")).distinct()
@@ -54,6 +60,11 @@ def proposal_list(
         if phase not in dict(Proposal.PHASES):
             raise AppError("bad_request", f"phase must be one of {', '.join(dict(Proposal.PHASES))}")
         proposals = proposals.filter(phase=phase)
+    if result:
+        if result not in (Proposal.ADOPTED, Proposal.REFUSED):
+            raise AppError("bad_request", "result must be adopted or refused")
+        # A result exists only once the vote closed; hidden results are hidden until then.
+        proposals = proposals.filter(result=result, closed_at__isnull=False).order_by("-closed_at", "-id")
     return proposals
 
 

@@ -20,7 +20,9 @@ from pydantic import BaseModel
 
 from realtime import fanout, lifecycle, metrics, ratelimit
 from realtime.auth import signed_in
-from realtime.db import db_call
+from realtime.backpressure import outbound_for
+from realtime.batching import topic_writer
+from realtime.db import db_call, db_call_for_topic
 from realtime.errors import AppError
 from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
@@ -37,6 +39,7 @@ command_log = logging.getLogger("realtime.commands")
 
 MAX_TOPICS_PER_SOCKET = 200
 CLOSE_TOO_MANY_SOCKETS = 4029
+CLOSE_TOO_SLOW = 4008
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
@@ -53,14 +56,11 @@ def server_now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _replay(topic: str, since: int | None) -> tuple[int, list[tuple[int, str]], bool]:
-    """(head, frames after `since`, reset) — reset when `since` is beyond what is replayed."""
+def _replay_plan(topic: str, since: int | None) -> tuple[int, bool]:
+    """(head, reset) — reset when `since` is beyond what is replayed."""
     head = topic_head(topic)
-    if since is None:
-        return head, [], False
-    if since > head or head - since > settings.REALTIME_REPLAY_LIMIT:
-        return head, [], True
-    return head, topic_events_after(topic, since, up_to=head), False
+    reset = since is not None and (since > head or head - since > settings.REALTIME_REPLAY_LIMIT)
+    return head, reset
 
 
 _frames_sent_by_kind: dict[str, object] = {}
@@ -99,6 +99,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if lifecycle.is_draining():
             await self.close()  # this process is restarting: the client reconnects to another
             return
+        # When each topic's last replay on this socket ended (a replay is not repeated at will).
+        self.replayed_at: dict[str, float] = {}
+        self.outbound = outbound_for(self.scope)
         if not socket_origin_allowed(self.scope):
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -178,7 +181,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     code="too_large", message=f"frames are limited to {settings.REALTIME_MAX_FRAME_BYTES} bytes"
                 )
             )
-            await self.close(code=1009)
+            await self.close(code=4009)  # daphne may not send 1009 (PROTOCOL.md §1)
             return
         ref = None
         kind = None
@@ -236,8 +239,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         command = self.parse(schema, frame)
         ratelimit.write_check(self.user.pk)
         # The handler calls a `user_write` service: rate limit, receipt and transaction are there.
+        # With group commit, the writes to one topic arriving together share one transaction (one
+        # batch at a time per topic); without it, one topic's writes hold at most a few threads.
+        topic = getattr(command, "topic", None)
         with metrics.WRITE_LATENCY.labels(kind).time():
-            data = await db_call(handler, user=self.user, command=command)
+            if isinstance(topic, str) and settings.REALTIME_GROUP_COMMIT:
+                data = await topic_writer().write(topic, handler, user=self.user, command=command)
+            elif isinstance(topic, str):
+                data = await db_call_for_topic(topic, handler, user=self.user, command=command)
+            else:
+                data = await db_call(handler, user=self.user, command=command)
             await self.send_text(dumps({"type": "ok", "ref": command.ref, "data": data}))
 
     @staticmethod
@@ -253,6 +264,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         topic = command.topic
         kind, object_id = topic_parse(topic)
         await db_call(kind.authorize_read, self.user if self.authenticated else None, object_id)
+        if command.since is not None:
+            wait = self.replayed_at.get(topic, -1e9) + settings.REALTIME_REPLAY_COOLDOWN - time.monotonic()
+            if wait > 0:
+                raise AppError("rate_limited", f"{topic} was just replayed on this socket", retry_after=round(wait, 2))
         if topic in self.subscriptions:
             self.hub.detach(self.subscriptions.pop(topic))
         if len(self.subscriptions) >= MAX_TOPICS_PER_SOCKET:
@@ -261,7 +276,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscriptions[topic] = sub
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
-        head, frames, reset = await db_call(_replay, topic, command.since)
+        head, reset = await db_call(_replay_plan, topic, command.since)
         if command.since is not None:
             metrics.REPLAY_REQUESTS.inc()
             if reset:
@@ -270,8 +285,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if reset:
             reply["reset"] = True
         await self.send_text(dumps(reply))
-        for _, text in frames:
-            await self.send_text(text)
+        if command.since is not None and not reset:
+            try:
+                await self.replay(sub, command.since, head)
+            finally:
+                self.replayed_at[topic] = time.monotonic()
         if self.subscriptions.get(topic) is not sub:
             return  # unsubscribed meanwhile
         await sub.go_live(head)
@@ -279,6 +297,44 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.hub.state_for_new_subscriber(channel, sub)
         if kind.has_presence:
             self.hub.presence_join(sub)
+
+    async def replay(self, sub: fanout.Subscription, since: int, head: int) -> None:
+        """Send the events (since, head] page by page, each page once the client took the last one,
+        so a replay never sits whole in memory, here or in the transport."""
+        after = since
+        while after < head and self.subscriptions.get(sub.topic) is sub:
+            page = await db_call(topic_events_after, sub.topic, after, up_to=head, limit=settings.REALTIME_REPLAY_PAGE)
+            if not page:
+                return
+            for _, text in page:
+                await self.send_text(text)
+            after = page[-1][0]
+            if self.outbound is not None:
+                try:
+                    await asyncio.wait_for(self.outbound.drained(), settings.REALTIME_SLOW_CLIENT_GRACE)
+                except TimeoutError:
+                    log.info("closing a socket that does not read (replay of %s stalled)", sub.topic)
+                    await self.close(code=CLOSE_TOO_SLOW)
+                    return
+                if self.outbound.closed:
+                    return
+
+    async def access_recheck(self, sub: fanout.Subscription) -> bool:
+        """Called by the hub when access to `sub.topic` changed: True if still allowed; else the
+        subscription ends here with `unsubscribed` carrying `code: forbidden` (fails closed)."""
+        kind, object_id = topic_parse(sub.topic)
+        try:
+            await db_call(kind.authorize_read, self.user if self.authenticated else None, object_id)
+            return True
+        except AppError:
+            pass
+        if self.subscriptions.get(sub.topic) is sub:
+            del self.subscriptions[sub.topic]
+            self.hub.detach(sub)
+            frame = {"type": "unsubscribed", "topic": sub.topic, "ref": None, "code": "forbidden"}
+            frame["message"] = "you may no longer follow this topic"
+            await self.send_text(dumps(frame))
+        return False
 
     async def on_unsubscribe(self, command: Unsubscribe) -> None:
         sub = self.subscriptions.pop(command.topic, None)

@@ -4,12 +4,23 @@ Channels' `database_sync_to_async` runs every call of the process on one thread.
 SQLite (one writer at a time anyway), but on PostgreSQL it makes one slow transaction hold up
 every socket of the process; there, calls run on a small pool of threads, each with its own
 connection, and the row locks in the services keep concurrent writes correct.
+
+A slow database must not freeze the process (SECURITY.md, "A slow database"):
+- PostgreSQL connections carry `statement_timeout` and `lock_timeout` (config/settings.py),
+  so no call holds a thread for longer than that;
+- a call waits at most DB_WAIT_SECONDS for a free thread, and the writes of one topic take at
+  most DB_THREADS_PER_TOPIC threads at once (`db_call_for_topic`, queueing at most
+  DB_TOPIC_WAIT_SECONDS): a row lock held on one topic queues that topic's writers, never the
+  rest of the process;
+- both limits, and a timeout inside the database, answer `rate_limited` with `retry_after`
+  instead of leaving the client without an answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,9 +28,16 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 
 from realtime import metrics
+from realtime.errors import AppError
+
+log = logging.getLogger(__name__)
+
+# SQLSTATEs of PostgreSQL's lock_timeout (lock_not_available) and statement_timeout (query_canceled).
+TIMEOUT_SQLSTATES = {"55P03", "57014"}
+RETRY_AFTER_SECONDS = 1.0
 
 _pool: ThreadPoolExecutor | None = None
 
@@ -29,13 +47,59 @@ def _after_wait(queued_at: float, function: Callable, args: tuple, kwargs: dict)
     return function(*args, **kwargs)
 
 
+class _Gates:
+    """Per event loop: free pool threads, and threads taken per topic."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.threads = asyncio.Semaphore(settings.DB_THREADS)
+        self.topics: dict[str, asyncio.Semaphore] = {}
+        self.topic_users: dict[str, int] = {}
+
+
+_gates: _Gates | None = None
+
+
+def _gates_here() -> _Gates:
+    global _gates
+    loop = asyncio.get_running_loop()
+    if _gates is None or _gates.loop is not loop:
+        _gates = _Gates(loop)
+    return _gates
+
+
+def database_timeout_error(exc: BaseException) -> AppError | None:
+    """The protocol answer for a lock or statement timeout, or None for any other database error."""
+    cause = exc.__cause__ if isinstance(exc, OperationalError) else None
+    if getattr(cause, "sqlstate", None) in TIMEOUT_SQLSTATES:
+        return AppError("rate_limited", "the database is busy here; try again", retry_after=RETRY_AFTER_SECONDS)
+    return None
+
+
+def _busy() -> AppError:
+    return AppError("rate_limited", "the server is busy; try again", retry_after=RETRY_AFTER_SECONDS)
+
+
 def _in_fresh_connection(function: Callable, args: tuple, kwargs: dict, queued_at: float) -> Any:
     metrics.DB_POOL_WAIT.observe(time.perf_counter() - queued_at)
     close_old_connections()
     try:
         return function(*args, **kwargs)
+    except OperationalError as exc:
+        answer = database_timeout_error(exc)
+        if answer is None:
+            raise
+        log.warning("database timeout in %s: %s", getattr(function, "__name__", function), exc.__cause__)
+        raise answer from exc
     finally:
         close_old_connections()
+
+
+async def _acquire(semaphore: asyncio.Semaphore, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(semaphore.acquire(), seconds)
+    except TimeoutError:
+        raise _busy() from None
 
 
 async def db_call(function: Callable, *args, **kwargs) -> Any:
@@ -45,6 +109,31 @@ async def db_call(function: Callable, *args, **kwargs) -> Any:
         return await database_sync_to_async(_after_wait)(time.perf_counter(), function, args, kwargs)
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
-    loop = asyncio.get_running_loop()
-    call = functools.partial(_in_fresh_connection, function, args, kwargs, time.perf_counter())
-    return await loop.run_in_executor(_pool, call)
+    gates = _gates_here()
+    queued_at = time.perf_counter()
+    await _acquire(gates.threads, settings.DB_WAIT_SECONDS)
+    call = functools.partial(_in_fresh_connection, function, args, kwargs, queued_at)
+    future = gates.loop.run_in_executor(_pool, call)
+    # Released when the thread is done, not when the caller stops waiting: the count stays true.
+    future.add_done_callback(lambda _: gates.threads.release())
+    return await future
+
+
+async def db_call_for_topic(topic: str, function: Callable, *args, **kwargs) -> Any:
+    """`db_call` for a write to `topic`: at most DB_THREADS_PER_TOPIC of them run at once."""
+    if connection.vendor == "sqlite" or settings.DB_THREADS <= 1:
+        return await db_call(function, *args, **kwargs)
+    gates = _gates_here()
+    semaphore = gates.topics.setdefault(topic, asyncio.Semaphore(settings.DB_THREADS_PER_TOPIC))
+    gates.topic_users[topic] = gates.topic_users.get(topic, 0) + 1
+    try:
+        # A hot topic's writers legitimately queue (its row lock serialises them anyway): longer.
+        await _acquire(semaphore, settings.DB_TOPIC_WAIT_SECONDS)
+        try:
+            return await db_call(function, *args, **kwargs)
+        finally:
+            semaphore.release()
+    finally:
+        gates.topic_users[topic] -= 1
+        if not gates.topic_users[topic]:
+            del gates.topic_users[topic], gates.topics[topic]

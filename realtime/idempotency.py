@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from realtime.errors import AppError
@@ -26,36 +26,49 @@ def receipt_forget() -> None:
 def write_once(*, user, ref: str | None, action: str, perform: Callable[[], dict]) -> dict:
     """Run `perform` at most once per (user, ref) within the idempotency window.
 
-    Must run inside the service's transaction: the receipt is inserted first, so a
-    concurrent duplicate blocks on the unique index until the first commits, then reads
-    its result; if `perform` raises, the receipt rolls back with the write.
+    Must run inside the service's transaction: the receipt is claimed first (one insert that
+    does nothing on a conflict), so a concurrent duplicate waits on the unique index until the
+    first commits, then reads its result; if `perform` raises, the receipt rolls back with the
+    write. Two queries on the first send (claim, result), two on a resend (claim, read).
     """
     if ref is None:
         return perform()
     if not connection.in_atomic_block:
         raise RuntimeError("write_once must run inside transaction.atomic")
-    cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
-    existing = WriteReceipt.objects.filter(user=user, ref=ref).first()
-    if existing is not None:
+    receipt_id = _receipt_claim(user_id=user.pk, ref=ref, action=action)
+    if receipt_id is None:
+        existing = WriteReceipt.objects.get(user=user, ref=ref)
+        cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
         if existing.created_at >= cutoff:
             return _replayed(existing, action)
-        existing.delete()
-    try:
-        with transaction.atomic():
-            receipt = WriteReceipt.objects.create(user=user, ref=ref, action=action)
-    except IntegrityError:
-        return _replayed(WriteReceipt.objects.get(user=user, ref=ref), action)
+        existing.delete()  # an expired receipt: the ref may be used again
+        receipt_id = _receipt_claim(user_id=user.pk, ref=ref, action=action)
+        if receipt_id is None:
+            return _replayed(WriteReceipt.objects.get(user=user, ref=ref), action)
     token = _forget.set(False)
     try:
         result = perform()
         if _forget.get():
-            receipt.delete()
+            WriteReceipt.objects.filter(pk=receipt_id).delete()
             return result
     finally:
         _forget.reset(token)
-    receipt.result = result
-    receipt.save(update_fields=["result"])
+    WriteReceipt.objects.filter(pk=receipt_id).update(result=result)
     return result
+
+
+def _receipt_claim(*, user_id: int, ref: str, action: str) -> int | None:
+    """Insert the receipt; its id, or None when (user, ref) already has one (committed, or ours)."""
+    table = WriteReceipt._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, ref, action, result, created_at) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (user_id, ref) DO NOTHING RETURNING id",
+            [user_id, ref, action, "{}", now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _replayed(receipt: WriteReceipt, action: str) -> dict:
@@ -69,3 +82,8 @@ def receipts_purge() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
     deleted, _ = WriteReceipt.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def write_receipts_erase(*, user) -> None:
+    """Account erasure: the stored results of the user's writes go with it."""
+    WriteReceipt.objects.filter(user=user).delete()

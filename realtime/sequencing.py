@@ -9,28 +9,22 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from realtime import fanout
+from realtime.batching import next_seq
 from realtime.frames import event_frame
-from realtime.models import Topic, TopicEvent
+from realtime.models import TopicEvent
 
 
 def topic_seq_take(topic: str) -> int:
     """The topic's next seq, taken in the caller's transaction.
 
-    The upsert locks the topic row until commit, so concurrent writers to one topic queue
-    there and seqs commit in order with no gap. Take it first when the row the event
+    The upsert behind `next_seq` locks the topic row until commit, so concurrent writers to
+    one topic queue there and seqs commit in order with no gap (a group-committed batch takes
+    its seqs from one upsert, see realtime.batching). Take it first when the row the event
     describes needs its seq (a message), then append the event with it.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("topic_seq_take must run inside transaction.atomic")
-    table = Topic._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (name, head) VALUES (%s, 1) "
-            f"ON CONFLICT (name) DO UPDATE SET head = {table}.head + 1 RETURNING head",
-            [topic],
-        )
-        (seq,) = cursor.fetchone()
-    return seq
+    return next_seq(topic)
 
 
 def topic_event_append(*, topic: str, kind: str, data: dict, seq: int | None = None, at=None) -> TopicEvent:

@@ -14,7 +14,8 @@ from django.conf import settings
 
 from realtime.errors import AppError
 
-TOPIC_PATTERN = re.compile(r"\A([a-z]+):([1-9][0-9]{0,17})\Z")
+TOPIC_PATTERN = re.compile(r"\A([a-z]+):([0-9A-Za-z]{1,18})\Z")
+NUMERIC_ID = re.compile(r"\A[1-9][0-9]{0,17}\Z")
 
 
 class TopicKind:
@@ -25,6 +26,11 @@ class TopicKind:
     state_kind: str | None = None
     # Whether the transport tracks who is online (`presence` state).
     has_presence: bool = False
+
+    def parse_id(self, raw: str) -> int | str | None:
+        """The object id in a topic name, or None when malformed. Database ids by default;
+        a kind keyed otherwise (a commune by its INSEE code) overrides this."""
+        return int(raw) if NUMERIC_ID.match(raw) else None
 
     def authorize_read(self, user, object_id: int) -> None:
         """Raise AppError(not_found | forbidden) when `user` may not follow this topic."""
@@ -44,7 +50,7 @@ def topic_kinds() -> dict[str, TopicKind]:
     return kinds
 
 
-def topic_parse(topic: object) -> tuple[TopicKind, int]:
+def topic_parse(topic: object) -> tuple[TopicKind, int | str]:
     """`room:12` -> (RoomTopic, 12); a malformed or unknown topic is `bad_request` / `not_found`."""
     if not isinstance(topic, str):
         raise AppError("bad_request", "topic must be a string like 'room:12'")
@@ -54,7 +60,10 @@ def topic_parse(topic: object) -> tuple[TopicKind, int]:
     kind = topic_kinds().get(match.group(1))
     if kind is None:
         raise AppError("not_found", f"unknown topic kind {match.group(1)!r}")
-    return kind, int(match.group(2))
+    object_id = kind.parse_id(match.group(2))
+    if object_id is None:
+        raise AppError("bad_request", f"malformed topic {topic[:80]!r}; bad id for a {kind.prefix} topic")
+    return kind, object_id
 
 
 def topic_object_id(topic: str, prefix: str) -> int:

@@ -1,8 +1,12 @@
-"""The chat consumer of the Django Channels tutorial (part 3, asynchronous), unchanged."""
+"""The chat consumer of the Django Channels tutorial (part 3, asynchronous), unchanged; and the
+same consumer keeping history, as a Django developer who keeps history would write it."""
 
 import json
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+
+from bench.peers.models import Message
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -33,3 +37,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
         # Send message to WebSocket
         await self.send(text_data=json.dumps({"message": message}))
+
+
+class PersistingChatConsumer(ChatConsumer):
+    """tutorial-pubsub-persist: saves each message with the ORM before sending it to the group."""
+
+    async def receive(self, text_data):
+        message = json.loads(text_data)["message"]
+        await self.save_message(message)
+        await self.channel_layer.group_send(self.room_group_name, {"type": "chat.message", "message": message})
+
+    @database_sync_to_async
+    def save_message(self, message):
+        Message.objects.create(room=self.room_name, body=message)

@@ -24,8 +24,17 @@ INSTALLED_APPS = [
 
 ASGI_APPLICATION = "bench.peers.asgi.application"
 # The tutorial's AuthMiddlewareStack needs a database configured; an anonymous socket
-# never queries it (no session cookie), so an in-memory SQLite is enough.
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# never queries it (no session cookie), so an in-memory SQLite is enough. The persisting
+# peer (BENCH_PEER_PERSIST) stores its messages in BENCH_PEER_DATABASE_URL (PostgreSQL) or
+# BENCH_PEER_SQLITE (a file), the same kind of database the project gets in the run.
+if os.environ.get("BENCH_PEER_DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["BENCH_PEER_DATABASE_URL"])}
+else:
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("BENCH_PEER_SQLITE", ":memory:")}
+    }
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

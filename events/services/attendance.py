@@ -42,7 +42,7 @@ def _has_free_seat(event: Event) -> bool:
     return event.capacity is None or event.going_count < event.capacity
 
 
-def _status_move(event: Event, rsvp: Rsvp, new_status: str) -> None:
+def status_move(event: Event, rsvp: Rsvp, new_status: str) -> None:
     """Change an RSVP's status and the event's counters to match (the event row is locked)."""
     old_status = rsvp.status
     if old_status == new_status:
@@ -81,7 +81,7 @@ def waitlist_promote(event: Event) -> list[Rsvp]:
         rows = rows[:free]
     promoted = list(rows)
     for rsvp in promoted:
-        _status_move(event, rsvp, Rsvp.GOING)
+        status_move(event, rsvp, Rsvp.GOING)
         rsvp.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
         topic_event_append(
             topic=event.topic,
@@ -131,7 +131,7 @@ def rsvp_set(*, user, event_id: int, status: str, ref: str | None = None) -> dic
             new_status = Rsvp.GOING if _has_free_seat(event) else Rsvp.WAITLISTED
     if new_status == old_status and rsvp.pk is not None:
         return _rsvp_result(rsvp, changed=False)
-    _status_move(event, rsvp, new_status)
+    status_move(event, rsvp, new_status)
     rsvp.save()
     if old_status == Rsvp.GOING:
         waitlist_promote(event)
@@ -147,7 +147,7 @@ def rsvp_remove(*, by, event_id: int, username: str, ref: str | None = None) -> 
     if rsvp is None or rsvp.status == Rsvp.DECLINED:
         raise AppError("not_found", f"{username!r} has no RSVP to this event")
     old_status = rsvp.status
-    _status_move(event, rsvp, Rsvp.DECLINED)
+    status_move(event, rsvp, Rsvp.DECLINED)
     rsvp.save()
     if old_status == Rsvp.GOING:
         waitlist_promote(event)

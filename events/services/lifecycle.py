@@ -15,14 +15,16 @@ from django.utils import timezone
 
 from communes.models import Commune
 from communes.selectors import commune_get
+from communes.stream import commune_news_append
 from discussions.models import Membership, Room
-from discussions.services import room_create, room_members_grant, room_settings_set
+from discussions.services import room_create, room_members_grant, room_members_revoke, room_settings_set
 from events.inputs import EventIn, EventPatch
 from events.models import Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible
-from events.services.attendance import attendance_changed, waitlist_promote
+from events.services.attendance import attendance_changed, status_move, waitlist_promote
 from events.services.notices import attendees_notify, event_notice
 from notifications.services import notify
+from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
 from realtime.writes import user_write
@@ -96,11 +98,27 @@ def event_create(*, creator, event: EventIn, ref: str | None = None) -> dict:
         # Reached from its event's page: listed under the commune it would repeat the event.
         commune=None,
         description=f"Discussion de l'événement « {row.title} »",
+        announce=False,
     )
     row.room_id = room["id"]
     row.save(update_fields=["room"])
     _room_sync(row, everyone)
+    if not row.invite_only:
+        commune_news_append(insee=row.commune_id, kind="commune.event_created", data=commune_event_data(row))
     return {"id": row.id, "topic": row.topic}
+
+
+def commune_event_data(event: Event) -> dict:
+    return {
+        "id": event.id,
+        "title": event.title,
+        "type": event.type,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "address": event.address,
+        "latitude": event.latitude,
+        "longitude": event.longitude,
+    }
 
 
 def _public_value(value):
@@ -167,6 +185,10 @@ def event_update(*, by, event_id: int, changes: EventPatch, ref: str | None = No
     event.revision += 1
     event.save()
     _room_sync(event, organisers)
+    if "invite_only" in changed or "organisers" in changed:
+        # Who may follow the event and its room changed: live subscriptions are checked again.
+        topic_access_changed(event.topic)
+        topic_access_changed(f"room:{event.room_id}")
     if "capacity" in changed:
         waitlist_promote(event)
         attendance_changed(event)
@@ -209,3 +231,30 @@ def event_invite(*, by, event_id: int, usernames: list[str], ref: str | None = N
         data={"actor": by.username, **event_notice(event)},
     )
     return {"invited": sorted(u.username for u in invited)}
+
+
+@user_write("event_uninvite", actor="by")
+def event_uninvite(*, by, event_id: int, usernames: list[str], ref: str | None = None) -> dict:
+    """Organisers withdraw invitations: the person loses the RSVP (and the seat, which goes to
+    the waitlist), the membership of the event's room and, on an invite-only event, the event
+    itself: live subscriptions end on every process and they cannot RSVP until invited again."""
+    users = _users_by_name(usernames)
+    if not 1 <= len(users) <= 500:
+        raise AppError("bad_request", "uninvite 1-500 people at a time")
+    event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
+    organisers = set(event.organisers.values_list("id", flat=True))
+    if any(u.id in organisers for u in users):
+        raise AppError("conflict", "an organiser cannot be uninvited; change the organisers first")
+    rsvps = list(Rsvp.objects.filter(event=event, user__in=users).select_related("user"))
+    seat_freed = False
+    for rsvp in rsvps:
+        seat_freed |= rsvp.status == Rsvp.GOING
+        status_move(event, rsvp, Rsvp.DECLINED)
+    Rsvp.objects.filter(id__in=[r.id for r in rsvps]).delete()
+    room_members_revoke(room_id=event.room_id, users=users)
+    if seat_freed:
+        waitlist_promote(event)
+    attendance_changed(event)
+    topic_access_changed(event.topic)
+    topic_access_changed(f"room:{event.room_id}")
+    return {"uninvited": sorted(r.user.username for r in rsvps)}

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from communes.selectors import commune_get
+from communes.stream import commune_news_append
+from discussions.models import Room
 from discussions.selectors import room_get_readable, room_moderated_by
 from events.selectors import event_get_visible, event_is_organiser
 from proposals import selectors, tally
@@ -103,7 +105,16 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
         electorate_fix(row)
         row.save(update_fields=["electorate_rule", "electorate_size"])
         _opened_publish(row, amendments=[])
+    if _public(row):
+        news = {"id": row.id, "title": row.title, "phase": row.phase, "closes_at": row.closes_at.isoformat()}
+        commune_news_append(insee=row.commune_id, kind="commune.proposal_created", data=news)
     return {"id": row.id, "topic": row.topic}
+
+
+def _public(proposal: Proposal) -> bool:
+    """Readable by anyone (the commune's news topic is): not in a private room nor an invite-only event."""
+    room_public = proposal.room is None or proposal.room.visibility == Room.PUBLIC
+    return room_public and (proposal.event is None or not proposal.event.invite_only)
 
 
 def _opened_publish(proposal: Proposal, *, amendments: list[dict]) -> None:
@@ -225,6 +236,15 @@ def _close(proposal: Proposal, now: datetime) -> None:
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final})
     topic_state_changed(proposal.topic)
     proposal_result_notify(proposal)
+    if _public(proposal):
+        news = {
+            "id": proposal.id,
+            "title": proposal.title,
+            "result": proposal.result,
+            "total": proposal.total,
+            "closed_at": now.isoformat(),
+        }
+        commune_news_append(insee=proposal.commune_id, kind="commune.proposal_closed", data=news)
 
 
 @user_write("proposal_archive", signed_out="sign in first")

@@ -28,10 +28,17 @@ import redis
 from django.conf import settings
 
 from realtime.fanout.hub import Hub
-from realtime.fanout.items import EventArrived, StateDirty, TypingArrived
+from realtime.fanout.items import AccessChanged, EventArrived, StateDirty, TypingArrived
 from realtime.fanout.presence import PRESENCE_LIST_MAX
 from realtime.fanout.topic_table import ServedTopic, Socket, Subscription
-from realtime.fanout.wire import PROCESS_ID, event_payload, redis_channel, state_payload, typing_payload
+from realtime.fanout.wire import (
+    PROCESS_ID,
+    access_payload,
+    event_payload,
+    redis_channel,
+    state_payload,
+    typing_payload,
+)
 from realtime.redis_clients import redis_sync
 from realtime.state_snapshot import topic_state_compute
 
@@ -44,6 +51,7 @@ __all__ = [
     "Subscription",
     "process_hub",
     "process_hub_stop",
+    "publish_access_changed",
     "publish_event",
     "publish_state_dirty",
     "publish_typing",
@@ -103,6 +111,14 @@ def publish_event(topic: str, seq: int, frame: str) -> None:
     if local is not None:
         local.loop.call_soon_threadsafe(local.submit, EventArrived(topic, seq, frame))
     _redis_publish(topic, event_payload(seq, frame))
+
+
+def publish_access_changed(topic: str) -> None:
+    """Called on commit (any thread): who may read `topic` changed; every hub re-checks its sockets."""
+    local = _local_hub()
+    if local is not None:
+        local.loop.call_soon_threadsafe(local.submit, AccessChanged(topic))
+    _redis_publish(topic, access_payload())
 
 
 def publish_state_dirty(topic: str) -> None:

@@ -17,6 +17,7 @@ from realtime import metrics
 from realtime.db import db_call
 from realtime.event_log import topic_events_after, topic_head, topic_heads
 from realtime.fanout.items import (
+    AccessChanged,
     DrainDue,
     EventArrived,
     FillDue,
@@ -72,6 +73,7 @@ class Hub:
             TypingArrived: self._on_typing,
             PresenceAnnounced: self._on_presence_announced,
             PresenceRefreshDue: self._on_presence_refresh,
+            AccessChanged: self._on_access_changed,
         }
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -218,6 +220,24 @@ class Hub:
 
     async def _on_presence_refresh(self, served: ServedTopic, item: PresenceRefreshDue) -> None:
         await self.presence.refresh(served)
+
+    async def _on_access_changed(self, served: ServedTopic, item: AccessChanged) -> None:
+        """Hold each live subscription's events (they buffer, in order, from this point of the
+        stream) until its socket has checked access again; a lost one never gets them."""
+        for sub in list(served.subscribers):
+            held = sub.live  # one still replaying is checked too; its consumer takes it live
+            if held:
+                sub.buffer = []
+            self.loop.create_task(self._access_recheck(sub, held))
+
+    async def _access_recheck(self, sub: Subscription, held: bool) -> None:
+        try:
+            allowed = await sub.socket.access_recheck(sub)
+        except Exception:
+            log.exception("access re-check of %s", sub.topic)
+            allowed = False
+        if allowed and held and sub.buffer is not None:
+            await sub.go_live(sub.last_seq)
 
     # --- ordering ------------------------------------------------------------------------
 

@@ -46,6 +46,13 @@ class PresenceAnnounced:
 
 
 @dataclass(frozen=True, slots=True)
+class AccessChanged:
+    """Who may read `topic` changed (committed): every local subscription is authorised again."""
+
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
 class StateDirty:
     """A write committed in this process changed `topic`'s snapshot: recompute it, coalesced."""
 
@@ -94,6 +101,7 @@ Inbound = (
     | StateArrived
     | TypingArrived
     | PresenceAnnounced
+    | AccessChanged
     | StateDirty
     | StateFlushDue
     | PresenceFlushDue

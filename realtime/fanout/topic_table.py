@@ -20,6 +20,8 @@ class Socket(Protocol):
 
     async def send_text(self, text: str) -> None: ...
 
+    async def access_recheck(self, sub: Subscription) -> bool: ...
+
 
 @dataclass(eq=False)
 class Subscription:

@@ -7,6 +7,7 @@ separated by "|", the frame text last:
     S<kind>|<version>|<frame>   a state snapshot
     T<origin socket>|<frame>    a typing frame
     P<version>                  a process changed its share of the presence hash
+    A                           who may read the topic changed: re-check live subscriptions
 
 Presence is a hash `<prefix>:presence:<topic>` with one field per process (its users and when
 it last wrote), and a counter `<prefix>:presence:<topic>:version`.
@@ -18,7 +19,7 @@ import uuid
 
 from django.conf import settings
 
-from realtime.fanout.items import EventArrived, PresenceAnnounced, StateArrived, TypingArrived
+from realtime.fanout.items import AccessChanged, EventArrived, PresenceAnnounced, StateArrived, TypingArrived
 from realtime.frames import dumps, loads
 
 # Names this process on the wire (its control channel, its share of presence hashes, its sockets).
@@ -67,9 +68,13 @@ def presence_payload(version: int) -> str:
     return f"P{version}"
 
 
+def access_payload() -> str:
+    return "A"
+
+
 def payload_decode(
     topic: str, payload: bytes
-) -> EventArrived | StateArrived | TypingArrived | PresenceAnnounced | None:
+) -> EventArrived | StateArrived | TypingArrived | PresenceAnnounced | AccessChanged | None:
     """The inbound item a payload of `topic`'s channel stands for; None for an unknown tag."""
     tag, body = payload[:1], payload[1:]
     if tag == b"E":
@@ -86,6 +91,8 @@ def payload_decode(
         return TypingArrived(topic, origin.decode(), text.decode())
     if tag == b"P":
         return PresenceAnnounced(topic, int(body))
+    if tag == b"A":
+        return AccessChanged(topic)
     return None
 
 

@@ -14,6 +14,7 @@ import * as membersPage from "./pages/members.js";
 import * as minePage from "./pages/mine.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
+import * as searchPage from "./pages/search.js";
 
 const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/`;
 
@@ -76,7 +77,10 @@ async function loadMe() {
 function renderNav() {
   const nav = document.getElementById("nav");
   clear(nav);
-  const items = [h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") })];
+  const items = [
+    h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") }),
+    h("a", { href: "#/search", "data-testid": "nav-search", text: t("nav.search") }),
+  ];
   if (ctx.me) {
     items.push(bellElement());
     items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
@@ -142,6 +146,9 @@ async function route() {
       break;
     case "commune":
       page = communePage;
+      break;
+    case "search":
+      page = searchPage;
       break;
     case "screen":
       page = bigscreenPage;

@@ -29,7 +29,7 @@ function bellIcon() {
 
 function render() {
   link.replaceChildren(bellIcon());
-  if (unread > 0) link.append(h("span", { class: "badge", text: String(unread) }));
+  if (unread > 0) link.append(h("span", { class: "count-badge", text: String(unread) }));
   link.dataset.count = String(unread);
   link.setAttribute("aria-label", t("bell.label", { n: unread }));
   document.title = unread > 0 ? `(${unread}) ${BASE_TITLE}` : BASE_TITLE;

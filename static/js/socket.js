@@ -192,7 +192,7 @@ export class LiveSocket extends EventTarget {
   /**
    * Listen to a topic. `since` is the last seq the caller already holds (e.g. the `head`
    * of an HTTP history load). Listener: {event(frame), state(frame), typing(frame),
-   * subscribed(frame), reset(frame)}. Returns a function that stops listening.
+   * subscribed(frame), reset(frame), revoked(frame)}. Returns a function that stops listening.
    */
   subscribe(topic, listener, { since = null } = {}) {
     let sub = this.topics.get(topic);
@@ -276,6 +276,15 @@ export class LiveSocket extends EventTarget {
           sub.lastSeq = frame.seq;
         }
         this._emit(sub, "subscribed", frame);
+        return;
+      }
+      case "unsubscribed": {
+        // Unasked (no ref, `code: forbidden`): access was withdrawn; forget the topic so a
+        // reconnect does not ask for it again. Listeners may show it with `revoked(frame)`.
+        const sub = this.topics.get(frame.topic);
+        if (!sub || !frame.code) return;
+        this.topics.delete(frame.topic);
+        this._emit(sub, "revoked", frame);
         return;
       }
       case "ok":

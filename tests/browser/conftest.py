@@ -78,6 +78,8 @@ def _server_env(workdir: Path) -> dict:
         "RATE_LIMIT_BURST": "50",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONUNBUFFERED": "1",
+        # No network in tests: the map draws its markers without tiles.
+        "MAP_TILE_URL": "",
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)

@@ -97,5 +97,5 @@ def test_private_room_management_over_http(make_user, make_room):
         ).status_code
         == 200
     )
-    assert client.delete(f"/api/rooms/{room.id}/members/friend", **bearer(owner)).status_code == 200
+    assert client.delete(f"/api/rooms/{room.id}/members/friend", **bearer(owner)).status_code == 204
     assert client.get(f"/api/rooms/{room.id}", **bearer(friend)).status_code == 404

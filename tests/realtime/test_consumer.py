@@ -161,12 +161,12 @@ async def test_bad_input_gets_its_code_keeps_the_socket_and_writes_nothing(
     assert await message_count() == 0
 
 
-async def test_oversize_frame_is_refused_and_closes_1009(connect, make_user):
+async def test_oversize_frame_is_refused_and_closes_4009(connect, make_user):
     socket = await connect(await run(make_user))
     await socket.send({"type": "ping", "pad": "x" * (64 * 1024)})
     assert (await socket.recv())["code"] == "too_large"
     closed = await socket.communicator.receive_output(2)
-    assert closed == {"type": "websocket.close", "code": 1009}
+    assert closed == {"type": "websocket.close", "code": 4009}
 
 
 async def test_private_room_is_forbidden_to_outsiders(connect, make_user, make_room):

@@ -6,6 +6,8 @@ import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import { unreadBadge } from "./inbox.js";
 import { signinPrompt } from "./auth.js";
 import { communeList, overview } from "./commune/overview.js";
+import { mapSection } from "./commune_map.js";
+import { decisionsSection, newsSection } from "./commune_news.js";
 import { eventFields, zonedToIso } from "./event/form.js";
 
 const PICKED_KEY = "cl.commune";
@@ -238,6 +240,15 @@ export async function render(ctx, params, container) {
       section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, insee)),
     ),
   );
+  const decisions = decisionsSection(insee);
+  const map = mapSection(ctx, insee, commune);
+  const news = newsSection(ctx, insee, {
+    onEvent(frame) {
+      if (frame.kind === "commune.proposal_closed") decisions.reload();
+      map.onNews(frame);
+    },
+  });
+  container.append(map.section, h("div", { class: "grid-2" }, news.section, decisions.section));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), unreadBadge(r)),
   );
@@ -252,4 +263,8 @@ export async function render(ctx, params, container) {
   fill(proposals, get(`proposals${qs({ commune: insee, phase: "tovote" })}`), "commune.no_proposals", (p) =>
     h("li", {}, h("a", { href: `#/proposal/${p.id}`, "data-testid": "proposal-link", text: p.title })),
   );
+  return () => {
+    news.stop();
+    map.stop();
+  };
 }

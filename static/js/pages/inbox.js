@@ -15,7 +15,7 @@ const KINDS = [
 /** "3 unread" next to a room the person is a member of (rooms list, inbox). */
 export function unreadBadge(room) {
   if (!room.unread) return null;
-  return h("span", { class: "badge", "data-testid": "unread-badge", "data-count": String(room.unread), text: t("room.unread", { n: room.unread }) });
+  return h("span", { class: "count-badge", "data-testid": "unread-badge", "data-count": String(room.unread), text: t("room.unread", { n: room.unread }) });
 }
 
 export async function render(ctx, params, container) {

@@ -1,0 +1,56 @@
+"""What the application can see of its socket's outbound side (filled in by realtime/daphne_protocol.py).
+
+daphne gives an ASGI application no view of the transport. The protocol subclass registers
+one `Outbound` per connection under a token it puts in the handshake's headers (replacing
+any header of that name the client sent); the consumer finds it with `outbound_for(scope)`.
+Under another server, or the in-memory test communicator, there is none and nothing waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+HEADER = b"x-cl-outbound"
+
+_registry: dict[str, Outbound] = {}
+
+
+class Outbound:
+    """Set by the protocol (same event loop: daphne runs Twisted on asyncio), awaited by the consumer."""
+
+    def __init__(self) -> None:
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self.closed = False
+
+    def backed_up(self) -> None:
+        self._drained.clear()
+
+    def caught_up(self) -> None:
+        self._drained.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._drained.set()
+
+    async def drained(self) -> None:
+        """Return once the client has taken what was sent (or the socket is closing)."""
+        await self._drained.wait()
+
+
+def outbound_register(token: str) -> Outbound:
+    outbound = _registry[token] = Outbound()
+    return outbound
+
+
+def outbound_forget(token: str) -> None:
+    outbound = _registry.pop(token, None)
+    if outbound is not None:
+        outbound.close()
+
+
+def outbound_for(scope) -> Outbound | None:
+    for name, value in scope.get("headers", []):
+        if name == HEADER:
+            return _registry.get(value.decode("latin-1"))
+    return None

@@ -1,0 +1,200 @@
+"""Group commit: the writes to one topic that arrive together share one transaction.
+
+A meeting's writes land on one topic at once (1,000 votes within a second, a room where
+everybody posts). Committed one by one they queue behind the topic row's lock and pay one
+commit each. Here each process keeps one writer per topic: the first write waits a few
+milliseconds (``REALTIME_GROUP_COMMIT_WINDOW_MS``) for others, then the batch runs in one
+database call and one transaction:
+
+- every write runs in its own savepoint, so one that fails (a domain error, a constraint)
+  rolls back alone and its writer gets its own error; the others commit;
+- the topic row is upserted once per batch; the seqs of the batch are handed out in memory
+  and the head written once before commit (``SeqRange``), so seqs stay gapless (a failed
+  write gives its seqs back) and in commit order across processes (the row stays locked
+  until commit);
+- what the services publish on commit still happens on commit (Django drops the on-commit
+  callbacks of a rolled-back savepoint), in the order the writes ran;
+- if the batch as a whole cannot commit (a deadlock, a lost connection), each of its writes
+  runs again alone, so every writer still gets the answer its own write deserves.
+
+The services themselves do not change: a batched call is the same ``function(**kwargs)``
+the consumer would have run alone, and its own ``transaction.atomic`` nests as a savepoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from realtime.db import db_call
+from realtime.errors import AppError
+from realtime.models import Topic
+
+log = logging.getLogger(__name__)
+
+_local = threading.local()
+
+
+class SeqRange:
+    """The seqs a batch hands out, per topic: one upsert (which locks the row) on first use,
+    then in memory; ``flush`` writes the final head inside the batch's transaction."""
+
+    def __init__(self):
+        self.first: dict[str, int] = {}  # topic -> head the upsert returned (the first seq given)
+        self.last: dict[str, int] = {}  # topic -> last seq given
+
+    def next(self, topic: str) -> int:
+        if topic not in self.last:
+            seq = _upsert_head(topic, 1)
+            self.first[topic] = self.last[topic] = seq
+            return seq
+        self.last[topic] += 1
+        return self.last[topic]
+
+    def mark(self) -> tuple[dict, dict]:
+        return dict(self.first), dict(self.last)
+
+    def rewind(self, mark: tuple[dict, dict]) -> None:
+        """A write's savepoint rolled back (its upsert too, if it made the first): forget its seqs."""
+        self.first, self.last = dict(mark[0]), dict(mark[1])
+
+    def flush(self) -> None:
+        table = Topic._meta.db_table
+        with connection.cursor() as cursor:
+            for topic, last in self.last.items():
+                if last != self.first[topic]:
+                    cursor.execute(f"UPDATE {table} SET head = %s WHERE name = %s", [last, topic])
+
+
+def _upsert_head(topic: str, by: int) -> int:
+    table = Topic._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, head) VALUES (%s, %s) "
+            f"ON CONFLICT (name) DO UPDATE SET head = {table}.head + %s RETURNING head",
+            [topic, by, by],
+        )
+        return cursor.fetchone()[0]
+
+
+def next_seq(topic: str) -> int:
+    """The topic's next seq, inside the caller's transaction: from the batch's range when a
+    batch is running on this thread, else from one upsert that locks the row until commit."""
+    seqs = getattr(_local, "seqs", None)
+    if seqs is not None:
+        return seqs.next(topic)
+    return _upsert_head(topic, 1)
+
+
+def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
+    """Run the calls in one transaction, each in its own savepoint: [(ok, result or exception)]."""
+    outcomes: list[tuple[bool, Any]] = []
+    seqs = SeqRange()
+    _local.seqs = seqs
+    try:
+        with transaction.atomic():
+            for function, kwargs in calls:
+                mark = seqs.mark()
+                try:
+                    with transaction.atomic():
+                        outcomes.append((True, function(**kwargs)))
+                except Exception as exc:  # this write's own answer; the batch goes on
+                    seqs.rewind(mark)
+                    outcomes.append((False, exc))
+            seqs.flush()
+    finally:
+        _local.seqs = None
+    return outcomes
+
+
+def _run_alone(function: Callable, kwargs: dict) -> tuple[bool, Any]:
+    try:
+        return True, function(**kwargs)
+    except Exception as exc:
+        return False, exc
+
+
+@dataclass
+class _Write:
+    function: Callable
+    kwargs: dict
+    future: asyncio.Future = field(repr=False)
+
+
+class TopicWriter:
+    """Per process: one queue of pending writes per topic, drained batch by batch."""
+
+    def __init__(self, window_s: float, max_batch: int):
+        self.loop = asyncio.get_running_loop()
+        self.window_s = window_s
+        self.max_batch = max_batch
+        self.pending: dict[str, list[_Write]] = {}
+        self.draining: set[str] = set()
+        self.batches = 0
+        self.writes = 0
+
+    async def write(self, topic: str, function: Callable, **kwargs) -> Any:
+        """``function(**kwargs)`` committed with the other writes to ``topic`` that arrive meanwhile;
+        returns its result or raises its own exception."""
+        future = asyncio.get_running_loop().create_future()
+        self.pending.setdefault(topic, []).append(_Write(function, kwargs, future))
+        if topic not in self.draining:
+            self.draining.add(topic)
+            asyncio.get_running_loop().create_task(self._drain(topic))
+        return await future
+
+    async def _drain(self, topic: str) -> None:
+        try:
+            await asyncio.sleep(self.window_s)  # the group-commit window: let the others arrive
+            while batch := self._take(topic):
+                await self._commit(batch)
+        finally:
+            self.draining.discard(topic)
+
+    def _take(self, topic: str) -> list[_Write]:
+        queue = self.pending.get(topic)
+        if not queue:
+            self.pending.pop(topic, None)
+            return []
+        batch, self.pending[topic] = queue[: self.max_batch], queue[self.max_batch :]
+        return batch
+
+    async def _commit(self, batch: list[_Write]) -> None:
+        try:
+            outcomes = await db_call(run_batch, [(w.function, w.kwargs) for w in batch])
+        except AppError as exc:
+            # The database is busy (a lock or statement timeout, no free thread: realtime.db): every
+            # write of the batch gets that answer now rather than each waiting to time out alone.
+            outcomes = [(False, exc) for _ in batch]
+        except Exception:
+            log.warning("a batch of %d writes could not commit; running each alone", len(batch), exc_info=True)
+            outcomes = [await db_call(_run_alone, w.function, w.kwargs) for w in batch]
+        self.batches += 1
+        self.writes += len(batch)
+        for w, (ok, value) in zip(batch, outcomes, strict=True):
+            if w.future.done():
+                continue
+            if ok:
+                w.future.set_result(value)
+            else:
+                w.future.set_exception(value)
+
+
+_writer: TopicWriter | None = None
+
+
+def topic_writer() -> TopicWriter:
+    """The process's writer (created on first use, from settings; anew if the event loop changed)."""
+    global _writer
+    if _writer is None or _writer.loop is not asyncio.get_running_loop():
+        _writer = TopicWriter(
+            settings.REALTIME_GROUP_COMMIT_WINDOW_MS / 1000.0, settings.REALTIME_GROUP_COMMIT_MAX_BATCH
+        )
+    return _writer

@@ -1,0 +1,169 @@
+# ruff: noqa: N802, N803  (the method names are Twisted's and autobahn's interfaces)
+"""The WebSocket protocol daphne runs for us: bounded outbound bytes, clean refusal of big frames.
+
+daphne hands every `websocket.send` of the application straight to the Twisted transport,
+whose write buffer grows without limit while a client does not read, and it gives the
+application no view of that buffer (the ASGI `send` returns at once). The only place that
+sees both the messages and the transport is the protocol, so this subclass of daphne's
+protocol is installed by `config/asgi.py` (the daphne entry point):
+
+- It registers itself as the transport's streaming producer: Twisted calls `pauseProducing`
+  when its buffer passes `bufferSize` (64 KiB) and `resumeProducing` once it has drained.
+  While paused, outbound frames wait in a per-socket queue counted in bytes; past
+  REALTIME_SEND_BUFFER_BYTES the queue is dropped and the socket closed with 4008 (the
+  client resumes with `since`). The close frame queues behind what the transport already
+  holds; a client that never reads is cut after REALTIME_SLOW_CLIENT_GRACE seconds, so a
+  stalled socket holds at most about 64 KiB + the limit, and nothing after its grace.
+- An inbound frame over REALTIME_MAX_FRAME_BYTES is refused on its header, before its payload
+  is buffered: `too_large` then close 4009 (autobahn's own 1009 is a code daphne may not send,
+  and over 1 MiB it dropped the TCP connection: the client saw 1006).
+- When the server shuts down (SIGTERM, SIGINT), every open socket is closed with 4012 before
+  the reactor stops, so clients reconnect at once, possibly to another process.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import deque
+
+from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+from django.conf import settings
+from twisted.internet import defer, reactor, task
+
+from realtime import metrics
+from realtime.backpressure import HEADER, outbound_forget, outbound_register
+from realtime.frames import error_frame
+
+log = logging.getLogger(__name__)
+
+CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_LARGE = 4009
+CLOSE_RESTARTING = 4012
+# How long a shutting-down server waits for the 4012 close frames to leave.
+SHUTDOWN_FLUSH_SECONDS = 1.0
+
+_open_protocols: set[LiveWebSocketProtocol] = set()
+
+
+class LiveWebSocketProtocol(WebSocketProtocol):
+    """daphne's protocol with a byte-bounded outbound queue (see the module docstring)."""
+
+    def _connectionMade(self) -> None:
+        super()._connectionMade()
+        self.maxMessagePayloadSize = settings.REALTIME_MAX_FRAME_BYTES
+        self.maxFramePayloadSize = settings.REALTIME_MAX_FRAME_BYTES
+        self.outbound: deque[bytes] = deque()
+        self.outbound_bytes = 0
+        self.transport_paused = False
+
+    def onConnect(self, request):
+        # The application finds this socket's `Outbound` through a header only we set.
+        self.outbound_token = uuid.uuid4().hex
+        self.outbound_view = outbound_register(self.outbound_token)
+        request.headers[HEADER.decode()] = self.outbound_token
+        return super().onConnect(request)
+
+    def onOpen(self) -> None:
+        super().onOpen()
+        # daphne's HTTP channel stays registered as the producer after the upgrade; it only
+        # paused reading from this client, which the WebSocket no longer needs.
+        if self.transport.producer is not None:
+            self.transport.unregisterProducer()
+        self.transport.registerProducer(self, True)
+        _open_protocols.add(self)
+
+    def onClose(self, wasClean, code, reason) -> None:
+        _open_protocols.discard(self)
+        if hasattr(self, "outbound_token"):
+            outbound_forget(self.outbound_token)
+        self.outbound.clear()
+        self.outbound_bytes = 0
+        super().onClose(wasClean, code, reason)
+
+    # --- IPushProducer: called by the transport -----------------------------------------------
+
+    def pauseProducing(self) -> None:
+        self.transport_paused = True
+        self.outbound_view.backed_up()
+
+    def resumeProducing(self) -> None:
+        self.transport_paused = False
+        while self.outbound and not self.transport_paused and self.state == AutobahnProtocol.STATE_OPEN:
+            payload = self.outbound.popleft()
+            self.outbound_bytes -= len(payload)
+            self.sendMessage(payload, False)
+        if not self.transport_paused:
+            self.outbound_view.caught_up()
+
+    def stopProducing(self) -> None:
+        self.outbound.clear()
+        self.outbound_bytes = 0
+
+    # --- outbound --------------------------------------------------------------------------
+
+    def serverSend(self, content, binary=False) -> None:
+        if self.state == self.STATE_CONNECTING:
+            self.serverAccept()
+        if self.state != AutobahnProtocol.STATE_OPEN:
+            return  # closing: the client resumes with `since`, nothing is owed to this socket
+        payload = content if binary else content.encode("utf8")
+        if not self.transport_paused and not self.outbound:
+            self.sendMessage(payload, binary)
+            return
+        if binary:
+            raise ValueError("only text frames are queued")
+        self.outbound.append(payload)
+        self.outbound_bytes += len(payload)
+        if self.outbound_bytes > settings.REALTIME_SEND_BUFFER_BYTES:
+            self.close_too_slow()
+
+    def serverClose(self, code=None) -> None:
+        if code == CLOSE_TOO_SLOW:  # the application gave up on this client (a replay that never drains)
+            self.close_too_slow()
+            return
+        super().serverClose(code)
+
+    def close_too_slow(self) -> None:
+        log.info("closing a socket that does not read (%d bytes queued)", self.outbound_bytes)
+        metrics.SLOW_CONSUMER_CLOSES.inc()
+        self.outbound.clear()
+        self.outbound_bytes = 0
+        self.outbound_view.close()
+        # The close frame waits behind what the transport holds; a client that reads again
+        # within the grace gets it, one that never does is cut when the grace ends.
+        self.closeHandshakeTimeout = settings.REALTIME_SLOW_CLIENT_GRACE
+        self.sendClose(code=CLOSE_TOO_SLOW, reason="client too slow; resubscribe with since")
+
+    # --- inbound -------------------------------------------------------------------------------
+
+    def _max_message_size_exceeded(self, msg_size, max_msg_size, reason) -> None:
+        # failedByMe makes autobahn discard the rest of the payload as it arrives.
+        self.failedByMe = True
+        if self.state != AutobahnProtocol.STATE_OPEN:
+            return
+        self.outbound_view.close()
+        limit = settings.REALTIME_MAX_FRAME_BYTES
+        self.sendMessage(error_frame(code="too_large", message=f"frames are limited to {limit} bytes").encode())
+        self.sendClose(code=CLOSE_TOO_LARGE, reason="frame too large")
+
+
+def close_all_restarting() -> defer.Deferred:
+    """Before the reactor stops: tell every client to reconnect, and give the frames a moment to leave."""
+    for protocol in list(_open_protocols):
+        if protocol.state == AutobahnProtocol.STATE_OPEN:
+            protocol.outbound.clear()
+            protocol.outbound_view.close()
+            protocol.sendClose(code=CLOSE_RESTARTING, reason="server restarting")
+    if not _open_protocols:
+        return defer.succeed(None)
+    return task.deferLater(reactor, SHUTDOWN_FLUSH_SECONDS, lambda: None)
+
+
+def install() -> None:
+    """Make daphne build our protocol; called once by the daphne entry point (config/asgi.py)."""
+    if WebSocketFactory.protocol is LiveWebSocketProtocol:
+        return
+    WebSocketFactory.protocol = LiveWebSocketProtocol
+    reactor.addSystemEventTrigger("before", "shutdown", close_all_restarting)

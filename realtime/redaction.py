@@ -1,0 +1,91 @@
+"""Taking text back out of the stored event streams (edits, deletions, erased accounts).
+
+Replay reads `TopicEvent` rows, so a text is gone from every replay, on every process, once
+its rows no longer hold it. The events keep their `seq` (a stream has no holes); their
+`data` becomes a tombstone. Both functions run in the caller's transaction, beside the write
+that makes the text obsolete, so nobody can replay the old text after that write commits.
+No process keeps event frames beyond the moment it hands them to its sockets (the hub's
+reorder buffer and a subscription's replay seam hold them for milliseconds), so there is no
+other copy to chase.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+
+from realtime.models import TopicEvent
+
+
+def topic_events_redact(*, topic: str, object_id: int, kinds: Iterable[str], keep: Iterable[str] = ("id",)) -> int:
+    """Tombstone the stored events of `topic` whose `data.id` is `object_id` and kind in `kinds`.
+
+    Only the `keep` fields survive, plus `redacted: true` and an empty `body`. Returns how many
+    events were redacted."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("topic_events_redact must run inside transaction.atomic")
+    kept = tuple(keep)
+    count = 0
+    events = TopicEvent.objects.select_for_update().filter(topic=topic, kind__in=list(kinds), data__id=object_id)
+    for event in events:
+        if event.data.get("redacted"):
+            continue
+        event.data = {key: event.data[key] for key in kept if key in event.data} | {"body": "", "redacted": True}
+        event.save(update_fields=["data"])
+        count += 1
+    return count
+
+
+def _sqlite_wal_truncate() -> None:
+    """SQLite's write-ahead log keeps old page images (old text) until it is checkpointed and cut.
+
+    Best effort and brief: with a reader still on an old snapshot the log is cut at the next
+    redaction instead of waiting here."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 200")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(connection.settings_dict['OPTIONS'].get('timeout', 5) * 1000)}")
+
+
+def _after_commit_forget() -> None:
+    if connection.vendor == "sqlite":
+        transaction.on_commit(_sqlite_wal_truncate)
+
+
+def _replace_string(value: object, old: str, new: str) -> object:
+    if isinstance(value, str):
+        return new if value == old else value
+    if isinstance(value, list):
+        return [_replace_string(item, old, new) for item in value]
+    if isinstance(value, dict):
+        return {key: _replace_string(item, old, new) for key, item in value.items()}
+    return value
+
+
+def topic_events_anonymise(*, name: str, replacement: str) -> int:
+    """Replace every string value equal to `name` (a username) in every stored event by `replacement`.
+
+    Found through the stored JSON text (escaped as SQLite stores it, plain as PostgreSQL
+    prints it), then replaced value by value, so a body that merely contains the name is kept."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("topic_events_anonymise must run inside transaction.atomic")
+    needles = {json.dumps(name), json.dumps(name, ensure_ascii=False)}
+    query = Q()
+    for needle in needles:
+        query |= Q(as_text__contains=needle)
+    count = 0
+    events = TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(query)
+    for event in events.select_for_update():
+        data = _replace_string(event.data, name, replacement)
+        if data != event.data:
+            event.data = data
+            event.save(update_fields=["data"])
+            count += 1
+    _after_commit_forget()
+    return count

@@ -1,0 +1,130 @@
+// The commune map: Leaflet (vendored, loaded on demand), tiles from the server's settings,
+// a marker per event with coordinates, clustered past `cluster_from`, filtered by type and date;
+// a marker opens its event, and events created meanwhile appear from the commune's live news.
+
+import { get, qs } from "../api.js";
+import { field, h } from "../dom.js";
+import { errorText, t } from "../i18n.js";
+
+const LEAFLET = "/static/vendor/leaflet-1.9.4";
+const CLUSTER = "/static/vendor/leaflet.markercluster-1.5.3";
+const TYPES = ["meeting", "market", "festival", "concert", "workshop", "conference", "debate", "getTogether", "exhibition", "others"];
+let loading = null;
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = h("script", { src });
+    s.addEventListener("load", resolve);
+    s.addEventListener("error", () => reject(new Error(`cannot load ${src}`)));
+    document.head.append(s);
+  });
+}
+
+/** Leaflet then its cluster plugin (which needs the global `L`), once per page load. */
+export function loadLeaflet() {
+  if (!loading) {
+    for (const href of [`${LEAFLET}/leaflet.css`, `${CLUSTER}/MarkerCluster.css`, `${CLUSTER}/MarkerCluster.Default.css`]) {
+      document.head.append(h("link", { rel: "stylesheet", href }));
+    }
+    loading = loadScript(`${LEAFLET}/leaflet.js`).then(() => loadScript(`${CLUSTER}/leaflet.markercluster.js`));
+  }
+  return loading;
+}
+
+function passes(ev, filters) {
+  if (ev.latitude == null || ev.longitude == null) return false;
+  if (filters.type && ev.type !== filters.type) return false;
+  if (ev.ends_at < (filters.from || new Date().toISOString())) return false;
+  if (filters.to && ev.starts_at > filters.to) return false;
+  return true;
+}
+
+export function mapSection(ctx, insee, commune) {
+  const mapEl = h("div", { class: "map", "data-testid": "commune-map", role: "region", "aria-label": t("map.label") });
+  const status = h("p", { class: "muted", role: "status", "data-testid": "map-status" });
+  const type = h("select", { "data-testid": "map-type" }, h("option", { value: "", text: t("map.all_types") }), TYPES.map((k) => h("option", { value: k, text: t(`map.type.${k}`) })));
+  const from = h("input", { type: "date", "data-testid": "map-from" });
+  const to = h("input", { type: "date", "data-testid": "map-to" });
+  const section = h(
+    "section",
+    { class: "card", "aria-labelledby": "h-map" },
+    h("h2", { id: "h-map", text: t("map.title") }),
+    h("div", { class: "filters" }, field(t("map.type"), type), field(t("map.from"), from), field(t("map.to"), to)),
+    mapEl,
+    status,
+  );
+  let map = null;
+  let layer = null;
+  let config = null;
+  let events = new Map();
+
+  const filters = () => ({
+    type: type.value,
+    from: from.value ? new Date(`${from.value}T00:00`).toISOString() : "",
+    to: to.value ? new Date(`${to.value}T23:59:59`).toISOString() : "",
+  });
+
+  function draw() {
+    const L = window.L;
+    if (layer) layer.remove();
+    const shown = [...events.values()].filter((ev) => passes(ev, filters()));
+    const clustered = shown.length > config.cluster_from;
+    layer = clustered ? L.markerClusterGroup() : L.layerGroup();
+    for (const ev of shown) {
+      const marker = L.marker([ev.latitude, ev.longitude], { title: ev.title, alt: ev.title, keyboard: true });
+      marker.on("click", () => ctx.navigate(`#/event/${ev.id}`));
+      marker.on("add", () => {
+        const el = marker.getElement();
+        el.setAttribute("data-testid", "map-marker");
+        // Enter or Space on a focused marker opens it, as a click does (and no keypress follows).
+        el.addEventListener("keydown", (e) => {
+          if (e.key !== "Enter" && e.key !== " ") return;
+          e.preventDefault();
+          ctx.navigate(`#/event/${ev.id}`);
+        });
+      });
+      layer.addLayer(marker);
+    }
+    layer.addTo(map);
+    mapEl.dataset.markers = String(shown.length);
+    mapEl.dataset.clustered = String(clustered);
+    status.textContent = t("map.count", { n: shown.length });
+    if (shown.length) map.fitBounds(L.latLngBounds(shown.map((ev) => [ev.latitude, ev.longitude])), { maxZoom: 15, padding: [20, 20], animate: false });
+  }
+
+  async function load() {
+    const f = filters();
+    const data = await get(`events${qs({ commune: insee, from: f.from || new Date().toISOString(), to: f.to, type: f.type, limit: 200 })}`);
+    events = new Map(data.items.map((ev) => [ev.id, ev]));
+    draw();
+  }
+
+  (async () => {
+    try {
+      [config] = await Promise.all([get("map"), loadLeaflet()]);
+      const L = window.L;
+      const center = commune && commune.latitude != null ? [commune.latitude, commune.longitude] : [-21.115, 55.536];
+      map = L.map(mapEl, { scrollWheelZoom: false, maxZoom: 19 }).setView(center, 12);
+      if (config.tile_url) L.tileLayer(config.tile_url, { attribution: config.attribution, maxZoom: 19 }).addTo(map);
+      mapEl.leafletMap = map; // for the console and tests
+      mapEl.dataset.ready = "true";
+      await load();
+    } catch (err) {
+      status.textContent = errorText(err);
+    }
+  })();
+  for (const control of [type, from, to]) control.addEventListener("change", () => load().catch((err) => (status.textContent = errorText(err))));
+
+  return {
+    section,
+    /** A frame of commune:<insee>: a new event gets its marker without a reload. */
+    onNews(frame) {
+      if (frame.kind !== "commune.event_created" || !map) return;
+      events.set(frame.data.id, frame.data);
+      draw();
+    },
+    stop() {
+      if (map) map.remove();
+    },
+  };
+}

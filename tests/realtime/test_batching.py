@@ -1,0 +1,159 @@
+"""Group commit (realtime.batching): one transaction per batch, every guarantee per write.
+
+These run the real services on the real database (SQLite or PostgreSQL); the end-to-end
+proof with real daphne processes is tests/e2e/test_group_commit.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from discussions.models import Message
+from discussions.services import message_post
+from proposals.inputs import ProposalIn
+from proposals.models import Proposal, Vote
+from proposals.services import proposal_create, vote_cast
+from realtime.batching import TopicWriter, run_batch
+from realtime.errors import AppError
+from realtime.event_log import topic_head
+from realtime.models import TopicEvent, WriteReceipt
+from realtime.schemas import input_parse
+from realtime.sequencing import topic_event_append
+
+# These tests append made-up events (kind "k"): not checked against the event schemas.
+pytestmark = pytest.mark.synthetic_events
+
+
+def seqs_of(topic: str) -> list[int]:
+    return list(TopicEvent.objects.filter(topic=topic).order_by("seq").values_list("seq", flat=True))
+
+
+def append_then_fail(topic: str) -> None:
+    topic_event_append(topic=topic, kind="k", data={"lost": True})
+    raise AppError("conflict", "this write fails after taking a seq")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_write_rolls_back_alone_and_gives_its_seq_back(make_user, make_room):
+    alice = make_user()
+    room = make_room(alice)
+    posts = [
+        (message_post, {"author": alice, "room_id": room.id, "body": f"message {i}", "ref": f"r{i}"}) for i in range(4)
+    ]
+    calls = [posts[0], (append_then_fail, {"topic": room.topic}), posts[1], posts[2], posts[3]]
+    outcomes = run_batch(calls)
+    assert [ok for ok, _ in outcomes] == [True, False, True, True, True]
+    assert isinstance(outcomes[1][1], AppError) and outcomes[1][1].code == "conflict"
+    assert [value["seq"] for ok, value in outcomes if ok] == [1, 2, 3, 4]
+    assert seqs_of(room.topic) == [1, 2, 3, 4]
+    assert topic_head(room.topic) == 4
+    assert not TopicEvent.objects.filter(topic=room.topic, data__lost=True).exists()
+    assert list(Message.objects.order_by("seq").values_list("body", flat=True)) == [f"message {i}" for i in range(4)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_write_that_fails_does_not_leave_the_range_behind(make_user, make_room):
+    """The failing write made the batch's upsert: its savepoint undoes it, the next write upserts anew."""
+    alice = make_user()
+    room = make_room(alice)
+    outcomes = run_batch(
+        [
+            (append_then_fail, {"topic": room.topic}),
+            (message_post, {"author": alice, "room_id": room.id, "body": "kept", "ref": "k1"}),
+        ]
+    )
+    assert [ok for ok, _ in outcomes] == [False, True]
+    assert outcomes[1][1]["seq"] == 1
+    assert seqs_of(room.topic) == [1] and topic_head(room.topic) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seqs_continue_across_batches_and_single_writes(make_user, make_room):
+    alice = make_user()
+    room = make_room(alice)
+    run_batch(
+        [(message_post, {"author": alice, "room_id": room.id, "body": f"a{i}", "ref": f"a{i}"}) for i in range(3)]
+    )
+    message_post(author=alice, room_id=room.id, body="alone", ref="alone")
+    run_batch(
+        [(message_post, {"author": alice, "room_id": room.id, "body": f"b{i}", "ref": f"b{i}"}) for i in range(3)]
+    )
+    assert seqs_of(room.topic) == list(range(1, 8))
+    assert topic_head(room.topic) == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resend_inside_one_batch_applies_once(make_user, make_room):
+    alice = make_user()
+    room = make_room(alice)
+    same = {"author": alice, "room_id": room.id, "body": "once", "ref": "same-ref"}
+    outcomes = run_batch([(message_post, same), (message_post, same), (message_post, same)])
+    assert [ok for ok, _ in outcomes] == [True, True, True]
+    first = outcomes[0][1]
+    assert [value for _, value in outcomes] == [first] * 3
+    assert Message.objects.count() == 1
+    assert WriteReceipt.objects.filter(user=alice, ref="same-ref").count() == 1
+    assert seqs_of(room.topic) == [1]
+
+
+@pytest.mark.django_db
+def test_publishes_on_commit_only_what_committed(make_user, make_room, django_capture_on_commit_callbacks):
+    alice = make_user()
+    room = make_room(alice)
+    calls = [
+        (message_post, {"author": alice, "room_id": room.id, "body": "one", "ref": "p1"}),
+        (append_then_fail, {"topic": room.topic}),
+        (message_post, {"author": alice, "room_id": room.id, "body": "two", "ref": "p2"}),
+    ]
+    with django_capture_on_commit_callbacks() as callbacks:
+        outcomes = run_batch(calls)
+        # The test's own transaction is still open: nothing was published before commit.
+    assert [ok for ok, _ in outcomes] == [True, False, True]
+    # One publish per committed event; nothing for the write that rolled back.
+    assert len(callbacks) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_votes_in_one_batch_keep_one_vote_per_person_and_exact_counts(make_user, make_room):
+    owner = make_user()
+    room = make_room(owner)
+    fields = {"title": "Bancs", "body": "Des bancs place du marché ?", "room": room.id}
+    proposal_id = proposal_create(author=owner, proposal=input_parse(ProposalIn, fields))["id"]
+    voters = [make_user() for _ in range(6)]
+    keys = ["up", "down", "white"]
+    calls = [
+        (vote_cast, {"user": v, "proposal_id": proposal_id, "choice": keys[i % 3], "ref": f"v{i}"})
+        for i, v in enumerate(voters)
+    ]
+    calls.insert(3, (vote_cast, {"user": voters[0], "proposal_id": proposal_id, "choice": "up", "ref": "v0"}))
+    outcomes = run_batch(calls)
+    assert all(ok for ok, _ in outcomes), outcomes
+    assert Vote.objects.filter(proposal_id=proposal_id).count() == 6
+    stored = Proposal.objects.get(id=proposal_id)
+    assert stored.total == 6
+    assert {k: v for k, v in stored.counts.items() if v} == {"up": 2, "down": 2, "white": 2}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_concurrent_writers_share_batches_and_each_gets_its_own_answer(make_user, make_room):
+    alice = await asyncio.to_thread(make_user)
+    room = await asyncio.to_thread(make_room, alice)
+    writer = TopicWriter(window_s=0.005, max_batch=50)
+
+    async def post(i: int):
+        if i == 7:
+            return await writer.write(
+                room.topic, message_post, author=alice, room_id=room.id, body="x", reply_to=999999, ref="bad"
+            )
+        return await writer.write(room.topic, message_post, author=alice, room_id=room.id, body=f"m{i}", ref=f"r{i}")
+
+    results = await asyncio.gather(*(post(i) for i in range(40)), return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert len(errors) == 1 and isinstance(results[7], AppError) and results[7].code == "not_found"
+    seqs = sorted(r["seq"] for r in results if not isinstance(r, BaseException))
+    assert seqs == list(range(1, 40))
+    assert writer.writes == 40
+    assert writer.batches < 40  # they were grouped: the path this test claims was taken
+    assert await asyncio.to_thread(seqs_of, room.topic) == list(range(1, 40))
