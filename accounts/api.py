@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.conf import settings
@@ -99,8 +100,9 @@ def _address(request: HttpRequest) -> str:
 
 
 def _account_key(username: str) -> str:
-    # Any name, existing or not, is throttled alike: the answer must not tell which exist.
-    return "login:" + username.strip().casefold()[:150]
+    # Any name, existing or not, is throttled alike: the answer must not tell which exist. Hashed, so
+    # that no name sits in the limiter's store (an erased account leaves no trace there).
+    return "login:" + hashlib.sha256(username.strip().casefold()[:150].encode()).hexdigest()[:32]
 
 
 def signin_throttle(request: HttpRequest, username: str) -> None:

@@ -50,15 +50,19 @@ from accounts.models import Token, User
 from discussions.services import room_create
 from events.services import event_create
 from proposals.services import proposal_create
+from events.inputs import EventIn
+from proposals.inputs import ProposalIn
+from realtime.schemas import input_parse
 owner = User.objects.create(username="soak-owner", password="!")
 rooms = [room_create(creator=owner, name=f"Salon {{i}}", visibility="public") for i in range({rooms})]
 starts = timezone.now() + timedelta(days=2)
-events = [event_create(creator=owner, title=f"Fête {{i}}", starts_at=starts, ends_at=starts + timedelta(hours=3),
-                       capacity=4) for i in range({events})]
-proposals = [proposal_create(author=owner, room_id=rooms[0].id, title=f"Proposition {{i}}", body="Pour ou contre ?",
-                             can_change=True) for i in range({proposals})]
-print(json.dumps({{"rooms": [r.topic for r in rooms], "events": [e.topic for e in events],
-                  "proposals": [p.topic for p in proposals]}}))
+events = [event_create(creator=owner, event=input_parse(EventIn, {{"title": f"Fête {{i}}", "starts_at": starts,
+                       "ends_at": starts + timedelta(hours=3), "capacity": 4}})) for i in range({events})]
+proposals = [proposal_create(author=owner, proposal=input_parse(ProposalIn, {{"room": rooms[0]["id"],
+                             "title": f"Proposition {{i}}", "body": "Pour ou contre ?", "can_change": True}}))
+             for i in range({proposals})]
+print(json.dumps({{"rooms": [r["topic"] for r in rooms], "events": [e["topic"] for e in events],
+                  "proposals": [p["topic"] for p in proposals]}}))
 """
 HEADS = """
 from realtime.event_log import topic_heads

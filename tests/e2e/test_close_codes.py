@@ -123,8 +123,8 @@ topics = []
 for r in range({rooms}):
     room = room_create(creator=owner, name=f"Salon {{r}}", visibility="public")
     for i in range({messages}):
-        message_post(author=owner, room_id=room.id, body=f"{{i:05d}}" + "x" * {body_size})
-    topics.append(room.topic)
+        message_post(author=owner, room_id=room["id"], body=f"{{i:05d}}" + "x" * {body_size})
+    topics.append(room["topic"])
 print(json.dumps(topics))
 """
     )

@@ -68,7 +68,9 @@ def test_systemd_units_run_the_graceful_launcher_and_the_scheduler():
 
 @pytest.mark.asyncio
 async def test_nginx_tls_redirects_limits_and_carries_wss_to_both_workers(live_stack, nginx_proxy):
-    stack = live_stack(processes=2, redis=True)
+    stack = live_stack(
+        processes=2, redis=True, env={"DJANGO_SECURE_PROXY_SSL_HEADER": "1"}
+    )  # nginx sets X-Forwarded-Proto
     proxy = nginx_proxy(stack.ports)
     redirect = httpx.get(f"{proxy.http_url}/api/rooms?commune=1", timeout=5)  # noqa: ASYNC210 - set-up, before any socket
     assert redirect.status_code == 301 and redirect.headers["location"] == "https://127.0.0.1/api/rooms?commune=1"

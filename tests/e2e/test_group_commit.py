@@ -28,7 +28,7 @@ async def open_all(stack, tokens: list[str]) -> list[LiveSocket]:
 
 
 async def test_a_post_storm_over_two_processes_commits_gapless_and_answers_each_writer(live_stack):
-    stack = live_stack(processes=2, redis=True)
+    stack = live_stack(processes=2, redis=True, env={"REALTIME_GROUP_COMMIT": "1"})
     users = stack.create_users(WRITERS + 1)
     topic = http_post(stack, users[0][1], "/api/rooms", {"name": "Assemblée", "visibility": "public"})["topic"]
     watcher = await LiveSocket.open(stack.ws_url(1), users[0][1])
@@ -63,7 +63,7 @@ async def test_a_post_storm_over_two_processes_commits_gapless_and_answers_each_
 
 
 async def test_a_vote_storm_over_two_processes_keeps_one_vote_each_and_exact_counts(live_stack):
-    stack = live_stack(processes=2, redis=True)
+    stack = live_stack(processes=2, redis=True, env={"REALTIME_GROUP_COMMIT": "1"})
     users = stack.create_users(WRITERS + 1)
     owner = users[0][1]
     room = http_post(stack, owner, "/api/rooms", {"name": "Budget participatif", "visibility": "public"})

@@ -25,7 +25,9 @@ PROPOSALS = 12
 
 
 async def test_rolling_restart_loses_and_duplicates_nothing(live_stack, nginx_proxy):
-    stack = live_stack(processes=2, redis=True)
+    stack = live_stack(
+        processes=2, redis=True, env={"DJANGO_SECURE_PROXY_SSL_HEADER": "1"}
+    )  # nginx sets X-Forwarded-Proto
     proxy = nginx_proxy(stack.ports)
     users = stack.create_users(WRITERS + 1)
     (_, owner), writers = users[0], [token for _, token in users[1:]]

@@ -84,7 +84,7 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
   stops.push(() => timer.stop());
   const overrunNote = h("p", { class: "banner banner-bad", "data-testid": "floor-overrun", hidden: true, text: t("debate.overrun") });
   const queueList = h("ol", { class: "list queue", "data-testid": "queue", "aria-label": t("debate.queue") });
-  const handBtn = h("button", { type: "button", "data-testid": "hand-toggle", "aria-pressed": "false", onclick: toggleHand });
+  const handBtn = h("button", { type: "button", "data-testid": "hand-toggle", "aria-pressed": "false", text: t("debate.raise"), onclick: toggleHand });
   const floorError = h("p", { class: "form-error", role: "alert", "data-testid": "floor-error" });
   const nextBtn = h("button", { type: "button", "data-testid": "floor-next", text: t("debate.next"), onclick: () => floorWrite({ type: "floor_next", current: queue.current ? queue.current.id : 0 }) });
   const endBtn = h("button", { type: "button", class: "secondary", "data-testid": "floor-end", text: t("debate.end"), onclick: () => floorWrite({ type: "floor_end" }) });
