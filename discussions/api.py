@@ -111,8 +111,8 @@ def room_update(request: HttpRequest, room_id: int, payload: VisibilityIn):
 @router.delete(
     "/{room_id}/members/{username}", response={204: None}, summary="Remove a member (owner, moderators) or leave"
 )
-def room_member_remove(request: HttpRequest, room_id: int, username: str):
-    services.room_member_remove(by=user_required(request), room_id=room_id, username=username)
+def room_member_remove(request: HttpRequest, room_id: int, username: str, ref: Ref | None = None):
+    members.member_remove(by=user_required(request), room_id=room_id, username=username, ref=ref)
     return 204, None
 
 

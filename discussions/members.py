@@ -116,11 +116,21 @@ def room_leave(*, user, room_id: int, ref: str | None = None) -> dict:
 
 @user_write("member_remove", actor="by")
 def member_remove(*, by, room_id: int, username: str, ref: str | None = None) -> dict:
-    """An owner removes a member (not another owner): `member.removed`, effective on commit."""
-    room = _manager_room(by=by, room_id=room_id, owners_only=True)
-    member = _member(room, username)
+    """The one removal rule (HTTP `DELETE …/members/{username}` and the socket's `member_remove`):
+    the owner removes members and moderators; a moderator removes plain members only; nobody
+    removes the owner; naming oneself is leaving (`room_leave`). Publishes `member.removed`, and
+    the removed person's live subscriptions are re-checked on commit."""
+    room = room_get_readable(room_id=room_id, user=by)
+    if username == by.username:
+        return room_leave(user=by, room_id=room.id, ref=ref)
+    by_role = room_role(room=room, user=by)
+    if by_role not in MANAGERS:
+        raise AppError("forbidden", "only the room's owners and moderators remove members")
+    member = _member(room, username, lock=True)
     if member.role == Membership.OWNER:
-        raise AppError("forbidden", "an owner cannot be removed")
+        raise AppError("conflict", "the owner cannot be removed")
+    if member.role == Membership.MODERATOR and by_role != Membership.OWNER:
+        raise AppError("forbidden", "only the owner removes a moderator")
     event = topic_event_append(topic=room.topic, kind="member.removed", data={"user": member.user.username})
     room_access_revoked(room=room, user_id=member.user_id)
     return {"room": room.id, "seq": event.seq}

@@ -181,32 +181,6 @@ def room_visibility_set(*, by, room_id: int, visibility: str) -> Room:
     return room
 
 
-def room_member_remove(*, by, room_id: int, username: str) -> None:
-    """An owner or moderator removes a member (or a member leaves). In a private room the
-    removed member's live subscriptions end at once, on every process. The owner stays."""
-    with transaction.atomic():
-        room = room_get_readable(room_id=room_id, user=by)
-        membership = Membership.objects.select_for_update().filter(room=room, user__username=username).first()
-        if membership is None:
-            raise AppError("not_found", f"{username!r} is not a member of this room")
-        leaving = membership.user_id == by.id
-        if not leaving and room_role(room=room, user=by) not in (Membership.OWNER, Membership.MODERATOR):
-            raise AppError("forbidden", "only owners and moderators remove members")
-        if membership.role == Membership.OWNER:
-            raise AppError("conflict", "the owner cannot be removed")
-        if (
-            membership.role == Membership.MODERATOR
-            and room_role(room=room, user=by) != Membership.OWNER
-            and not leaving
-        ):
-            raise AppError("forbidden", "only the owner removes a moderator")
-        membership.delete()
-        # The room's readers learn it (the removed person's client leaves the page on it).
-        kind = "member.left" if leaving else "member.removed"
-        topic_event_append(topic=room.topic, kind=kind, data={"user": username})
-        topic_access_changed(room.topic)
-
-
 def user_rooms_erase(*, user) -> None:
     """Account erasure (settings.ACCOUNT_ERASERS): the user's messages stay, authored by nobody;
     their memberships go. Runs in the caller's transaction."""

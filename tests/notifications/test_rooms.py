@@ -69,7 +69,6 @@ def test_owner_removes_changes_roles_transfers_and_members_leave(make_user, make
         invitation = members.room_invite(by=owner, room_id=room.id, username=user.username)["invitation"]
         members.invitation_answer(user=user, invitation_id=invitation, accept=True)
     members.member_role_set(by=owner, room_id=room.id, username="mod", role="moderator")
-    assert _code(lambda: members.member_remove(by=mod, room_id=room.id, username="member")) == "forbidden"
     assert _code(lambda: members.room_leave(user=owner, room_id=room.id)) == "conflict"  # last owner
     members.member_remove(by=owner, room_id=room.id, username="member")
     assert _code(lambda: room_get_readable(room_id=room.id, user=member)) == "not_found"
@@ -85,6 +84,38 @@ def test_owner_removes_changes_roles_transfers_and_members_leave(make_user, make
         "member.removed",
         "owner.transferred",
         "member.left",
+    ]
+
+
+def test_the_one_removal_rule(make_user, make_room):
+    """Owner removes members and moderators; a moderator removes plain members only; nobody
+    removes the owner; a plain member removes nobody; naming oneself is leaving."""
+    owner, mod, mod2, alice, bob = (make_user(name) for name in ("owner", "mod", "mod2", "alice", "bob"))
+    room = make_room(owner, visibility="private")
+    for user, role in ((mod, "moderator"), (mod2, "moderator"), (alice, "member"), (bob, "member")):
+        Membership.objects.create(room=room, user=user, role=role)
+    remove = members.member_remove
+    assert _code(lambda: remove(by=alice, room_id=room.id, username="bob")) == "forbidden"
+    assert _code(lambda: remove(by=mod, room_id=room.id, username="mod2")) == "forbidden"
+    assert _code(lambda: remove(by=mod, room_id=room.id, username="owner")) == "conflict"
+    assert _code(lambda: remove(by=owner, room_id=room.id, username="owner")) == "conflict"  # last owner: transfer
+    assert _code(lambda: remove(by=mod, room_id=room.id, username="nobody")) == "not_found"
+    assert set(Membership.objects.filter(room=room).values_list("user__username", flat=True)) == {
+        "owner",
+        "mod",
+        "mod2",
+        "alice",
+        "bob",
+    }
+    remove(by=mod, room_id=room.id, username="alice")  # a moderator removes a plain member
+    remove(by=owner, room_id=room.id, username="mod2")  # the owner removes a moderator
+    remove(by=bob, room_id=room.id, username="bob")  # naming oneself is leaving
+    assert set(Membership.objects.filter(room=room).values_list("user__username", flat=True)) == {"owner", "mod"}
+    events = list(TopicEvent.objects.filter(topic=room.topic).values_list("kind", "data"))
+    assert events == [
+        ("member.removed", {"user": "alice"}),
+        ("member.removed", {"user": "mod2"}),
+        ("member.left", {"user": "bob"}),
     ]
 
 
