@@ -49,12 +49,6 @@ class OwnerTransferred(EventData):
     to: str
 
 
-class ReactionChanged(EventData):
-    message: int
-    emoji: str
-    count: int
-
-
 class CommuneRoomCreated(EventData):
     """On `commune:<insee>`: a public room of the commune was created."""
 
@@ -74,5 +68,4 @@ EVENT_SCHEMAS = {
     "member.removed": MemberGone,
     "member.role": MemberRole,
     "owner.transferred": OwnerTransferred,
-    "reaction.changed": ReactionChanged,
 }

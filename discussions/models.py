@@ -16,6 +16,8 @@ class Room(models.Model):
     # Members' votes: by default the electorate is the members at the vote's opening; when set,
     # whoever is a member when they vote may vote (the room accepts late joiners).
     members_vote_live = models.BooleanField(default=False)
+    # Grows with every reaction added or taken back in the room: the `reactions` state's version.
+    reactions_version = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["name", "id"]
@@ -54,9 +56,13 @@ class Message(models.Model):
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The room's `reactions_version` when this message's reactions last changed (0: never), so
+    # the `reactions` state carries the messages whose counts moved most recently.
+    reactions_version = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "seq"], name="message_unique_seq")]
+        indexes = [models.Index(fields=["room", "reactions_version"], name="message_reactions_changed")]
         ordering = ["room", "seq"]
 
     def __str__(self) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from discussions.models import Message, Reaction, ReadMarker
+from django.db.models import F
+
+from discussions.models import Message, Reaction, ReadMarker, Room
 from discussions.selectors import room_get_readable
 from realtime.errors import AppError
-from realtime.sequencing import topic_event_append
+from realtime.state import topic_state_changed
 from realtime.writes import user_write
 
 EMOJI = ("👍", "❤️", "😂", "🎉", "😮", "🙏")
@@ -13,8 +15,12 @@ EMOJI = ("👍", "❤️", "😂", "🎉", "😮", "🙏")
 
 @user_write("react", signed_out="sign in to react")
 def reaction_set(*, user, room_id: int, message_id: int, emoji: str, on: bool = True, ref: str | None = None) -> dict:
-    """Add or take back one's `emoji` on a message (one per person per emoji); publishes
-    `reaction.changed` with the message's new count of it."""
+    """Add or take back one's `emoji` on a message (one per person per emoji).
+
+    No event per click: a change bumps the room's `reactions_version` (the room row's lock
+    orders concurrent clicks) and marks the room's `reactions` state changed, which the
+    fan-out sends coalesced, latest wins, exact once a burst ends. The answer carries the
+    message's new count of that emoji."""
     if emoji not in EMOJI:
         raise AppError("bad_request", f"emoji must be one of {' '.join(EMOJI)}")
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
@@ -22,14 +28,22 @@ def reaction_set(*, user, room_id: int, message_id: int, emoji: str, on: bool = 
     if message is None:
         raise AppError("not_found", f"message {message_id} is not in this room")
     if on:
-        Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
+        changed = Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)[1]
     else:
-        Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+        changed = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()[0] > 0
+    if changed:
+        reactions_changed(room_id=room.id, message_ids=[message.id])
     count = Reaction.objects.filter(message=message, emoji=emoji).count()
-    event = topic_event_append(
-        topic=room.topic, kind="reaction.changed", data={"message": message.id, "emoji": emoji, "count": count}
-    )
-    return {"message": message.id, "emoji": emoji, "count": count, "seq": event.seq}
+    version = Room.objects.filter(id=room.id).values_list("reactions_version", flat=True).get()
+    return {"message": message.id, "emoji": emoji, "count": count, "version": version}
+
+
+def reactions_changed(*, room_id: int, message_ids: list[int]) -> None:
+    """Bump the room's `reactions` state (in the caller's transaction; published on commit)."""
+    Room.objects.filter(id=room_id).update(reactions_version=F("reactions_version") + 1)
+    version = Room.objects.filter(id=room_id).values_list("reactions_version", flat=True).get()
+    Message.objects.filter(id__in=message_ids).update(reactions_version=version)
+    topic_state_changed(f"room:{room_id}")
 
 
 @user_write("read")

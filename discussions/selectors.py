@@ -121,6 +121,26 @@ def reaction_counts(*, message_ids: list[int]) -> dict[int, dict[str, int]]:
     return counts
 
 
+# How many messages the `reactions` state carries: those whose counts moved most recently.
+REACTIONS_STATE_MESSAGES = 200
+
+
+def reactions_snapshot(room_id: int) -> dict | None:
+    """The `reactions` state of `room:<id>`: `{messages: {"<message id>": {emoji: count}}, version}`
+    for the messages whose reactions changed most recently (absolute counts: an emptied message
+    has `{}`), or None while nobody ever reacted in the room."""
+    version = Room.objects.filter(id=room_id).values_list("reactions_version", flat=True).first()
+    if not version:
+        return None
+    ids = list(
+        Message.objects.filter(room_id=room_id, reactions_version__gt=0)
+        .order_by("-reactions_version")
+        .values_list("id", flat=True)[:REACTIONS_STATE_MESSAGES]
+    )
+    counts = reaction_counts(message_ids=ids)
+    return {"messages": {str(i): counts.get(i, {}) for i in ids}, "version": version}
+
+
 def unread_counts(*, user, room_ids: list[int]) -> dict[int, dict]:
     """Per room: the caller's read marker and how many messages by others came after it."""
     if user is None or not user.is_authenticated or not room_ids:

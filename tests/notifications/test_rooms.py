@@ -6,7 +6,7 @@ import pytest
 
 from discussions import members, reactions
 from discussions.models import Invitation, Membership, Reaction
-from discussions.selectors import room_get_readable, unread_counts
+from discussions.selectors import reactions_snapshot, room_get_readable, unread_counts
 from discussions.services import message_post
 from notifications import services
 from notifications.models import Notification
@@ -129,8 +129,13 @@ def test_reactions_one_per_person_per_emoji_and_outside_the_set_refused(make_use
     assert _code(lambda: reactions.reaction_set(user=bob, room_id=room.id, message_id=message, emoji="💩")) == (
         "bad_request"
     )
-    assert reactions.reaction_set(user=bob, room_id=room.id, message_id=message, emoji="🎉", on=False)["count"] == 1
+    taken_back = reactions.reaction_set(user=bob, room_id=room.id, message_id=message, emoji="🎉", on=False)
+    assert (taken_back["count"], taken_back["version"]) == (1, 3)  # the repeated click changed nothing
     assert list(Reaction.objects.values_list("user__username", "emoji")) == [("alice", "🎉")]
+    # No event per click: the room's `reactions` state carries the counts.
+    assert not TopicEvent.objects.filter(topic=room.topic).exclude(kind="message.posted").exists()
+    assert reactions_snapshot(room.id) == {"messages": {str(message): {"🎉": 1}}, "version": 3}
+    assert reactions_snapshot(make_room(alice).id) is None  # never reacted: no frame
 
 
 def test_read_marker_gives_unread_counts_and_never_moves_back(make_user, make_room):

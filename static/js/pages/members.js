@@ -41,14 +41,21 @@ export async function render(ctx, params, container) {
   function memberEl(m) {
     const name = encodeURIComponent(m.username);
     const li = h("li", { "data-testid": "member", "data-user": m.username }, h("strong", { text: m.username }), " ", h("span", { class: "muted", text: t(`members.role.${m.role}`) }));
+    // The one removal rule (docs/SECURITY.md): the owner removes members and moderators,
+    // a moderator removes plain members only.
+    const removable = (room.role === "owner" && m.role !== "owner") || (room.role === "moderator" && m.role === "member");
+    const remove = removable
+      ? h("button", { type: "button", class: "link", "data-testid": "member-remove", onclick: () => act(api("DELETE", `rooms/${room.id}/members/${name}`)), text: t("members.remove", { user: m.username }) })
+      : null;
     if (room.role === "owner" && m.role !== "owner") {
       const role = h("select", { "aria-label": t("members.role_label", { user: m.username }), "data-testid": "member-role" },
         ["member", "moderator"].map((r) => h("option", { value: r, text: t(`members.role.${r}`) })));
       role.value = m.role;
       role.addEventListener("change", () => act(api("PUT", `rooms/${room.id}/members/${name}`, { role: role.value })));
-      li.append(" ", role, " ",
-        h("button", { type: "button", class: "link", "data-testid": "member-remove", onclick: () => act(api("DELETE", `rooms/${room.id}/members/${name}`)), text: t("members.remove", { user: m.username }) }), " ",
+      li.append(" ", role, " ", remove, " ",
         h("button", { type: "button", class: "link", "data-testid": "member-transfer", onclick: () => act(post(`rooms/${room.id}/transfer`, { username: m.username })).then(reloadRoom), text: t("members.transfer", { user: m.username }) }));
+    } else if (remove) {
+      li.append(" ", remove);
     }
     return li;
   }

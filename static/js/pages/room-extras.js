@@ -67,11 +67,21 @@ export function roomExtras(ctx, room, { list, textarea }) {
     buttons[(step + buttons.length) % buttons.length].focus();
   }
 
-  function reactionChanged(byId, data, refill) {
-    const entry = byId.get(data.message);
-    if (!entry) return;
-    entry.msg.reactions = { ...(entry.msg.reactions || {}), [data.emoji]: data.count };
-    refill(entry);
+  /** The room's `reactions` state: absolute counts of the messages whose reactions moved lately.
+   * The buttons are updated in place, so a keyboard user's focus stays on the one they pressed. */
+  function reactionsState(byId, data) {
+    for (const [id, counts] of Object.entries(data.messages || {})) {
+      const entry = byId.get(Number(id));
+      if (!entry) continue;
+      entry.msg.reactions = { ...counts };
+      for (const button of entry.el.querySelectorAll(".reactions button[data-emoji]")) {
+        const n = counts[button.dataset.emoji] || 0;
+        if (button.dataset.count === String(n)) continue;
+        button.dataset.count = String(n);
+        button.className = n ? "reaction has" : "reaction";
+        button.textContent = n ? `${button.dataset.emoji} ${n}` : button.dataset.emoji;
+      }
+    }
   }
 
   /** Mark read up to `seq`: at once, then at most once per READ_DELAY_MS (the marker never moves back). */
@@ -112,7 +122,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
   }
 
   if (textarea && ctx.me) mentionAutocomplete(textarea, room);
-  return { reactionsEl, reactionChanged, seen, separatorPlace, onRoomEvent, membersLink };
+  return { reactionsEl, reactionsState, seen, separatorPlace, onRoomEvent, membersLink };
 }
 
 /** `@` + letters in the composer suggests members' names; arrows choose, Enter or Tab insert. */

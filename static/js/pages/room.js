@@ -188,13 +188,12 @@ export async function render(ctx, params, container) {
         changed(d.id, (msg) => Object.assign(msg, { body: d.body, edited_at: d.edited_at || frame.at }));
       } else if (frame.kind === "message.deleted") {
         changed(d.id, (msg) => Object.assign(msg, { deleted: true }));
-      } else if (frame.kind === "reaction.changed") {
-        extras.reactionChanged(list.byId, d, (entry) => list.fill(entry));
       }
       extras.onRoomEvent(frame);
     },
     state(frame) {
       if (frame.kind === "presence") presence.render(frame.data || {});
+      else if (frame.kind === "reactions") extras.reactionsState(list.byId, frame.data || {});
     },
     typing(frame) {
       presence.typed(frame.user);
