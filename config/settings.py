@@ -310,6 +310,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
+    "notifications.services:user_notifications_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [

@@ -10,7 +10,8 @@ from django.utils import timezone
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
 from discussions.mentions import message_notify, moderation_notify
-from discussions.models import Membership, Message, Room
+from discussions.models import Invitation, Membership, Message, Reaction, ReadMarker, Room
+from discussions.reactions import reactions_changed
 from discussions.selectors import room_get_readable, room_role
 from realtime.access import topic_access_changed
 from realtime.errors import AppError
@@ -183,10 +184,21 @@ def room_visibility_set(*, by, room_id: int, visibility: str) -> Room:
 
 def user_rooms_erase(*, user) -> None:
     """Account erasure (settings.ACCOUNT_ERASERS): the user's messages stay, authored by nobody;
-    their memberships go. Runs in the caller's transaction."""
+    their memberships, reactions (the rooms' `reactions` states are bumped), read markers and
+    invitations go; invitations they sent stay, sent by nobody. Runs in the caller's transaction."""
     Message.objects.filter(author=user).update(author=None)
     Room.objects.filter(created_by=user).update(created_by=None)
     Membership.objects.filter(user=user).delete()
+    reacted = Reaction.objects.filter(user=user).values_list("message__room_id", "message_id")
+    by_room: dict[int, list[int]] = {}
+    for room_id, message_id in reacted:
+        by_room.setdefault(room_id, []).append(message_id)
+    Reaction.objects.filter(user=user).delete()
+    for room_id, message_ids in by_room.items():
+        reactions_changed(room_id=room_id, message_ids=message_ids)
+    ReadMarker.objects.filter(user=user).delete()
+    Invitation.objects.filter(user=user).delete()
+    Invitation.objects.filter(invited_by=user).update(invited_by=None)
 
 
 def room_members_revoke(*, room_id: int, users: list) -> None:

@@ -15,12 +15,15 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.db.models import F
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from notifications.models import IMMEDIATE_KINDS, KINDS, DeliveryJob, Notification, Once, Preferences
+from accounts.selectors import DELETED_USER
+from notifications.models import IMMEDIATE_KINDS, KINDS, DeliveryJob, DigestSent, Notification, Once, Preferences
 from notifications.selectors import notification_as_dict, preferences_as_dict, user_topic
 from realtime.errors import AppError
+from realtime.redaction import json_text_names, string_values_replace, topic_events_tombstone
 from realtime.sequencing import topic_event_append, topic_seq_take
 from realtime.state import topic_state_changed
 from realtime.topics import topic_parse
@@ -223,3 +226,28 @@ def language_default(*, user_id: int, language: str) -> None:
     """Remember the language the person uses, unless they chose one."""
     if language in ("fr", "en"):
         Preferences.objects.get_or_create(user_id=user_id, defaults={"language": language})
+
+
+def user_notifications_erase(*, user) -> None:
+    """Account erasure (settings.ACCOUNT_ERASERS), in the caller's transaction: what was addressed
+    to the person goes (notifications, preferences, digest claims, their place in queued jobs, the
+    events of their `user:<id>` topic); what names them in others' notifications, delivered or
+    queued, names DELETED_USER (the stored events are anonymised by `user_erase` itself)."""
+    Notification.objects.filter(user=user).delete()
+    Preferences.objects.filter(user=user).delete()
+    DigestSent.objects.filter(user=user).delete()
+    topic_events_tombstone(topic=user_topic(user.pk))
+    for job in DeliveryJob.objects.select_for_update():
+        recipients = [r for r in job.recipients if r != user.pk]
+        data = string_values_replace(job.data, user.username, DELETED_USER)
+        if not recipients:
+            job.delete()
+        elif recipients != job.recipients or data != job.data:
+            job.recipients, job.data = recipients, data
+            job.save(update_fields=["recipients", "data"])
+    naming = Notification.objects.annotate(as_text=Cast("data", TextField())).filter(json_text_names(user.username))
+    for notification in naming.select_for_update():
+        data = string_values_replace(notification.data, user.username, DELETED_USER)
+        if data != notification.data:
+            notification.data = data
+            notification.save(update_fields=["data"])
