@@ -3,6 +3,8 @@ promotion with no page open, reactions and unread badges; French and English, ph
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -113,4 +115,42 @@ def test_preferences_page_saves_per_kind_and_channel_in_french(screens, daphne_s
         prefs = client.get("/notifications/preferences").json()
     assert prefs["digest"] == "hourly" and prefs["kinds"]["reply"] == {"app": True, "email": False}
     shot(page, "6-preferences-fr-phone")
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_a_moderator_removes_a_plain_member_and_nobody_else_in_english(screens, daphne_server):
+    """The one removal rule on the members page: a moderator's page offers "remove" for plain
+    members only; the removed member's open room page leaves on `member.removed`."""
+    owner_name, mod_name, member_name = unique("owner"), unique("mod"), unique("member")
+    owner_token = daphne_server.register(owner_name)
+    member = screens.signed_up("member-en", member_name)
+    mod = screens.signed_up("moderator-en-phone", mod_name, phone=True)
+    for page in (member, mod):
+        page.get_by_test_id("lang-select").select_option("en")
+    with daphne_server.api(owner_token) as client:
+        room_id = client.post("/rooms", json={"name": "Bureau", "visibility": "private"}).json()["id"]
+        for name, role in ((mod_name, "moderator"), (member_name, "member")):
+            assert (
+                client.post(f"/rooms/{room_id}/invitations", json={"username": name, "role": role}).status_code == 201
+            )
+    for page in (mod, member):
+        with daphne_server.api(screens.token_of(page)) as client:
+            [invitation] = client.get("/rooms/invitations/pending").json()
+            assert client.post(f"/rooms/invitations/{invitation['id']}/accept").status_code == 200
+    member.goto(f"/#/room/{room_id}")
+    expect(member.get_by_test_id("composer")).to_be_visible()
+    mod.goto(f"/#/members/{room_id}")
+    rows = mod.get_by_test_id("member")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text=owner_name).get_by_test_id("member-remove")).to_have_count(0)
+    expect(rows.filter(has_text=mod_name).get_by_test_id("member-remove")).to_have_count(0)
+    remove = rows.filter(has_text=member_name).get_by_test_id("member-remove")
+    expect(remove).to_have_text(f"Remove {member_name}")
+    shot(mod, "7-moderator-members-en-phone")
+    remove.focus()
+    mod.keyboard.press("Enter")
+    expect(rows).to_have_count(2)
+    expect(member).to_have_url(re.compile(r"#/inbox$"))  # the removed member's page left the room
+    with daphne_server.api(screens.token_of(member)) as client:
+        assert client.get(f"/rooms/{room_id}").status_code == 404
     assert not screens.console_errors, screens.console_errors
