@@ -90,8 +90,10 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "organisations",
     "search",
     "debates",
+    "outcomes",
     "demo",
 ]
 
@@ -220,6 +222,8 @@ REALTIME_TOPIC_KINDS = {
     "debate": "debates.topics:DebateTopic",
     "moderation": "debates.topics:ModerationTopic",
     "floor": "debates.topics:FloorTopic",
+    "organisation": "organisations.topics:OrganisationTopic",
+    "orgadmin": "organisations.topics:OrganisationAdminTopic",
 }
 # Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
 REALTIME_COMMANDS = [
@@ -228,6 +232,7 @@ REALTIME_COMMANDS = [
     "proposals.commands:COMMANDS",
     "notifications.commands:COMMANDS",
     "debates.commands:COMMANDS",
+    "outcomes.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -236,6 +241,8 @@ REALTIME_EVENT_SCHEMAS = [
     "proposals.event_schemas:EVENT_SCHEMAS",
     "notifications.event_schemas:EVENT_SCHEMAS",
     "debates.event_schemas:EVENT_SCHEMAS",
+    "organisations.event_schemas:EVENT_SCHEMAS",
+    "outcomes.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -311,6 +318,8 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
     "notifications.services:user_notifications_erase",
+    "organisations.services:user_organisations_erase",
+    "outcomes.services:user_outcomes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -320,6 +329,8 @@ DEMO_LOADERS = [
     "proposals.demo:demo_load",
     "discussions.demo_private:demo_load",
     "debates.demo:demo_load",
+    "organisations.demo:demo_load",
+    "outcomes.demo:demo_load",
 ]
 
 # Deliver queued notifications in a background thread right after the writer commits (the
@@ -364,6 +375,11 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 )
 # Markers are grouped into clusters once a map shows more than this many.
 MAP_CLUSTER_FROM = 50
+# --- Uploaded pictures (accounts/images.py) ------------------------------------------------------
+# Bytes of one upload (refused by its Content-Length before it is read) and pixels of one picture
+# (width × height, read from the header before decoding: decompression bombs stop there).
+IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 # --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
 # Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -12,7 +12,17 @@ from discussions.selectors import room_get_readable
 from realtime.topics import TopicKind
 
 
-class DebateTopic(TopicKind):
+class _RoomDerived(TopicKind):
+    """A debate topic is keyed by its room and read by (some of) the room's readers: it is
+    re-checked whenever access to the room changes (a room turns private, a member is removed,
+    a moderator loses the role)."""
+
+    def access_follows(self, changed: str) -> list[str]:
+        prefix, _, raw = changed.partition(":")
+        return [f"{self.prefix}:{raw}"] if prefix == "room" and raw.isdigit() else []
+
+
+class DebateTopic(_RoomDerived):
     prefix = "debate"
     state_kind = "questions"
 
@@ -23,7 +33,7 @@ class DebateTopic(TopicKind):
         return questions_public(object_id)
 
 
-class ModerationTopic(TopicKind):
+class ModerationTopic(_RoomDerived):
     prefix = "moderation"
     state_kind = "questions"
 
@@ -35,7 +45,7 @@ class ModerationTopic(TopicKind):
         return questions_moderation(object_id)
 
 
-class FloorTopic(TopicKind):
+class FloorTopic(_RoomDerived):
     prefix = "floor"
     state_kind = "queue"
 

@@ -30,6 +30,10 @@ def room_member_count(room_id: int) -> int:
     return Membership.objects.filter(room_id=room_id).count()
 
 
+def room_member_ids(room_id: int) -> list[int]:
+    return list(Membership.objects.filter(room_id=room_id).values_list("user_id", flat=True))
+
+
 def room_readable_filter(user, prefix: str = "") -> Q:
     """Rooms `user` may read, as a filter on a model that points at a room through `prefix`
     (e.g. "room__"): public rooms, and private ones they belong to."""

@@ -70,7 +70,10 @@ def room_member_add(*, by, room_id: int, user, role: str = Membership.MEMBER) ->
         role == Membership.OWNER and room_role(room=room, user=by) != Membership.OWNER
     ):
         raise AppError("bad_request", "invalid role")
+    before = Membership.objects.filter(room=room, user=user).values_list("role", flat=True).first()
     membership, _ = Membership.objects.update_or_create(room=room, user=user, defaults={"role": role})
+    if before is not None and ROLE_RANK[role] < ROLE_RANK[before]:
+        topic_access_changed(room.topic)  # a moderator made a member loses the moderators' topics live
     return membership
 
 
@@ -83,6 +86,17 @@ def room_members_grant(*, room_id: int, users: list, role: str) -> None:
         if not created and ROLE_RANK[membership.role] < ROLE_RANK[role]:
             membership.role = role
             membership.save(update_fields=["role"])
+
+
+def room_staff_lower(*, room_id: int, users: list, owner_instead=None) -> None:
+    """Make `users` plain members of the room (they lose owning or moderating it), for the app
+    that owns a room's staff (an organisation whose admin is removed). An owner lowered hands
+    the room to `owner_instead`. The caller has checked who may do this."""
+    lowered = Membership.objects.filter(room_id=room_id, user__in=users).exclude(role=Membership.MEMBER)
+    had_owner = lowered.filter(role=Membership.OWNER).exists()
+    lowered.update(role=Membership.MEMBER)
+    if had_owner and owner_instead is not None:
+        Membership.objects.update_or_create(room_id=room_id, user=owner_instead, defaults={"role": Membership.OWNER})
 
 
 def room_settings_set(*, room_id: int, name: str, visibility: str) -> None:

@@ -176,6 +176,10 @@ def event_checked_in_count(event_id: int) -> int:
     return Rsvp.objects.filter(event_id=event_id, checked_in_at__isnull=False).count()
 
 
+def event_checked_in_ids(event_id: int) -> list[int]:
+    return list(Rsvp.objects.filter(event_id=event_id, checked_in_at__isnull=False).values_list("user_id", flat=True))
+
+
 def event_attendees(*, event: Event) -> list[dict]:
     """Everyone with an RSVP other than `declined`, going first, then the waitlist in order."""
     order = {Rsvp.GOING: 0, Rsvp.WAITLISTED: 1, Rsvp.INTERESTED: 2, Rsvp.INVITED: 3}

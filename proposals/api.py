@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from accounts.api import request_user
 from events.exports import SafeCsvWriter
 from proposals import selectors, services
-from proposals.inputs import AmendmentIn, ProposalIn, VoteIn
+from proposals.inputs import AmendmentIn, ExtendIn, ProposalIn, ReopenIn, ScheduleIn, VoteIn
 from proposals.models import Proposal
 from realtime.errors import AppError
 from realtime.schemas import Ref
@@ -22,11 +23,6 @@ router = Router(tags=["proposals"])
 class Created(Schema):
     id: int
     topic: str
-
-
-class Option(Schema):
-    key: str
-    label: str
 
 
 class AmendmentOut(Schema):
@@ -57,8 +53,10 @@ class ProposalOut(ProposalSummary):
     arguments_for: str
     arguments_against: str
     author: str | None
-    options: list[Option]
+    options: list[dict] = Field(description="[{key, label}] (meeting: also starts_at, ends_at)")
     multiple_choice: bool
+    kind: str
+    ballot_rules: dict
     majority: int
     quorum: dict
     eligibility: str
@@ -71,7 +69,9 @@ class ProposalOut(ProposalSummary):
     amendments: list[AmendmentOut]
     tally: dict
     my_vote: str | None
+    my_ballot: dict | None
     may_vote: bool
+    spawned_event: int | None
 
 
 class ProposalList(Schema):
@@ -127,6 +127,14 @@ def _detail(proposal: Proposal, user) -> dict:
         "author": proposal.author.username if proposal.author else None,
         "options": proposal.options,
         "multiple_choice": proposal.multiple_choice,
+        "kind": proposal.kind,
+        "ballot_rules": {
+            "min_choices": proposal.min_choices,
+            "max_choices": proposal.max_choices,
+            "scale_min": proposal.scale_min,
+            "scale_max": proposal.scale_max,
+            "points": proposal.points_budget,
+        },
         "majority": proposal.majority,
         "quorum": {"votes": proposal.quorum_votes, "share": proposal.quorum_share},
         "eligibility": proposal.eligibility,
@@ -139,7 +147,9 @@ def _detail(proposal: Proposal, user) -> dict:
         "amendments": _amendments(proposal, user, hidden),
         "tally": selectors.proposal_tally(proposal),
         "my_vote": selectors.vote_choice_of(proposal=proposal, user=user),
+        "my_ballot": selectors.vote_ballot_of(proposal=proposal, user=user),
         "may_vote": selectors.user_eligible(proposal=proposal, user=user),
+        "spawned_event": proposal.spawned_event_id,
     }
 
 
@@ -181,7 +191,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int):
 @router.post("/{proposal_id}/vote", summary="Vote (same path as the socket's `vote`); `ref` makes a resend harmless")
 def vote(request: HttpRequest, proposal_id: int, payload: VoteIn):
     return services.vote_cast(
-        user=request_user(request), proposal_id=proposal_id, choice=payload.choice, ref=payload.ref
+        user=request_user(request), proposal_id=proposal_id, ballot=payload.ballot, ref=payload.ref
     )
 
 
@@ -227,9 +237,42 @@ def archive(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
 @router.post(
     "/{proposal_id}/close", summary="Close the vote now (author, room moderators, event organisers); result at once"
 )
-def close_now(request: HttpRequest, proposal_id: int, ref: Ref | None = None):
-    """`ref` (a query parameter: the body may be empty) makes a resend harmless."""
-    return services.proposal_close_now(user=request_user(request), proposal_id=proposal_id, ref=ref)
+def close_now(request: HttpRequest, proposal_id: int, ref: Ref | None = None, reason: str = ""):
+    """`ref` (a query parameter: the body may be empty) makes a resend harmless; `reason` (≤ 1000) says why."""
+    return services.proposal_close_now(user=request_user(request), proposal_id=proposal_id, reason=reason, ref=ref)
+
+
+@router.post("/{proposal_id}/extend", summary="Give an open vote more time, with a reason (author, moderators)")
+def extend(request: HttpRequest, proposal_id: int, payload: ExtendIn):
+    return services.proposal_extend(
+        user=request_user(request),
+        proposal_id=proposal_id,
+        closes_at=payload.closes_at,
+        reason=payload.reason,
+        ref=payload.ref,
+    )
+
+
+@router.post("/{proposal_id}/reopen", summary="Open a closed vote again, with a reason (author, moderators)")
+def reopen(request: HttpRequest, proposal_id: int, payload: ReopenIn):
+    return services.proposal_reopen(
+        user=request_user(request),
+        proposal_id=proposal_id,
+        closes_at=payload.closes_at,
+        reason=payload.reason,
+        ref=payload.ref,
+    )
+
+
+@router.post("/{proposal_id}/schedule", summary="Meeting time: the chosen slot becomes an event, once")
+def schedule(request: HttpRequest, proposal_id: int, payload: ScheduleIn):
+    return services.proposal_schedule(
+        user=request_user(request),
+        proposal_id=proposal_id,
+        slot=payload.slot,
+        address=payload.address,
+        ref=payload.ref,
+    )
 
 
 @router.get("/{proposal_id}/votes", summary="Who chose what — public ballots only, once results are visible")
@@ -249,15 +292,16 @@ def export(request: HttpRequest, proposal_id: int):
     writer.writerow(["phase", proposal.phase, "result", proposal.result or ""])
     writer.writerow(["total", state["total"], "eligible", "" if state["eligible"] is None else state["eligible"]])
     writer.writerow([])
-    writer.writerow(["option", "label", "votes"])
+    writer.writerow(["option", "label", "points" if proposal.kind in ("score", "dot") else "votes"])
     for option in proposal.options:
         count = "" if state["counts"] is None else state["counts"][option["key"]]
         writer.writerow([option["key"], option["label"], count])
     if not proposal.anonymous and not state["hidden"]:
         writer.writerow([])
-        writer.writerow(["voter", "choice"])
+        writer.writerow(["voter", "choice", "ballot"])
         for row in selectors.proposal_public_votes(proposal):
-            writer.writerow([row["voter"], row["choice"]])
+            ballot = json.dumps(row["ballot"], ensure_ascii=False) if "ballot" in row else ""
+            writer.writerow([row["voter"], row["choice"], ballot])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="proposal-{proposal.id}.csv"'
     return response

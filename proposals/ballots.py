@@ -17,11 +17,13 @@ harmless anyway: the same choice again changes nothing and is answered the same.
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from proposals.counting import ballot_choice, ballot_points
 from proposals.models import Amendment, BallotKey, Proposal, SecretBallot, SecretVoter
 from realtime.errors import AppError
 
@@ -39,24 +41,41 @@ def _key(proposal_id: int) -> str | None:
     return BallotKey.objects.filter(proposal_id=proposal_id).values_list("key", flat=True).first()
 
 
-def secret_choice_of(*, proposal: Proposal, user, amendment: Amendment | None = None) -> str | None:
-    """The voter's own secret choice while the vote runs; None once the link is destroyed."""
+def _stored(row: SecretBallot) -> dict:
+    return row.ballot if row.ballot is not None else {"choice": row.choice}
+
+
+def secret_ballot_of(*, proposal: Proposal, user, amendment: Amendment | None = None) -> dict | None:
+    """The voter's own secret ballot while the vote runs; None once the link is destroyed."""
     key = _key(proposal.id)
     if key is None:
         return None
     amendment_id = amendment.id if amendment is not None else None
     holder = _holder(key=key, voter_id=user.id, amendment_id=amendment_id)
-    return (
-        SecretBallot.objects.filter(proposal_id=proposal.id, amendment_id=amendment_id, holder=holder)
-        .values_list("choice", flat=True)
-        .first()
-    )
+    row = SecretBallot.objects.filter(proposal_id=proposal.id, amendment_id=amendment_id, holder=holder).first()
+    return None if row is None else _stored(row)
 
 
-def secret_vote_record(*, proposal: Proposal, user, choice: str, amendment: Amendment | None = None) -> str | None:
-    """Record or move `user`'s secret choice; the caller holds the proposal's row lock and moves
-    the counts. Returns the previous choice (None for a first vote); equal to `choice` when
-    nothing changed. A change needs `can_change`, else `conflict`."""
+def secret_choice_of(*, proposal: Proposal, user, amendment: Amendment | None = None) -> str | None:
+    """The voter's own secret choice while the vote runs; None once the link is destroyed."""
+    ballot = secret_ballot_of(proposal=proposal, user=user, amendment=amendment)
+    return None if ballot is None else ballot_choice(ballot)
+
+
+def _ballot_fields(proposal: Proposal, ballot: dict) -> dict:
+    points = ballot_points(ballot)
+    return {
+        "choice": ballot_choice(ballot),
+        "ballot": None if set(ballot) == {"choice"} else ballot,
+        "points": points,
+        "budget": proposal.points_budget if points is not None else None,
+    }
+
+
+def secret_vote_record(*, proposal: Proposal, user, ballot: dict, amendment: Amendment | None = None) -> dict | None:
+    """Record or move `user`'s secret ballot (canonical, see proposals.counting); the caller holds
+    the proposal's row lock and moves the counts. Returns the previous ballot (None for a first
+    vote); equal to `ballot` when nothing changed. A change needs `can_change`, else `conflict`."""
     key = _key(proposal.id)
     if key is None:
         key = secrets.token_hex(32)
@@ -66,19 +85,23 @@ def secret_vote_record(*, proposal: Proposal, user, choice: str, amendment: Amen
     voted = SecretVoter.objects.filter(proposal=proposal, amendment_id=amendment_id, voter=user).exists()
     if not voted:
         SecretVoter.objects.create(proposal=proposal, amendment_id=amendment_id, voter=user)
-        SecretBallot.objects.create(proposal=proposal, amendment_id=amendment_id, choice=choice, holder=holder)
+        SecretBallot.objects.create(
+            proposal=proposal, amendment_id=amendment_id, holder=holder, **_ballot_fields(proposal, ballot)
+        )
         return None
-    ballot = SecretBallot.objects.filter(proposal=proposal, amendment_id=amendment_id, holder=holder).first()
-    if ballot is None:
-        # Only if SECRET_KEY changed during the vote: moving counts blindly would corrupt them.
+    row = SecretBallot.objects.filter(proposal=proposal, amendment_id=amendment_id, holder=holder).first()
+    if row is None:
+        # SECRET_KEY changed during the vote, or the vote was reopened after its links were
+        # destroyed at closing: moving counts blindly would corrupt them.
         raise AppError("conflict", "your earlier secret vote can no longer be matched; it stands as cast")
-    if ballot.choice == choice:
-        return choice
+    old = _stored(row)
+    if old == ballot:
+        return old
     if not proposal.can_change:
         raise AppError("conflict", "you have already voted and this vote cannot be changed")
-    old = ballot.choice
-    ballot.choice = choice
-    ballot.save(update_fields=["choice"])
+    for field, value in _ballot_fields(proposal, ballot).items():
+        setattr(row, field, value)
+    row.save(update_fields=["choice", "ballot", "points", "budget"])
     return old
 
 
@@ -89,10 +112,14 @@ def secret_ballots_unlink(*, proposal: Proposal, amendments_only: bool = False) 
     ballots = SecretBallot.objects.filter(proposal=proposal)
     if amendments_only:
         ballots = ballots.filter(amendment__isnull=False)
-    rows = sorted(ballots.values_list("amendment_id", "choice"), key=lambda row: (row[0] or 0, row[1]))
+    fields = ("amendment_id", "choice", "ballot", "points", "budget")
+    rows = sorted(
+        ballots.values_list(*fields),
+        key=lambda row: (row[0] or 0, row[1], json.dumps(row[2], sort_keys=True)),
+    )
     ballots.delete()
     SecretBallot.objects.bulk_create(
-        [SecretBallot(proposal=proposal, amendment_id=amendment_id, choice=choice) for amendment_id, choice in rows]
+        [SecretBallot(proposal=proposal, **dict(zip(fields, row, strict=True))) for row in rows], batch_size=1000
     )
     if not amendments_only:
         BallotKey.objects.filter(proposal=proposal).delete()

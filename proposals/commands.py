@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import StrictInt
 
 from proposals import services
-from proposals.inputs import AmendmentIn, VoteIn
+from proposals.inputs import AmendmentIn, CloseIn, ExtendIn, ReopenIn, ScheduleIn, VoteIn
 from realtime.schemas import WriteCommand
 from realtime.topics import topic_object_id
 
@@ -26,7 +26,7 @@ def vote(*, user, command: Vote) -> dict:
         return services.amendment_vote_cast(
             user=user, proposal_id=proposal_id, amendment_id=command.amendment, choice=command.choice, ref=command.ref
         )
-    return services.vote_cast(user=user, proposal_id=proposal_id, choice=command.choice, ref=command.ref)
+    return services.vote_cast(user=user, proposal_id=proposal_id, ballot=command.ballot, ref=command.ref)
 
 
 def amend(*, user, command: Amend) -> dict:
@@ -35,14 +35,63 @@ def amend(*, user, command: Amend) -> dict:
     )
 
 
-class Close(WriteCommand):
+class Close(WriteCommand, CloseIn):
     pass
 
 
 def close(*, user, command: Close) -> dict:
     return services.proposal_close_now(
-        user=user, proposal_id=topic_object_id(command.topic, "proposal"), ref=command.ref
+        user=user, proposal_id=topic_object_id(command.topic, "proposal"), reason=command.reason, ref=command.ref
     )
 
 
-COMMANDS = {"vote": (Vote, vote), "amend": (Amend, amend), "close": (Close, close)}
+class Extend(WriteCommand, ExtendIn):
+    pass
+
+
+def extend(*, user, command: Extend) -> dict:
+    return services.proposal_extend(
+        user=user,
+        proposal_id=topic_object_id(command.topic, "proposal"),
+        closes_at=command.closes_at,
+        reason=command.reason,
+        ref=command.ref,
+    )
+
+
+class Reopen(WriteCommand, ReopenIn):
+    pass
+
+
+def reopen(*, user, command: Reopen) -> dict:
+    return services.proposal_reopen(
+        user=user,
+        proposal_id=topic_object_id(command.topic, "proposal"),
+        closes_at=command.closes_at,
+        reason=command.reason,
+        ref=command.ref,
+    )
+
+
+class Schedule(WriteCommand, ScheduleIn):
+    pass
+
+
+def schedule(*, user, command: Schedule) -> dict:
+    return services.proposal_schedule(
+        user=user,
+        proposal_id=topic_object_id(command.topic, "proposal"),
+        slot=command.slot,
+        address=command.address,
+        ref=command.ref,
+    )
+
+
+COMMANDS = {
+    "vote": (Vote, vote),
+    "amend": (Amend, amend),
+    "close": (Close, close),
+    "extend": (Extend, extend),
+    "reopen": (Reopen, reopen),
+    "schedule": (Schedule, schedule),
+}

@@ -15,6 +15,12 @@ class AdoptedAmendment(EventData):
     status: Literal["adopted"]
 
 
+class RunoffRound(EventData):
+    counts: dict[str, int]
+    exhausted: int
+    eliminated: str | None
+
+
 class ProposalOpened(EventData):
     id: int
     phase: Literal["tovote"]
@@ -26,7 +32,7 @@ class ProposalOpened(EventData):
 class ProposalClosed(EventData):
     id: int
     result: Result
-    reason: Literal["majority", "plurality", "tie", "quorum", "no_votes"]
+    reason: Literal["majority", "plurality", "tie", "quorum", "no_votes", "block", "consent", "runoff", "score"]
     counts: dict[str, int]
     total: int
     eligible: int | None
@@ -35,6 +41,43 @@ class ProposalClosed(EventData):
     up_share: float | None = None
     winner: str | None = None
     tied: list[str] | None = None
+    # consent: standing blocks; ranked: the instant-runoff rounds and the Condorcet winner
+    # (proposals.counting); score: each option's mean score
+    blocks: int | None = None
+    rounds: list[RunoffRound] | None = None
+    condorcet_winner: str | None = None
+    averages: dict[str, float] | None = None
+    # closed early: who closed it and why (absent when closed on time)
+    by: str | None = None
+    note: str | None = None
+
+
+class ProposalExtended(EventData):
+    id: int
+    closes_at: str
+    previous_closes_at: str
+    reason: str
+    by: str
+
+
+class ProposalReopened(EventData):
+    id: int
+    closes_at: str
+    reason: str
+    by: str
+    undecided: int | None
+
+
+class ProposalScheduled(EventData):
+    """Meeting time: the chosen slot became event `event` (its iCalendar file at `ics`)."""
+
+    id: int
+    event: int
+    slot: str
+    starts_at: str
+    ends_at: str
+    ics: str
+    invited: int
 
 
 class AmendmentProposed(EventData):
@@ -72,6 +115,9 @@ EVENT_SCHEMAS = {
     "commune.proposal_closed": CommuneProposalClosed,
     "proposal.opened": ProposalOpened,
     "proposal.closed": ProposalClosed,
+    "proposal.extended": ProposalExtended,
+    "proposal.reopened": ProposalReopened,
+    "proposal.scheduled": ProposalScheduled,
     "amendment.proposed": AmendmentProposed,
     "proposal.archived": ProposalArchived,
 }

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr, model_validator
 
 from discussions.inputs import TEXT_MAX
-from realtime.schemas import WriteInput, ZonedDateTime, optional_text, text
+from realtime.schemas import Input, WriteInput, ZonedDateTime, optional_text, text
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -45,6 +45,27 @@ def _quorum_checked(quorum: int | str) -> int | str:
 Choices = Annotated[list[text(CHOICE_LABEL_MAX)], AfterValidator(_choices_checked)]
 Quorum = Annotated[StrictInt | StrictStr, AfterValidator(_quorum_checked)]
 Eligibility = Literal["signed_in", "members", "present", "residents"]
+Kind = Literal["vote", "consent", "approval", "ranked", "score", "dot", "meeting"]
+OptionKey = Annotated[StrictStr, Field(min_length=1, max_length=CHOICE_KEY_MAX)]
+REASON_MAX = 1000
+POINTS_MAX = 1000
+SCALE_LOW, SCALE_HIGH = 0, 10
+SLOT_MAX_HOURS = 24
+
+
+class SlotIn(Input):
+    """One meeting-time option: a time slot."""
+
+    starts_at: ZonedDateTime
+    ends_at: ZonedDateTime
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.ends_at <= self.starts_at:
+            raise ValueError("a slot ends after it starts")
+        if (self.ends_at - self.starts_at).total_seconds() > SLOT_MAX_HOURS * 3600:
+            raise ValueError(f"a slot lasts at most {SLOT_MAX_HOURS} hours")
+        return self
 
 
 class ProposalIn(WriteInput):
@@ -68,14 +89,66 @@ class ProposalIn(WriteInput):
     anonymous: StrictBool = False
     can_change: StrictBool = True
     hide_results: StrictBool = False
+    kind: Kind = Field(
+        "vote",
+        description="vote (majority, or plurality with `choices`) | consent | approval | ranked | score | dot | meeting",
+    )
+    min_choices: Annotated[StrictInt, Field(ge=0, le=CHOICES_MAX)] | None = Field(
+        None, description="approval / meeting: fewest options a ballot chooses (default 1; 0 for meeting)"
+    )
+    max_choices: Annotated[StrictInt, Field(ge=1, le=CHOICES_MAX)] | None = Field(
+        None, description="approval / meeting: most options a ballot chooses (default all)"
+    )
+    scale_min: Annotated[StrictInt, Field(ge=SCALE_LOW, le=SCALE_HIGH)] | None = Field(
+        None, description="score: lowest score (default 0)"
+    )
+    scale_max: Annotated[StrictInt, Field(ge=SCALE_LOW, le=SCALE_HIGH)] | None = Field(
+        None, description="score: highest score (default 5)"
+    )
+    points: Annotated[StrictInt, Field(ge=1, le=POINTS_MAX)] | None = Field(
+        None, description="dot vote: points each voter distributes (default 10)"
+    )
+    slots: list[SlotIn] | None = Field(None, description="meeting: 2-20 time slots, the options")
 
     @model_validator(mode="after")
     def _consistent(self):
         if self.room is not None and self.event is not None:
             raise ValueError("a proposal belongs to a room or an event, not both")
+        self._kind_consistent()
         if self.quorum_share is not None and self.eligibility == "signed_in":
             raise ValueError("a quorum share needs a known electorate (members, present or residents)")
         return self
+
+    def _kind_consistent(self) -> None:
+        needs_choices = self.kind in ("approval", "ranked", "score", "dot")
+        if needs_choices and self.choices is None:
+            raise ValueError(f"a {self.kind} ballot needs `choices`")
+        if self.kind in ("consent", "meeting") and self.choices is not None:
+            raise ValueError(f"a {self.kind} ballot has its own options: no `choices`")
+        if (self.kind == "meeting") != (self.slots is not None):
+            raise ValueError("`slots` (2 to 20) are the options of a meeting ballot, and only of it")
+        if self.slots is not None and not CHOICES_MIN <= len(self.slots) <= CHOICES_MAX:
+            raise ValueError(f"a meeting ballot has {CHOICES_MIN} to {CHOICES_MAX} slots")
+        if self.slots is not None and len({(s.starts_at, s.ends_at) for s in self.slots}) != len(self.slots):
+            raise ValueError("slots must be distinct")
+        fields = {
+            "min_choices": ("approval", "meeting"),
+            "max_choices": ("approval", "meeting"),
+            "scale_min": ("score",),
+            "scale_max": ("score",),
+            "points": ("dot",),
+        }
+        for field, kinds in fields.items():
+            if getattr(self, field) is not None and self.kind not in kinds:
+                raise ValueError(f"`{field}` belongs to a {' or '.join(kinds)} ballot")
+        options = len(self.slots or self.choices or [])
+        low, high = self.min_choices, self.max_choices
+        if low is not None and low > options or high is not None and high > options:
+            raise ValueError(f"min_choices and max_choices cannot exceed the {options} options")
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_choices cannot exceed max_choices")
+        if self.scale_min is not None and self.scale_max is not None and self.scale_min >= self.scale_max:
+            raise ValueError("scale_min must be below scale_max")
 
     @property
     def quorum_votes(self) -> int | None:
@@ -89,8 +162,54 @@ class ProposalIn(WriteInput):
 class VoteIn(WriteInput):
     """`vote` on the proposal, or on one of its amendments (`amendment`, socket only; HTTP has its own route)."""
 
-    choice: Annotated[StrictStr, Field(min_length=1, max_length=CHOICE_KEY_MAX)]
+    choice: OptionKey | None = Field(None, description="vote, consent: the option key")
+    reason: optional_text(REASON_MAX) | None = Field(None, description="consent: why (required with `block`)")
+    choices: Annotated[list[OptionKey], Field(max_length=CHOICES_MAX)] | None = Field(
+        None, description="approval, meeting: the options chosen"
+    )
+    ranking: Annotated[list[OptionKey], Field(max_length=CHOICES_MAX)] | None = Field(
+        None, description="ranked: option keys, first preference first"
+    )
+    scores: Annotated[dict[OptionKey, StrictInt], Field(max_length=CHOICES_MAX)] | None = Field(
+        None, description="score: {option key: score} for every option"
+    )
+    points: Annotated[dict[OptionKey, StrictInt], Field(max_length=CHOICES_MAX)] | None = Field(
+        None, description="dot: {option key: points}, within the budget"
+    )
+
+    @property
+    def ballot(self) -> dict:
+        """What the ballot says, as proposals.counting.ballot_checked reads it."""
+        fields = ("choice", "reason", "choices", "ranking", "scores", "points")
+        return {field: getattr(self, field) for field in fields}
 
 
 class AmendmentIn(WriteInput):
     body: text(AMENDMENT_MAX)
+
+
+class CloseIn(WriteInput):
+    """Close the vote now: why, optionally (shown with the result)."""
+
+    reason: optional_text(REASON_MAX) = ""
+
+
+class ExtendIn(WriteInput):
+    """Give the vote more time: a later `closes_at`, and why."""
+
+    closes_at: ZonedDateTime
+    reason: text(REASON_MAX)
+
+
+class ReopenIn(WriteInput):
+    """Open a closed vote again until `closes_at`, and why."""
+
+    closes_at: ZonedDateTime
+    reason: text(REASON_MAX)
+
+
+class ScheduleIn(WriteInput):
+    """Meeting time: turn a slot (by default the winning one) into an event."""
+
+    slot: OptionKey | None = None
+    address: optional_text(300) = ""

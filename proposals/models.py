@@ -13,13 +13,33 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Proposal(models.Model):
     AMENDABLE, TOVOTE, RESOLVED, ARCHIVED = "amendable", "tovote", "resolved", "archived"
     PHASES = [(AMENDABLE, "amendable"), (TOVOTE, "to vote"), (RESOLVED, "resolved"), (ARCHIVED, "archived")]
     ADOPTED, REFUSED = "adopted", "refused"
+    # Ballot kinds (proposals/README.md "Counting rules"): `vote` is the original ballot (the four
+    # Communecter answers, or custom choices counted by plurality).
+    VOTE, CONSENT, APPROVAL, RANKED, SCORE, DOT, MEETING = (
+        "vote",
+        "consent",
+        "approval",
+        "ranked",
+        "score",
+        "dot",
+        "meeting",
+    )
+    KINDS = [
+        (VOTE, "majority or plurality"),
+        (CONSENT, "consent"),
+        (APPROVAL, "approval"),
+        (RANKED, "ranked choice"),
+        (SCORE, "score"),
+        (DOT, "dot vote"),
+        (MEETING, "meeting time"),
+    ]
     SIGNED_IN, MEMBERS, PRESENT, RESIDENTS = "signed_in", "members", "present", "residents"
     ELIGIBILITIES = [
         (SIGNED_IN, "signed-in users"),
@@ -44,6 +64,14 @@ class Proposal(models.Model):
     # Ballot: [{key, label}]; the four Communecter answers unless custom choices were given.
     options = models.JSONField()
     multiple_choice = models.BooleanField(default=False)
+    kind = models.CharField(max_length=10, choices=KINDS, default=VOTE)
+    # Per kind: approval (and meeting) choose min..max options; score is on scale_min..scale_max;
+    # a dot vote gives each voter `points_budget` points. Fixed at creation.
+    min_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_choices = models.PositiveSmallIntegerField(null=True, blank=True)
+    scale_min = models.SmallIntegerField(null=True, blank=True)
+    scale_max = models.SmallIntegerField(null=True, blank=True)
+    points_budget = models.PositiveIntegerField(null=True, blank=True)
     majority = models.PositiveSmallIntegerField(default=50)
     quorum_votes = models.PositiveIntegerField(null=True, blank=True)
     quorum_share = models.PositiveSmallIntegerField(null=True, blank=True, help_text="percent of eligible voters")
@@ -68,7 +96,17 @@ class Proposal(models.Model):
     # Live tally, written only under select_for_update together with state_version.
     counts = models.JSONField(default=dict)
     total = models.PositiveIntegerField(default=0)
+    # What a kind counts beside `counts`: score distributions ({key: {score: n}}).
+    detail = models.JSONField(default=dict, blank=True)
+    # Dot vote: points given by all voters together (never above points_budget × total).
+    points_cast = models.PositiveIntegerField(default=0)
     state_version = models.BigIntegerField(default=0)
+    # Meeting time: the event the chosen slot became (once only; such a proposal cannot reopen).
+    spawned_event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Close early / extend / reopen: how many times each happened (the events carry the reasons).
+    reopened_count = models.PositiveSmallIntegerField(default=0)
     # Filled at closing: {"result", "reason", "counts", "total", "eligible", ...}.
     outcome = models.JSONField(null=True, blank=True)
     result = models.CharField(max_length=8, blank=True)
@@ -81,6 +119,10 @@ class Proposal(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(majority__gte=50, majority__lte=100), name="proposal_majority_range"),
+            models.CheckConstraint(
+                condition=Q(points_budget__isnull=True) | Q(points_cast__lte=F("points_budget") * F("total")),
+                name="proposal_points_within_budgets",
+            ),
         ]
 
     @property
@@ -101,10 +143,19 @@ class Vote(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     choice = models.CharField(max_length=64)
+    # Kinds other than `vote`/`consent` keep the whole ballot here (proposals.counting); a
+    # consent block keeps its reason. `points`/`budget`: a dot vote's sum and the voter's budget.
+    ballot = models.JSONField(null=True, blank=True)
+    points = models.PositiveIntegerField(null=True, blank=True)
+    budget = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["proposal", "voter"], name="vote_one_per_person"),
+            models.CheckConstraint(
+                condition=Q(points__isnull=True) | Q(budget__isnull=False, points__lte=F("budget")),
+                name="vote_points_within_budget",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,7 +250,18 @@ class SecretBallot(models.Model):
         Amendment, null=True, blank=True, on_delete=models.CASCADE, related_name="secret_ballots"
     )
     choice = models.CharField(max_length=64)
+    ballot = models.JSONField(null=True, blank=True)
+    points = models.PositiveIntegerField(null=True, blank=True)
+    budget = models.PositiveIntegerField(null=True, blank=True)
     holder = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__isnull=True) | Q(budget__isnull=False, points__lte=F("budget")),
+                name="secret_ballot_points_within_budget",
+            ),
+        ]
 
     def __str__(self) -> str:
         return "secret ballot"

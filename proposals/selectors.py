@@ -5,12 +5,24 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from discussions.selectors import room_get_readable, room_is_member, room_member_count, room_readable_filter
-from events.selectors import event_checked_in, event_checked_in_count, event_get_visible, event_visible_ids
-from proposals import tally
-from proposals.ballots import secret_choice_of
+from discussions.selectors import (
+    room_get_readable,
+    room_is_member,
+    room_member_count,
+    room_member_ids,
+    room_readable_filter,
+)
+from events.selectors import (
+    event_checked_in,
+    event_checked_in_count,
+    event_checked_in_ids,
+    event_get_visible,
+    event_visible_ids,
+)
+from proposals import counting, tally
+from proposals.ballots import secret_ballot_of, secret_choice_of
 from proposals.electorate import elector_is, electorate_fixed, electorate_summary
-from proposals.models import Amendment, AmendmentVote, Proposal, Vote
+from proposals.models import Amendment, AmendmentVote, Proposal, SecretBallot, SecretVoter, Vote
 from realtime.auth import signed_in
 from realtime.errors import AppError
 
@@ -104,6 +116,27 @@ def user_eligible_check(*, proposal: Proposal, user) -> None:
         raise AppError("forbidden", ELIGIBILITY_REFUSALS.get(proposal.eligibility, "you may not vote on this proposal"))
 
 
+def proposal_undecided_ids(proposal: Proposal) -> list[int] | None:
+    """Who may vote and has not (for reopening's reminder); None when anyone signed in may vote
+    (the undecided are then everyone)."""
+    if electorate_fixed(proposal):
+        people = proposal.electors.values_list("user_id", flat=True)
+    elif proposal.eligibility == Proposal.MEMBERS:
+        people = room_member_ids(proposal.room_id)
+    elif proposal.eligibility == Proposal.PRESENT:
+        people = event_checked_in_ids(proposal.event_id)
+    elif proposal.eligibility == Proposal.RESIDENTS:
+        people = get_user_model().objects.filter(home_commune_id=proposal.commune_id, is_active=True)
+        people = people.values_list("id", flat=True)
+    else:
+        return None
+    if proposal.anonymous:
+        voted = SecretVoter.objects.filter(proposal=proposal, amendment__isnull=True).values_list("voter_id", flat=True)
+    else:
+        voted = Vote.objects.filter(proposal=proposal).values_list("voter_id", flat=True)
+    return sorted(set(people) - set(voted))
+
+
 def eligible_count(proposal: Proposal) -> int | None:
     """How many people may vote; None when unknown (any signed-in user may)."""
     if electorate_fixed(proposal):
@@ -125,7 +158,31 @@ def results_hidden(proposal: Proposal) -> bool:
     return proposal.hide_results and proposal.closed_at is None
 
 
-def proposal_outcome_provisional(proposal: Proposal, eligible: int | None) -> dict:
+def proposal_ballots(proposal: Proposal) -> list[dict]:
+    """Every stored ballot on the proposal itself (public or secret), canonical
+    (proposals.counting), in no meaningful order: what a recount counts."""
+    if proposal.anonymous:
+        rows = SecretBallot.objects.filter(proposal=proposal, amendment__isnull=True).values_list("choice", "ballot")
+    else:
+        rows = Vote.objects.filter(proposal=proposal).values_list("choice", "ballot")
+    return [ballot if ballot is not None else {"choice": choice} for choice, ballot in rows]
+
+
+def proposal_outcome_provisional(proposal: Proposal, eligible: int | None, *, final: bool = False) -> dict | None:
+    """The result the counts give now (`final`: at closing, with ranked choice's rounds); None
+    for ranked choice while the vote runs (its rounds are counted once, at closing)."""
+    if proposal.kind != counting.VOTE:
+        if proposal.kind == counting.RANKED and not final:
+            return None
+        return counting.outcome_of(
+            counting.rules_of(proposal),
+            counts=proposal.counts,
+            total=proposal.total,
+            quorum_votes=proposal.quorum_votes,
+            quorum_share=proposal.quorum_share,
+            eligible=eligible,
+            ballots=proposal_ballots(proposal) if final and proposal.kind == counting.RANKED else None,
+        )
     return tally.outcome_compute(
         keys=proposal.option_keys,
         counts=proposal.counts,
@@ -153,6 +210,8 @@ def proposal_tally(proposal: Proposal) -> dict:
         "final": closed,
         "result": None,
         "version": proposal.state_version,
+        "closes_at": proposal.closes_at.isoformat(),
+        "spawned_event": proposal.spawned_event_id,
         "electorate": electorate_summary(proposal),
     }
     if closed:
@@ -161,6 +220,8 @@ def proposal_tally(proposal: Proposal) -> dict:
         }
     elif not hidden and proposal.phase == Proposal.TOVOTE:
         data["result"] = proposal_outcome_provisional(proposal, eligible)
+    data["kind"] = proposal.kind
+    data.update(_kind_tally(proposal, hidden))
     if proposal.phase == Proposal.AMENDABLE:
         keys = [option["key"] for option in tally.AMENDMENT_OPTIONS]
         data["amendments"] = [
@@ -175,9 +236,50 @@ def proposal_tally(proposal: Proposal) -> dict:
     return data
 
 
+def _kind_tally(proposal: Proposal, hidden: bool) -> dict:
+    """What each ballot kind adds to the `tally` state (None while results are hidden)."""
+    kind = proposal.kind
+    if kind == counting.SCORE:
+        rules = counting.rules_of(proposal)
+        return {
+            "scale": [proposal.scale_min, proposal.scale_max],
+            "averages": None if hidden else counting.averages(rules, proposal.counts, proposal.total),
+            "distribution": None if hidden else (proposal.detail or {}).get("distribution"),
+        }
+    if kind == counting.DOT:
+        return {"points": proposal.points_budget, "points_cast": None if hidden else proposal.points_cast}
+    if kind in (counting.APPROVAL, counting.MEETING):
+        return {"min_choices": proposal.min_choices, "max_choices": proposal.max_choices}
+    if kind == counting.CONSENT:
+        return {"blocks": None if hidden else consent_blocks(proposal)}
+    return {}
+
+
+def consent_blocks(proposal: Proposal) -> list[dict]:
+    """The standing blocks and their reasons: with the blocker's name on a public ballot, the
+    reasons alone (in text order) on a secret one."""
+    if proposal.anonymous:
+        reasons = SecretBallot.objects.filter(proposal=proposal, amendment__isnull=True, choice="block")
+        return [{"reason": ballot["reason"]} for ballot in sorted(reasons.values_list("ballot", flat=True), key=str)]
+    votes = Vote.objects.filter(proposal=proposal, choice="block").select_related("voter").order_by("voter__username")
+    return [{"reason": vote.ballot["reason"], "voter": vote.voter.username} for vote in votes]
+
+
 def proposal_tally_by_id(proposal_id: int) -> dict | None:
     proposal = Proposal.objects.filter(id=proposal_id).first()
     return None if proposal is None else proposal_tally(proposal)
+
+
+def vote_ballot_of(*, proposal: Proposal, user) -> dict | None:
+    """`user`'s own whole ballot (proposals.counting's shape), under the same rules as vote_choice_of."""
+    if not signed_in(user):
+        return None
+    if proposal.anonymous:
+        return secret_ballot_of(proposal=proposal, user=user)
+    row = Vote.objects.filter(proposal=proposal, voter=user).values_list("choice", "ballot").first()
+    if row is None:
+        return None
+    return row[1] if row[1] is not None else {"choice": row[0]}
 
 
 def vote_choice_of(*, proposal: Proposal, user) -> str | None:
@@ -204,4 +306,10 @@ def proposal_public_votes(proposal: Proposal) -> list[dict]:
     if results_hidden(proposal):
         raise AppError("forbidden", "results are hidden until the vote closes")
     votes = Vote.objects.filter(proposal=proposal).select_related("voter").order_by("voter__username")
-    return [{"voter": vote.voter.username, "choice": vote.choice} for vote in votes]
+    rows = []
+    for vote in votes:
+        row = {"voter": vote.voter.username, "choice": vote.choice}
+        if vote.ballot is not None:
+            row["ballot"] = vote.ballot
+        rows.append(row)
+    return rows

@@ -16,6 +16,10 @@ database call and one transaction:
   callbacks of a rolled-back savepoint), in the order the writes ran;
 - if the batch as a whole cannot commit (a deadlock, a lost connection), each of its writes
   runs again alone, so every writer still gets the answer its own write deserves.
+- a write that meets a lock or statement timeout (the other process's batch holds the topic
+  row past `lock_timeout`) rolls back to its savepoint; it and the writes behind it go first in
+  the next batch, and only a write that timed out BUSY_ATTEMPTS times itself answers
+  `rate_limited` with `retry_after` (never `internal`).
 
 The services themselves do not change: a batched call is the same ``function(**kwargs)``
 the consumer would have run alone, and its own ``transaction.atomic`` nests as a savepoint.
@@ -31,9 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
-from realtime.db import db_call
+from realtime.db import database_timeout_error, db_call
 from realtime.errors import AppError
 from realtime.models import Topic
 
@@ -93,18 +97,48 @@ def next_seq(topic: str) -> int:
     return _upsert_head(topic, 1)
 
 
+class BatchBusyError(Exception):
+    """A batched write that did not run, or rolled back, because the database was busy (a lock or
+    statement timeout): nothing of it stayed, so the writer runs it again in a later batch."""
+
+    def __init__(self, answer: AppError, *, tried: bool = True):
+        super().__init__(answer.message)
+        self.answer = answer
+        # False for a write skipped because one before it in the batch timed out: that is not its try.
+        self.tried = tried
+
+
+# How many batches a write may be put back in after a database timeout before its writer gets
+# the `rate_limited` answer. With two processes writing one topic, one batch can wait for the
+# other's lock past `lock_timeout`; the next try usually finds it free.
+BUSY_ATTEMPTS = 4
+
+
 def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
     """Run the calls in one transaction, each in its own savepoint: [(ok, result or exception)]."""
     outcomes: list[tuple[bool, Any]] = []
     seqs = SeqRange()
     _local.seqs = seqs
+    busy: BatchBusyError | None = None
     try:
         with transaction.atomic():
             for function, kwargs in calls:
+                if busy is not None:
+                    # A lock or statement timeout already hit this batch: the writes behind it
+                    # would each wait as long again; they go again in the next batch instead.
+                    outcomes.append((False, BatchBusyError(busy.answer, tried=False)))
+                    continue
                 mark = seqs.mark()
                 try:
                     with transaction.atomic():
                         outcomes.append((True, function(**kwargs)))
+                except OperationalError as exc:
+                    seqs.rewind(mark)
+                    answer = database_timeout_error(exc)
+                    busy = BatchBusyError(answer) if answer is not None else None
+                    outcomes.append((False, busy or exc))
+                    if busy is not None:
+                        log.info("database timeout in a batched write (%s): it and the rest go again", exc.__cause__)
                 except Exception as exc:  # this write's own answer; the batch goes on
                     seqs.rewind(mark)
                     outcomes.append((False, exc))
@@ -126,6 +160,7 @@ class _Write:
     function: Callable
     kwargs: dict
     future: asyncio.Future = field(repr=False)
+    attempts: int = 0
 
 
 class TopicWriter:
@@ -154,7 +189,7 @@ class TopicWriter:
         try:
             await asyncio.sleep(self.window_s)  # the group-commit window: let the others arrive
             while batch := self._take(topic):
-                await self._commit(batch)
+                await self._commit(topic, batch)
         finally:
             self.draining.discard(topic)
 
@@ -166,25 +201,34 @@ class TopicWriter:
         batch, self.pending[topic] = queue[: self.max_batch], queue[self.max_batch :]
         return batch
 
-    async def _commit(self, batch: list[_Write]) -> None:
+    async def _commit(self, topic: str, batch: list[_Write]) -> None:
         try:
             outcomes = await db_call(run_batch, [(w.function, w.kwargs) for w in batch])
         except AppError as exc:
-            # The database is busy (a lock or statement timeout, no free thread: realtime.db): every
-            # write of the batch gets that answer now rather than each waiting to time out alone.
-            outcomes = [(False, exc) for _ in batch]
+            # The database is busy (a lock or statement timeout, no free thread: realtime.db):
+            # nothing of the batch committed; every write goes again, as below.
+            outcomes = [(False, BatchBusyError(exc)) for _ in batch]
         except Exception:
             log.warning("a batch of %d writes could not commit; running each alone", len(batch), exc_info=True)
             outcomes = [await db_call(_run_alone, w.function, w.kwargs) for w in batch]
         self.batches += 1
         self.writes += len(batch)
+        again: list[_Write] = []
         for w, (ok, value) in zip(batch, outcomes, strict=True):
             if w.future.done():
                 continue
+            if not ok and isinstance(value, BatchBusyError):
+                w.attempts += value.tried
+                if w.attempts < BUSY_ATTEMPTS:
+                    again.append(w)
+                    continue
+                value = value.answer
             if ok:
                 w.future.set_result(value)
             else:
                 w.future.set_exception(value)
+        if again:  # first in the next batch, in their order (the drain loop takes them)
+            self.pending[topic] = again + self.pending.get(topic, [])
 
 
 _writer: TopicWriter | None = None

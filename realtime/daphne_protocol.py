@@ -35,12 +35,12 @@ from twisted.internet import defer, reactor, task
 from realtime import metrics
 from realtime.backpressure import HEADER, outbound_forget, outbound_register
 from realtime.frames import error_frame
+from realtime.lifecycle import CLOSE_RESTARTING
 
 log = logging.getLogger(__name__)
 
 CLOSE_TOO_SLOW = 4008
 CLOSE_TOO_LARGE = 4009
-CLOSE_RESTARTING = 4012
 # How long a shutting-down server waits for the 4012 close frames to leave.
 SHUTDOWN_FLUSH_SECONDS = 1.0
 
@@ -150,7 +150,12 @@ class LiveWebSocketProtocol(WebSocketProtocol):
 
 
 def close_all_restarting() -> defer.Deferred:
-    """Before the reactor stops: tell every client to reconnect, and give the frames a moment to leave."""
+    """Before the reactor stops: tell every client still connected to reconnect (4012).
+
+    The fallback of the one shutdown path. Under the launcher (`python -m config.server`, what
+    `make run`, compose and systemd start) SIGTERM first drains (realtime.lifecycle): every
+    socket is closed with 4012 after its command in flight answered, so this finds none left.
+    Under a plain `daphne`, or on SIGINT, this is the only close the clients get."""
     for protocol in list(_open_protocols):
         if protocol.state == AutobahnProtocol.STATE_OPEN:
             protocol.outbound.clear()

@@ -40,6 +40,12 @@ class TopicKind:
         """The current `state` data, with a `version` that only grows; None if no state."""
         return None
 
+    def access_follows(self, changed: str) -> list[str]:
+        """The topics of this kind whose readers are decided, in part, by `changed`'s readers (the
+        proposals of a room, say): re-checked with it when access to `changed` changes. Runs in
+        the transaction that changed the access. None by default."""
+        return []
+
 
 @cache
 def topic_kinds() -> dict[str, TopicKind]:

@@ -15,6 +15,7 @@ from proposals.services.lifecycle import (
     proposal_create,
     proposal_open_due,
 )
+from proposals.services.timing import proposal_extend, proposal_reopen, proposal_schedule
 from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
 
 __all__ = [
@@ -27,6 +28,9 @@ __all__ = [
     "proposal_close_due",
     "proposal_close_now",
     "proposal_create",
+    "proposal_extend",
+    "proposal_reopen",
+    "proposal_schedule",
     "proposal_open_due",
     "vote_cast",
 ]

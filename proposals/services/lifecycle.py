@@ -12,10 +12,10 @@ from communes.stream import commune_news_append
 from discussions.models import Room
 from discussions.selectors import room_get_readable, room_moderated_by
 from events.selectors import event_get_visible, event_is_organiser
-from proposals import selectors, tally
+from proposals import counting, selectors, tally
 from proposals.ballots import secret_ballots_unlink
 from proposals.electorate import electorate_fix
-from proposals.inputs import ProposalIn
+from proposals.inputs import REASON_MAX, ProposalIn
 from proposals.models import Amendment, Proposal
 from proposals.notices import proposal_opened_notify, proposal_result_notify
 from proposals.services.common import DEFAULT_VOTING_PERIOD, proposal_row_locked
@@ -25,11 +25,44 @@ from realtime.state import topic_state_changed
 from realtime.writes import user_write
 
 
-def _options(choices: list[str] | None) -> tuple[list[dict], bool]:
-    """(ballot options, multiple_choice) from the optional list of custom labels."""
-    if choices is None:
+def _options(proposal: ProposalIn) -> tuple[list[dict], bool]:
+    """(ballot options, multiple_choice) from the kind and the optional custom labels or slots."""
+    if proposal.kind == counting.CONSENT:
+        return [dict(option) for option in counting.CONSENT_OPTIONS], False
+    if proposal.kind == counting.MEETING:
+        slots = sorted(proposal.slots, key=lambda slot: (slot.starts_at, slot.ends_at))
+        options = [
+            {
+                "key": f"s{index}",
+                "label": f"{slot.starts_at.isoformat()} – {slot.ends_at.isoformat()}",
+                "starts_at": slot.starts_at.isoformat(),
+                "ends_at": slot.ends_at.isoformat(),
+            }
+            for index, slot in enumerate(slots, start=1)
+        ]
+        return options, True
+    if proposal.choices is None:
         return [dict(option) for option in tally.FOURWAY_OPTIONS], False
-    return [{"key": f"c{index}", "label": label} for index, label in enumerate(choices, start=1)], True
+    labels = enumerate(proposal.choices, start=1)
+    return [{"key": f"c{index}", "label": label} for index, label in labels], True
+
+
+def _kind_fields(proposal: ProposalIn, options: list[dict]) -> dict:
+    """The kind's settings with their defaults (proposals/README.md "Counting rules")."""
+    fields: dict = {"kind": proposal.kind}
+    if proposal.kind in (counting.APPROVAL, counting.MEETING):
+        fields["min_choices"] = proposal.min_choices if proposal.min_choices is not None else 1
+        fields["max_choices"] = proposal.max_choices if proposal.max_choices is not None else len(options)
+        if fields["min_choices"] > fields["max_choices"]:
+            raise AppError("bad_request", "min_choices cannot exceed max_choices")
+    if proposal.kind == counting.SCORE:
+        fields["scale_min"] = proposal.scale_min if proposal.scale_min is not None else 0
+        fields["scale_max"] = proposal.scale_max if proposal.scale_max is not None else 5
+        if fields["scale_min"] >= fields["scale_max"]:
+            raise AppError("bad_request", "scale_min must be below scale_max")
+    if proposal.kind == counting.DOT:
+        fields["points_budget"] = proposal.points if proposal.points is not None else 10
+    return fields
 
 
 def _scope(proposal: ProposalIn, *, author) -> tuple:
@@ -75,7 +108,14 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
     room, event, commune = _scope(proposal, author=author)
     now = timezone.now()
     amendable_until, closes_at = _dates(proposal, now)
-    options, multiple_choice = _options(proposal.choices)
+    options, multiple_choice = _options(proposal)
+    kind_fields = _kind_fields(proposal, options)
+    rules = counting.Rules(
+        kind=proposal.kind,
+        keys=tuple(option["key"] for option in options),
+        **{field: value for field, value in kind_fields.items() if field != "kind"},
+    )
+    counts, detail = counting.counts_empty(rules)
     row = Proposal.objects.create(
         title=proposal.title,
         body=proposal.body,
@@ -98,8 +138,10 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
         amendable_until=amendable_until,
         closes_at=closes_at,
         opened_at=None if amendable_until else now,
-        counts={option["key"]: 0 for option in options},
+        counts=counts,
+        detail=detail,
         state_version=1,
+        **kind_fields,
     )
     if row.phase == Proposal.TOVOTE:
         electorate_fix(row)
@@ -190,21 +232,24 @@ def proposal_close_due(*, proposal_id: int, now: datetime | None = None) -> bool
 
 
 @user_write("proposal_close", signed_out="sign in first")
-def proposal_close_now(*, user, proposal_id: int, ref: str | None = None) -> dict:
+def proposal_close_now(*, user, proposal_id: int, reason: str = "", ref: str | None = None) -> dict:
     """The author, staff, the room's owners/moderators or the event's organisers close the vote
-    now: once only, from any process (the row lock makes a second close see `resolved` and
-    answer `conflict`). Publishes `proposal.closed` with the result; returns it."""
+    now, optionally saying why: once only, from any process (the row lock makes a second close
+    see `resolved` and answer `conflict`). Publishes `proposal.closed` with the result (and
+    `by`, `note`); returns it."""
+    if len(reason) > REASON_MAX:
+        raise AppError("bad_request", f"reason: at most {REASON_MAX} characters")
     proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
-    if not _may_close(proposal, user):
+    if not may_close(proposal, user):
         raise AppError("forbidden", "only the author, the room's moderators or the event's organisers close a vote")
     locked = proposal_row_locked(proposal_id)
     if locked.phase != Proposal.TOVOTE:
         raise AppError("conflict", f"this vote is not open (phase {locked.phase})")
-    _close(locked, timezone.now())
+    _close(locked, timezone.now(), by=user.username, note=reason.strip())
     return {"id": locked.id, **locked.outcome}
 
 
-def _may_close(proposal: Proposal, user) -> bool:
+def may_close(proposal: Proposal, user) -> bool:
     if proposal.author_id == user.id or user.is_staff:
         return True
     if proposal.room_id is not None and room_moderated_by(room=proposal.room, user=user):
@@ -214,9 +259,9 @@ def _may_close(proposal: Proposal, user) -> bool:
     return event_is_organiser(event=event_get_visible(event_id=proposal.event_id, user=user), user=user)
 
 
-def _close(proposal: Proposal, now: datetime) -> None:
+def _close(proposal: Proposal, now: datetime, *, by: str | None = None, note: str = "") -> None:
     eligible = selectors.eligible_count(proposal)
-    outcome = selectors.proposal_outcome_provisional(proposal, eligible)
+    outcome = selectors.proposal_outcome_provisional(proposal, eligible, final=True)
     counts = tally.counts_complete(proposal.option_keys, proposal.counts)
     final = {
         **outcome,
@@ -233,7 +278,8 @@ def _close(proposal: Proposal, now: datetime) -> None:
     proposal.save(update_fields=["outcome", "result", "phase", "closed_at", "state_version"])
     if proposal.anonymous:
         secret_ballots_unlink(proposal=proposal)
-    topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final})
+    early = {"by": by, "note": note} if by is not None else {}
+    topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final, **early})
     topic_state_changed(proposal.topic)
     proposal_result_notify(proposal)
     if _public(proposal):

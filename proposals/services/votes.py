@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.utils import timezone
 
-from proposals import selectors, tally
+from proposals import counting, selectors, tally
 from proposals.ballots import secret_vote_record
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from proposals.services.common import proposal_row_locked
@@ -39,53 +40,79 @@ def _choice_check(choice: str, keys: list[str]) -> str:
 
 
 @user_write("vote", actor="user", signed_out="sign in to vote")
-def vote_cast(*, user, proposal_id: int, choice: str, ref: str | None = None) -> dict:
-    """Cast or change `user`'s vote. One vote per person (unique constraint); a change needs
+def vote_cast(
+    *, user, proposal_id: int, choice: str | None = None, ballot: dict | None = None, ref: str | None = None
+) -> dict:
+    """Cast or change `user`'s ballot: `choice` (the `vote` and `consent` kinds) or `ballot`,
+    what the voter sent (VoteIn.ballot), checked against the proposal's kind by
+    proposals.counting.ballot_checked. One ballot per person (unique constraint); a change needs
     `can_change`, else `conflict`; outside `tovote` (or past closes_at), `conflict`.
 
     Moves the counts under the proposal's row lock and marks the tally dirty. A secret ballot
     goes to proposals.ballots, keeps no write receipt and its reply does not carry the choice.
     """
     locked = _voter_locked(user=user, proposal_id=proposal_id)
-    choice = _choice_check(choice, locked.option_keys)
+    rules = counting.rules_of(locked)
+    given = dict(ballot) if ballot is not None else {"choice": choice}
+    new = counting.ballot_checked(rules, given)
     _voting_open_check(locked, timezone.now())
     if locked.anonymous:
         receipt_forget()  # a receipt names a user and a time: it would date the secret choice
-        old = secret_vote_record(proposal=locked, user=user, choice=choice)
+        old = secret_vote_record(proposal=locked, user=user, ballot=new)
     else:
-        old = _public_vote_record(locked, user, choice)
-    changed = old != choice
+        old = _public_vote_record(locked, user, new)
+    changed = old != new
     if changed:
-        counts = dict(locked.counts)
+        counts, detail = dict(locked.counts), dict(locked.detail or {})
+        if rules.kind == counting.SCORE:
+            detail = json.loads(json.dumps(detail))  # nested rows change: no shared dicts
         if old is not None:
-            counts[old] -= 1
+            counting.ballot_add(rules, counts, detail, old, -1)
+            locked.points_cast -= counting.ballot_points(old) or 0
         else:
             locked.total += 1
-        counts[choice] = counts.get(choice, 0) + 1
-        locked.counts = counts
+        counting.ballot_add(rules, counts, detail, new, 1)
+        locked.points_cast += counting.ballot_points(new) or 0
+        locked.counts, locked.detail = counts, detail
         locked.state_version += 1
-        locked.save(update_fields=["counts", "total", "state_version"])
+        locked.save(update_fields=["counts", "detail", "total", "points_cast", "state_version"])
         topic_state_changed(locked.topic)
     if locked.anonymous:
         return {"proposal": locked.id, "voted": True}
-    return {"proposal": locked.id, "voted": True, "changed": old is not None and changed, "choice": choice}
+    result = {"proposal": locked.id, "voted": True, "changed": old is not None and changed}
+    result["choice"] = counting.ballot_choice(new)
+    if set(new) != {"choice"}:
+        result["ballot"] = new
+    return result
 
 
-def _public_vote_record(proposal: Proposal, user, choice: str) -> str | None:
-    """Record or move a public vote; returns the previous choice (None for a first vote)."""
+def _public_vote_record(proposal: Proposal, user, ballot: dict) -> dict | None:
+    """Record or move a public ballot; returns the previous one (None for a first vote)."""
+    fields = {
+        "choice": counting.ballot_choice(ballot),
+        # `vote` ballots keep the original shape (the choice only).
+        "ballot": None if proposal.kind == counting.VOTE else ballot,
+        "points": counting.ballot_points(ballot),
+    }
+    fields["budget"] = proposal.points_budget if fields["points"] is not None else None
     vote = Vote.objects.filter(proposal=proposal, voter=user).first()
     if vote is None:
         # Under the proposal lock nobody else inserts this ballot; the unique constraint is the
         # backstop (an IntegrityError here rolls the whole vote back).
-        Vote.objects.create(proposal=proposal, voter=user, choice=choice)
+        Vote.objects.create(proposal=proposal, voter=user, **fields)
         return None
+    old = vote_ballot(vote)
     if not proposal.can_change:
         raise AppError("conflict", "you have already voted and this vote cannot be changed")
-    if vote.choice != choice:
-        old, vote.choice = vote.choice, choice
-        vote.save(update_fields=["choice"])
-        return old
-    return choice
+    if old != ballot:
+        for field, value in fields.items():
+            setattr(vote, field, value)
+        vote.save(update_fields=list(fields))
+    return old
+
+
+def vote_ballot(vote: Vote) -> dict:
+    return vote.ballot if vote.ballot is not None else {"choice": vote.choice}
 
 
 # --- amendments ----------------------------------------------------------------------------
@@ -129,7 +156,8 @@ def amendment_vote_cast(*, user, proposal_id: int, amendment_id: int, choice: st
         raise AppError("not_found", f"amendment {amendment_id} is not part of this proposal")
     if locked.anonymous:
         receipt_forget()
-        old = secret_vote_record(proposal=locked, user=user, choice=choice, amendment=amendment)
+        old = secret_vote_record(proposal=locked, user=user, ballot={"choice": choice}, amendment=amendment)
+        old = None if old is None else old["choice"]
     else:
         old = _public_amendment_vote_record(locked, amendment, user, choice)
     if old != choice:

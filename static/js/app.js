@@ -12,6 +12,7 @@ import * as eventPage from "./pages/event.js";
 import * as inboxPage from "./pages/inbox.js";
 import * as membersPage from "./pages/members.js";
 import * as minePage from "./pages/mine.js";
+import * as organisationPage from "./pages/organisation.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -155,6 +156,9 @@ async function route() {
       break;
     case "mine":
       page = minePage;
+      break;
+    case "organisation":
+      page = organisationPage;
       break;
     default:
       if (!ctx.me) {

@@ -102,6 +102,12 @@ def test_two_participants_and_a_moderator_run_a_debate_with_the_big_screen(scree
     expect(screen.get_by_test_id("vote-total")).to_have_attribute("data-total", "2")
     expect(screen.locator("[data-testid=vote-count][data-choice=up]")).to_have_attribute("data-count", "2")
     shot(screen, "screen-live")
+    # Someone who comes in after the opening is not offered a vote the fixed electorate would refuse.
+    late = screens.signed_up("late", unique("carl"))
+    late.goto(f"/#/room/{room_id}")
+    expect(late.get_by_test_id("vote-not-eligible")).to_contain_text("arrêtée à l'ouverture du vote")
+    expect(late.get_by_test_id("quick-vote-up")).to_have_count(0)
+    expect(late.get_by_test_id("vote-join")).to_have_count(0)
     moderator.get_by_test_id("vote-close-now").click()
     for page in (ana, bob, moderator, screen):
         expect(page.get_by_test_id("vote-result")).to_have_attribute("data-result", "adopted")

@@ -154,3 +154,46 @@ async def test_an_uninvited_person_loses_event_room_and_seat_and_cannot_rsvp_unt
             assert http.post(f"/api/events/{event['id']}/invites", json={"usernames": [carol]}).status_code == 200
         back = await guest.request({"type": "rsvp", "topic": event_topic, "status": "going"})
         assert back["type"] == "ok" and back["data"]["status"] == "going"
+
+
+async def test_topics_built_on_a_room_follow_its_access_live(live_stack):
+    """A room's proposals and debate topics are re-checked with the room: turning it private ends
+    an outsider's subscriptions to them; a moderator made a plain member loses `moderation:` only."""
+    stack = live_stack(processes=2, redis=True)
+    (_, t_alice), (carol, t_carol), (_, t_bob) = stack.create_users(3)
+    with stack.http(0, t_alice) as http:
+        room = http.post("/api/rooms", json={"name": "Assemblée", "visibility": "public"}).json()
+        made = http.post("/api/proposals", json={"title": "Budget", "body": "Voter le budget", "room": room["id"]})
+        assert made.status_code == 201, made.text
+    proposal_topic = f"proposal:{made.json()['id']}"
+    debate, floor, moderation = (f"{kind}:{room['id']}" for kind in ("debate", "floor", "moderation"))
+    grant = """
+from accounts.models import Token, User
+from discussions.services import room_member_add
+alice = User.objects.get(tokens__key_hash=Token.hash({token!r}))
+room_member_add(by=alice, room_id={room}, user=User.objects.get(username={user!r}), role={role!r})
+print(json.dumps(True))
+"""
+    stack.run_python(grant.format(token=t_alice, room=room["id"], user=carol, role="moderator"))
+    async with (
+        await LiveSocket.open(stack.ws_url(1), t_carol) as moderator,
+        await LiveSocket.open(stack.ws_url(1), t_bob) as outsider,
+    ):
+        for topic in (proposal_topic, debate, floor, moderation):
+            assert (await moderator.subscribe(topic))["type"] == "subscribed", topic
+        for topic in (proposal_topic, debate, floor):
+            assert (await outsider.subscribe(topic))["type"] == "subscribed", topic
+
+        stack.run_python(grant.format(token=t_alice, room=room["id"], user=carol, role="member"))
+        await moderator.wait_for(is_revoked(moderation))
+        await moderator.request({"type": "ping"})
+        assert [f["topic"] for f in moderator.frames if f["type"] == "unsubscribed"] == [moderation]
+
+        with stack.http(0, t_alice) as http:
+            assert http.patch(f"/api/rooms/{room['id']}", json={"visibility": "private"}).status_code == 200
+        for topic in (proposal_topic, debate, floor):
+            await outsider.wait_for(is_revoked(topic))
+        await moderator.request({"type": "ping"})  # a member keeps them
+        assert [f["topic"] for f in moderator.frames if f["type"] == "unsubscribed"] == [moderation]
+        again = await outsider.subscribe(proposal_topic)
+        assert again["type"] == "error" and again["code"] in ("forbidden", "not_found")

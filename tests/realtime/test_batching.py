@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from django.db import OperationalError
 
 from discussions.models import Message
 from discussions.services import message_post
 from proposals.inputs import ProposalIn
 from proposals.models import Proposal, Vote
 from proposals.services import proposal_create, vote_cast
-from realtime.batching import TopicWriter, run_batch
+from realtime.batching import BUSY_ATTEMPTS, TopicWriter, run_batch
 from realtime.errors import AppError
 from realtime.event_log import topic_head
 from realtime.models import TopicEvent, WriteReceipt
@@ -157,3 +158,44 @@ async def test_concurrent_writers_share_batches_and_each_gets_its_own_answer(mak
     assert writer.writes == 40
     assert writer.batches < 40  # they were grouped: the path this test claims was taken
     assert await asyncio.to_thread(seqs_of, room.topic) == list(range(1, 40))
+
+
+class LockTimeoutError(Exception):
+    """What the PostgreSQL driver raises on `lock_timeout` (SQLSTATE 55P03), as Django wraps it."""
+
+    sqlstate = "55P03"
+
+
+def post_after_timeouts(timeouts: list[int], **kwargs):
+    """message_post, after raising a lock timeout while `timeouts[0]` is positive (counting down)."""
+    if timeouts[0] > 0:
+        timeouts[0] -= 1
+        raise OperationalError("canceling statement due to lock timeout") from LockTimeoutError()
+    return message_post(**kwargs)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_write_that_meets_a_lock_timeout_goes_again_and_the_rest_of_its_batch_with_it(make_user, make_room):
+    alice = await asyncio.to_thread(make_user)
+    room = await asyncio.to_thread(make_room, alice)
+    writer = TopicWriter(window_s=0.005, max_batch=50)
+    flaky = [BUSY_ATTEMPTS - 1]  # times out on every try but the last one allowed
+    hopeless = [10**6]  # never gets through
+
+    async def post(i: int):
+        kwargs = {"author": alice, "room_id": room.id, "body": f"m{i}", "ref": f"r{i}"}
+        if i == 3:
+            return await writer.write(room.topic, post_after_timeouts, timeouts=flaky, **kwargs)
+        if i == 5:
+            return await writer.write(room.topic, post_after_timeouts, timeouts=hopeless, **kwargs)
+        return await writer.write(room.topic, message_post, **kwargs)
+
+    results = await asyncio.gather(*(post(i) for i in range(12)), return_exceptions=True)
+    busy = results[5]
+    assert isinstance(busy, AppError) and busy.code == "rate_limited" and busy.retry_after
+    assert [i for i, r in enumerate(results) if isinstance(r, BaseException)] == [5]
+    assert flaky == [0]
+    assert sorted(r["seq"] for r in results if not isinstance(r, BaseException)) == list(range(1, 12))
+    assert await asyncio.to_thread(seqs_of, room.topic) == list(range(1, 12))
+    bodies = await asyncio.to_thread(lambda: set(Message.objects.values_list("body", flat=True)))
+    assert bodies == {f"m{i}" for i in range(12) if i != 5}

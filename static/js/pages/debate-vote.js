@@ -33,6 +33,7 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
   let open = false;
   let mayVote = true;
   let joinRoom = null; // a members-only vote in a room the user has not joined yet
+  let electorateFixed = false; // the electorate was fixed when the vote opened: joining now gives no vote
   let stopped = false;
   let unsubscribe = null;
 
@@ -45,6 +46,7 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
     );
     total.textContent = t("proposal.votes", { n: data.total ?? 0 });
     total.dataset.total = String(data.total ?? 0);
+    if (data.electorate) electorateFixed = Boolean(data.electorate.fixed);
     if (data.final || ["resolved", "archived"].includes(data.phase)) setClosed(data.result);
   }
   function setClosed(outcome) {
@@ -59,8 +61,12 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
   function renderButtons() {
     buttons.replaceChildren();
     if (readOnly) return;
-    if (ctx.me && open && !mayVote && joinRoom) {
-      buttons.append(h("button", { type: "button", "data-testid": "vote-join", text: t("debate.join_to_vote"), onclick: join }));
+    if (ctx.me && open && !mayVote) {
+      if (joinRoom && !electorateFixed) {
+        buttons.append(h("button", { type: "button", "data-testid": "vote-join", text: t("debate.join_to_vote"), onclick: join }));
+      } else {
+        buttons.append(h("p", { class: "muted", "data-testid": "vote-not-eligible", text: t(electorateFixed ? "debate.electorate_fixed" : "debate.not_eligible") }));
+      }
     } else if (ctx.me && open) {
       for (const opt of options) {
         buttons.append(h("button", { type: "button", "data-testid": `quick-vote-${opt.key}`, "aria-pressed": String(myVote === opt.key), text: optionLabel(opt), onclick: () => cast(opt.key) }));
@@ -82,7 +88,8 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
     error.textContent = "";
     try {
       await post(`rooms/${joinRoom}/join`, {});
-      mayVote = true;
+      const fresh = await get(`proposals/${proposalId}`);
+      mayVote = fresh.may_vote !== false;
       renderButtons();
     } catch (err) {
       error.textContent = errorText(err);

@@ -3,6 +3,7 @@
 import { get } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, formatDateTime, formatDuration, t } from "../i18n.js";
+import { outcomePanel } from "./actions.js";
 import { signinPrompt } from "./auth.js";
 import { Amendments } from "./proposal/amendments.js";
 import { DEFAULT_KEYS, optionLabel, TallyBars } from "./proposal/tally.js";
@@ -52,9 +53,14 @@ export async function render(ctx, params, container) {
     "section",
     { class: "card", "aria-labelledby": "vote-h" },
     h("h2", { id: "vote-h", text: t("proposal.vote") }),
-    ctx.me ? [h("div", { class: "row wrap", role: "group", "aria-labelledby": "vote-h" }, voteButtons), myVoteEl, canChangeEl, voteError] : signinPrompt(),
+    !ctx.me
+      ? signinPrompt()
+      : p.kind && p.kind !== "vote"
+        ? h("p", { class: "muted", "data-testid": "kind-unsupported", text: t("proposal.kind_unsupported") })
+        : [h("div", { class: "row wrap", role: "group", "aria-labelledby": "vote-h" }, voteButtons), myVoteEl, canChangeEl, voteError],
   );
   const amendments = new Amendments({ ctx, socket, topic, phase: () => phase });
+  const outcome = outcomePanel(ctx, p);
 
   container.replaceChildren(
     banner,
@@ -62,6 +68,7 @@ export async function render(ctx, params, container) {
     phaseEl,
     h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" }),
     h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, tallyBars.turnout, tallyBars.electorate),
+    outcome.el,
     voteBox,
     amendments.el,
   );
@@ -215,5 +222,6 @@ export async function render(ctx, params, container) {
     clearInterval(ticker);
     clearTimeout(closingPoll);
     unsubscribe();
+    outcome.stop();
   };
 }

@@ -4,6 +4,7 @@
 import { get, post, qs } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
+import { actionsSection } from "./actions.js";
 import { signinPrompt } from "./auth.js";
 import { debatePanel } from "./debate.js";
 import { Composer, startEdit } from "./room/composer.js";
@@ -229,11 +230,14 @@ export async function render(ctx, params, container) {
   const title = container.querySelector("h1");
   const debate = debatePanel(ctx, room.id, { onActive: (el) => title.after(el) });
   container.append(debate.el);
+  const actions = actionsSection(ctx, { query: { room: room.id }, topic, linkProposals: true, hideWhenEmpty: true });
+  container.append(actions.section);
 
   return () => {
     presence.stop();
     socket.removeEventListener("status", onStatus);
     unsubscribe();
     debate.stop();
+    actions.stop();
   };
 }
