@@ -91,9 +91,12 @@ INSTALLED_APPS = [
     "events",
     "proposals",
     "organisations",
+    "opendata",
+    "people",
     "search",
     "debates",
     "outcomes",
+    "moderation",
     "demo",
 ]
 
@@ -233,6 +236,7 @@ REALTIME_COMMANDS = [
     "notifications.commands:COMMANDS",
     "debates.commands:COMMANDS",
     "outcomes.commands:COMMANDS",
+    "moderation.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -243,6 +247,7 @@ REALTIME_EVENT_SCHEMAS = [
     "debates.event_schemas:EVENT_SCHEMAS",
     "organisations.event_schemas:EVENT_SCHEMAS",
     "outcomes.event_schemas:EVENT_SCHEMAS",
+    "moderation.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -319,7 +324,9 @@ ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
     "notifications.services:user_notifications_erase",
     "organisations.services:user_organisations_erase",
+    "accounts.profiles:user_profile_erase",
     "outcomes.services:user_outcomes_erase",
+    "moderation.services:user_moderation_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -330,6 +337,7 @@ DEMO_LOADERS = [
     "discussions.demo_private:demo_load",
     "debates.demo:demo_load",
     "organisations.demo:demo_load",
+    "people.demo:demo_load",
     "outcomes.demo:demo_load",
 ]
 
@@ -375,6 +383,12 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 )
 # Markers are grouped into clusters once a map shows more than this many.
 MAP_CLUSTER_FROM = 50
+# --- Open data (opendata/): the licence every download states -----------------------------------
+OPEN_DATA_LICENCE_NAME = os.environ.get("OPEN_DATA_LICENCE_NAME", "Licence Ouverte / Open Licence 2.0 (Etalab)")
+OPEN_DATA_LICENCE_URL = os.environ.get(
+    "OPEN_DATA_LICENCE_URL", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+)
+OPEN_DATA_ATTRIBUTION = os.environ.get("OPEN_DATA_ATTRIBUTION", "Communecter Live contributors")
 # --- Uploaded pictures (accounts/images.py) ------------------------------------------------------
 # Bytes of one upload (refused by its Content-Length before it is read) and pixels of one picture
 # (width × height, read from the header before decoding: decompression bombs stop there).

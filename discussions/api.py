@@ -43,6 +43,7 @@ class MessageOut(Schema):
     edited_at: str | None
     deleted: bool
     reactions: dict[str, int] = {}
+    hidden: bool = False
 
 
 class MessagePage(Schema):

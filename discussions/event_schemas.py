@@ -49,6 +49,24 @@ class OwnerTransferred(EventData):
     to: str
 
 
+class MessageHidden(EventData):
+    """Hidden pending a moderation vote: clients stop showing its text."""
+
+    id: int
+
+
+class MessageRestored(EventData):
+    """A moderation vote kept the message: its text again (redacted like `message.posted`)."""
+
+    id: int
+    author: str
+    body: str
+    reply_to: int | None
+    at: str
+    edited_at: str | None
+    redacted: bool = False
+
+
 class CommuneRoomCreated(EventData):
     """On `commune:<insee>`: a public room of the commune was created."""
 
@@ -68,4 +86,6 @@ EVENT_SCHEMAS = {
     "member.removed": MemberGone,
     "member.role": MemberRole,
     "owner.transferred": OwnerTransferred,
+    "message.hidden": MessageHidden,
+    "message.restored": MessageRestored,
 }

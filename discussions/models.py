@@ -59,6 +59,8 @@ class Message(models.Model):
     # The room's `reactions_version` when this message's reactions last changed (0: never), so
     # the `reactions` state carries the messages whose counts moved most recently.
     reactions_version = models.BigIntegerField(default=0)
+    # Hidden pending a moderation vote (co-moderation): its text is kept here but served to nobody.
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "seq"], name="message_unique_seq")]
@@ -120,3 +122,25 @@ class ReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read {self.room_id} to {self.seq}"
+
+
+class RoomSanction(models.Model):
+    """A person muted (reads, may not write) or banned (may not read) in one room, by its moderators."""
+
+    MUTE, BAN = "mute", "ban"
+    KINDS = [(MUTE, "muted"), (BAN, "banned")]
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="sanctions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=4, choices=KINDS)
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user", "kind"], name="sanction_once"),
+            models.CheckConstraint(condition=models.Q(kind__in=["mute", "ban"]), name="sanction_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} in {self.room_id}"

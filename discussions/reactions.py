@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import F
 
 from discussions.models import Message, Reaction, ReadMarker, Room
-from discussions.selectors import room_get_readable
+from discussions.selectors import room_get_readable, room_writer_check
 from realtime.errors import AppError
 from realtime.state import topic_state_changed
 from realtime.writes import user_write
@@ -24,7 +24,8 @@ def reaction_set(*, user, room_id: int, message_id: int, emoji: str, on: bool = 
     if emoji not in EMOJI:
         raise AppError("bad_request", f"emoji must be one of {' '.join(EMOJI)}")
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
-    message = Message.objects.filter(id=message_id, room=room, deleted_at__isnull=True).first()
+    room_writer_check(room=room, user=user)  # muted: reads, does not react
+    message = Message.objects.filter(id=message_id, room=room, deleted_at__isnull=True, hidden_at__isnull=True).first()
     if message is None:
         raise AppError("not_found", f"message {message_id} is not in this room")
     if on:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 
 from accounts.api import request_user, user_required
-from accounts.images import image_checked, image_size_check
+from accounts.images import image_checked, request_image_bytes
 from events.inputs import EventIn
 from organisations import selectors, services
+from organisations.exports import organisation_jsonld
 from organisations.inputs import (
     DecisionIn,
     OrganisationIn,
@@ -111,6 +111,18 @@ def organisation_detail(request: HttpRequest, organisation_id: int):
     return _organisation_out(organisation, request_user(request))
 
 
+@router.get("/{organisation_id}/jsonld", summary="The organisation as a schema.org Organization (JSON-LD)")
+def organisation_jsonld_view(request: HttpRequest, organisation_id: int):
+    organisation = selectors.organisation_get(organisation_id=organisation_id)
+    image = image_url(organisation)
+    data = organisation_jsonld(
+        organisation,
+        url=request.build_absolute_uri(f"/api/organisations/{organisation.id}"),
+        image_url=request.build_absolute_uri(image) if image else None,
+    )
+    return JsonResponse(data, content_type="application/ld+json", json_dumps_params={"ensure_ascii": False})
+
+
 @router.patch("/{organisation_id}", summary="Change fields (admins)")
 def organisation_update(request: HttpRequest, organisation_id: int, payload: OrganisationPatch):
     return services.organisation_update(
@@ -137,16 +149,6 @@ def organisation_image_set(request: HttpRequest, organisation_id: int, ref: Ref 
     data = request_image_bytes(request)
     image = image_checked(data, max_side=IMAGE_SIDE)
     return services.organisation_image_set(by=user, organisation_id=organisation_id, image=image, ref=ref)
-
-
-def request_image_bytes(request: HttpRequest) -> bytes:
-    """The raw body of an upload, refused by its announced length before it is read, and read
-    no further than the limit otherwise."""
-    length = request.headers.get("Content-Length")
-    image_size_check(int(length) if length and length.isdigit() else None)
-    data = request.read(settings.IMAGE_UPLOAD_MAX_BYTES + 1)
-    image_size_check(len(data))
-    return data
 
 
 @router.get("/{organisation_id}/image", summary="The organisation's picture (WebP)")

@@ -13,6 +13,7 @@ import * as inboxPage from "./pages/inbox.js";
 import * as membersPage from "./pages/members.js";
 import * as minePage from "./pages/mine.js";
 import * as organisationPage from "./pages/organisation.js";
+import * as personPage from "./pages/person.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -85,6 +86,7 @@ function renderNav() {
   if (ctx.me) {
     items.push(bellElement());
     items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
+    items.push(h("a", { href: "#/me", "data-testid": "nav-profile", text: t("nav.profile") }));
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
   } else {
@@ -159,6 +161,10 @@ async function route() {
       break;
     case "organisation":
       page = organisationPage;
+      break;
+    case "me":
+    case "person":
+      page = personPage;
       break;
     default:
       if (!ctx.me) {

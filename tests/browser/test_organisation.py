@@ -117,6 +117,13 @@ def test_the_commune_map_and_stream_show_a_new_organisation_live_and_search_find
     page.get_by_label("Centre d'intérêt").fill("mairie")
     expect(the_map).to_have_attribute("data-org-markers", "1")
     page.screenshot(path=str(screens_dir() / "organisation-commune-map-phone.png"), full_page=True)
+    # The open data card: the organisations' GeoJSON is a FeatureCollection with both of them.
+    expect(page.get_by_test_id("opendata-licence")).to_contain_text("Licence Ouverte")
+    geojson = page.get_by_test_id("opendata-organisations-geojson")
+    response = page.request.get(geojson.get_attribute("href"))
+    assert response.headers["content-type"].startswith("application/geo+json")
+    names = sorted(f["properties"]["name"] for f in response.json()["features"])
+    assert names == ["Comité des fêtes de Hell-Bourg", "Mairie de Salazie"]
     page.get_by_role("button", name="Mairie de Salazie").tap()  # a finger on a phone
     expect(page.get_by_test_id("org-name")).to_have_text("Mairie de Salazie")
     expect(page.get_by_test_id("org-kind")).to_have_text("Institution publique")

@@ -9,8 +9,10 @@ import { communeList, overview } from "./commune/overview.js";
 import { mapSection } from "./commune_map.js";
 import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
-import { eventFields, zonedToIso } from "./event/form.js";
+import { eventFields } from "./event/form.js";
+import { openDataSection } from "./opendata.js";
 import { organisationsSection } from "./organisation/list.js";
+import { proposalForm } from "./proposal/form.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -149,43 +151,6 @@ function eventForm(ctx, insee) {
   return h("details", {}, h("summary", { text: t("commune.new_event") }), form);
 }
 
-function proposalForm(ctx, insee) {
-  const title = h("input", { required: true, maxlength: "200", "data-testid": "new-proposal-title" });
-  const body = h("textarea", { rows: "4", "data-testid": "new-proposal-body" });
-  const closes = h("input", { type: "datetime-local", "data-testid": "new-proposal-closes" });
-  const choices = h("textarea", { rows: "3", "data-testid": "new-proposal-choices" });
-  const err = h("p", { class: "form-error", role: "alert" });
-  return h(
-    "details",
-    {},
-    h("summary", { text: t("commune.new_proposal") }),
-    h(
-      "form",
-      {
-        onsubmit: async (ev) => {
-          ev.preventDefault();
-          try {
-            const payload = { title: title.value.trim(), body: body.value, commune: insee };
-            if (closes.value) payload.closes_at = zonedToIso(closes.value);
-            const list = choices.value.split("\n").map((s) => s.trim()).filter(Boolean);
-            if (list.length) payload.choices = list;
-            const created = await post("proposals", payload);
-            ctx.navigate(`#/proposal/${created.id}`);
-          } catch (e) {
-            err.textContent = errorText(e);
-          }
-        },
-      },
-      field(t("commune.proposal_title"), title),
-      field(t("commune.proposal_body"), body),
-      field(t("commune.closes_at"), closes),
-      field(t("commune.choices"), choices),
-      h("button", { type: "submit", "data-testid": "new-proposal-submit", text: t("common.create") }),
-      err,
-    ),
-  );
-}
-
 export async function render(ctx, params, container) {
   const [insee] = params;
   container.append(h("h1", { text: t("commune.title") }), searchBox(ctx));
@@ -239,7 +204,7 @@ export async function render(ctx, params, container) {
       { class: "grid-3" },
       section("commune.rooms", "rooms", rooms, ctx.me && roomForm(ctx, insee)),
       section("commune.events", "events", events, ctx.me && eventForm(ctx, insee)),
-      section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, insee)),
+      section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, { commune: insee })),
     ),
   );
   const decisions = decisionsSection(insee);
@@ -253,7 +218,7 @@ export async function render(ctx, params, container) {
     },
   });
   const actions = actionsSection(ctx, { query: { commune: insee }, topic: `commune:${insee}`, linkProposals: true });
-  container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section);
+  container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section, openDataSection(insee));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), unreadBadge(r)),
   );

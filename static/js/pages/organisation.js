@@ -203,6 +203,7 @@ export async function render(ctx, params, container) {
       org.tags.length ? h("p", { "data-testid": "org-tags" }, org.tags.map((tag) => h("span", { class: "badge", text: `#${tag}` }))) : null,
       org.links.length ? h("ul", { class: "list" }, org.links.filter(safeLink).map((url) => h("li", {}, h("a", { href: url, rel: "noopener noreferrer nofollow", target: "_blank", text: url })))) : null,
       h("p", { class: "muted", text: t("org.admins", { names: org.admins.join(", ") }) }),
+      h("p", { class: "muted" }, h("a", { href: `/api/organisations/${org.id}/jsonld`, "data-testid": "org-jsonld", text: "JSON-LD (schema.org)" })),
       counts,
       actions(ctx, org, refresh),
     );

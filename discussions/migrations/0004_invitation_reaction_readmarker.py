@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('discussions', '0002_room_members_vote_live'),
+        ('discussions', '0003_moderation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
