@@ -339,6 +339,7 @@ DEMO_LOADERS = [
     "organisations.demo:demo_load",
     "people.demo:demo_load",
     "outcomes.demo:demo_load",
+    "moderation.demo:demo_load",
 ]
 
 # Deliver queued notifications in a background thread right after the writer commits (the

@@ -24,6 +24,7 @@ class RoomOut(Schema):
     description: str
     visibility: str
     commune: str | None
+    tags: list[str] = []
     role: str | None = None
     unread: int | None = None
     read_seq: int | None = None
@@ -64,6 +65,7 @@ def _room_out(room, role=None) -> dict:
         "description": room.description,
         "visibility": room.visibility,
         "commune": room.commune_id,
+        "tags": room.tags,
         "role": role,
     }
 
@@ -76,6 +78,7 @@ def room_create(request: HttpRequest, payload: RoomIn):
         visibility=payload.visibility,
         commune=payload.commune,
         description=payload.description,
+        tags=payload.tags,
         ref=payload.ref,
     )
 

@@ -13,6 +13,7 @@ class Room(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    tags = models.JSONField(default=list, blank=True)
     # Members' votes: by default the electorate is the members at the vote's opening; when set,
     # whoever is a member when they vote may vote (the room accepts late joiners).
     members_vote_live = models.BooleanField(default=False)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import DELETED_USER
+from accounts.tags import tags_index_set
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
 from discussions.mentions import message_notify, moderation_notify
@@ -33,6 +34,7 @@ def room_create(
     commune: str | None = None,
     description: str = "",
     announce: bool = True,
+    tags: list[str] | None = None,
     ref: str | None = None,
 ) -> dict:
     """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}.
@@ -44,8 +46,11 @@ def room_create(
         commune=commune_get(insee=commune) if commune else None,
         created_by=creator,
         description=description,
+        tags=list(tags or []),
     )
     Membership.objects.create(room=room, user=creator, role=Membership.OWNER)
+    if room.tags:
+        tags_index_set(kind="room", object_id=room.id, tags=room.tags)
     if announce and room.visibility == Room.PUBLIC:
         commune_news_append(
             insee=room.commune_id,

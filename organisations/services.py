@@ -292,6 +292,7 @@ def organisation_room_create(*, by, organisation_id: int, room: OrganisationRoom
         visibility=room.visibility,
         commune=organisation.commune_id,
         description=room.description,
+        tags=room.tags,
     )
     room_members_grant(room_id=created["id"], users=organisation_admins(organisation), role=Membership.MODERATOR)
     Item.objects.create(organisation=organisation, room_id=created["id"])

@@ -16,10 +16,12 @@ from accounts.profiles import avatar_clear, avatar_set, people_brief, profile_of
 from events.models import Event
 from events.selectors import event_visible_filter
 from organisations.selectors import organisations_of_user
+from people.discovery import nearby, tag_page, tag_suggestions
 from realtime.errors import AppError
 from realtime.schemas import Ref
 
 router = Router(tags=["people"])
+tags_router = Router(tags=["tags"])
 AVATAR_SIDE = 256
 
 
@@ -124,6 +126,27 @@ def brief(request: HttpRequest, u: str = ""):
             for name in names
         }
     }
+
+
+@router.get("/nearby", summary="People (who allow it) and organisations near you sharing your interests")
+def people_nearby(request: HttpRequest, radius_km: float = 0.0):
+    found = nearby(viewer=user_required(request), radius_km=radius_km)
+    brief_of = people_brief([p["username"] for p in found["people"]])
+    for p in found["people"]:
+        p["avatar"] = avatar_url(p["username"], brief_of.get(p["username"], {}).get("avatar_version", 0))
+    return found
+
+
+@tags_router.get("", summary="Existing tags starting with q, most used first (suggestions)")
+def tags_suggest(request: HttpRequest, q: str = "", limit: int = 10):
+    if not 1 <= limit <= 50:
+        raise AppError("bad_request", "limit must be between 1 and 50")
+    return {"items": tag_suggestions(q=q[:40], limit=limit)}
+
+
+@tags_router.get("/{tag}", summary="A tag's page: what carries it that you may read")
+def tag_view(request: HttpRequest, tag: str):
+    return tag_page(tag=tag, viewer=request_user(request))
 
 
 @router.get("/{username}", summary="A person's profile, as their privacy settings allow you to see it")

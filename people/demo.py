@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 from accounts.images import image_checked
 from accounts.models import Profile
 from accounts.profiles import avatar_set, profile_update
+from accounts.services import user_home_commune_set
 from discussions.demo import demo_user
 
 PEOPLE = {
@@ -16,18 +17,21 @@ PEOPLE = {
         "Conseillère de quartier au Barachois.",
         ["démocratie-locale", "vélo", "jardin"],
         (31, 111, 74),
+        "97411",
     ),
     "jean": (
         "Jean Hoarau",
         "Bénévole au surf club, marché forain le samedi.",
         ["océan", "sport", "écologie"],
         (28, 84, 150),
+        "97416",
     ),
     "lucie": (
         "Lucie Grondin",
         "Jardins partagés du Chaudron : compost et semences.",
         ["jardin", "compost", "écologie"],
         (160, 72, 40),
+        "97411",
     ),
 }
 
@@ -45,8 +49,10 @@ def _picture(colour: tuple[int, int, int], letter: str) -> bytes:
 def demo_load() -> str:
     if Profile.objects.filter(user__username="marie").exists():
         return ""
-    for username, (name, bio, interests, colour) in PEOPLE.items():
+    for username, (name, bio, interests, colour, home) in PEOPLE.items():
         user = demo_user(username)
+        if user.home_commune_id is None:
+            user_home_commune_set(user=user, insee=home)
         profile_update(
             user=user,
             changes={

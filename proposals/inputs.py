@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr, model_validator
 
+from accounts.tags import Tags
 from discussions.inputs import TEXT_MAX
 from realtime.schemas import Input, WriteInput, ZonedDateTime, optional_text, text
 
@@ -89,6 +90,7 @@ class ProposalIn(WriteInput):
     anonymous: StrictBool = False
     can_change: StrictBool = True
     hide_results: StrictBool = False
+    tags: Tags = []
     kind: Kind = Field(
         "vote",
         description="vote (majority, or plurality with `choices`) | consent | approval | ranked | score | dot | meeting",
@@ -213,3 +215,10 @@ class ScheduleIn(WriteInput):
 
     slot: OptionKey | None = None
     address: optional_text(300) = ""
+
+
+class ReviseIn(WriteInput):
+    """Consent: the author's new text, and why; standing blocks are lifted."""
+
+    body: text(BODY_MAX)
+    reason: text(REASON_MAX)

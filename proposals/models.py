@@ -52,6 +52,7 @@ class Proposal(models.Model):
     ]
 
     title = models.CharField(max_length=200)
+    tags = models.JSONField(default=list, blank=True)
     body = models.TextField()
     arguments_for = models.TextField(blank=True)
     arguments_against = models.TextField(blank=True)

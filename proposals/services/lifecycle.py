@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.tags import tags_index_set
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
 from discussions.models import Room
@@ -137,6 +138,7 @@ def _proposal_make(
     counts, detail = counting.counts_empty(rules)
     row = Proposal.objects.create(
         title=proposal.title,
+        tags=list(proposal.tags),
         body=proposal.body,
         arguments_for=proposal.arguments_for,
         arguments_against=proposal.arguments_against,
@@ -171,6 +173,8 @@ def _proposal_make(
     if _public(row):
         news = {"id": row.id, "title": row.title, "phase": row.phase, "closes_at": row.closes_at.isoformat()}
         commune_news_append(insee=row.commune_id, kind="commune.proposal_created", data=news)
+    if row.tags:
+        tags_index_set(kind="proposal", object_id=row.id, tags=row.tags)
     return row
 
 

@@ -12,8 +12,10 @@ import * as eventPage from "./pages/event.js";
 import * as inboxPage from "./pages/inbox.js";
 import * as membersPage from "./pages/members.js";
 import * as minePage from "./pages/mine.js";
+import * as moderationPage from "./pages/moderation.js";
 import * as organisationPage from "./pages/organisation.js";
 import * as personPage from "./pages/person.js";
+import * as tagPage from "./pages/tag.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -159,12 +161,18 @@ async function route() {
     case "mine":
       page = minePage;
       break;
+    case "moderation":
+      page = moderationPage;
+      break;
     case "organisation":
       page = organisationPage;
       break;
     case "me":
     case "person":
       page = personPage;
+      break;
+    case "tag":
+      page = tagPage;
       break;
     default:
       if (!ctx.me) {

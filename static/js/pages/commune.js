@@ -10,9 +10,12 @@ import { mapSection } from "./commune_map.js";
 import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
 import { eventFields } from "./event/form.js";
+import { nearbySection } from "./nearby.js";
 import { openDataSection } from "./opendata.js";
+import { placePicker } from "./place_picker.js";
 import { organisationsSection } from "./organisation/list.js";
 import { proposalForm } from "./proposal/form.js";
+import { tagField } from "../tags.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -108,6 +111,7 @@ function roomForm(ctx, insee) {
     h("option", { value: "private", text: t("commune.private") }),
   );
   const err = h("p", { class: "form-error", role: "alert" });
+  const tags = tagField(t("event.tags"), "new-room-tags");
   return h(
     "details",
     {},
@@ -118,7 +122,7 @@ function roomForm(ctx, insee) {
         onsubmit: async (ev) => {
           ev.preventDefault();
           try {
-            const room = await post("rooms", { name: name.value.trim(), visibility: visibility.value, commune: insee });
+            const room = await post("rooms", { name: name.value.trim(), visibility: visibility.value, commune: insee, tags: tags.read() });
             ctx.navigate(`#/room/${room.id}`);
           } catch (e) {
             err.textContent = errorText(e);
@@ -127,20 +131,24 @@ function roomForm(ctx, insee) {
       },
       field(t("commune.room_name"), name),
       field(t("commune.visibility"), visibility),
+      tags.node,
       h("button", { type: "submit", "data-testid": "new-room-submit", text: t("common.create") }),
       err,
     ),
   );
 }
 
-function eventForm(ctx, insee) {
+function eventForm(ctx, insee, communeOf) {
   const { nodes, read } = eventFields("new-event");
   const err = h("p", { class: "form-error", role: "alert" });
-  const form = h("form", {}, nodes, h("button", { type: "submit", "data-testid": "new-event-submit", text: t("common.create") }), err);
+  // The place picker's map is built when the form opens (Leaflet needs a visible box).
+  const pickerSlot = h("div");
+  let picker = null;
+  const form = h("form", {}, nodes, pickerSlot, h("button", { type: "submit", "data-testid": "new-event-submit", text: t("common.create") }), err);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      const body = { ...read(), commune: insee, timezone: DEFAULT_TIMEZONE };
+      const body = { ...read(), commune: insee, timezone: DEFAULT_TIMEZONE, ...(picker ? picker.read() : {}) };
       if (body.capacity == null) delete body.capacity;
       const created = await post("events", body);
       ctx.navigate(`#/event/${created.id}`);
@@ -148,7 +156,14 @@ function eventForm(ctx, insee) {
       err.textContent = errorText(e);
     }
   });
-  return h("details", {}, h("summary", { text: t("commune.new_event") }), form);
+  const details = h("details", { "data-testid": "new-event" }, h("summary", { text: t("commune.new_event") }), form);
+  details.addEventListener("toggle", () => {
+    if (details.open && !picker) {
+      picker = placePicker("new-event", communeOf());
+      pickerSlot.append(picker.node);
+    }
+  });
+  return details;
 }
 
 export async function render(ctx, params, container) {
@@ -203,7 +218,7 @@ export async function render(ctx, params, container) {
       "div",
       { class: "grid-3" },
       section("commune.rooms", "rooms", rooms, ctx.me && roomForm(ctx, insee)),
-      section("commune.events", "events", events, ctx.me && eventForm(ctx, insee)),
+      section("commune.events", "events", events, ctx.me && eventForm(ctx, insee, () => commune)),
       section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, { commune: insee })),
     ),
   );
@@ -218,6 +233,7 @@ export async function render(ctx, params, container) {
     },
   });
   const actions = actionsSection(ctx, { query: { commune: insee }, topic: `commune:${insee}`, linkProposals: true });
+  if (ctx.me && ctx.me.home_commune === insee) container.append(nearbySection());
   container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section, openDataSection(insee));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), unreadBadge(r)),

@@ -6,6 +6,7 @@ import { forget } from "../avatars.js";
 import { field, h } from "../dom.js";
 import { addMessages, errorText, t } from "../i18n.js";
 import "./organisation-messages.js";
+import { tagField, tagLinks } from "../tags.js";
 
 addMessages({
   fr: {
@@ -73,7 +74,7 @@ function details(p) {
   if (!p.visible) return [h("p", { class: "muted", "data-testid": "person-hidden", text: t("person.hidden") })];
   const out = [];
   if (p.bio) out.push(h("h2", { text: t("person.bio") }), h("p", { class: "pre", "data-testid": "person-bio", text: p.bio }));
-  out.push(h("h2", { text: t("person.interests") }), p.interests && p.interests.length ? h("p", { "data-testid": "person-interests" }, p.interests.map((tag) => h("a", { class: "badge", href: `#/tag/${encodeURIComponent(tag)}`, text: `#${tag}` }))) : h("p", { class: "muted", text: t("person.none") }));
+  out.push(h("h2", { text: t("person.interests") }), p.interests && p.interests.length ? tagLinks(p.interests, "person-interests") : h("p", { class: "muted", text: t("person.none") }));
   if (p.home_commune) out.push(h("p", {}, `${t("person.commune")} : `, h("a", { href: `#/commune/${p.home_commune}`, "data-testid": "person-commune", text: p.home_commune })));
   if (p.organisations) {
     out.push(h("h2", { text: t("person.organisations") }));
@@ -106,7 +107,7 @@ async function edit(ctx, container) {
   const s = p.settings;
   const name = h("input", { maxlength: "80", value: p.display_name === p.username ? "" : p.display_name, "data-testid": "profile-display-name", placeholder: p.username });
   const bio = h("textarea", { rows: "4", maxlength: "1000", value: p.bio || "", "data-testid": "profile-bio" });
-  const interests = h("input", { value: (p.interests || []).join(", "), "data-testid": "profile-interests" });
+  const interests = tagField(t("person.interests"), "profile-interests", p.interests || [], t("person.interests_hint"));
   const visibility = h("select", { "data-testid": "profile-visibility" }, ["public", "signed_in", "private"].map((v) => h("option", { value: v, text: t(`person.visibility.${v}`) })));
   visibility.value = s.visibility;
   const check = (key, testid) => {
@@ -127,7 +128,7 @@ async function edit(ctx, container) {
           await patch("people/me", {
             display_name: name.value.trim(),
             bio: bio.value,
-            interests: interests.value.split(",").map((x) => x.trim()).filter(Boolean),
+            interests: interests.read(),
             visibility: visibility.value,
             discoverable: discoverable.checked,
             show_commune: showCommune.checked,
@@ -142,7 +143,7 @@ async function edit(ctx, container) {
     },
     field(t("person.display_name"), name),
     field(t("person.bio"), bio),
-    field(t("person.interests"), interests, t("person.interests_hint")),
+    interests.node,
     field(t("person.visibility"), visibility),
     discoverableField,
     showCommuneField,

@@ -33,7 +33,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
         tabindex: "-1",
         text: n ? `${emoji} ${n}` : emoji,
       });
-      if (ctx.me && !msg.deleted) {
+      if (ctx.me && !msg.deleted && !msg.hidden) {
         button.addEventListener("click", async () => {
           const set = mine.get(msg.id) || new Set();
           const on = !set.has(emoji);

@@ -5,6 +5,7 @@ import { post } from "../../api.js";
 import { field, h } from "../../dom.js";
 import { errorText, t } from "../../i18n.js";
 import { zonedToIso } from "../event/form.js";
+import { tagField } from "../../tags.js";
 
 export const KINDS = ["vote", "consent", "approval", "ranked", "score", "dot", "meeting"];
 const NEEDS_CHOICES = ["approval", "ranked", "score", "dot"];
@@ -18,6 +19,7 @@ export function proposalForm(ctx, where) {
   const title = h("input", { required: true, maxlength: "200", "data-testid": "new-proposal-title" });
   const body = h("textarea", { rows: "4", "data-testid": "new-proposal-body" });
   const closes = h("input", { type: "datetime-local", "data-testid": "new-proposal-closes" });
+  const tags = tagField(t("event.tags"), "new-proposal-tags");
   const kind = h("select", { "data-testid": "new-proposal-kind" }, KINDS.map((k) => h("option", { value: k, text: t(`form.kind_${k}`) })));
   const kindHint = h("small", { class: "hint", "data-testid": "new-proposal-kind-hint" });
   const choices = h("textarea", { rows: "3", "data-testid": "new-proposal-choices" });
@@ -60,7 +62,7 @@ export function proposalForm(ctx, where) {
 
   function payload() {
     const k = kind.value;
-    const out = { title: title.value.trim(), body: body.value, ...where, kind: k, anonymous: anonymous.checked };
+    const out = { title: title.value.trim(), body: body.value, ...where, kind: k, anonymous: anonymous.checked, tags: tags.read() };
     if (closes.value) out.closes_at = zonedToIso(closes.value);
     const list = choices.value.split("\n").map((s) => s.trim()).filter(Boolean);
     if ((k === "vote" && list.length) || NEEDS_CHOICES.includes(k)) out.choices = list;
@@ -107,6 +109,7 @@ export function proposalForm(ctx, where) {
       sections.dot,
       sections.meeting,
       field(t("commune.closes_at"), closes),
+      tags.node,
       h("div", { class: "check" }, anonymous, h("label", { for: anonymous.id, text: t("form.secret") })),
       h("button", { type: "submit", "data-testid": "new-proposal-submit", text: t("common.create") }),
       err,

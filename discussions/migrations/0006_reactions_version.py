@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('discussions', '0004_invitation_reaction_readmarker'),
+        ('discussions', '0005_invitation_reaction_readmarker'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('discussions', '0003_moderation'),
+        ('discussions', '0004_tags'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
