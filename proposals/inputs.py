@@ -96,7 +96,7 @@ class ProposalIn(WriteInput):
         description="vote (majority, or plurality with `choices`) | consent | approval | ranked | score | dot | meeting",
     )
     min_choices: Annotated[StrictInt, Field(ge=0, le=CHOICES_MAX)] | None = Field(
-        None, description="approval / meeting: fewest options a ballot chooses (default 1; 0 for meeting)"
+        None, description="approval / meeting: fewest options a ballot chooses (default 1)"
     )
     max_choices: Annotated[StrictInt, Field(ge=1, le=CHOICES_MAX)] | None = Field(
         None, description="approval / meeting: most options a ballot chooses (default all)"

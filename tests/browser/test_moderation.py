@@ -46,13 +46,14 @@ def test_reports_hide_live_the_queue_decides_and_the_moderator_bans(screens, dap
     reporter.keyboard.press("Tab")
     expect(entry.get_by_test_id("report")).to_be_focused()
     reporter.keyboard.press("Enter")
-    expect(reporter.get_by_test_id("report-reason")).to_be_focused()
-    reporter.get_by_test_id("report-submit").click()
-    expect(reporter.get_by_test_id("report-error")).to_have_text("Donnez une raison à votre signalement.")
-    reporter.get_by_test_id("report-reason").fill("Propos haineux envers un voisin")
+    panel = reporter.locator('[data-testid="report-panel"]:visible')
+    expect(panel.get_by_test_id("report-reason")).to_be_focused()
+    panel.get_by_test_id("report-submit").click()
+    expect(panel.get_by_test_id("report-error")).to_have_text("Donnez une raison à votre signalement.")
+    panel.get_by_test_id("report-reason").fill("Propos haineux envers un voisin")
     reporter.keyboard.press("Tab")
     reporter.keyboard.press("Enter")
-    expect(reporter.get_by_test_id("report-status")).to_contain_text("masqué jusqu'au vote de modération")
+    expect(panel.get_by_test_id("report-status")).to_contain_text("masqué jusqu'au vote de modération")
     expect(english.get_by_test_id("message")).to_have_attribute("data-hidden", "true")
     expect(english.get_by_test_id("message-body")).to_have_text("Message hidden: reported, awaiting a moderation vote")
     expect(author.get_by_test_id("message-body")).to_have_text(
@@ -93,4 +94,31 @@ def test_reports_hide_live_the_queue_decides_and_the_moderator_bans(screens, dap
     reporter.goto(f"/#/moderation/{room['id']}")
     expect(reporter.get_by_test_id("moderation-forbidden")).to_be_visible()
     expect(reporter.get_by_test_id("moderation-link")).to_have_count(0)
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_a_reported_debate_question_leaves_everyones_list_live(screens, daphne_server):
+    owner_token = daphne_server.register(unique("marie"))
+    with daphne_server.api(owner_token) as client:
+        room = client.post("/rooms", json={"name": unique("Débat "), "visibility": "public"}).json()
+        response = client.patch(f"/moderation/rooms/{room['id']}/settings", json={"report_threshold": 1})
+        assert response.status_code == 200 and response.json()["report_threshold"] == 1
+    with daphne_server.api(daphne_server.register(unique("auteur"))) as client:
+        asked = client.post(f"/debates/{room['id']}/questions", json={"body": "Une question hors sujet et blessante"})
+        assert asked.status_code == 201, asked.text
+    reporter = screens.signed_up("question-reporter-phone", unique("lucie"), phone=True)
+    watcher = screens.new_page("question-watcher-en")
+    watcher.add_init_script("localStorage.setItem('cl.lang', 'en')")
+    for page in (reporter, watcher):
+        page.goto(f"/#/room/{room['id']}")
+        expect(page.get_by_test_id("question-body")).to_have_text("Une question hors sujet et blessante")
+    expect(watcher.get_by_test_id("report-question")).to_have_count(0)  # signed out: nothing to report with
+    reporter.get_by_test_id("report-question").click()
+    panel = reporter.locator('[data-testid="report-panel"]:visible')
+    expect(panel).to_contain_text("Signaler une question")
+    panel.get_by_test_id("report-reason").fill("Blessant")
+    panel.get_by_test_id("report-submit").click()
+    expect(panel.get_by_test_id("report-status")).to_contain_text("masqué jusqu'au vote de modération")
+    for page in (reporter, watcher):
+        expect(page.get_by_test_id("question-body")).to_have_count(0)
     assert not screens.console_errors, screens.console_errors

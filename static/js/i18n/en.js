@@ -72,7 +72,7 @@ export default {
   "report.reason_missing": "Give a reason for your report.",
   "report.send": "Send the report",
   "report.sent": "Thank you: your report was recorded.",
-  "report.sent_hidden": "Thank you: with the other reports, it is now hidden until the moderation vote.",
+  "report.sent_hidden": "Thank you: with the other reports, this is now hidden until the moderation vote.",
   "report.already": "You had already reported it: it counts once.",
   "moderation.open": "Moderation",
   "moderation.title": "Moderation — {room}",

@@ -72,7 +72,7 @@ export default {
   "report.reason_missing": "Donnez une raison à votre signalement.",
   "report.send": "Envoyer le signalement",
   "report.sent": "Merci : votre signalement est enregistré.",
-  "report.sent_hidden": "Merci : avec les autres signalements, il est maintenant masqué jusqu'au vote de modération.",
+  "report.sent_hidden": "Merci : avec les autres signalements, ce contenu est maintenant masqué jusqu'au vote de modération.",
   "report.already": "Vous l'aviez déjà signalé : cela compte une fois.",
   "moderation.open": "Modération",
   "moderation.title": "Modération — {room}",
