@@ -35,7 +35,7 @@ SOURCES = {
     "messages": Source(2, None, ("body",)),
     "events": Source(3, "title", ("description", "address")),
     "proposals": Source(4, "title", ("body", "arguments_for", "arguments_against")),
-    "organisations": Source(5, "name", ("description", "address")),
+    "organisations": Source(5, "name", ("description", "address", "tags_text")),
     "people": Source(6, "display_name", ("bio",)),
 }
 
