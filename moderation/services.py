@@ -30,6 +30,7 @@ from discussions.selectors import (
 from discussions.services import message_hide, message_remove, message_restore, room_sanction_set
 from moderation.inputs import PolicyIn
 from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from notifications.services import notify
 from proposals.models import Proposal
 from proposals.services import proposal_open_for_electors
 from realtime.errors import AppError
@@ -182,6 +183,19 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         question_reported_remove(room_id=case.room_id, question_id=case.item, reason=case.decision)
     else:
         question_reported_restore(room_id=case.room_id, question_id=case.item)
+    if removed and case.author_id is not None:
+        # The author is told why (the vote's share and the reasons given), never the removed text.
+        notify(
+            kind="moderation",
+            recipients=[case.author_id],
+            subject=f"room:{case.room_id}",
+            data={
+                "title": case.room.name,
+                "excerpt": f"{share_text} — {reasons}"[:200],
+                "action": f"{case.kind}_removed_by_vote",
+                "url": f"/#/room/{case.room_id}",
+            },
+        )
     audit(
         room_id=case.room_id,
         actor=None,
