@@ -305,6 +305,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
     "outcomes.services:user_outcomes_erase",
+    "communes.services:user_communes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -314,6 +315,7 @@ DEMO_LOADERS = [
     "proposals.demo:demo_load",
     "debates.demo:demo_load",
     "outcomes.demo:demo_load",
+    "demo.trust:demo_load",
 ]
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
