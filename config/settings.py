@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "discussions",
     "events",
     "proposals",
+    "organisations",
+    "opendata",
     "search",
     "debates",
     "outcomes",
@@ -218,6 +220,8 @@ REALTIME_TOPIC_KINDS = {
     "debate": "debates.topics:DebateTopic",
     "moderation": "debates.topics:ModerationTopic",
     "floor": "debates.topics:FloorTopic",
+    "organisation": "organisations.topics:OrganisationTopic",
+    "orgadmin": "organisations.topics:OrganisationAdminTopic",
 }
 # Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
 REALTIME_COMMANDS = [
@@ -233,6 +237,7 @@ REALTIME_EVENT_SCHEMAS = [
     "events.event_schemas:EVENT_SCHEMAS",
     "proposals.event_schemas:EVENT_SCHEMAS",
     "debates.event_schemas:EVENT_SCHEMAS",
+    "organisations.event_schemas:EVENT_SCHEMAS",
     "outcomes.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
@@ -304,6 +309,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
+    "organisations.services:user_organisations_erase",
     "outcomes.services:user_outcomes_erase",
     "communes.services:user_communes_erase",
 ]
@@ -314,6 +320,7 @@ DEMO_LOADERS = [
     "events.demo:demo_load",
     "proposals.demo:demo_load",
     "debates.demo:demo_load",
+    "organisations.demo:demo_load",
     "outcomes.demo:demo_load",
     "demo.trust:demo_load",
 ]
@@ -335,6 +342,17 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 )
 # Markers are grouped into clusters once a map shows more than this many.
 MAP_CLUSTER_FROM = 50
+# --- Open data (opendata/): the licence every download states -----------------------------------
+OPEN_DATA_LICENCE_NAME = os.environ.get("OPEN_DATA_LICENCE_NAME", "Licence Ouverte / Open Licence 2.0 (Etalab)")
+OPEN_DATA_LICENCE_URL = os.environ.get(
+    "OPEN_DATA_LICENCE_URL", "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+)
+OPEN_DATA_ATTRIBUTION = os.environ.get("OPEN_DATA_ATTRIBUTION", "Communecter Live contributors")
+# --- Uploaded pictures (accounts/images.py) ------------------------------------------------------
+# Bytes of one upload (refused by its Content-Length before it is read) and pixels of one picture
+# (width × height, read from the header before decoding: decompression bombs stop there).
+IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
 # --- Operations (docs/DEPLOY.md) -----------------------------------------------------------
 # Probes and the scraper talk plain HTTP to each worker directly: never redirected to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

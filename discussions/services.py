@@ -86,6 +86,17 @@ def room_members_grant(*, room_id: int, users: list, role: str) -> None:
             membership.save(update_fields=["role"])
 
 
+def room_staff_lower(*, room_id: int, users: list, owner_instead=None) -> None:
+    """Make `users` plain members of the room (they lose owning or moderating it), for the app
+    that owns a room's staff (an organisation whose admin is removed). An owner lowered hands
+    the room to `owner_instead`. The caller has checked who may do this."""
+    lowered = Membership.objects.filter(room_id=room_id, user__in=users).exclude(role=Membership.MEMBER)
+    had_owner = lowered.filter(role=Membership.OWNER).exists()
+    lowered.update(role=Membership.MEMBER)
+    if had_owner and owner_instead is not None:
+        Membership.objects.update_or_create(room_id=room_id, user=owner_instead, defaults={"role": Membership.OWNER})
+
+
 def room_settings_set(*, room_id: int, name: str, visibility: str) -> None:
     """Rename a room and set its visibility (an event's room follows the event's title and privacy)."""
     Room.objects.filter(id=room_id).exclude(name=name, visibility=visibility).update(name=name, visibility=visibility)

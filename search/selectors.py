@@ -1,4 +1,4 @@
-"""One search over rooms, messages, events and proposals, limited to what the reader may read.
+"""One search over rooms, messages, events, proposals and organisations, limited to what the reader may read.
 
 Each kind's rows are first narrowed to the readable ones with the owning app's own visibility
 rule (the same filter its list and get selectors use), then matched by the database's full-text
@@ -16,12 +16,13 @@ from discussions.models import Message, Room
 from discussions.selectors import room_readable_filter
 from events.models import Event
 from events.selectors import event_visible_ids
+from organisations.models import Organisation
 from proposals.models import Proposal
 from proposals.selectors import proposal_list
 from realtime.errors import AppError
 from search.backends import Source, match, words
 
-KINDS = ("rooms", "messages", "events", "proposals")
+KINDS = ("rooms", "messages", "events", "proposals", "organisations")
 LIMIT_MAX = 50
 OFFSET_MAX = 1000
 QUERY_MAX = 200
@@ -32,6 +33,7 @@ SOURCES = {
     "messages": Source(2, None, ("body",)),
     "events": Source(3, "title", ("description", "address")),
     "proposals": Source(4, "title", ("body", "arguments_for", "arguments_against")),
+    "organisations": Source(5, "name", ("description", "address")),
 }
 
 
@@ -57,14 +59,16 @@ def _readable(kind: str, user) -> QuerySet:
         return Message.objects.filter(room_id__in=rooms, deleted_at__isnull=True).select_related("room")
     if kind == "events":
         return Event.objects.filter(id__in=event_visible_ids(user))
+    if kind == "organisations":
+        return Organisation.objects.all()  # public, every one of them
     return Proposal.objects.filter(id__in=proposal_list(user=user).values("id"))
 
 
 def _hit(kind: str, row) -> Hit:
     if kind == "messages":
         return Hit(kind, row.id, row.room.name, row.body[:SNIPPET], row.room.commune_id, row.rank, row.room_id)
-    title = row.name if kind == "rooms" else row.title
-    body = row.description if kind in ("rooms", "events") else row.body
+    title = row.name if kind in ("rooms", "organisations") else row.title
+    body = row.description if kind in ("rooms", "events", "organisations") else row.body
     return Hit(kind, row.id, title, body[:SNIPPET], row.commune_id, row.rank)
 
 

@@ -17,7 +17,13 @@ from communes.models import Commune
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
 from discussions.models import Membership, Room
-from discussions.services import room_create, room_members_grant, room_members_revoke, room_settings_set
+from discussions.services import (
+    room_create,
+    room_members_grant,
+    room_members_revoke,
+    room_settings_set,
+    room_staff_lower,
+)
 from events.inputs import EventIn, EventPatch
 from events.models import Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible
@@ -192,6 +198,30 @@ def event_update(*, by, event_id: int, changes: EventPatch, ref: str | None = No
         attendance_changed(event)
     topic_event_append(topic=event.topic, kind="event.updated", data={"changed": changed, "revision": event.revision})
     return {"id": event.id, "revision": event.revision, "changed": sorted(changed)}
+
+
+def event_organisers_change(*, event_id: int, add: list, remove: list) -> None:
+    """For the app that owns an event's organisers (an organisation whose admins change): `add`
+    organise it and moderate its room, `remove` no longer do (live subscriptions are checked
+    again). At least one organiser stays; the caller has checked who may do this."""
+    event = Event.objects.select_for_update().get(id=event_id)
+    before = {u.id: u for u in event.organisers.all()}
+    after = {uid: u for uid, u in before.items() if uid not in {r.id for r in remove}}
+    after.update({u.id: u for u in add})
+    if not after or after.keys() == before.keys():
+        return
+    organisers = list(after.values())
+    event.organisers.set(organisers)
+    event.revision += 1
+    event.save(update_fields=["revision", "updated_at"])
+    _room_sync(event, organisers)
+    gone = [u for uid, u in before.items() if uid not in after]
+    if gone:
+        room_staff_lower(room_id=event.room_id, users=gone, owner_instead=organisers[0])
+    topic_access_changed(event.topic)
+    topic_access_changed(f"room:{event.room_id}")
+    changed = {"organisers": sorted(u.username for u in organisers)}
+    topic_event_append(topic=event.topic, kind="event.updated", data={"changed": changed, "revision": event.revision})
 
 
 @user_write("event_cancel", actor="by")

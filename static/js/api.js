@@ -65,9 +65,26 @@ export async function api(method, path, body, { raw = false } = {}) {
   return data;
 }
 
+/** PUT a file as the raw body (a picture): its own Content-Type, the bearer token. */
+export async function upload(path, file) {
+  const headers = { Accept: "application/json", "Content-Type": file.type || "application/octet-stream" };
+  const tok = token();
+  if (tok) headers.Authorization = `Bearer ${tok}`;
+  const res = await fetch(`/api/${path.replace(/^\//, "")}`, { method: "PUT", headers, body: file, credentials: "same-origin" });
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
 export const get = (path) => api("GET", path);
 export const post = (path, body = {}) => api("POST", path, body);
 export const patch = (path, body = {}) => api("PATCH", path, body);
+export const del = (path) => api("DELETE", path);
 
 export function qs(params) {
   const u = new URLSearchParams();

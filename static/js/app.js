@@ -10,6 +10,7 @@ import * as bigscreenPage from "./pages/bigscreen.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
 import * as minePage from "./pages/mine.js";
+import * as organisationPage from "./pages/organisation.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -190,6 +191,9 @@ async function route() {
       break;
     case "account":
       page = accountPage;
+      break;
+    case "organisation":
+      page = organisationPage;
       break;
     default:
       if (!ctx.me) {

@@ -23,6 +23,11 @@ def test_every_page_passes_axe(screens, daphne_server):
         client.post(f"/rooms/{room_id}/messages", json={"body": "Qui arrose samedi ?", "ref": "a1"})
     event = create_event(daphne_server, token, capacity=3, commune="97411", description="Un après-midi au jardin.")
     proposal = create_proposal(daphne_server, token)
+    with daphne_server.api(token) as client:
+        org = client.post(
+            "/organisations",
+            json={"kind": "association", "name": "Jardins du Chaudron", "commune": "97411", "tags": ["jardin"]},
+        ).json()
 
     pages = {
         "commune-overview": ("#/commune", "overview"),
@@ -31,6 +36,7 @@ def test_every_page_passes_axe(screens, daphne_server):
         "event": (f"#/event/{event['id']}", "attendance"),
         "checkin-desk": (f"#/event/{event['id']}/checkin", "checkin-code"),
         "proposal": (f"#/proposal/{proposal['id']}", "phase"),
+        "organisation": (f"#/organisation/{org['id']}", "org-desk"),
     }
     found = {}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -40,3 +40,20 @@ def test_import_communes_refuses_a_bad_file(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_communes", str(path))
     assert Commune.objects.count() == 0
+
+
+def test_a_national_size_import_takes_batches_not_a_query_per_commune(tmp_path, django_assert_max_num_queries):
+    """3,000 communes in a few dozen queries (a national file, 35,000, is timed by
+    scripts/measure_import_communes.py); a second import changes nothing and writes nothing."""
+    from scripts.measure_import_communes import generated
+
+    path = tmp_path / "communes.json"
+    path.write_text(json.dumps(generated(3000)), encoding="utf-8")
+    with django_assert_max_num_queries(80):
+        call_command("import_communes", str(path), verbosity=0)
+    assert Commune.objects.count() == 3000
+    sample = Commune.objects.get(insee="01001")
+    assert sample.postal_codes_text == " ".join(sample.postal_codes) and sample.name_folded
+    assert sample.longitude is not None
+    with django_assert_max_num_queries(5):
+        call_command("import_communes", str(path), verbosity=0)

@@ -9,6 +9,8 @@ import { mapSection } from "./commune_map.js";
 import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
 import { eventFields, zonedToIso } from "./event/form.js";
+import { openDataSection } from "./opendata.js";
+import { organisationsSection } from "./organisation/list.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -242,14 +244,16 @@ export async function render(ctx, params, container) {
   );
   const decisions = decisionsSection(insee);
   const map = mapSection(ctx, insee, commune);
+  const orgs = organisationsSection(ctx, insee, () => commune);
   const news = newsSection(ctx, insee, {
     onEvent(frame) {
       if (frame.kind === "commune.proposal_closed") decisions.reload();
+      if (frame.kind === "commune.organisation_created") orgs.reload();
       map.onNews(frame);
     },
   });
   const actions = actionsSection(ctx, { query: { commune: insee }, topic: `commune:${insee}`, linkProposals: true });
-  container.append(map.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section);
+  container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section, openDataSection(insee));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
   );
@@ -267,6 +271,7 @@ export async function render(ctx, params, container) {
   return () => {
     news.stop();
     map.stop();
+    orgs.stop();
     actions.stop();
   };
 }

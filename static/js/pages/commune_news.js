@@ -3,6 +3,7 @@
 import { get, qs } from "../api.js";
 import { field, h } from "../dom.js";
 import { errorText, formatDateTime, t } from "../i18n.js";
+import "./organisation-messages.js";
 
 const SHOWN = 20;
 
@@ -13,6 +14,7 @@ function newsItem(frame) {
     "commune.event_created": [`#/event/${d.id}`, d.title],
     "commune.proposal_created": [`#/proposal/${d.id}`, d.title],
     "commune.proposal_closed": [`#/proposal/${d.id}`, d.title],
+    "commune.organisation_created": [`#/organisation/${d.id}`, d.name],
   };
   const [href, title] = links[frame.kind] || [null, ""];
   if (!href) return null;

@@ -1,16 +1,18 @@
-// The one search box (#/search/<words>): rooms, messages, events and proposals you may read.
+// The one search box (#/search/<words>): rooms, messages, events, proposals you may read, organisations.
 
 import { get, qs } from "../api.js";
 import { field, h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
+import "./organisation-messages.js";
 
 const PAGE = 10;
-const KINDS = ["rooms", "messages", "events", "proposals"];
+const KINDS = ["rooms", "messages", "events", "proposals", "organisations"];
 
 function hitHref(hit) {
   if (hit.kind === "rooms") return `#/room/${hit.id}`;
   if (hit.kind === "messages") return `#/room/${hit.room}`;
   if (hit.kind === "events") return `#/event/${hit.id}`;
+  if (hit.kind === "organisations") return `#/organisation/${hit.id}`;
   return `#/proposal/${hit.id}`;
 }
 
