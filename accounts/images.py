@@ -43,6 +43,16 @@ def image_size_check(length: int | None) -> None:
         raise AppError("too_large", f"the image is larger than {limit // (1024 * 1024)} MB")
 
 
+def request_image_bytes(request) -> bytes:
+    """The raw body of an upload: refused by its announced length before it is read, and read
+    no further than the limit otherwise."""
+    length = request.headers.get("Content-Length")
+    image_size_check(int(length) if length and length.isdigit() else None)
+    data = request.read(settings.IMAGE_UPLOAD_MAX_BYTES + 1)
+    image_size_check(len(data))
+    return data
+
+
 def image_checked(data: bytes, *, max_side: int) -> StoredImage:
     """The picture in `data`, re-encoded without metadata and fitted into `max_side` pixels;
     `bad_request` (not a picture, SVG, unreadable, too many pixels) or `too_large` (bytes)."""

@@ -67,3 +67,49 @@ class HomeCommuneChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.old_id} -> {self.new_id}"
+
+
+class Profile(models.Model):
+    """What a person shows others. The display name and avatar appear wherever they act (beside
+    messages, in presence and attendee lists); the rest follows `visibility`."""
+
+    PUBLIC, SIGNED_IN, PRIVATE = "public", "signed_in", "private"
+    VISIBILITIES = [(PUBLIC, "anyone"), (SIGNED_IN, "signed-in people"), (PRIVATE, "only me")]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(max_length=80, blank=True)
+    bio = models.TextField(blank=True)
+    interests = models.JSONField(default=list, blank=True)
+    avatar = models.BinaryField(null=True, blank=True, editable=False)
+    avatar_type = models.CharField(max_length=32, blank=True)
+    avatar_version = models.PositiveIntegerField(default=0)
+    # Who sees the bio, interests, home commune and organisations.
+    visibility = models.CharField(max_length=10, choices=VISIBILITIES, default=SIGNED_IN)
+    # Shown to people of the same commune who share interests ("near you").
+    discoverable = models.BooleanField(default=False)
+    show_commune = models.BooleanField(default=False)
+    show_organisations = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user_id}"
+
+
+class TagUse(models.Model):
+    """One tag on one thing: a person (their interests), an organisation, an event, a room or a
+    proposal. Suggestions and tag pages read this index; each app keeps its own rows current."""
+
+    KINDS = ["person", "organisation", "event", "room", "proposal"]
+
+    tag = models.CharField(max_length=40)
+    kind = models.CharField(max_length=12, choices=[(k, k) for k in KINDS])
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tag", "kind", "object_id"], name="tag_use_once")]
+        indexes = [models.Index(fields=["kind", "object_id"], name="tag_use_object")]
+
+    def __str__(self) -> str:
+        return f"#{self.tag} on {self.kind} {self.object_id}"

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StrictStr
 
+from accounts.models import TagUse
+
 TAG_MAX = 40
 TAGS_MAX = 12
 _SEPARATORS = re.compile(r"[\s_]+")
@@ -30,3 +32,10 @@ def tags_normalise(raw: list[str]) -> list[str]:
 
 
 Tags = Annotated[list[StrictStr], AfterValidator(tags_normalise)]
+
+
+def tags_index_set(*, kind: str, object_id: int, tags: list[str]) -> None:
+    """Make the tag index say exactly `tags` for this thing (in the caller's transaction)."""
+    TagUse.objects.filter(kind=kind, object_id=object_id).exclude(tag__in=tags).delete()
+    held = set(TagUse.objects.filter(kind=kind, object_id=object_id).values_list("tag", flat=True))
+    TagUse.objects.bulk_create([TagUse(tag=t, kind=kind, object_id=object_id) for t in tags if t not in held])

@@ -90,9 +90,11 @@ INSTALLED_APPS = [
     "proposals",
     "organisations",
     "opendata",
+    "people",
     "search",
     "debates",
     "outcomes",
+    "moderation",
     "demo",
 ]
 
@@ -230,6 +232,7 @@ REALTIME_COMMANDS = [
     "proposals.commands:COMMANDS",
     "debates.commands:COMMANDS",
     "outcomes.commands:COMMANDS",
+    "moderation.commands:COMMANDS",
 ]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
@@ -239,6 +242,7 @@ REALTIME_EVENT_SCHEMAS = [
     "debates.event_schemas:EVENT_SCHEMAS",
     "organisations.event_schemas:EVENT_SCHEMAS",
     "outcomes.event_schemas:EVENT_SCHEMAS",
+    "moderation.event_schemas:EVENT_SCHEMAS",
 ]
 REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # Bytes of outbound frames one socket may have waiting while its client does not read; past
@@ -310,7 +314,9 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
     "organisations.services:user_organisations_erase",
+    "accounts.profiles:user_profile_erase",
     "outcomes.services:user_outcomes_erase",
+    "moderation.services:user_moderation_erase",
     "communes.services:user_communes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
@@ -321,6 +327,7 @@ DEMO_LOADERS = [
     "proposals.demo:demo_load",
     "debates.demo:demo_load",
     "organisations.demo:demo_load",
+    "people.demo:demo_load",
     "outcomes.demo:demo_load",
     "demo.trust:demo_load",
 ]

@@ -24,6 +24,8 @@ class QuestionAsked(EventData):
     status: Literal["visible", "pending"] | None = None
     hidden_reason: str | None = None
     merged_into: int | None = None
+    # Set when a moderation vote removed the question: its text is gone from the replay.
+    redacted: bool = False
 
 
 class QuestionId(EventData):

@@ -230,3 +230,8 @@ def turns_due(now=None) -> list[int]:
             "id", flat=True
         )[:200]
     )
+
+
+def question_by_id(question_id: int) -> Question | None:
+    """The question whatever its status, for the room's moderation queue."""
+    return Question.objects.select_related("author", "debate").filter(id=question_id).first()

@@ -24,6 +24,7 @@ class RoomOut(Schema):
     description: str
     visibility: str
     commune: str | None
+    tags: list[str] = []
     role: str | None = None
 
 
@@ -40,6 +41,7 @@ class MessageOut(Schema):
     reply_to: int | None
     edited_at: str | None
     deleted: bool
+    hidden: bool = False
 
 
 class MessagePage(Schema):
@@ -60,6 +62,7 @@ def _room_out(room, role=None) -> dict:
         "description": room.description,
         "visibility": room.visibility,
         "commune": room.commune_id,
+        "tags": room.tags,
         "role": role,
     }
 
@@ -72,6 +75,7 @@ def room_create(request: HttpRequest, payload: RoomIn):
         visibility=payload.visibility,
         commune=payload.commune,
         description=payload.description,
+        tags=payload.tags,
         ref=payload.ref,
     )
 

@@ -26,6 +26,24 @@ class MessageDeleted(EventData):
     id: int
 
 
+class MessageHidden(EventData):
+    """Hidden pending a moderation vote: clients stop showing its text."""
+
+    id: int
+
+
+class MessageRestored(EventData):
+    """A moderation vote kept the message: its text again (redacted like `message.posted`)."""
+
+    id: int
+    author: str
+    body: str
+    reply_to: int | None
+    at: str
+    edited_at: str | None
+    redacted: bool = False
+
+
 class CommuneRoomCreated(EventData):
     """On `commune:<insee>`: a public room of the commune was created."""
 
@@ -40,4 +58,6 @@ EVENT_SCHEMAS = {
     "message.posted": MessagePosted,
     "message.edited": MessageEdited,
     "message.deleted": MessageDeleted,
+    "message.hidden": MessageHidden,
+    "message.restored": MessageRestored,
 }

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import StrictInt, StrictStr
 
+from accounts.tags import Tags
 from realtime.schemas import WriteInput, optional_text, text
 
 # The longest message body (PROTOCOL.md §2: 1–4000 characters) or room description.
@@ -20,6 +21,7 @@ class RoomIn(WriteInput):
     visibility: Literal["public", "private"] = "public"
     commune: StrictStr | None = None
     description: optional_text(TEXT_MAX) = ""
+    tags: Tags = []
 
 
 class MessageIn(WriteInput):

@@ -13,6 +13,7 @@ class Room(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    tags = models.JSONField(default=list, blank=True)
     # Members' votes: by default the electorate is the members at the vote's opening; when set,
     # whoever is a member when they vote may vote (the room accepts late joiners).
     members_vote_live = models.BooleanField(default=False)
@@ -54,6 +55,8 @@ class Message(models.Model):
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Hidden pending a moderation vote (co-moderation): its text is kept here but served to nobody.
+    hidden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "seq"], name="message_unique_seq")]
@@ -61,3 +64,25 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id}#{self.seq}"
+
+
+class RoomSanction(models.Model):
+    """A person muted (reads, may not write) or banned (may not read) in one room, by its moderators."""
+
+    MUTE, BAN = "mute", "ban"
+    KINDS = [(MUTE, "muted"), (BAN, "banned")]
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="sanctions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=4, choices=KINDS)
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user", "kind"], name="sanction_once"),
+            models.CheckConstraint(condition=models.Q(kind__in=["mute", "ban"]), name="sanction_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} in {self.room_id}"

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.selectors import DELETED_USER
-from discussions.models import Membership, Message, Room
+from discussions.models import Membership, Message, Room, RoomSanction
 from realtime.auth import signed_in
 from realtime.errors import AppError
 from realtime.event_log import topic_head
@@ -43,17 +43,44 @@ def room_readable_filter(user, prefix: str = "") -> Q:
     return readable
 
 
+def room_sanctions_of(*, room_id: int, user) -> set[str]:
+    """`mute` and/or `ban` when the room's moderators restricted `user` there."""
+    if not signed_in(user):
+        return set()
+    return set(RoomSanction.objects.filter(room_id=room_id, user=user).values_list("kind", flat=True))
+
+
 def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> Room:
     """The room if `user` may read it. A private room is invisible to outsiders:
-    `not_found` over HTTP, `forbidden` on subscribe (private_as)."""
-    room = Room.objects.filter(id=room_id).first()
+    `not_found` over HTTP, `forbidden` on subscribe (private_as). A banned person may not read
+    it (`forbidden`: they know they were banned). The person's sanctions come with the room row
+    (one query) and stay on it for `room_writer_check`."""
+    rooms = Room.objects.filter(id=room_id)
+    if signed_in(user):
+        sanctions = RoomSanction.objects.filter(room_id=OuterRef("id"), user=user)
+        rooms = rooms.annotate(
+            viewer_banned=Exists(sanctions.filter(kind=RoomSanction.BAN)),
+            viewer_muted=Exists(sanctions.filter(kind=RoomSanction.MUTE)),
+        )
+    room = rooms.first()
     if room is None:
         raise AppError("not_found", f"room {room_id} does not exist")
     if room.visibility == Room.PRIVATE and room_role(room=room, user=user) is None:
         if private_as == "not_found":
             raise AppError("not_found", f"room {room_id} does not exist")
         raise AppError("forbidden", "this room is private to its members")
+    if getattr(room, "viewer_banned", False):
+        raise AppError("forbidden", "you are banned from this room by its moderators")
     return room
+
+
+def room_writer_check(*, room: Room, user) -> None:
+    """`forbidden` when the room's moderators muted `user` (they read, they may not write)."""
+    muted = getattr(room, "viewer_muted", None)
+    if muted is None:
+        muted = RoomSanction.MUTE in room_sanctions_of(room_id=room.id, user=user)
+    if muted:
+        raise AppError("forbidden", "you are muted in this room by its moderators")
 
 
 def room_list(*, user, commune: str | None = None, q: str = "") -> QuerySet[Room]:
@@ -84,13 +111,40 @@ def room_messages_page(
 
 def message_as_dict(message: Message) -> dict:
     deleted = message.deleted_at is not None
+    hidden = message.hidden_at is not None
     return {
         "id": message.id,
         "seq": message.seq,
         "author": message.author.username if message.author else DELETED_USER,
-        "body": "" if deleted else message.body,
+        "body": "" if deleted or hidden else message.body,
         "at": message.created_at.isoformat(),
         "reply_to": message.reply_to_id,
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "deleted": deleted,
+        "hidden": hidden,
     }
+
+
+def message_in_room_readable(*, message_id: int, user) -> Message:
+    """A message that is neither deleted nor hidden, in a room `user` may read; else `not_found`,
+    the same answer as for a message that does not exist."""
+    message = Message.objects.select_related("room", "author").filter(id=message_id).first()
+    missing = AppError("not_found", f"message {message_id} does not exist")
+    if message is None or message.deleted_at is not None or message.hidden_at is not None:
+        raise missing
+    try:
+        room_get_readable(room_id=message.room_id, user=user)
+    except AppError:
+        raise missing from None
+    return message
+
+
+def message_by_id(message_id: int) -> Message | None:
+    """The message whatever its state, for the room's moderation queue (its text while hidden)."""
+    return Message.objects.select_related("author").filter(id=message_id).first()
+
+
+def room_moderators(room_id: int) -> list:
+    """The room's owners and moderators (users)."""
+    memberships = Membership.objects.filter(room_id=room_id, role__in=(Membership.OWNER, Membership.MODERATOR))
+    return [m.user for m in memberships.select_related("user")]

@@ -7,10 +7,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.selectors import DELETED_USER
+from accounts.tags import tags_index_set
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
-from discussions.models import Membership, Message, Room
-from discussions.selectors import room_get_readable, room_role
+from discussions.models import Membership, Message, Room, RoomSanction
+from discussions.selectors import room_get_readable, room_role, room_writer_check
 from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.redaction import topic_events_redact
@@ -30,6 +32,7 @@ def room_create(
     commune: str | None = None,
     description: str = "",
     announce: bool = True,
+    tags: list[str] | None = None,
     ref: str | None = None,
 ) -> dict:
     """Create a room owned by `creator` (`commune` is an INSEE code); returns {id, topic}.
@@ -41,8 +44,11 @@ def room_create(
         commune=commune_get(insee=commune) if commune else None,
         created_by=creator,
         description=description,
+        tags=list(tags or []),
     )
     Membership.objects.create(room=room, user=creator, role=Membership.OWNER)
+    if room.tags:
+        tags_index_set(kind="room", object_id=room.id, tags=room.tags)
     if announce and room.visibility == Room.PUBLIC:
         commune_news_append(
             insee=room.commune_id,
@@ -106,6 +112,8 @@ def _message_for_change(*, user, room: Room, message_id: int, moderators_too: bo
     message = Message.objects.select_for_update().filter(id=message_id, room=room).first()
     if message is None or message.deleted_at is not None:
         raise AppError("not_found", f"message {message_id} is not in this room")
+    if message.hidden_at is not None:
+        raise AppError("conflict", "this message is hidden pending a moderation vote")
     if message.author_id != user.id:
         if not moderators_too or room_role(room=room, user=user) not in (Membership.OWNER, Membership.MODERATOR):
             raise AppError("forbidden", "you may only change your own messages")
@@ -117,6 +125,7 @@ def message_post(*, author, room_id: int, body: str, reply_to: int | None = None
     """Post in a room the author may read (any signed-in user in a public room).
     Publishes `message.posted`; returns {id, seq}."""
     room = room_get_readable(room_id=room_id, user=author, private_as="forbidden")
+    room_writer_check(room=room, user=author)
     if reply_to is not None and not Message.objects.filter(id=reply_to, room=room).exists():
         raise AppError("not_found", f"message {reply_to} is not in this room")
     # The seq first: the message row carries it, and its event is written once, complete.
@@ -138,7 +147,7 @@ def _message_events_redact(*, room: Room, message: Message) -> None:
     topic_events_redact(
         topic=room.topic,
         object_id=message.id,
-        kinds=("message.posted", "message.edited"),
+        kinds=("message.posted", "message.edited", "message.restored"),
         keep=("id", "author", "reply_to", "at", "edited_at"),
     )
 
@@ -147,6 +156,7 @@ def _message_events_redact(*, room: Room, message: Message) -> None:
 def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | None = None) -> dict:
     """The author edits their message; publishes `message.edited`."""
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    room_writer_check(room=room, user=user)
     message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=False)
     _message_events_redact(room=room, message=message)
     message.body = body
@@ -171,6 +181,74 @@ def message_delete(*, user, room_id: int, message_id: int, ref: str | None = Non
     message.save(update_fields=["body", "deleted_at"])
     event = topic_event_append(topic=room.topic, kind="message.deleted", data={"id": message.id})
     return {"id": message.id, "seq": event.seq}
+
+
+# --- co-moderation (called by the moderation app inside its own write) --------------------------
+
+
+def _message_locked(room_id: int, message_id: int) -> Message:
+    message = Message.objects.select_for_update().filter(id=message_id, room_id=room_id).first()
+    if message is None or message.deleted_at is not None:
+        raise AppError("not_found", f"message {message_id} is not in this room")
+    return message
+
+
+def message_hide(*, room_id: int, message_id: int) -> Message:
+    """Hide a message pending a moderation vote: its stored events become tombstones (nobody
+    replays its text), its history entry shows no text, `message.hidden` tells every socket."""
+    message = _message_locked(room_id, message_id)
+    if message.hidden_at is None:
+        _message_events_redact(room=message.room, message=message)
+        message.hidden_at = timezone.now()
+        message.save(update_fields=["hidden_at"])
+        topic_event_append(topic=message.room.topic, kind="message.hidden", data={"id": message.id})
+    return message
+
+
+def message_restore(*, room_id: int, message_id: int) -> None:
+    """The vote kept the message: its text comes back, live (`message.restored` carries it)."""
+    message = _message_locked(room_id, message_id)
+    if message.hidden_at is None:
+        return
+    message.hidden_at = None
+    message.save(update_fields=["hidden_at"])
+    data = {
+        "id": message.id,
+        "author": message.author.username if message.author else DELETED_USER,
+        "body": message.body,
+        "reply_to": message.reply_to_id,
+        "at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+    }
+    topic_event_append(topic=message.room.topic, kind="message.restored", data=data)
+
+
+def message_remove(*, room_id: int, message_id: int) -> None:
+    """The vote removed the message: gone as a deletion is (text erased, events redacted,
+    `message.deleted`)."""
+    message = _message_locked(room_id, message_id)
+    _message_events_redact(room=message.room, message=message)
+    message.body = ""
+    message.hidden_at = None
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["body", "hidden_at", "deleted_at"])
+    topic_event_append(topic=message.room.topic, kind="message.deleted", data={"id": message.id})
+
+
+def room_sanction_set(*, room_id: int, user, kind: str, reason: str, lift: bool = False) -> bool:
+    """Mute or ban `user` in the room (or lift it); returns whether anything changed. A ban
+    ends the person's live subscriptions to the room's topic on every process; the caller
+    re-checks the other topics it knows of (debate, floor)."""
+    if kind not in (RoomSanction.MUTE, RoomSanction.BAN):
+        raise AppError("bad_request", "kind must be mute or ban")
+    room = Room.objects.get(id=room_id)
+    if lift:
+        changed = RoomSanction.objects.filter(room=room, user=user, kind=kind).delete()[0] > 0
+    else:
+        _, changed = RoomSanction.objects.get_or_create(room=room, user=user, kind=kind, defaults={"reason": reason})
+    if changed and kind == RoomSanction.BAN:
+        topic_access_changed(room.topic)
+    return changed
 
 
 def room_visibility_set(*, by, room_id: int, visibility: str) -> Room:
@@ -219,6 +297,7 @@ def user_rooms_erase(*, user) -> None:
     Message.objects.filter(author=user).update(author=None)
     Room.objects.filter(created_by=user).update(created_by=None)
     Membership.objects.filter(user=user).delete()
+    RoomSanction.objects.filter(user=user).delete()
 
 
 def room_members_revoke(*, room_id: int, users: list) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
+from accounts.tags import Tags
 from events.models import EVENT_TYPES
 from realtime.schemas import DateTime, Input, WriteInput, optional_text, text
 
@@ -64,6 +65,7 @@ class EventIn(WriteInput):
     show_participants: StrictBool = False
     parent: StrictInt | None = None
     organisers: Usernames = []
+    tags: Tags = []
 
     @model_validator(mode="before")
     @classmethod
@@ -105,6 +107,7 @@ class EventPatch(WriteInput):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     parent: StrictInt | None = None
+    tags: Tags = None
 
     def changes(self) -> dict:
         return self.model_dump(exclude_unset=True, exclude={"ref"})

@@ -52,6 +52,7 @@ class Event(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="sub_events")
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="empty: unlimited")
     invite_only = models.BooleanField(default=False)
+    tags = models.JSONField(default=list, blank=True)
     show_participants = models.BooleanField(default=False, help_text="anyone who sees the event sees its attendees")
     status = models.CharField(
         max_length=10, choices=[(SCHEDULED, SCHEDULED), (CANCELLED, CANCELLED)], default=SCHEDULED

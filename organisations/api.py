@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 
 from accounts.api import request_user, user_required
-from accounts.images import image_checked, image_size_check
+from accounts.images import image_checked, request_image_bytes
 from events.inputs import EventIn
 from organisations import selectors, services
 from organisations.exports import organisation_jsonld
@@ -150,16 +149,6 @@ def organisation_image_set(request: HttpRequest, organisation_id: int, ref: Ref 
     data = request_image_bytes(request)
     image = image_checked(data, max_side=IMAGE_SIDE)
     return services.organisation_image_set(by=user, organisation_id=organisation_id, image=image, ref=ref)
-
-
-def request_image_bytes(request: HttpRequest) -> bytes:
-    """The raw body of an upload, refused by its announced length before it is read, and read
-    no further than the limit otherwise."""
-    length = request.headers.get("Content-Length")
-    image_size_check(int(length) if length and length.isdigit() else None)
-    data = request.read(settings.IMAGE_UPLOAD_MAX_BYTES + 1)
-    image_size_check(len(data))
-    return data
 
 
 @router.get("/{organisation_id}/image", summary="The organisation's picture (WebP)")

@@ -80,6 +80,7 @@ class OrganisationRoomIn(WriteInput):
     name: text(120)
     visibility: Literal["public", "private"] = "public"
     description: optional_text(4000) = ""
+    tags: Tags = []
 
 
 Username = Annotated[StrictStr, Field(min_length=1, max_length=150)]

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.images import StoredImage
+from accounts.tags import tags_index_set
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
 from discussions.models import Membership, Room
@@ -81,6 +82,7 @@ def organisation_create(*, creator, organisation: OrganisationIn, ref: str | Non
     )
     row.room_id = room["id"]
     row.save(update_fields=["room"])
+    tags_index_set(kind="organisation", object_id=row.id, tags=row.tags)
     commune_news_append(insee=row.commune_id, kind="commune.organisation_created", data=organisation_public_data(row))
     return {"id": row.id, "topic": row.topic}
 
@@ -100,6 +102,8 @@ def organisation_update(*, by, organisation_id: int, changes: OrganisationPatch,
     if not changed:
         return {"id": organisation.id, "changed": []}
     organisation.save()
+    if "tags" in changed:
+        tags_index_set(kind="organisation", object_id=organisation.id, tags=organisation.tags)
     topic_event_append(topic=organisation.topic, kind="organisation.updated", data={"changed": changed})
     return {"id": organisation.id, "changed": sorted(changed)}
 
@@ -288,6 +292,7 @@ def organisation_room_create(*, by, organisation_id: int, room: OrganisationRoom
         visibility=room.visibility,
         commune=organisation.commune_id,
         description=room.description,
+        tags=room.tags,
     )
     room_members_grant(room_id=created["id"], users=organisation_admins(organisation), role=Membership.MODERATOR)
     Item.objects.create(organisation=organisation, room_id=created["id"])

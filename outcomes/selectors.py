@@ -33,7 +33,10 @@ def proposal_steered_by(*, proposal: Proposal, user) -> bool:
 
 
 def proposal_public(proposal: Proposal) -> bool:
-    """Readable by anyone (the commune's topic is): not in a private room nor an invite-only event."""
+    """Readable by anyone (the commune's topic is): not in a private room nor an invite-only event,
+    not a vote among named electors."""
+    if proposal.eligibility == Proposal.ELECTORS:
+        return False
     room_public = proposal.room is None or proposal.room.visibility == Room.PUBLIC
     return room_public and (proposal.event is None or not proposal.event.invite_only)
 

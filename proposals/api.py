@@ -14,6 +14,7 @@ from events.exports import SafeCsvWriter
 from proposals import selectors, services
 from proposals.inputs import AmendmentIn, ExtendIn, ProposalIn, ReopenIn, ScheduleIn, VoteIn
 from proposals.models import Proposal
+from realtime.auth import signed_in
 from realtime.errors import AppError
 from realtime.schemas import Ref
 
@@ -71,6 +72,7 @@ class ProposalOut(ProposalSummary):
     my_vote: str | None
     my_ballot: dict | None
     may_vote: bool
+    may_manage: bool
     spawned_event: int | None
 
 
@@ -92,6 +94,7 @@ def _summary(proposal: Proposal) -> dict:
         "id": proposal.id,
         "topic": proposal.topic,
         "title": proposal.title,
+        "tags": proposal.tags,
         "phase": proposal.phase,
         "result": proposal.result or None,
         "room": proposal.room_id,
@@ -149,6 +152,7 @@ def _detail(proposal: Proposal, user) -> dict:
         "my_vote": selectors.vote_choice_of(proposal=proposal, user=user),
         "my_ballot": selectors.vote_ballot_of(proposal=proposal, user=user),
         "may_vote": selectors.user_eligible(proposal=proposal, user=user),
+        "may_manage": signed_in(user) and services.may_close(proposal, user),
         "spawned_event": proposal.spawned_event_id,
     }
 

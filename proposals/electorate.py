@@ -16,7 +16,8 @@ from proposals.models import Elector, Proposal
 SIGNED_IN, PRESENT = "signed_in", "present"
 MEMBERS_AT_OPENING, MEMBERS_LIVE = "members_at_opening", "members_live"
 RESIDENTS_DECLARED, RESIDENTS_VERIFIED = "residents_declared", "residents_verified"
-FIXED_RULES = {MEMBERS_AT_OPENING, RESIDENTS_DECLARED, RESIDENTS_VERIFIED}
+NAMED = "named"
+FIXED_RULES = {MEMBERS_AT_OPENING, RESIDENTS_DECLARED, RESIDENTS_VERIFIED, NAMED}
 RULE_TEXTS = {
     SIGNED_IN: "every signed-in user",
     PRESENT: "attendees checked in at the event",
@@ -24,10 +25,13 @@ RULE_TEXTS = {
     MEMBERS_LIVE: "members of the room (the room accepts members who join during the vote)",
     RESIDENTS_DECLARED: "residents who had declared the commune as their home when the vote opened",
     RESIDENTS_VERIFIED: "residents verified by the commune's referents when the vote opened",
+    NAMED: "the people named when the vote opened (a room's moderators and trusted members)",
 }
 
 
 def electorate_rule(proposal: Proposal) -> str:
+    if proposal.eligibility == Proposal.ELECTORS:
+        return NAMED
     if proposal.eligibility == Proposal.MEMBERS:
         return MEMBERS_LIVE if proposal.room is not None and proposal.room.members_vote_live else MEMBERS_AT_OPENING
     if proposal.eligibility == Proposal.RESIDENTS:
@@ -52,6 +56,9 @@ def electorate_fix(proposal: Proposal) -> None:
     proposal.electorate_rule = rule
     if rule not in FIXED_RULES:
         proposal.electorate_size = None
+        return
+    if rule == NAMED:  # the opener wrote the Elector rows
+        proposal.electorate_size = Elector.objects.filter(proposal=proposal).count()
         return
     ids = list(_electors_now(proposal, rule).distinct())
     Elector.objects.bulk_create([Elector(proposal=proposal, user_id=user_id) for user_id in ids], batch_size=1000)

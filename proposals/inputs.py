@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StrictBool, StrictInt, StrictStr, model_validator
 
+from accounts.tags import Tags
 from discussions.inputs import TEXT_MAX
 from realtime.schemas import Input, WriteInput, ZonedDateTime, optional_text, text
 
@@ -89,6 +90,7 @@ class ProposalIn(WriteInput):
     anonymous: StrictBool = False
     can_change: StrictBool = True
     hide_results: StrictBool = False
+    tags: Tags = []
     kind: Kind = Field(
         "vote",
         description="vote (majority, or plurality with `choices`) | consent | approval | ranked | score | dot | meeting",

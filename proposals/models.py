@@ -41,14 +41,18 @@ class Proposal(models.Model):
         (MEETING, "meeting time"),
     ]
     SIGNED_IN, MEMBERS, PRESENT, RESIDENTS = "signed_in", "members", "present", "residents"
+    # Named electors only (a room's moderation vote): read and voted by them alone, listed nowhere.
+    ELECTORS = "electors"
     ELIGIBILITIES = [
         (SIGNED_IN, "signed-in users"),
         (MEMBERS, "room members"),
         (PRESENT, "checked-in attendees"),
         (RESIDENTS, "residents of the commune"),
+        (ELECTORS, "named electors"),
     ]
 
     title = models.CharField(max_length=200)
+    tags = models.JSONField(default=list, blank=True)
     body = models.TextField()
     arguments_for = models.TextField(blank=True)
     arguments_against = models.TextField(blank=True)

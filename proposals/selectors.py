@@ -30,7 +30,11 @@ from realtime.errors import AppError
 
 
 def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_found") -> None:
-    """A proposal is as readable as its room or event; commune-wide ones are public."""
+    """A proposal is as readable as its room or event; commune-wide ones are public. A vote
+    among named electors (moderation) is readable by them and staff only: `not_found` to others."""
+    if proposal.eligibility == Proposal.ELECTORS:
+        if not (signed_in(user) and (user.is_staff or elector_is(proposal, user))):
+            raise AppError("not_found", f"proposal {proposal.id} does not exist")
     if proposal.room_id is not None:
         try:
             room_get_readable(room_id=proposal.room_id, user=user, private_as=private_as)
@@ -61,6 +65,7 @@ def proposal_list(
 ) -> QuerySet[Proposal]:
     """Proposals `user` may read: public rooms, rooms they belong to, events and communes."""
     proposals = Proposal.objects.filter(Q(room__isnull=True) | room_readable_filter(user, "room__")).distinct()
+    proposals = proposals.exclude(eligibility=Proposal.ELECTORS)
     proposals = proposals.filter(Q(event__isnull=True) | Q(event_id__in=event_visible_ids(user)))
     if commune:
         proposals = proposals.filter(commune_id=commune)

@@ -14,8 +14,12 @@ from debates.services.questions import (
     QUESTION_MAX,
     question_ask,
     question_moderate,
+    question_reported_hide,
+    question_reported_remove,
+    question_reported_restore,
     question_unvote,
     question_upvote,
+    question_visible_readable,
 )
 from debates.services.votes import debate_vote_open
 
@@ -30,7 +34,11 @@ __all__ = [
     "hand_raise",
     "question_ask",
     "question_moderate",
+    "question_reported_hide",
+    "question_reported_remove",
+    "question_reported_restore",
     "question_unvote",
     "question_upvote",
+    "question_visible_readable",
     "turn_end_due",
 ]

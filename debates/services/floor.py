@@ -17,6 +17,7 @@ from accounts.selectors import user_by_username
 from debates.models import Debate, Hand, Turn
 from debates.selectors import hands_ordered, moderator_required, turn_as_dict, turn_open
 from debates.services.common import debate_locked, floor_topic, publish, queue_changed
+from discussions.selectors import room_writer_check
 from realtime.errors import AppError
 from realtime.writes import user_write
 
@@ -29,6 +30,7 @@ def hand_raise(*, user, room_id: int, ref: str | None = None) -> dict:
     """Join the queue; a second raise is `conflict`. Publishes `hand.raised`; returns {arrival}."""
 
     debate = debate_locked(room_id=room_id, user=user)
+    room_writer_check(room=debate.room, user=user)
     if Hand.objects.filter(debate=debate, user=user).exists():
         raise AppError("conflict", "your hand is already raised")
     current = turn_open(debate)

@@ -24,8 +24,9 @@ from debates.services.common import (
     questions_topic,
     signed_in_required,
 )
-from discussions.selectors import room_get_readable
+from discussions.selectors import room_get_readable, room_writer_check
 from realtime.errors import AppError
+from realtime.redaction import topic_events_redact
 from realtime.writes import user_write
 
 QUESTION_MAX = 500
@@ -53,6 +54,7 @@ def question_ask(*, author, room_id: int, body: str, anonymous: bool = False, re
         raise AppError("bad_request", f"a question is limited to {QUESTION_MAX} characters")
 
     debate = debate_locked(room_id=room_id, user=author)
+    room_writer_check(room=debate.room, user=author)
     waits = debate.premoderation and not is_moderator(room=debate.room, user=author)
     question = Question.objects.create(
         debate=debate,
@@ -226,3 +228,65 @@ def _merge(*, debate, question, into, was_visible, **_) -> None:
     data = {"id": question.id, "into": target.id}
     public = data if was_visible and target.status == Question.VISIBLE else None
     _both(debate, kind="question.merged", public=public, moderation=data)
+
+
+# --- co-moderation (called by the moderation app inside its own write) --------------------------
+
+REPORTED_REASON = "reported by several people: hidden pending a moderation vote"
+
+
+def question_visible_readable(*, question_id: int, user) -> Question:
+    """A visible question of a debate `user` may read; else `not_found` (same as a missing one)."""
+    question = Question.objects.select_related("debate", "author").filter(id=question_id).first()
+    missing = AppError("not_found", f"question {question_id} does not exist")
+    if question is None or question.status != Question.VISIBLE:
+        raise missing
+    try:
+        room_get_readable(room_id=question.debate.room_id, user=user)
+    except AppError:
+        raise missing from None
+    return question
+
+
+def _reported_locked(room_id: int, question_id: int) -> tuple[Debate, Question]:
+    debate = Debate.objects.select_for_update().get(room_id=room_id)
+    question = Question.objects.select_related("author").filter(id=question_id, debate=debate).first()
+    if question is None:
+        raise AppError("not_found", f"question {question_id} is not in this debate")
+    return debate, question
+
+
+def question_reported_hide(*, room_id: int, question_id: int) -> None:
+    """Hide a reported question pending the moderation vote (participants lose it live)."""
+    debate, question = _reported_locked(room_id, question_id)
+    if question.status != Question.VISIBLE:
+        return
+    _hide(debate=debate, question=question, reason=REPORTED_REASON, was_visible=True)
+    questions_changed(debate)
+
+
+def question_reported_restore(*, room_id: int, question_id: int) -> None:
+    """The vote kept the question: visible again, live."""
+    debate, question = _reported_locked(room_id, question_id)
+    if question.status != Question.HIDDEN:
+        return
+    question.status = Question.VISIBLE
+    question.hidden_reason = ""
+    question.save(update_fields=["status", "hidden_reason"])
+    publish(topic=questions_topic(room_id), kind="question.asked", data={"id": question.id})
+    publish(topic=moderation_topic(room_id), kind="question.approved", data={"id": question.id})
+    questions_changed(debate)
+
+
+def question_reported_remove(*, room_id: int, question_id: int, reason: str) -> None:
+    """The vote removed the question: its text is erased, from the row and from the
+    moderators' replay; its author reads `reason` with their questions."""
+    debate, question = _reported_locked(room_id, question_id)
+    topic_events_redact(
+        topic=moderation_topic(room_id), object_id=question.id, kinds=("question.asked",), keep=("id", "at")
+    )
+    question.status = Question.HIDDEN
+    question.hidden_reason = reason[:REASON_MAX]
+    question.body = ""
+    question.save(update_fields=["status", "hidden_reason", "body"])
+    questions_changed(debate)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.tags import tags_index_set
 from communes.models import Commune
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
@@ -107,6 +108,8 @@ def event_create(*, creator, event: EventIn, ref: str | None = None) -> dict:
     row.room_id = room["id"]
     row.save(update_fields=["room"])
     _room_sync(row, everyone)
+    if row.tags:
+        tags_index_set(kind="event", object_id=row.id, tags=row.tags)
     if not row.invite_only:
         commune_news_append(insee=row.commune_id, kind="commune.event_created", data=commune_event_data(row))
     return {"id": row.id, "topic": row.topic}
@@ -189,6 +192,8 @@ def event_update(*, by, event_id: int, changes: EventPatch, ref: str | None = No
     event.revision += 1
     event.save()
     _room_sync(event, organisers)
+    if "tags" in changed:
+        tags_index_set(kind="event", object_id=event.id, tags=event.tags)
     if "invite_only" in changed or "organisers" in changed:
         # Who may follow the event and its room changed: live subscriptions are checked again.
         topic_access_changed(event.topic)

@@ -9,11 +9,13 @@ Lock order is always proposal row, then topic row (topic_event_append), never th
 from proposals.inputs import AMENDMENT_MAX
 from proposals.services.common import DEFAULT_VOTING_PERIOD
 from proposals.services.lifecycle import (
+    may_close,
     proposal_archive,
     proposal_close_due,
     proposal_close_now,
     proposal_create,
     proposal_open_due,
+    proposal_open_for_electors,
 )
 from proposals.services.timing import proposal_extend, proposal_reopen, proposal_schedule
 from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
@@ -24,10 +26,12 @@ __all__ = [
     "DEFAULT_VOTING_PERIOD",
     "amendment_propose",
     "amendment_vote_cast",
+    "may_close",
     "proposal_archive",
     "proposal_close_due",
     "proposal_close_now",
     "proposal_create",
+    "proposal_open_for_electors",
     "proposal_extend",
     "proposal_reopen",
     "proposal_schedule",

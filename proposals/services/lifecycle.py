@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.tags import tags_index_set
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
 from discussions.models import Room
@@ -16,8 +17,9 @@ from proposals import counting, selectors, tally
 from proposals.ballots import secret_ballots_unlink
 from proposals.electorate import electorate_fix
 from proposals.inputs import REASON_MAX, ProposalIn
-from proposals.models import Amendment, Proposal
+from proposals.models import Amendment, Elector, Proposal
 from proposals.services.common import DEFAULT_VOTING_PERIOD, proposal_row_locked
+from proposals.signals import proposal_resolved
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
@@ -105,6 +107,24 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
     the scheduler opens it at that date, after resolving the amendments.
     """
     room, event, commune = _scope(proposal, author=author)
+    row = _proposal_make(proposal, author=author, room=room, event=event, commune=commune)
+    return {"id": row.id, "topic": row.topic}
+
+
+def proposal_open_for_electors(*, room_id: int, title: str, body: str, electors: list, majority: int, closes_at):
+    """Open at once a secret vote For / Against / Blank / Incomplete attached to a room, that
+    only `electors` may read and vote on (a moderation vote); no commune news, listed nowhere.
+    Called inside the caller's write; returns the proposal."""
+    proposal = ProposalIn(title=title, body=body, majority=majority, closes_at=closes_at, anonymous=True)
+    room = Room.objects.get(id=room_id)
+    return _proposal_make(
+        proposal, author=None, room=room, event=None, commune=None, eligibility=Proposal.ELECTORS, electors=electors
+    )
+
+
+def _proposal_make(
+    proposal: ProposalIn, *, author, room, event, commune, eligibility: str | None = None, electors: list | None = None
+) -> Proposal:
     now = timezone.now()
     amendable_until, closes_at = _dates(proposal, now)
     options, multiple_choice = _options(proposal)
@@ -117,6 +137,7 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
     counts, detail = counting.counts_empty(rules)
     row = Proposal.objects.create(
         title=proposal.title,
+        tags=list(proposal.tags),
         body=proposal.body,
         arguments_for=proposal.arguments_for,
         arguments_against=proposal.arguments_against,
@@ -129,7 +150,7 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
         majority=proposal.majority,
         quorum_votes=proposal.quorum_votes,
         quorum_share=proposal.quorum_share,
-        eligibility=proposal.eligibility,
+        eligibility=eligibility or proposal.eligibility,
         anonymous=proposal.anonymous,
         can_change=proposal.can_change,
         hide_results=proposal.hide_results,
@@ -142,6 +163,8 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
         state_version=1,
         **kind_fields,
     )
+    if electors is not None:
+        Elector.objects.bulk_create([Elector(proposal=row, user=person) for person in electors])
     if row.phase == Proposal.TOVOTE:
         electorate_fix(row)
         row.save(update_fields=["electorate_rule", "electorate_size"])
@@ -149,11 +172,16 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
     if _public(row):
         news = {"id": row.id, "title": row.title, "phase": row.phase, "closes_at": row.closes_at.isoformat()}
         commune_news_append(insee=row.commune_id, kind="commune.proposal_created", data=news)
-    return {"id": row.id, "topic": row.topic}
+    if row.tags:
+        tags_index_set(kind="proposal", object_id=row.id, tags=row.tags)
+    return row
 
 
 def _public(proposal: Proposal) -> bool:
-    """Readable by anyone (the commune's news topic is): not in a private room nor an invite-only event."""
+    """Readable by anyone (the commune's news topic is): not in a private room nor an invite-only
+    event, not a vote among named electors."""
+    if proposal.eligibility == Proposal.ELECTORS:
+        return False
     room_public = proposal.room is None or proposal.room.visibility == Room.PUBLIC
     return room_public and (proposal.event is None or not proposal.event.invite_only)
 
@@ -279,6 +307,7 @@ def _close(proposal: Proposal, now: datetime, *, by: str | None = None, note: st
     early = {"by": by, "note": note} if by is not None else {}
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final, **early})
     topic_state_changed(proposal.topic)
+    proposal_resolved.send(sender=Proposal, proposal=proposal)
     if _public(proposal):
         news = {
             "id": proposal.id,

@@ -11,6 +11,8 @@ import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
 import * as minePage from "./pages/mine.js";
 import * as organisationPage from "./pages/organisation.js";
+import * as personPage from "./pages/person.js";
+import * as tagPage from "./pages/tag.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -122,6 +124,7 @@ function renderNav() {
   ];
   if (ctx.me) {
     items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
+    items.push(h("a", { href: "#/me", "data-testid": "nav-profile", text: t("nav.profile") }));
     items.push(h("a", { href: "#/account", "data-testid": "nav-account", text: t("nav.account") }));
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
@@ -194,6 +197,13 @@ async function route() {
       break;
     case "organisation":
       page = organisationPage;
+      break;
+    case "me":
+    case "person":
+      page = personPage;
+      break;
+    case "tag":
+      page = tagPage;
       break;
     default:
       if (!ctx.me) {

@@ -37,6 +37,8 @@ def test_every_page_passes_axe(screens, daphne_server):
         "checkin-desk": (f"#/event/{event['id']}/checkin", "checkin-code"),
         "proposal": (f"#/proposal/{proposal['id']}", "phase"),
         "organisation": (f"#/organisation/{org['id']}", "org-desk"),
+        "profile": ("#/me", "profile-save"),
+        "person": (f"#/person/{organiser}", "person-name"),
     }
     found = {}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

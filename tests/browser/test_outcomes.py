@@ -54,7 +54,7 @@ def test_outcome_and_actions_live_on_proposal_room_and_commune(screens, daphne_s
     author.get_by_test_id("action-assignees-input").fill(lucie)
     author.get_by_test_id("action-due-input").fill("2027-03-15")
     author.get_by_test_id("action-submit").click()
-    # The form empties itself once the write is answered: wait for it before typing the next one.
+    # The form empties once the first is saved: the second is typed after that, not into it.
     expect(author.get_by_test_id("action")).to_have_count(1)
     author.get_by_test_id("action-title-input").fill("Défricher la friche")
     author.get_by_test_id("action-assignees-input").fill("")

@@ -8,9 +8,12 @@ import { communeList, overview } from "./commune/overview.js";
 import { mapSection } from "./commune_map.js";
 import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
-import { eventFields, zonedToIso } from "./event/form.js";
+import { eventFields } from "./event/form.js";
+import { nearbySection } from "./nearby.js";
 import { openDataSection } from "./opendata.js";
 import { organisationsSection } from "./organisation/list.js";
+import { proposalForm } from "./proposal/form.js";
+import { tagField } from "../tags.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -106,6 +109,7 @@ function roomForm(ctx, insee) {
     h("option", { value: "private", text: t("commune.private") }),
   );
   const err = h("p", { class: "form-error", role: "alert" });
+  const tags = tagField(t("event.tags"), "new-room-tags");
   return h(
     "details",
     {},
@@ -116,7 +120,7 @@ function roomForm(ctx, insee) {
         onsubmit: async (ev) => {
           ev.preventDefault();
           try {
-            const room = await post("rooms", { name: name.value.trim(), visibility: visibility.value, commune: insee });
+            const room = await post("rooms", { name: name.value.trim(), visibility: visibility.value, commune: insee, tags: tags.read() });
             ctx.navigate(`#/room/${room.id}`);
           } catch (e) {
             err.textContent = errorText(e);
@@ -125,6 +129,7 @@ function roomForm(ctx, insee) {
       },
       field(t("commune.room_name"), name),
       field(t("commune.visibility"), visibility),
+      tags.node,
       h("button", { type: "submit", "data-testid": "new-room-submit", text: t("common.create") }),
       err,
     ),
@@ -147,43 +152,6 @@ function eventForm(ctx, insee) {
     }
   });
   return h("details", {}, h("summary", { text: t("commune.new_event") }), form);
-}
-
-function proposalForm(ctx, insee) {
-  const title = h("input", { required: true, maxlength: "200", "data-testid": "new-proposal-title" });
-  const body = h("textarea", { rows: "4", "data-testid": "new-proposal-body" });
-  const closes = h("input", { type: "datetime-local", "data-testid": "new-proposal-closes" });
-  const choices = h("textarea", { rows: "3", "data-testid": "new-proposal-choices" });
-  const err = h("p", { class: "form-error", role: "alert" });
-  return h(
-    "details",
-    {},
-    h("summary", { text: t("commune.new_proposal") }),
-    h(
-      "form",
-      {
-        onsubmit: async (ev) => {
-          ev.preventDefault();
-          try {
-            const payload = { title: title.value.trim(), body: body.value, commune: insee };
-            if (closes.value) payload.closes_at = zonedToIso(closes.value);
-            const list = choices.value.split("\n").map((s) => s.trim()).filter(Boolean);
-            if (list.length) payload.choices = list;
-            const created = await post("proposals", payload);
-            ctx.navigate(`#/proposal/${created.id}`);
-          } catch (e) {
-            err.textContent = errorText(e);
-          }
-        },
-      },
-      field(t("commune.proposal_title"), title),
-      field(t("commune.proposal_body"), body),
-      field(t("commune.closes_at"), closes),
-      field(t("commune.choices"), choices),
-      h("button", { type: "submit", "data-testid": "new-proposal-submit", text: t("common.create") }),
-      err,
-    ),
-  );
 }
 
 export async function render(ctx, params, container) {
@@ -239,7 +207,7 @@ export async function render(ctx, params, container) {
       { class: "grid-3" },
       section("commune.rooms", "rooms", rooms, ctx.me && roomForm(ctx, insee)),
       section("commune.events", "events", events, ctx.me && eventForm(ctx, insee)),
-      section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, insee)),
+      section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, { commune: insee })),
     ),
   );
   const decisions = decisionsSection(insee);
@@ -253,6 +221,7 @@ export async function render(ctx, params, container) {
     },
   });
   const actions = actionsSection(ctx, { query: { commune: insee }, topic: `commune:${insee}`, linkProposals: true });
+  if (ctx.me && ctx.me.home_commune === insee) container.append(nearbySection());
   container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section, openDataSection(insee));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
     h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),

@@ -1,6 +1,7 @@
 // An event: details, RSVP, live attendance, ticket + QR, calendar, discussion room, organisers'
 // tools. The pieces live in event/: parts, form, organiser tools, ticket, check-in desk.
 
+import { tagLinks } from "../tags.js";
 import { get } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, formatNumber, t } from "../i18n.js";
@@ -96,6 +97,7 @@ async function renderDetails(ctx, ev, container) {
     title,
     details.el,
     description,
+    ev.tags && ev.tags.length ? tagLinks(ev.tags, "event-tags") : null,
     h("section", { class: "card", "aria-label": t("event.going") }, attendance.el),
     rsvpBox.el,
     ticket.el,

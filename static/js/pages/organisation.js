@@ -8,6 +8,7 @@ import { field, h } from "../dom.js";
 import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import "./organisation-messages.js";
 import { eventFields } from "./event/form.js";
+import { tagLinks } from "../tags.js";
 
 const safeLink = (url) => /^https?:\/\//i.test(url);
 
@@ -200,7 +201,7 @@ export async function render(ctx, params, container) {
       "section",
       { class: "card" },
       org.description ? h("p", { class: "pre", text: org.description }) : null,
-      org.tags.length ? h("p", { "data-testid": "org-tags" }, org.tags.map((tag) => h("span", { class: "badge", text: `#${tag}` }))) : null,
+      org.tags.length ? tagLinks(org.tags, "org-tags") : null,
       org.links.length ? h("ul", { class: "list" }, org.links.filter(safeLink).map((url) => h("li", {}, h("a", { href: url, rel: "noopener noreferrer nofollow", target: "_blank", text: url })))) : null,
       h("p", { class: "muted", text: t("org.admins", { names: org.admins.join(", ") }) }),
       h("p", { class: "muted" }, h("a", { href: `/api/organisations/${org.id}/jsonld`, "data-testid": "org-jsonld", text: "JSON-LD (schema.org)" })),

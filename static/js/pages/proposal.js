@@ -2,10 +2,13 @@
 
 import { get } from "../api.js";
 import { h } from "../dom.js";
-import { errorText, formatDateTime, formatDuration, t } from "../i18n.js";
+import { errorText, formatDateTime, formatDuration, formatNumber, t } from "../i18n.js";
 import { outcomePanel } from "./actions.js";
 import { signinPrompt } from "./auth.js";
 import { Amendments } from "./proposal/amendments.js";
+import { ballotWidget, slotLabel } from "./proposal/ballots.js";
+import { Manage } from "./proposal/manage.js";
+import { KindResults, resultWords } from "./proposal/results.js";
 import { DEFAULT_KEYS, optionLabel, TallyBars } from "./proposal/tally.js";
 
 /** The server's phases (amendable, tovote, resolved, archived) as the three the page shows. */
@@ -36,13 +39,20 @@ export async function render(ctx, params, container) {
   if (myVote && typeof myVote === "object") myVote = myVote.choice ?? myVote.key ?? null;
   let canChange = p.can_change;
   let result = p.result ?? null;
+  let resultReason = p.tally && p.tally.final && p.tally.result ? p.tally.result.reason : null;
   let tallyVersion = -1;
+  const kind = p.kind || "vote";
+  // Kinds other than `vote` send a whole ballot (proposal/ballots.js); `vote` keeps its buttons.
+  const widget = kind === "vote" ? null : ballotWidget(p);
+  let myBallot = p.my_ballot ?? null;
 
   // --- layout ----------------------------------------------------------------------------
   const banner = h("p", { class: "banner", "data-testid": "result-banner", role: "status", hidden: true });
   const phaseEl = h("p", { class: "tag-line", "data-testid": "phase" });
   const countdown = h("p", { class: "countdown", "data-testid": "countdown", "aria-live": "off" });
-  const tallyBars = new TallyBars(options);
+  const tallyBars = new TallyBars(options, slotLabel);
+  const kindResults = new KindResults({ ...p, options });
+  const submit = widget && h("button", { type: "button", "data-testid": "ballot-submit", text: t("ballot.submit"), onclick: () => sendBallot() });
   const voteButtons = options.map((opt) =>
     h("button", { type: "button", "data-testid": `vote-${opt.key}`, "data-choice": opt.key, "aria-pressed": "false", text: optionLabel(opt), onclick: () => vote(opt.key) }),
   );
@@ -55,11 +65,12 @@ export async function render(ctx, params, container) {
     h("h2", { id: "vote-h", text: t("proposal.vote") }),
     !ctx.me
       ? signinPrompt()
-      : p.kind && p.kind !== "vote"
-        ? h("p", { class: "muted", "data-testid": "kind-unsupported", text: t("proposal.kind_unsupported") })
+      : widget
+        ? [h("p", { class: "hint", "data-testid": "kind-hint", text: t(`ballot.kind_${kind}`) }), widget.el, submit, myVoteEl, canChangeEl, voteError]
         : [h("div", { class: "row wrap", role: "group", "aria-labelledby": "vote-h" }, voteButtons), myVoteEl, canChangeEl, voteError],
   );
   const amendments = new Amendments({ ctx, socket, topic, phase: () => phase });
+  const manage = new Manage({ ctx, socket, topic, p, refresh: () => refresh() });
   const outcome = outcomePanel(ctx, p);
 
   container.replaceChildren(
@@ -67,9 +78,10 @@ export async function render(ctx, params, container) {
     h("h1", { "data-testid": "proposal-title", text: p.title }),
     phaseEl,
     h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" }),
-    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, tallyBars.turnout, tallyBars.electorate),
+    h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, kindResults.el, tallyBars.turnout, tallyBars.electorate),
     outcome.el,
     voteBox,
+    manage.el,
     amendments.el,
   );
 
@@ -89,8 +101,22 @@ export async function render(ctx, params, container) {
         queueMicrotask(renderPhase);
       }
     }
+    if (tally.closes_at && tally.closes_at !== p.closes_at) {
+      p.closes_at = tally.closes_at;
+      queueMicrotask(renderCountdown);
+    }
+    if (tally.spawned_event !== undefined && tally.spawned_event !== p.spawned_event) {
+      p.spawned_event = tally.spawned_event;
+      queueMicrotask(() => manage.render(phase));
+    }
+    if (!tally.final && phase === "open" && result) {
+      result = null; // reopened: the result is withdrawn
+      resultReason = null;
+      queueMicrotask(renderPhase);
+    }
     if (tally.final && tally.result) {
       const r = typeof tally.result === "object" ? tally.result.result : tally.result;
+      if (typeof tally.result === "object") resultReason = tally.result.reason;
       if (r && r !== result) {
         result = r;
         phase = "closed";
@@ -99,7 +125,18 @@ export async function render(ctx, params, container) {
     }
     if (Array.isArray(tally.amendments)) amendments.counts(tally.amendments);
     const hidden = Boolean(tally.hidden || (p.hide_results && phase !== "closed" && !Object.keys(counts).length));
-    tallyBars.apply(tally, { hidden });
+    tallyBars.apply(tally, { hidden, ...barScale(tally) });
+    kindResults.apply(tally);
+  }
+
+  /** What 100 % of a bar is, per kind: points given (dot), the top of the scale (score). */
+  function barScale(tally) {
+    if (kind === "dot") return { denominator: tally.points_cast || 0, words: (n) => t("results.points", { n }) };
+    if (kind === "score") {
+      const max = (tally.scale || [0, 5])[1];
+      return { denominator: (tally.total || 0) * max, words: (n, key) => t("results.average_of", { avg: formatNumber((tally.averages || {})[key] ?? 0), max }) };
+    }
+    return {};
   }
 
   function renderPhase() {
@@ -108,11 +145,18 @@ export async function render(ctx, params, container) {
     const closed = phase === "closed";
     const votingOpen = phase === "open";
     const locked = myVote != null && canChange === false;
+    if (widget) {
+      widget.setEnabled(votingOpen && !locked);
+      submit.disabled = !votingOpen || locked;
+    }
     for (const b of voteButtons) {
       b.setAttribute("aria-pressed", String(b.dataset.choice === myVote));
       b.disabled = !votingOpen || (locked && b.dataset.choice !== myVote);
     }
-    if (myVote != null) {
+    if (widget && myBallot) {
+      myVoteEl.dataset.choice = myVote ?? "";
+      myVoteEl.textContent = t("ballot.voted");
+    } else if (myVote != null) {
       const opt = options.find((o) => o.key === myVote);
       myVoteEl.dataset.choice = myVote;
       myVoteEl.textContent = t("proposal.your_vote", { choice: opt ? optionLabel(opt) : myVote });
@@ -122,12 +166,14 @@ export async function render(ctx, params, container) {
     }
     canChangeEl.dataset.canChange = String(canChange !== false);
     canChangeEl.textContent = closed ? "" : t(canChange === false ? "proposal.cannot_change" : "proposal.can_change");
+    banner.hidden = !(closed && result);
     if (closed && result) {
       banner.hidden = false;
       banner.dataset.result = result;
       banner.className = `banner ${result === "adopted" ? "banner-good" : result === "refused" ? "banner-bad" : ""}`;
-      banner.textContent = ["adopted", "refused"].includes(result) ? t(`proposal.result_${result}`) : t("proposal.result_other", { result });
+      banner.textContent = resultWords(result, resultReason);
     }
+    manage.render(phase);
     amendments.render();
     renderCountdown();
   }
@@ -158,7 +204,8 @@ export async function render(ctx, params, container) {
       const fresh = await get(`proposals/${encodeURIComponent(p.id)}`);
       p = fresh;
       phase = phaseOf(fresh.phase || p.phase);
-      result = fresh.result ?? result;
+      result = fresh.result ?? null;
+      if (fresh.tally && fresh.tally.final && fresh.tally.result) resultReason = fresh.tally.result.reason;
       canChange = fresh.can_change ?? canChange;
       applyTally(fresh.tally);
       renderPhase();
@@ -181,17 +228,39 @@ export async function render(ctx, params, container) {
     }
   }
 
+  async function sendBallot() {
+    voteError.textContent = "";
+    let fields;
+    try {
+      fields = widget.ballot();
+    } catch (err) {
+      voteError.textContent = err.message;
+      return;
+    }
+    try {
+      const reply = await socket.write({ type: "vote", topic, ...fields });
+      myBallot = (reply && reply.ballot) || fields;
+      myVote = (reply && reply.choice) ?? myVote ?? "";
+      renderPhase();
+      refreshMine();
+    } catch (err) {
+      voteError.textContent = errorText(err);
+    }
+  }
+
   async function refreshMine() {
     try {
       const fresh = await get(`proposals/${encodeURIComponent(p.id)}`);
       if (fresh.can_change !== undefined) canChange = fresh.can_change;
       if (fresh.my_vote !== undefined && fresh.my_vote !== null) myVote = typeof fresh.my_vote === "object" ? fresh.my_vote.choice : fresh.my_vote;
+      if (fresh.my_ballot) myBallot = fresh.my_ballot;
       renderPhase();
     } catch {
       /* keep what we know */
     }
   }
 
+  if (widget && myBallot) widget.show(myBallot);
   for (const a of p.amendments || []) amendments.upsert(a);
   applyTally(p.tally || (p.counts ? { counts: p.counts, total: p.total, eligible: p.eligible, version: p.version } : null));
   renderPhase();
@@ -205,6 +274,7 @@ export async function render(ctx, params, container) {
       if (frame.kind === "proposal.closed") {
         phase = "closed";
         result = d.result ?? result;
+        resultReason = d.reason ?? resultReason;
         if (d.counts) applyTally({ ...d, version: undefined });
         renderPhase();
         if (!result) refresh();
@@ -213,6 +283,9 @@ export async function render(ctx, params, container) {
         if (d.closes_at) p.closes_at = d.closes_at;
         for (const a of d.amendments || []) amendments.upsert(a);
         renderPhase();
+      } else if (["proposal.extended", "proposal.reopened", "proposal.scheduled"].includes(frame.kind)) {
+        manage.announce(frame.kind, d);
+        refresh();
       } else if (frame.kind.startsWith("amendment.") && d.id != null) {
         amendments.upsert(d);
       }

@@ -2,6 +2,7 @@
 // each with the `ref` it will be sent with, and are sent once the socket is back: the server
 // applies a ref once, so a code sent twice across a reload is never checked in twice.
 
+import { avatar } from "../../avatars.js";
 import { get } from "../../api.js";
 import { field, h } from "../../dom.js";
 import { errorText, formatNumber, t } from "../../i18n.js";
@@ -111,7 +112,7 @@ export async function renderCheckin(ctx, ev, container) {
       if (!items.length) attendees.append(h("li", { class: "muted", text: t("event.no_attendees") }));
       for (const a of items) {
         const status = a.checked_in_at ? "checked_in" : a.status;
-        attendees.append(h("li", { "data-testid": "attendee", "data-status": status || "" }, h("span", { text: a.name || a.username }), " ", h("span", { class: "tag", text: t(`event.status_${status}`) })));
+        attendees.append(h("li", { "data-testid": "attendee", "data-status": status || "" }, avatar(a.username, 20), h("span", { text: a.name || a.username }), " ", h("span", { class: "tag", text: t(`event.status_${status}`) })));
       }
     } catch (err) {
       // Offline: keep the last list shown.

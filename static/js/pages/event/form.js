@@ -2,6 +2,7 @@
 
 import { field, h } from "../../dom.js";
 import { DEFAULT_TIMEZONE, t } from "../../i18n.js";
+import { tagField } from "../../tags.js";
 
 /** "2025-03-01T18:30" typed in a wall clock of `timeZone` -> ISO 8601 instant. */
 export function zonedToIso(local, timeZone = DEFAULT_TIMEZONE) {
@@ -41,12 +42,14 @@ export function eventFields(prefix, ev = null) {
   const capacity = input("capacity", { type: "number", min: "1", inputmode: "numeric", value: ev && ev.capacity != null ? String(ev.capacity) : "" });
   const place = input("place", { maxlength: "200", value: ev ? ev.address || "" : "" });
   const inviteOnly = input("invite-only", { type: "checkbox", checked: Boolean(ev && ev.invite_only) });
+  const tags = tagField(t("event.tags"), `${prefix}-tags`, ev ? ev.tags : []);
   const nodes = [
     field(t("commune.event_title"), title),
     field(t("event.description"), description),
     h("div", { class: "grid-2" }, field(t("commune.starts_at"), starts), field(t("commune.ends_at"), ends)),
     field(t("commune.capacity"), capacity),
     field(t("commune.place"), place),
+    tags.node,
     h("div", { class: "field check" }, inviteOnly, h("label", { for: inviteOnly.id || (inviteOnly.id = `${prefix}-invite-only`), text: t("event.invite_only") })),
   ];
   function read({ changedOnly = false } = {}) {
@@ -58,9 +61,13 @@ export function eventFields(prefix, ev = null) {
       capacity: capacity.value ? Number(capacity.value) : null,
       address: place.value.trim(),
       invite_only: inviteOnly.checked,
+      tags: tags.read(),
     };
     if (!changedOnly || !ev) return body;
-    const same = (k) => (k.endsWith("_at") ? Date.parse(body[k]) === Date.parse(ev[k]) : body[k] === (ev[k] ?? (k === "capacity" ? null : "")));
+    const same = (k) => {
+      if (k === "tags") return body.tags.join(",") === (ev.tags || []).join(",");
+      return k.endsWith("_at") ? Date.parse(body[k]) === Date.parse(ev[k]) : body[k] === (ev[k] ?? (k === "capacity" ? null : ""));
+    };
     return Object.fromEntries(Object.entries(body).filter(([k]) => !same(k)));
   }
   return { nodes, read };

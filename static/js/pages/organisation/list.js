@@ -6,6 +6,7 @@ import { field, h } from "../../dom.js";
 import { errorText, t } from "../../i18n.js";
 import { ORG_KINDS } from "../organisation-messages.js";
 import { placePicker } from "../place_picker.js";
+import { tagField } from "../../tags.js";
 
 export function orgItem(o) {
   return h(
@@ -27,7 +28,7 @@ function orgForm(ctx, insee, communeOf) {
   const name = h("input", { required: true, maxlength: "200", "data-testid": "new-org-name" });
   const description = h("textarea", { rows: "3", maxlength: "10000", "data-testid": "new-org-description" });
   const address = h("input", { maxlength: "300", "data-testid": "new-org-address" });
-  const tags = h("input", { "data-testid": "new-org-tags" });
+  const tags = tagField(t("org.tags"), "new-org-tags");
   const links = h("textarea", { rows: "2", "data-testid": "new-org-links" });
   const approval = h("input", { type: "checkbox", checked: true, id: "new-org-approval", "data-testid": "new-org-approval" });
   const err = h("p", { class: "form-error", role: "alert", "data-testid": "new-org-error" });
@@ -53,7 +54,7 @@ function orgForm(ctx, insee, communeOf) {
             commune: insee,
             description: description.value,
             address: address.value.trim(),
-            tags: splitList(tags.value, ","),
+            tags: tags.read(),
             links: splitList(links.value, "\n"),
             join_approval: approval.checked,
             ...(picker ? picker.read() : {}),
@@ -70,7 +71,7 @@ function orgForm(ctx, insee, communeOf) {
     field(t("org.description"), description),
     field(t("org.address"), address),
     pickerSlot,
-    field(t("org.tags"), tags),
+    tags.node,
     field(t("org.links"), links),
     h("div", { class: "field check" }, approval, h("label", { for: approval.id, text: t("org.approval") })),
     h("button", { type: "submit", "data-testid": "new-org-submit", text: t("common.create") }),

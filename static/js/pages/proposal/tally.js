@@ -4,15 +4,16 @@ import { h } from "../../dom.js";
 import { formatNumber, formatPercent, t } from "../../i18n.js";
 
 export const DEFAULT_KEYS = ["up", "down", "white", "uncomplet"];
+export const CONSENT_KEYS = ["agree", "abstain", "disagree", "block"];
 
 export function optionLabel(opt) {
-  // The default ballot's keys have translated labels; custom choices are shown as written.
-  if (DEFAULT_KEYS.includes(opt.key)) return t(`proposal.option_${opt.key}`);
+  // The default and consent ballots' keys have translated labels; custom choices are shown as written.
+  if (DEFAULT_KEYS.includes(opt.key) || CONSENT_KEYS.includes(opt.key)) return t(`proposal.option_${opt.key}`);
   return opt.label || opt.key;
 }
 
 export class TallyBars {
-  constructor(options) {
+  constructor(options, labelOf = optionLabel) {
     this.rows = new Map();
     this.turnout = h("p", { "data-testid": "turnout" });
     // Who may vote: the rule that applied, and whether the electorate was fixed at the opening.
@@ -24,26 +25,29 @@ export class TallyBars {
       options.map((opt) => {
         const fill = h("div", { class: "bar-fill" });
         const count = h("span", { class: "count", "data-testid": `count-${opt.key}`, "data-count": "0", text: "0" });
-        const bar = h("div", { class: "bar", role: "meter", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0", "aria-label": optionLabel(opt) }, fill);
-        const row = h("div", { class: "bar-row", role: "listitem", "data-testid": `option-${opt.key}` }, h("span", { class: "label", text: optionLabel(opt) }), bar, count);
+        const bar = h("div", { class: "bar", role: "meter", "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": "0", "aria-label": labelOf(opt) }, fill);
+        const row = h("div", { class: "bar-row", role: "listitem", "data-testid": `option-${opt.key}` }, h("span", { class: "label", text: labelOf(opt) }), bar, count);
         this.rows.set(opt.key, { row, fill, count, bar });
         return row;
       }),
     );
   }
 
-  apply(tally, { hidden }) {
+  /** `denominator`: what 100 % is (default: the number of ballots); `words(n, key)`: the
+   * count's accessible text (default "n votes"). */
+  apply(tally, { hidden, denominator = null, words = null }) {
     const counts = tally.counts || {};
     this.hiddenNote.hidden = !hidden;
     const total = tally.total ?? Object.values(counts).reduce((a, b) => a + b, 0);
+    const whole = denominator ?? total;
     for (const [key, r] of this.rows) {
       const n = counts[key] ?? 0;
-      const pct = total > 0 ? (100 * n) / total : 0;
-      r.fill.style.width = `${pct.toFixed(1)}%`;
+      const pct = whole > 0 ? (100 * n) / whole : 0;
+      r.fill.style.width = `${Math.min(pct, 100).toFixed(1)}%`;
       r.count.dataset.count = String(n);
       r.count.textContent = `${formatNumber(n)} · ${formatPercent(pct / 100)}`;
-      r.bar.setAttribute("aria-valuenow", pct.toFixed(0));
-      r.bar.setAttribute("aria-valuetext", t("proposal.votes", { n }));
+      r.bar.setAttribute("aria-valuenow", Math.min(pct, 100).toFixed(0));
+      r.bar.setAttribute("aria-valuetext", words ? words(n, key) : t("proposal.votes", { n }));
     }
     this.turnout.dataset.total = String(total);
     if (tally.electorate) {

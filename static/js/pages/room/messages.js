@@ -1,6 +1,7 @@
 // The message list of a room: rendering, day separators, long-message folding, and keyboard
 // navigation (the list is one tab stop; arrow keys move between messages).
 
+import { avatar } from "../../avatars.js";
 import { h } from "../../dom.js";
 import { formatDate, formatDateTime, formatTime, t } from "../../i18n.js";
 
@@ -86,6 +87,7 @@ export class MessageList {
     const meta = h(
       "div",
       { class: "meta" },
+      avatar(msg.author, 24),
       h("strong", { "data-testid": "message-author", text: msg.author }),
       " ",
       h("time", { datetime: msg.at, title: formatDateTime(msg.at), text: formatTime(msg.at) }),

@@ -1,6 +1,7 @@
 // Who is online and who is typing in a room. While the socket is down the list is hidden:
 // the server cannot tell us who left meanwhile.
 
+import { avatar } from "../../avatars.js";
 import { h } from "../../dom.js";
 import { t } from "../../i18n.js";
 
@@ -26,7 +27,7 @@ export class Presence {
     this.count.textContent = t("room.online", { n });
     this.count.dataset.count = String(n);
     this.list.setAttribute("aria-label", t("room.online", { n }));
-    this.list.replaceChildren(...users.map((u) => h("li", { "data-testid": "presence-user", text: u })));
+    this.list.replaceChildren(...users.map((u) => h("li", { "data-testid": "presence-user" }, avatar(u, 20), u)));
   }
 
   connection(state) {

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_tokens_revocations_home_changes'),
+        ('accounts', '0003_profiles_and_tags'),
     ]
 
     operations = [

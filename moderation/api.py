@@ -1,0 +1,77 @@
+"""HTTP side of co-moderation: the same services as the socket's `report` and `sanction`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from accounts.api import request_user
+from moderation import selectors, services
+from moderation.inputs import PolicyIn, ReportIn, SanctionIn, TrustIn
+from realtime.errors import AppError
+
+router = Router(tags=["moderation"])
+
+
+class Reported(Schema):
+    kind: str
+    item: int
+    counted: bool
+    hidden: bool
+
+
+@router.post("/reports", response=Reported, summary="Report a message or a debate question, with a reason")
+def report(request: HttpRequest, payload: ReportIn):
+    return services.item_report(
+        user=request_user(request), kind=payload.kind, item_id=payload.item, reason=payload.reason, ref=payload.ref
+    )
+
+
+@router.get("/mine", summary="Decisions on what you wrote, and why")
+def mine(request: HttpRequest):
+    return {"items": selectors.cases_about(request_user(request))}
+
+
+@router.get("/rooms/{room_id}/queue", summary="Hidden items awaiting their vote (moderators, trusted members)")
+def queue(request: HttpRequest, room_id: int, status: str = "open"):
+    room = selectors.room_for_judges(room_id=room_id, user=request_user(request))
+    if status not in ("open", "kept", "removed"):
+        raise AppError("bad_request", "status must be open, kept or removed")
+    return {"items": selectors.room_queue(room, status=status)}
+
+
+@router.get("/rooms/{room_id}/audit", summary="The room's moderation actions, newest first (moderators)")
+def audit(request: HttpRequest, room_id: int):
+    room = selectors.room_for_moderators(room_id=room_id, user=request_user(request))
+    return {"items": selectors.room_audit(room)}
+
+
+@router.get("/rooms/{room_id}/settings", summary="Thresholds, trusted members, mutes and bans (moderators)")
+def settings_get(request: HttpRequest, room_id: int):
+    room = selectors.room_for_moderators(room_id=room_id, user=request_user(request))
+    return selectors.room_settings(room)
+
+
+@router.patch("/rooms/{room_id}/settings", summary="Set the report threshold, the removal share, the vote length")
+def settings_set(request: HttpRequest, room_id: int, payload: PolicyIn):
+    return services.policy_set(user=request_user(request), room_id=room_id, policy=payload, ref=payload.ref)
+
+
+@router.post("/rooms/{room_id}/sanctions", summary="Mute or ban someone in the room, or lift it (moderators)")
+def sanction(request: HttpRequest, room_id: int, payload: SanctionIn):
+    return services.member_sanction(
+        user=request_user(request),
+        room_id=room_id,
+        username=payload.user,
+        kind=payload.kind,
+        reason=payload.reason,
+        lift=payload.lift,
+        ref=payload.ref,
+    )
+
+
+@router.post("/rooms/{room_id}/trusted", summary="Name or un-name a trusted member (moderators)")
+def trust(request: HttpRequest, room_id: int, payload: TrustIn):
+    return services.member_trust(
+        user=request_user(request), room_id=room_id, username=payload.user, trusted=payload.trusted, ref=payload.ref
+    )

@@ -1,0 +1,28 @@
+"""The `data` of the event kinds co-moderation publishes on `moderation:<room>` (the room's
+moderators' topic). Rooms themselves get `message.hidden` / `message.restored` /
+`message.deleted`, debates their `question.*` events."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from realtime.schemas import EventData
+
+
+class CaseOpened(EventData):
+    id: int
+    kind: Literal["message", "question"]
+    item: int
+    reports: int
+    proposal: int
+    closes_at: str
+
+
+class CaseDecided(EventData):
+    id: int
+    kind: Literal["message", "question"]
+    item: int
+    decision: Literal["kept", "removed"]
+
+
+EVENT_SCHEMAS = {"case.opened": CaseOpened, "case.decided": CaseDecided}

@@ -1,0 +1,110 @@
+"""Co-moderation: reports, the cases they open (an item hidden pending a vote), each room's
+policy, its trusted members, and the audit log of moderation actions.
+
+The reported text itself is never copied here: it stays in its own app (a message, a debate
+question), so removing it there removes it everywhere.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+KINDS = [("message", "message"), ("question", "debate question")]
+
+
+class RoomPolicy(models.Model):
+    """How a room moderates itself; a row appears with the defaults on the first report. Reports
+    in a room lock this row, so counting and opening a case are serialised per room."""
+
+    room = models.OneToOneField("discussions.Room", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    report_threshold = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    vote_threshold = models.PositiveSmallIntegerField(
+        default=75, validators=[MinValueValidator(50), MaxValueValidator(100)]
+    )
+    vote_hours = models.PositiveSmallIntegerField(default=48, validators=[MinValueValidator(1), MaxValueValidator(720)])
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(report_threshold__gte=1, report_threshold__lte=50), name="policy_reports"
+            ),
+            models.CheckConstraint(condition=Q(vote_threshold__gte=50, vote_threshold__lte=100), name="policy_vote"),
+            models.CheckConstraint(condition=Q(vote_hours__gte=1, vote_hours__lte=720), name="policy_hours"),
+        ]
+
+    def __str__(self) -> str:
+        return f"moderation policy of {self.room_id}"
+
+
+class Trusted(models.Model):
+    """A member the room's moderators trust to vote on reported items with them."""
+
+    room = models.ForeignKey("discussions.Room", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="trusted_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} trusted in {self.room_id}"
+
+
+class Report(models.Model):
+    kind = models.CharField(max_length=8, choices=KINDS)
+    item = models.BigIntegerField()
+    room = models.ForeignKey("discussions.Room", on_delete=models.CASCADE, related_name="+")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        # The same person reporting twice counts once, whatever races.
+        constraints = [models.UniqueConstraint(fields=["kind", "item", "reporter"], name="report_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"report of {self.kind} {self.item}"
+
+
+class Case(models.Model):
+    OPEN, KEPT, REMOVED = "open", "kept", "removed"
+    STATUSES = [(OPEN, "hidden, vote running"), (KEPT, "kept"), (REMOVED, "removed")]
+
+    kind = models.CharField(max_length=8, choices=KINDS)
+    item = models.BigIntegerField()
+    room = models.ForeignKey("discussions.Room", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposal = models.OneToOneField("proposals.Proposal", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=STATUSES, default=OPEN)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "item"], name="case_once_per_item")]
+
+    def __str__(self) -> str:
+        return f"case on {self.kind} {self.item}"
+
+
+class AuditEntry(models.Model):
+    """One moderation action in a room, for its moderators (actor null: the community's vote)."""
+
+    room = models.ForeignKey("discussions.Room", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=16)
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=8, blank=True)
+    item = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=1000, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} in {self.room_id}"

@@ -1,0 +1,280 @@
+"""Writes of co-moderation: report an item, the case a report opens (item hidden, secret vote
+among the room's moderators and trusted members), the decision when that vote closes, mute
+and ban, trusted members, the room's policy. Every action lands in the room's audit log.
+
+Lock order: the room's `RoomPolicy` row first (reports of one room queue there, so the count
+that opens a case is exact and a case opens once), then the item's own rows and topics.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.selectors import user_by_username
+from debates.services import (
+    question_reported_hide,
+    question_reported_remove,
+    question_reported_restore,
+    question_visible_readable,
+)
+from discussions.selectors import (
+    message_in_room_readable,
+    room_get_readable,
+    room_moderated_by,
+    room_moderators,
+    room_role,
+)
+from discussions.services import message_hide, message_remove, message_restore, room_sanction_set
+from moderation.inputs import PolicyIn
+from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from proposals.models import Proposal
+from proposals.services import proposal_open_for_electors
+from realtime.errors import AppError
+from realtime.sequencing import topic_event_append
+from realtime.writes import user_write
+
+ITEM_WORDS = {"message": "message", "question": "question"}
+# The vote's title and text (the community's language; the item's text is never copied here).
+VOTE_TITLES = {
+    "message": "Modération : retirer le message n° {id} ?",
+    "question": "Modération : retirer la question n° {id} ?",
+}
+_VOTE_RULE = (
+    "Son texte et les raisons des signalements sont dans la file de modération du salon. "
+    "Pour = retirer, Contre = garder ; il faut {threshold} % de Pour pour retirer."
+)
+VOTE_BODIES = {
+    "message": "Plusieurs personnes ont signalé ce message : il est masqué jusqu'à la fin de ce vote secret. "
+    + _VOTE_RULE,
+    "question": "Plusieurs personnes ont signalé cette question : elle est masquée jusqu'à la fin de ce vote secret. "
+    + _VOTE_RULE,
+}
+
+
+def moderation_topic(room_id: int) -> str:
+    """The moderators' topic of a room (debates.topics.ModerationTopic authorises it)."""
+    return f"moderation:{room_id}"
+
+
+def _item_resolve(kind: str, item_id: int, user) -> tuple[int, object]:
+    """(room id, author) of an item `user` may read; `not_found` otherwise, worded as for an
+    item that does not exist, so nobody learns what they may not read."""
+    if kind == "message":
+        message = message_in_room_readable(message_id=item_id, user=user)
+        return message.room_id, message.author
+    if kind == "question":
+        question = question_visible_readable(question_id=item_id, user=user)
+        return question.debate.room_id, question.author
+    raise AppError("bad_request", "kind must be message or question")
+
+
+def _policy_locked(room_id: int) -> RoomPolicy:
+    RoomPolicy.objects.get_or_create(room_id=room_id)
+    return RoomPolicy.objects.select_for_update().get(room_id=room_id)
+
+
+def audit(*, room_id: int, actor, action: str, subject=None, kind: str = "", item=None, reason: str = "") -> None:
+    AuditEntry.objects.create(
+        room_id=room_id, actor=actor, action=action, subject=subject, kind=kind, item=item, reason=reason[:1000]
+    )
+
+
+@user_write("report", signed_out="sign in to report")
+def item_report(*, user, kind: str, item_id: int, reason: str, ref: str | None = None) -> dict:
+    """Report a message or a question one may read, with a reason. One report per person and
+    item (a database constraint; a second counts once). The report that reaches the room's
+    threshold hides the item everywhere, live, and opens the moderation vote."""
+    room_id, author = _item_resolve(kind, item_id, user)
+    if author is not None and author.id == user.id:
+        raise AppError("conflict", f"you cannot report your own {ITEM_WORDS[kind]}")
+    policy = _policy_locked(room_id)
+    case = Case.objects.filter(kind=kind, item=item_id).first()
+    if case is not None and case.status == Case.KEPT:
+        raise AppError("conflict", f"the room's moderation vote already kept this {ITEM_WORDS[kind]}")
+    try:
+        with transaction.atomic():
+            Report.objects.create(kind=kind, item=item_id, room_id=room_id, reporter=user, reason=reason)
+        counted = True
+    except IntegrityError:
+        counted = False
+    if case is None and Report.objects.filter(kind=kind, item=item_id).count() >= policy.report_threshold:
+        case = _case_open(kind=kind, item_id=item_id, room_id=room_id, author=author, policy=policy)
+    return {"kind": kind, "item": item_id, "counted": counted, "hidden": case is not None}
+
+
+def _electors(room_id: int, author) -> list:
+    people = {user.id: user for user in room_moderators(room_id)}
+    for trusted in Trusted.objects.filter(room_id=room_id).select_related("user"):
+        people[trusted.user_id] = trusted.user
+    if author is not None:
+        people.pop(author.id, None)  # nobody judges their own words
+    return [user for user in people.values() if user.is_active]
+
+
+def _case_open(*, kind: str, item_id: int, room_id: int, author, policy: RoomPolicy) -> Case:
+    if kind == "message":
+        message_hide(room_id=room_id, message_id=item_id)
+    else:
+        question_reported_hide(room_id=room_id, question_id=item_id)
+    proposal = proposal_open_for_electors(
+        room_id=room_id,
+        title=VOTE_TITLES[kind].format(id=item_id),
+        body=VOTE_BODIES[kind].format(threshold=policy.vote_threshold),
+        electors=_electors(room_id, author),
+        majority=policy.vote_threshold,
+        closes_at=timezone.now() + timedelta(hours=policy.vote_hours),
+    )
+    case = Case.objects.create(kind=kind, item=item_id, room_id=room_id, author=author, proposal=proposal)
+    reports = Report.objects.filter(kind=kind, item=item_id).count()
+    audit(
+        room_id=room_id,
+        actor=None,
+        action="hidden",
+        subject=author,
+        kind=kind,
+        item=item_id,
+        reason=f"{reports} reports",
+    )
+    topic_event_append(
+        topic=moderation_topic(room_id),
+        kind="case.opened",
+        data={
+            "id": case.id,
+            "kind": kind,
+            "item": item_id,
+            "reports": reports,
+            "proposal": proposal.id,
+            "closes_at": proposal.closes_at.isoformat(),
+        },
+    )
+    return case
+
+
+def case_decide_on_close(*, proposal: Proposal, **_) -> None:
+    """`proposal_resolved` receiver, in the closing transaction: a moderation vote adopted
+    removes the item (its text erased and redacted from replay), refused keeps it (shown again).
+    Once per case: a vote reopened and closed again changes nothing."""
+    case = Case.objects.select_for_update().filter(proposal_id=proposal.id, status=Case.OPEN).first()
+    if case is None:
+        return
+    outcome = proposal.outcome or {}
+    share = outcome.get("up_share")
+    share_text = f"{round(share * 100)} %" if isinstance(share, int | float) else "no votes"
+    reasons = "; ".join(Report.objects.filter(kind=case.kind, item=case.item).values_list("reason", flat=True)[:5])
+    removed = proposal.result == Proposal.ADOPTED
+    case.status = Case.REMOVED if removed else Case.KEPT
+    case.decided_at = timezone.now()
+    verdict = "removed" if removed else "kept"
+    case.decision = (
+        f"{verdict} by the room's moderation vote: {share_text} for removal "
+        f"(removal needs {proposal.majority} %); reported as: {reasons}"
+    )[:1000]
+    case.save(update_fields=["status", "decided_at", "decision"])
+    if case.kind == "message":
+        if removed:
+            message_remove(room_id=case.room_id, message_id=case.item)
+        else:
+            message_restore(room_id=case.room_id, message_id=case.item)
+    elif removed:
+        question_reported_remove(room_id=case.room_id, question_id=case.item, reason=case.decision)
+    else:
+        question_reported_restore(room_id=case.room_id, question_id=case.item)
+    audit(
+        room_id=case.room_id,
+        actor=None,
+        action=verdict,
+        subject=case.author,
+        kind=case.kind,
+        item=case.item,
+        reason=case.decision,
+    )
+    topic_event_append(
+        topic=moderation_topic(case.room_id),
+        kind="case.decided",
+        data={"id": case.id, "kind": case.kind, "item": case.item, "decision": case.status},
+    )
+
+
+def _moderator_room(room_id: int, user):
+    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    if not (user.is_staff or room_moderated_by(room=room, user=user)):
+        raise AppError("forbidden", "only the room's owners and moderators may do this")
+    return room
+
+
+def _member_named(room, username: str):
+    target = user_by_username(username)
+    if target is None or not target.is_active:
+        raise AppError("not_found", f"nobody is called {username!r}")
+    if room_role(room=room, user=target) in ("owner", "moderator"):
+        raise AppError("conflict", "the room's owners and moderators cannot be muted or banned")
+    return target
+
+
+@user_write("sanction", signed_out="sign in first")
+def member_sanction(
+    *, user, room_id: int, username: str, kind: str, reason: str = "", lift: bool = False, ref: str | None = None
+) -> dict:
+    """A moderator mutes (reads, may not write) or bans (may not read) someone in the room, or
+    lifts it. A ban ends the person's live subscriptions to the room, its debate and floor
+    topics and its proposals, on every process."""
+    room = _moderator_room(room_id, user)
+    target = _member_named(room, username)
+    # A ban re-checks the room's topic on commit; its debate, floor and proposals follow it
+    # (TopicKind.access_follows).
+    changed = room_sanction_set(room_id=room.id, user=target, kind=kind, reason=reason, lift=lift)
+    if changed:
+        action = {("mute", False): "muted", ("mute", True): "unmuted", ("ban", False): "banned"}.get(
+            (kind, lift), "unbanned"
+        )
+        audit(room_id=room.id, actor=user, action=action, subject=target, reason=reason)
+    return {"room": room.id, "user": target.username, "kind": kind, "active": not lift, "changed": changed}
+
+
+@user_write("trust", signed_out="sign in first")
+def member_trust(*, user, room_id: int, username: str, trusted: bool = True, ref: str | None = None) -> dict:
+    """A moderator names (or un-names) a trusted member: they vote on reported items too."""
+    room = _moderator_room(room_id, user)
+    target = user_by_username(username)
+    if target is None or not target.is_active:
+        raise AppError("not_found", f"nobody is called {username!r}")
+    if trusted:
+        changed = Trusted.objects.get_or_create(room=room, user=target)[1]
+    else:
+        changed = Trusted.objects.filter(room=room, user=target).delete()[0] > 0
+    if changed:
+        audit(room_id=room.id, actor=user, action="trusted" if trusted else "untrusted", subject=target)
+    return {"room": room.id, "user": target.username, "trusted": trusted, "changed": changed}
+
+
+@user_write("moderation_configure", signed_out="sign in first")
+def policy_set(*, user, room_id: int, policy: PolicyIn, ref: str | None = None) -> dict:
+    """A moderator sets how many distinct reports hide an item, the share of the vote that
+    removes it, and how long the vote lasts (for cases opened afterwards)."""
+    room = _moderator_room(room_id, user)
+    row = _policy_locked(room.id)
+    for field in ("report_threshold", "vote_threshold", "vote_hours"):
+        value = getattr(policy, field)
+        if value is not None:
+            setattr(row, field, value)
+    row.save()
+    settings = {
+        "report_threshold": row.report_threshold,
+        "vote_threshold": row.vote_threshold,
+        "vote_hours": row.vote_hours,
+    }
+    audit(room_id=room.id, actor=user, action="configured", reason=", ".join(f"{k}={v}" for k, v in settings.items()))
+    return settings
+
+
+def user_moderation_erase(*, user) -> None:
+    """Account erasure (settings.ACCOUNT_ERASERS): the person's reports and trusted roles go;
+    cases and audit entries about or by them stay, naming nobody. In the caller's transaction."""
+    Report.objects.filter(reporter=user).delete()
+    Trusted.objects.filter(user=user).delete()
+    Case.objects.filter(author=user).update(author=None)
+    AuditEntry.objects.filter(actor=user).update(actor=None)
+    AuditEntry.objects.filter(subject=user).update(subject=None)

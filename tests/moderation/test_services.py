@@ -1,0 +1,176 @@
+"""Co-moderation services: reports, hiding, the secret vote, keep or remove, mute and ban."""
+
+from __future__ import annotations
+
+import pytest
+
+from discussions.models import Message
+from discussions.selectors import message_as_dict
+from discussions.services import message_post
+from moderation.inputs import PolicyIn
+from moderation.models import AuditEntry, Case, Report
+from moderation.selectors import cases_about, room_audit, room_queue
+from moderation.services import item_report, member_sanction, policy_set
+from proposals.models import Proposal, SecretBallot, Vote
+from proposals.selectors import proposal_get_readable, proposal_list
+from proposals.services import proposal_close_now, vote_cast
+from realtime.errors import AppError
+from realtime.models import TopicEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def events(topic: str, kind: str | None = None) -> list[TopicEvent]:
+    rows = TopicEvent.objects.filter(topic=topic).order_by("seq")
+    return list(rows.filter(kind=kind) if kind else rows)
+
+
+def hidden_by_three(scene) -> Case:
+    for reporter in scene.reporters[:3]:
+        item_report(user=reporter, kind="message", item_id=scene.message, reason="insulte")
+    return Case.objects.get(kind="message", item=scene.message)
+
+
+def test_the_same_person_twice_counts_once_and_three_people_hide_the_message(scene):
+    first = item_report(user=scene.reporters[0], kind="message", item_id=scene.message, reason="insulte")
+    again = item_report(user=scene.reporters[0], kind="message", item_id=scene.message, reason="encore")
+    assert (first["counted"], again["counted"]) == (True, False)
+    second = item_report(user=scene.reporters[1], kind="message", item_id=scene.message, reason="insulte")
+    assert Report.objects.filter(item=scene.message).count() == 2 and not second["hidden"]
+    assert Message.objects.get(id=scene.message).hidden_at is None  # two people, not three
+
+    third = item_report(user=scene.reporters[2], kind="message", item_id=scene.message, reason="haineux")
+    assert third == {"kind": "message", "item": scene.message, "counted": True, "hidden": True}
+    message = Message.objects.get(id=scene.message)
+    assert message.hidden_at is not None and message.body == "un texte injurieux"  # kept for the vote
+    assert message_as_dict(message)["body"] == "" and message_as_dict(message)["hidden"] is True
+    assert [e.data for e in events(scene.room.topic, "message.hidden")] == [{"id": scene.message}]
+    posted = events(scene.room.topic, "message.posted")[0].data
+    assert posted["body"] == "" and posted["redacted"] is True  # nobody replays the text meanwhile
+
+    case = Case.objects.get(kind="message", item=scene.message)
+    vote = case.proposal
+    assert vote.eligibility == Proposal.ELECTORS and vote.anonymous and vote.majority == 75
+    electors = set(vote.electors.values_list("user__username", flat=True))
+    assert electors == {"owner", "modo", "sure"}  # moderators and trusted members, not the author
+    assert [e.kind for e in events(f"moderation:{scene.room.id}")] == ["case.opened"]
+    assert AuditEntry.objects.filter(action="hidden", item=scene.message).count() == 1
+    # Hidden, it is out of everyone's reach, reports included.
+    with pytest.raises(AppError) as gone:
+        item_report(user=scene.reporters[3], kind="message", item_id=scene.message, reason="idem")
+    assert gone.value.code == "not_found" and Case.objects.count() == 1
+
+
+def test_the_moderation_vote_is_secret_and_read_by_its_electors_only(scene):
+    case = hidden_by_three(scene)
+    vote = case.proposal
+    for elector in (scene.owner, scene.moderator, scene.trusted):
+        assert vote_cast(user=elector, proposal_id=vote.id, choice="up") == {"proposal": vote.id, "voted": True}
+    assert Vote.objects.filter(proposal=vote).count() == 0  # no public ballot row names anyone
+    assert SecretBallot.objects.filter(proposal=vote).exclude(holder="").count() == 3
+    for outsider in (scene.author, scene.reporters[0]):
+        with pytest.raises(AppError) as hidden:
+            proposal_get_readable(proposal_id=vote.id, user=outsider)
+        assert hidden.value.code == "not_found"
+        with pytest.raises(AppError) as refused:
+            vote_cast(user=outsider, proposal_id=vote.id, choice="down")
+        assert refused.value.code == "not_found"
+    assert vote.id not in [p.id for p in proposal_list(user=scene.owner, room=scene.room.id)]
+    assert not events("commune:97411")  # never announced
+    proposal_close_now(user=scene.moderator, proposal_id=vote.id)
+    # The link between voters and ballots dies at closing.
+    assert SecretBallot.objects.filter(proposal=vote).exclude(holder="").count() == 0
+
+
+def test_removal_redacts_the_text_from_replay_and_tells_the_author_why(scene):
+    case = hidden_by_three(scene)
+    for elector, choice in ((scene.owner, "up"), (scene.moderator, "up"), (scene.trusted, "up")):
+        vote_cast(user=elector, proposal_id=case.proposal_id, choice=choice)
+    proposal_close_now(user=scene.owner, proposal_id=case.proposal_id)
+    case.refresh_from_db()
+    assert case.status == Case.REMOVED and "100 %" in case.decision and "insulte" in case.decision
+    message = Message.objects.get(id=scene.message)
+    assert message.deleted_at is not None and message.body == ""
+    stored = " ".join(str(e.data) for e in TopicEvent.objects.all())
+    assert "injurieux" not in stored  # in no replay of any topic
+    assert [e.kind for e in events(scene.room.topic)][-1] == "message.deleted"
+    assert events(f"moderation:{scene.room.id}", "case.decided")[0].data["decision"] == "removed"
+    told = cases_about(scene.author)
+    assert told[0]["status"] == "removed" and "insulte" in told[0]["decision"]
+    assert [entry["action"] for entry in room_audit(scene.room)][:2] == ["removed", "hidden"]
+    # The same vote reopened and closed again changes nothing.
+    from moderation.services import case_decide_on_close
+
+    case_decide_on_close(proposal=Proposal.objects.get(id=case.proposal_id))
+    assert AuditEntry.objects.filter(action="removed").count() == 1
+
+
+def test_a_vote_short_of_the_threshold_keeps_the_message_and_shows_it_again(scene):
+    case = hidden_by_three(scene)
+    for elector, choice in ((scene.owner, "up"), (scene.moderator, "up"), (scene.trusted, "down")):
+        vote_cast(user=elector, proposal_id=case.proposal_id, choice=choice)
+    proposal_close_now(user=scene.owner, proposal_id=case.proposal_id)  # 67 % < 75 %
+    case.refresh_from_db()
+    assert case.status == Case.KEPT
+    restored = events(scene.room.topic, "message.restored")[0].data
+    assert restored["body"] == "un texte injurieux" and restored["author"] == "author"
+    assert message_as_dict(Message.objects.get(id=scene.message))["body"] == "un texte injurieux"
+    with pytest.raises(AppError) as again:
+        item_report(user=scene.reporters[3], kind="message", item_id=scene.message, reason="encore")
+    assert again.value.code == "conflict"
+
+
+def test_what_one_may_not_read_cannot_be_reported_and_says_nothing(scene, make_user, make_room):
+    from discussions.services import message_post as post
+
+    owner = make_user()
+    private = make_room(owner, visibility="private")
+    secret = post(author=owner, room_id=private.id, body="entre nous")["id"]
+    outsider = make_user()
+    answers = []
+    for item in (secret, 999_999):
+        with pytest.raises(AppError) as refused:
+            item_report(user=outsider, kind="message", item_id=item, reason="x")
+        answers.append((refused.value.code, refused.value.message.replace(str(item), "N")))
+    assert answers[0] == answers[1] == ("not_found", "message N does not exist")
+    assert not Report.objects.exists()
+    with pytest.raises(AppError) as own:
+        item_report(user=scene.author, kind="message", item_id=scene.message, reason="moi")
+    assert own.value.code == "conflict"
+
+
+def test_a_room_sets_its_thresholds_and_its_queue_shows_the_hidden_text(scene):
+    with pytest.raises(AppError) as refused:
+        policy_set(user=scene.trusted, room_id=scene.room.id, policy=PolicyIn(report_threshold=1))
+    assert refused.value.code == "forbidden"
+    assert (
+        policy_set(user=scene.moderator, room_id=scene.room.id, policy=PolicyIn(report_threshold=1))["report_threshold"]
+        == 1
+    )
+    assert item_report(user=scene.reporters[0], kind="message", item_id=scene.message, reason="spam")["hidden"]
+    queue = room_queue(scene.room)
+    assert queue[0]["text"] == "un texte injurieux" and queue[0]["reasons"] == ["spam"]
+    assert queue[0]["author"] == "author" and queue[0]["reports"] == 1
+
+
+def test_mute_and_ban(scene):
+    with pytest.raises(AppError) as refused:
+        member_sanction(user=scene.trusted, room_id=scene.room.id, username="author", kind="mute", reason="x")
+    assert refused.value.code == "forbidden"
+    with pytest.raises(AppError) as moderator:
+        member_sanction(user=scene.owner, room_id=scene.room.id, username="modo", kind="ban", reason="x")
+    assert moderator.value.code == "conflict"
+
+    member_sanction(user=scene.moderator, room_id=scene.room.id, username="author", kind="mute", reason="calme")
+    with pytest.raises(AppError) as muted:
+        message_post(author=scene.author, room_id=scene.room.id, body="encore")
+    assert muted.value.code == "forbidden" and "muted" in muted.value.message
+    member_sanction(user=scene.moderator, room_id=scene.room.id, username="author", kind="mute", lift=True)
+    message_post(author=scene.author, room_id=scene.room.id, body="pardon")
+
+    member_sanction(user=scene.moderator, room_id=scene.room.id, username="author", kind="ban", reason="récidive")
+    with pytest.raises(AppError) as banned:
+        message_post(author=scene.author, room_id=scene.room.id, body="re")
+    assert banned.value.code == "forbidden" and "banned" in banned.value.message
+    actions = [entry["action"] for entry in room_audit(scene.room)]
+    assert actions[:3] == ["banned", "unmuted", "muted"]
