@@ -86,6 +86,7 @@ def test_home_commune_rule_password_change_and_deletion(screens, daphne_server):
 
     page.get_by_test_id("nav-account").click()
     expect(page.get_by_test_id("home-status")).to_have_text("Vous n’avez pas encore déclaré de commune.")
+    expect(page.get_by_test_id("account-profile-link")).to_have_attribute("href", "#/me")
     expect(page.get_by_test_id("home-rule")).to_contain_text("une fois tous les 30 jours")
     expect(page.get_by_test_id("home-next")).to_have_attribute("data-allowed", "true")
     page.get_by_test_id("home-search").fill("97410")

@@ -305,7 +305,11 @@ export async function render(ctx, params, container) {
   }
   const body = h("div", { class: "account" });
   const saved = h("p", { class: "notice", role: "status", "data-testid": "account-saved", hidden: true });
-  container.append(h("p", { class: "muted", "data-testid": "account-user", text: t("account.signed_in_as", { user: ctx.me.username }) }), saved, body);
+  container.append(
+    h("p", { class: "muted", "data-testid": "account-user" }, t("account.signed_in_as", { user: ctx.me.username }), " · ", h("a", { href: "#/me", "data-testid": "account-profile-link", text: t("account.profile_link") })),
+    saved,
+    body,
+  );
   function draw(message) {
     saved.hidden = !message;
     saved.textContent = message || "";
