@@ -12,5 +12,5 @@ def test_demo_has_a_referent_a_verified_resident_and_one_waiting(capsys):
     call_command("load_demo")
     assert list(Referent.objects.values_list("user__username", "commune_id")) == [("marie", "97411")]
     verified = ResidentVerification.objects.get(commune_id="97411")
-    assert verified.user.username == "jean" and verified.verified_by.username == "marie"
+    assert verified.user.username == "lucie" and verified.verified_by.username == "marie"
     assert not ResidentVerification.objects.filter(user__username="paul").exists()
