@@ -32,11 +32,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	DATABASE_URL=$(POSTGRES_URL) DATABASE_CONN_MAX_AGE=0 $(BIN)/python -m pytest -m "not browser and not sqlite_only"
 
+## The benchmark (issues 6, 11, 17): every scenario against the peers, then the live debate.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.debate
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+	$(BIN)/python -m bench.debate --participants 200 --watchers 200 --seconds 10
 
 ## Soak: mixed load on two daphne processes + Redis; RSS and p99 over time in artifacts/soak/.
 soak: $(STAMP)

@@ -329,6 +329,7 @@ DEMO_LOADERS = [
     "organisations.demo:demo_load",
     "people.demo:demo_load",
     "outcomes.demo:demo_load",
+    "moderation.demo:demo_load",
     "demo.trust:demo_load",
 ]
 

@@ -37,6 +37,7 @@ def demo_load() -> str:
             capacity=40,
             show_participants=True,
             organisers=["jean"],
+            tags=["démocratie-locale", "vélo"],
         ),
     )
     rsvp_set(user=jean, event_id=meeting["id"], status="going")
@@ -52,6 +53,7 @@ def demo_load() -> str:
             ends_at=market_day + timedelta(hours=5),
             commune="97416",
             address="Boulevard Hubert-Delisle, Saint-Pierre",
+            tags=["marché", "commerce-local"],
         ),
     )
     stand = event_create(

@@ -32,6 +32,11 @@ def mine(request: HttpRequest):
     return {"items": selectors.cases_about(request_user(request))}
 
 
+@router.get("/rooms/{room_id}/me", summary="Whether you moderate the room, or judge its reports as a trusted member")
+def roles(request: HttpRequest, room_id: int):
+    return selectors.room_roles_of(room_id=room_id, user=request_user(request))
+
+
 @router.get("/rooms/{room_id}/queue", summary="Hidden items awaiting their vote (moderators, trusted members)")
 def queue(request: HttpRequest, room_id: int, status: str = "open"):
     room = selectors.room_for_judges(room_id=room_id, user=request_user(request))

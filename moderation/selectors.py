@@ -32,6 +32,14 @@ def room_for_judges(*, room_id: int, user) -> Room:
     return room
 
 
+def room_roles_of(*, room_id: int, user) -> dict:
+    """What `user` does in the room's moderation (the client shows its screens from this)."""
+    room = room_get_readable(room_id=room_id, user=user)
+    moderator = signed_in(user) and (user.is_staff or room_moderated_by(room=room, user=user))
+    judge = moderator or room_trusts(room_id=room.id, user=user)
+    return {"room": room.id, "moderator": bool(moderator), "judge": bool(judge)}
+
+
 def room_for_moderators(*, room_id: int, user) -> Room:
     room = room_get_readable(room_id=room_id, user=user)
     if not signed_in(user):

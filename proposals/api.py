@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from accounts.api import request_user
 from events.exports import SafeCsvWriter
 from proposals import selectors, services
-from proposals.inputs import AmendmentIn, ExtendIn, ProposalIn, ReopenIn, ScheduleIn, VoteIn
+from proposals.inputs import AmendmentIn, ExtendIn, ProposalIn, ReopenIn, ReviseIn, ScheduleIn, VoteIn
 from proposals.models import Proposal
 from realtime.auth import signed_in
 from realtime.errors import AppError
@@ -265,6 +265,13 @@ def reopen(request: HttpRequest, proposal_id: int, payload: ReopenIn):
         closes_at=payload.closes_at,
         reason=payload.reason,
         ref=payload.ref,
+    )
+
+
+@router.post("/{proposal_id}/revise", summary="Consent: the author revises the text; standing blocks are lifted")
+def revise(request: HttpRequest, proposal_id: int, payload: ReviseIn):
+    return services.proposal_revise(
+        user=request_user(request), proposal_id=proposal_id, body=payload.body, reason=payload.reason, ref=payload.ref
     )
 
 

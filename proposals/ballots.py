@@ -123,3 +123,30 @@ def secret_ballots_unlink(*, proposal: Proposal, amendments_only: bool = False) 
     )
     if not amendments_only:
         BallotKey.objects.filter(proposal=proposal).delete()
+
+
+def secret_blocks_lift(*, proposal: Proposal) -> int:
+    """Consent revised by its author: remove every standing secret `block` ballot *and* its
+    voter's `SecretVoter` row, so the blocker may vote again. Only possible while the vote runs
+    (the holder links exist). Returns how many were lifted; the caller moves the counts."""
+    key = _key(proposal.id)
+    if key is None:
+        return 0
+    blocks = dict(
+        SecretBallot.objects.filter(proposal=proposal, amendment__isnull=True, choice="block").values_list(
+            "holder", "id"
+        )
+    )
+    if not blocks:
+        return 0
+    lifted_voters, lifted_ballots = [], []
+    for row_id, voter_id in SecretVoter.objects.filter(proposal=proposal, amendment__isnull=True).values_list(
+        "id", "voter_id"
+    ):
+        holder = _holder(key=key, voter_id=voter_id, amendment_id=None)
+        if holder in blocks:
+            lifted_voters.append(row_id)
+            lifted_ballots.append(blocks[holder])
+    SecretVoter.objects.filter(id__in=lifted_voters).delete()
+    SecretBallot.objects.filter(id__in=lifted_ballots).delete()
+    return len(lifted_ballots)

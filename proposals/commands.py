@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import StrictInt
 
 from proposals import services
-from proposals.inputs import AmendmentIn, CloseIn, ExtendIn, ReopenIn, ScheduleIn, VoteIn
+from proposals.inputs import AmendmentIn, CloseIn, ExtendIn, ReopenIn, ReviseIn, ScheduleIn, VoteIn
 from realtime.schemas import WriteCommand
 from realtime.topics import topic_object_id
 
@@ -73,6 +73,20 @@ def reopen(*, user, command: Reopen) -> dict:
     )
 
 
+class Revise(WriteCommand, ReviseIn):
+    pass
+
+
+def revise(*, user, command: Revise) -> dict:
+    return services.proposal_revise(
+        user=user,
+        proposal_id=topic_object_id(command.topic, "proposal"),
+        body=command.body,
+        reason=command.reason,
+        ref=command.ref,
+    )
+
+
 class Schedule(WriteCommand, ScheduleIn):
     pass
 
@@ -94,4 +108,5 @@ COMMANDS = {
     "extend": (Extend, extend),
     "reopen": (Reopen, reopen),
     "schedule": (Schedule, schedule),
+    "revise": (Revise, revise),
 }

@@ -89,6 +89,15 @@ def _ballot_kinds(room_id: int) -> int:
         points=10,
     )
     vote_cast(user=lucie, proposal_id=dot, ballot={"points": {"c2": 6, "c3": 4}})
+    approval = make(
+        kind="approval",
+        title="Fête de quartier : quelles animations ?",
+        body="Cochez toutes celles que vous soutenez (deux au plus).",
+        choices=["Concert de maloya", "Repas partagé", "Jeux pour enfants"],
+        max_choices=2,
+    )
+    vote_cast(user=jean, proposal_id=approval, ballot={"choices": ["c1", "c2"]})
+    vote_cast(user=lucie, proposal_id=approval, ballot={"choices": ["c2"]})
     day = (timezone.now() + timedelta(days=10)).replace(hour=14, minute=0, second=0, microsecond=0)
     meeting = make(
         kind="meeting",
@@ -104,4 +113,4 @@ def _ballot_kinds(room_id: int) -> int:
     )
     vote_cast(user=jean, proposal_id=meeting, ballot={"choices": ["s2", "s3"]})
     vote_cast(user=lucie, proposal_id=meeting, ballot={"choices": ["s2"]})
-    return 5
+    return 6

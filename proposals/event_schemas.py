@@ -68,6 +68,16 @@ class ProposalReopened(EventData):
     undecided: int | None
 
 
+class ProposalRevised(EventData):
+    """Consent: the author revised the text; standing blocks were lifted (their voters vote again)."""
+
+    id: int
+    body: str
+    reason: str
+    by: str
+    blocks_lifted: int
+
+
 class ProposalScheduled(EventData):
     """Meeting time: the chosen slot became event `event` (its iCalendar file at `ics`)."""
 
@@ -118,6 +128,7 @@ EVENT_SCHEMAS = {
     "proposal.extended": ProposalExtended,
     "proposal.reopened": ProposalReopened,
     "proposal.scheduled": ProposalScheduled,
+    "proposal.revised": ProposalRevised,
     "amendment.proposed": AmendmentProposed,
     "proposal.archived": ProposalArchived,
 }

@@ -96,7 +96,7 @@ class ProposalIn(WriteInput):
         description="vote (majority, or plurality with `choices`) | consent | approval | ranked | score | dot | meeting",
     )
     min_choices: Annotated[StrictInt, Field(ge=0, le=CHOICES_MAX)] | None = Field(
-        None, description="approval / meeting: fewest options a ballot chooses (default 1; 0 for meeting)"
+        None, description="approval / meeting: fewest options a ballot chooses (default 1)"
     )
     max_choices: Annotated[StrictInt, Field(ge=1, le=CHOICES_MAX)] | None = Field(
         None, description="approval / meeting: most options a ballot chooses (default all)"
@@ -215,3 +215,10 @@ class ScheduleIn(WriteInput):
 
     slot: OptionKey | None = None
     address: optional_text(300) = ""
+
+
+class ReviseIn(WriteInput):
+    """Consent: the author's new text, and why; standing blocks are lifted."""
+
+    body: text(BODY_MAX)
+    reason: text(REASON_MAX)

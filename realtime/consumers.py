@@ -24,11 +24,11 @@ from realtime.backpressure import outbound_for
 from realtime.batching import topic_writer
 from realtime.db import db_call, db_call_for_topic
 from realtime.errors import AppError
-from realtime.event_log import topic_events_after, topic_head
 from realtime.frames import dumps, error_frame
 from realtime.inputs import input_problem
 from realtime.origins import socket_origin_allowed
 from realtime.registry import write_commands
+from realtime.replay import replay_reads
 from realtime.revocation import CLOSE_REVOKED, revocation_watch, socket_credentials
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
 from realtime.topics import topic_parse
@@ -56,11 +56,10 @@ def server_now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _replay_plan(topic: str, since: int | None) -> tuple[int, bool]:
-    """(head, reset) — reset when `since` is beyond what is replayed."""
-    head = topic_head(topic)
-    reset = since is not None and (since > head or head - since > settings.REALTIME_REPLAY_LIMIT)
-    return head, reset
+def replay_reset(since: int | None, head: int) -> bool:
+    """Whether a subscriber resuming from `since` must start over: beyond the head, or further
+    back than the replay window."""
+    return since is not None and (since > head or head - since > settings.REALTIME_REPLAY_LIMIT)
 
 
 _frames_sent_by_kind: dict[str, object] = {}
@@ -276,7 +275,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscriptions[topic] = sub
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
-        head, reset = await db_call(_replay_plan, topic, command.since)
+        head = await replay_reads().head(topic)  # shared with the other subscribes of this moment
+        reset = replay_reset(command.since, head)
         if command.since is not None:
             metrics.REPLAY_REQUESTS.inc()
             if reset:
@@ -303,7 +303,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         so a replay never sits whole in memory, here or in the transport."""
         after = since
         while after < head and self.subscriptions.get(sub.topic) is sub:
-            page = await db_call(topic_events_after, sub.topic, after, up_to=head, limit=settings.REALTIME_REPLAY_PAGE)
+            page = await replay_reads().page(sub.topic, after, head)  # one read for concurrent resumes
             if not page:
                 return
             for _, text in page:

@@ -28,9 +28,11 @@ def input_problem(value: object, where: str = "frame") -> str | None:
     if isinstance(value, str):
         if "\x00" in value:
             return f"{where}: NUL bytes are not allowed"
-        if INTEGER.fullmatch(value.strip()) and len(value) < 4300 and not INT_MIN <= int(value) <= INT_MAX:
+        # str.strip() removes more than int() ignores (the separators \x1c-\x1f): parse what was matched.
+        stripped = value.strip()
+        if INTEGER.fullmatch(stripped) and len(stripped) < 4300 and not INT_MIN <= int(stripped) <= INT_MAX:
             return f"{where}: number out of range"
-        if _date_out_of_range(value.strip()):
+        if _date_out_of_range(stripped):
             return f"{where}: dates run from year {YEAR_MIN} to {YEAR_MAX}"
     elif isinstance(value, bool):
         return None

@@ -18,6 +18,7 @@ class HitOut(Schema):
     snippet: str
     commune: str | None
     room: int | None
+    username: str | None = None
     rank: float
 
 

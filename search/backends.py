@@ -53,7 +53,8 @@ def _match_sqlite(queryset: QuerySet, source: Source, terms: list[str]) -> Query
     # Each word quoted (so FTS5 operators in it are plain text) and prefix-matched.
     expression = " ".join('"{}"*'.format(t.replace('"', "")) for t in terms)
     table = queryset.model._meta.db_table
-    entry = f"{table}.id * 8 + {source.code}"
+    # A profile's key is its user's id (user_id), every other model's is `id`.
+    entry = f"{table}.{queryset.model._meta.pk.column} * 8 + {source.code}"
     hits = RawSQL(
         f"SELECT rowid / 8 FROM search_fts WHERE search_fts MATCH %s AND rowid % 8 = {source.code}", [expression]
     )
@@ -63,4 +64,4 @@ def _match_sqlite(queryset: QuerySet, source: Source, terms: list[str]) -> Query
         [expression],
         output_field=FloatField(),
     )
-    return queryset.filter(id__in=hits).annotate(rank=rank)
+    return queryset.filter(pk__in=hits).annotate(rank=rank)

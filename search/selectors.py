@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from accounts.models import Profile
 from discussions.models import Message, Room
 from discussions.selectors import room_readable_filter
 from events.models import Event
@@ -19,10 +20,11 @@ from events.selectors import event_visible_ids
 from organisations.models import Organisation
 from proposals.models import Proposal
 from proposals.selectors import proposal_list
+from realtime.auth import signed_in
 from realtime.errors import AppError
 from search.backends import Source, match, words
 
-KINDS = ("rooms", "messages", "events", "proposals", "organisations")
+KINDS = ("rooms", "messages", "events", "proposals", "organisations", "people")
 LIMIT_MAX = 50
 OFFSET_MAX = 1000
 QUERY_MAX = 200
@@ -33,7 +35,8 @@ SOURCES = {
     "messages": Source(2, None, ("body",)),
     "events": Source(3, "title", ("description", "address")),
     "proposals": Source(4, "title", ("body", "arguments_for", "arguments_against")),
-    "organisations": Source(5, "name", ("description", "address")),
+    "organisations": Source(5, "name", ("description", "address", "tags_text")),
+    "people": Source(6, "display_name", ("bio",)),
 }
 
 
@@ -47,6 +50,8 @@ class Hit:
     rank: float
     # Where it opens: the room of a message, else the item itself.
     room: int | None = None
+    # A person's page is by username.
+    username: str | None = None
 
 
 def _readable(kind: str, user) -> QuerySet:
@@ -61,10 +66,23 @@ def _readable(kind: str, user) -> QuerySet:
         return Event.objects.filter(id__in=event_visible_ids(user))
     if kind == "organisations":
         return Organisation.objects.all()  # public, every one of them
+    if kind == "people":
+        return _people_readable(user)
     return Proposal.objects.filter(id__in=proposal_list(user=user).values("id"))
 
 
+def _people_readable(user):
+    """Profiles whose owner lets `user` see them (accounts.profiles.profile_visible's rule, as a
+    query): public ones, signed-in ones for a signed-in reader, and one's own."""
+    allowed = [Profile.PUBLIC, Profile.SIGNED_IN] if signed_in(user) else [Profile.PUBLIC]
+    visible = Q(visibility__in=allowed) | (Q(user_id=user.pk) if signed_in(user) else Q(pk__in=[]))
+    return Profile.objects.filter(visible, user__is_active=True).select_related("user")
+
+
 def _hit(kind: str, row) -> Hit:
+    if kind == "people":
+        name = row.display_name or row.user.username
+        return Hit(kind, row.user_id, name, row.bio[:SNIPPET], None, row.rank, None, row.user.username)
     if kind == "messages":
         return Hit(kind, row.id, row.room.name, row.body[:SNIPPET], row.room.commune_id, row.rank, row.room_id)
     title = row.name if kind in ("rooms", "organisations") else row.title
@@ -99,9 +117,14 @@ def search(
     for kind in _kinds(kinds):
         rows = _readable(kind, user)
         if commune:
-            rows = rows.filter(room__commune_id=commune) if kind == "messages" else rows.filter(commune_id=commune)
+            if kind == "messages":
+                rows = rows.filter(room__commune_id=commune)
+            elif kind == "people":  # only those who show their commune
+                rows = rows.filter(user__home_commune_id=commune, show_commune=True)
+            else:
+                rows = rows.filter(commune_id=commune)
         rows = match(rows, SOURCES[kind], terms)
         total += rows.count()
-        hits += [_hit(kind, row) for row in rows.order_by("-rank", "-id")[: offset + limit]]
+        hits += [_hit(kind, row) for row in rows.order_by("-rank", "-pk")[: offset + limit]]
     hits.sort(key=lambda h: (-h.rank, KINDS.index(h.kind), -h.id))
     return hits[offset : offset + limit], total

@@ -17,7 +17,7 @@ from proposals.services.lifecycle import (
     proposal_open_due,
     proposal_open_for_electors,
 )
-from proposals.services.timing import proposal_extend, proposal_reopen, proposal_schedule
+from proposals.services.timing import proposal_extend, proposal_reopen, proposal_revise, proposal_schedule
 from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "proposal_open_for_electors",
     "proposal_extend",
     "proposal_reopen",
+    "proposal_revise",
     "proposal_schedule",
     "proposal_open_due",
     "vote_cast",

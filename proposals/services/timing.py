@@ -15,6 +15,7 @@ from django.utils import timezone
 from events.inputs import EventIn
 from events.services import event_create, event_invite
 from proposals import counting, selectors
+from proposals.ballots import secret_blocks_lift
 from proposals.models import Proposal, SecretVoter, Vote
 from proposals.services.common import proposal_row_locked
 from proposals.services.lifecycle import may_close
@@ -101,6 +102,36 @@ def proposal_reopen(*, user, proposal_id: int, closes_at: datetime, reason: str,
     # TODO(issue 12): notify the undecided (selectors.proposal_undecided_ids) once the
     # notifications system is on main; nothing else is told today but this topic.
     event = topic_event_append(topic=locked.topic, kind="proposal.reopened", data=data)
+    topic_state_changed(locked.topic)
+    return {**data, "seq": event.seq}
+
+
+@user_write("proposal_revise", signed_out="sign in first")
+def proposal_revise(*, user, proposal_id: int, body: str, reason: str, ref: str | None = None) -> dict:
+    """Consent: the author (or staff) revises the text while the vote runs. Standing blocks were
+    about the old text, so they are lifted: each blocker's ballot is removed (they may vote
+    again, even without `can_change`); other ballots stand. Publishes `proposal.revised`."""
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    if proposal.author_id != user.id and not user.is_staff:
+        raise AppError("forbidden", "only the author revises a proposal")
+    locked = proposal_row_locked(proposal_id)
+    if locked.kind != counting.CONSENT:
+        raise AppError("bad_request", "only a consent proposal is revised during its vote (blocks are lifted)")
+    if locked.phase != Proposal.TOVOTE or locked.closes_at <= timezone.now():
+        raise AppError("conflict", "only an open vote can be revised")
+    if locked.anonymous:
+        lifted = secret_blocks_lift(proposal=locked)
+    else:
+        lifted, _ = Vote.objects.filter(proposal=locked, choice="block").delete()
+    counts = dict(locked.counts)
+    counts["block"] = counts.get("block", 0) - lifted
+    locked.counts = counts
+    locked.total -= lifted
+    locked.body = body
+    locked.state_version += 1
+    locked.save(update_fields=["counts", "total", "body", "state_version"])
+    data = {"id": locked.id, "body": body, "reason": reason, "by": user.username, "blocks_lifted": lifted}
+    event = topic_event_append(topic=locked.topic, kind="proposal.revised", data=data)
     topic_state_changed(locked.topic)
     return {**data, "seq": event.seq}
 

@@ -10,6 +10,7 @@ import * as bigscreenPage from "./pages/bigscreen.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
 import * as minePage from "./pages/mine.js";
+import * as moderationPage from "./pages/moderation.js";
 import * as organisationPage from "./pages/organisation.js";
 import * as personPage from "./pages/person.js";
 import * as tagPage from "./pages/tag.js";
@@ -194,6 +195,9 @@ async function route() {
       break;
     case "account":
       page = accountPage;
+      break;
+    case "moderation":
+      page = moderationPage;
       break;
     case "organisation":
       page = organisationPage;

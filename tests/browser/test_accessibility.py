@@ -39,6 +39,7 @@ def test_every_page_passes_axe(screens, daphne_server):
         "organisation": (f"#/organisation/{org['id']}", "org-desk"),
         "profile": ("#/me", "profile-save"),
         "person": (f"#/person/{organiser}", "person-name"),
+        "moderation": (f"#/moderation/{room_id}", "h-audit"),
     }
     found = {}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,8 @@ result refused — blocked), French and English; screenshots in artifacts/browse
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -144,6 +146,21 @@ def test_consent_with_a_block_in_french_and_english(screens, daphne_server):
     expect(author.get_by_test_id("blocks")).to_contain_text("1 block: the proposal cannot pass while it stands")
     expect(agree.get_by_test_id("blocks")).to_contain_text("1 blocage : la proposition ne peut passer tant qu'il tient")
 
+    # The author revises the text: the block is lifted everywhere, its author votes again.
+    author.get_by_test_id("revise-form").locator("xpath=..").locator("summary").click()
+    author.get_by_test_id("revise-body").fill("Essai de six mois, livraisons par la rue Juliette-Dodu.")
+    author.get_by_test_id("revise-reason").fill("Accès des livraisons")
+    author.get_by_test_id("revise-submit").click()
+    for page in (author, agree, blocker):
+        expect(page.get_by_test_id("count-block")).to_have_attribute("data-count", "0")
+        expect(page.get_by_test_id("proposal-body")).to_contain_text("rue Juliette-Dodu")
+    expect(agree.get_by_test_id("proposal-news")).to_contain_text("1 blocage levé")
+    expect(blocker.get_by_test_id("my-vote")).to_have_text("Vous n'avez pas encore voté.")
+    blocker.get_by_test_id("consent-block").click()
+    blocker.get_by_test_id("consent-reason").fill("Toujours trop tôt pour les commerçants.")
+    blocker.get_by_test_id("ballot-submit").click()
+    expect(agree.get_by_test_id("block-reason")).to_contain_text("Toujours trop tôt")
+
     author.get_by_test_id("close-form").locator("xpath=..").locator("summary").click()
     author.get_by_test_id("close-submit").click()
     expect(author.get_by_test_id("result-banner")).to_have_text("Result: proposal refused — blocked")
@@ -154,4 +171,81 @@ def test_consent_with_a_block_in_french_and_english(screens, daphne_server):
     shot(author, "consent-closed-en")
     shot(agree, "consent-closed-fr")
     assert author.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_score_dot_approval_and_meeting_ballots_on_a_phone(screens, daphne_server):
+    """The other kinds: labelled sliders, steppers within the budget, checkboxes within min/max,
+    meeting slots made in the form; live results on the author's page; the winning slot becomes
+    an event with its calendar file."""
+    author = screens.signed_up("author", unique("maire"))
+    voter = screens.signed_up("voter", unique("aline"), phone=True)
+
+    score_id = create_through_the_form(author, kind="score", title="Tracés de bus", choices=["Front de mer", "Centre"])
+    voter.goto(f"/#/proposal/{score_id}")
+    slider = voter.get_by_test_id("score-c1")
+    expect(voter.get_by_role("slider", name="Front de mer")).to_have_attribute("type", "range")  # labelled
+    slider.focus()
+    for _ in range(2):
+        voter.keyboard.press("ArrowRight")  # from the middle (3) to 5
+    expect(voter.get_by_test_id("score-value-c1")).to_have_text("5")
+    expect(slider).to_have_attribute("aria-valuetext", "5 sur 5")
+    voter.get_by_test_id("score-c2").fill("1")
+    voter.get_by_test_id("ballot-submit").click()
+    expect(author.get_by_test_id("average-c1")).to_have_attribute("data-average", "5")
+    expect(author.get_by_test_id("average-c2")).to_have_attribute("data-average", "1")
+    shot(voter, "score-phone")
+
+    dot_id = create_through_the_form(author, kind="dot", title="Budget de quartier", choices=["Bancs", "Fontaines"])
+    voter.goto(f"/#/proposal/{dot_id}")
+    for _ in range(7):
+        voter.get_by_test_id("dot-plus-c1").click()
+    for _ in range(3):
+        voter.get_by_test_id("dot-plus-c2").click()
+    expect(voter.get_by_test_id("dots-left")).to_have_attribute("data-left", "0")
+    expect(voter.get_by_test_id("dot-plus-c2")).to_be_disabled()  # the budget is spent
+    voter.get_by_test_id("dot-minus-c1").click()
+    expect(voter.get_by_test_id("dots-c1")).to_have_attribute("data-points", "6")
+    voter.get_by_test_id("ballot-submit").click()
+    expect(author.get_by_test_id("count-c1")).to_have_attribute("data-count", "6")
+    expect(author.get_by_test_id("points-cast")).to_have_attribute("data-points", "9")
+    shot(voter, "dot-phone")
+
+    approval_id = create_through_the_form(
+        author, kind="approval", title="Fête du quartier", choices=["Musique", "Repas", "Jeux"]
+    )
+    voter.goto(f"/#/proposal/{approval_id}")
+    voter.get_by_role("checkbox", name="Musique").check()
+    voter.get_by_role("checkbox", name="Jeux").check()
+    voter.get_by_test_id("ballot-submit").click()
+    expect(author.get_by_test_id("count-c3")).to_have_attribute("data-count", "1")
+    expect(author.get_by_test_id("count-c2")).to_have_attribute("data-count", "0")
+
+    # Meeting time: two slots typed in the form, then voted, closed and scheduled.
+    author.goto("/#/commune/97411")
+    author.get_by_test_id("new-proposal").locator("summary").click()
+    author.get_by_test_id("new-proposal-title").fill("Réunion plan vélo")
+    author.get_by_test_id("new-proposal-body").fill("Quand pouvez-vous venir ?")
+    author.get_by_test_id("new-proposal-kind").select_option("meeting")
+    for n, (start, end) in enumerate(
+        (("2031-03-04T18:00", "2031-03-04T20:00"), ("2031-03-05T18:00", "2031-03-05T20:00")), 1
+    ):
+        author.get_by_test_id(f"slot-start-{n}").fill(start)
+        author.get_by_test_id(f"slot-end-{n}").fill(end)
+    author.get_by_test_id("new-proposal-submit").click()
+    expect(author.get_by_test_id("proposal-title")).to_have_text("Réunion plan vélo")
+    voter.goto(author.url.replace(daphne_server.url, ""))
+    voter.get_by_test_id("pick-s2").check()
+    voter.get_by_test_id("ballot-submit").click()
+    expect(author.get_by_test_id("count-s2")).to_have_attribute("data-count", "1")
+    author.get_by_test_id("close-form").locator("xpath=..").locator("summary").click()
+    author.get_by_test_id("close-submit").click()
+    expect(author.get_by_test_id("schedule-slot")).to_have_value("s2")
+    author.get_by_test_id("schedule-submit").click()
+    for page in (author, voter):
+        expect(page.get_by_test_id("spawned-event-ics")).to_have_attribute("href", re.compile(r"/api/events/\d+/ics"))
+    expect(author.get_by_test_id("reopen-form")).to_have_count(0)  # an event was made: no reopening
+    voter.get_by_test_id("spawned-event-link").click()
+    expect(voter.get_by_test_id("event-title")).to_have_text("Réunion plan vélo")
+    shot(author, "meeting-scheduled")
     assert not screens.console_errors, screens.console_errors

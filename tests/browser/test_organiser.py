@@ -41,6 +41,9 @@ def test_organiser_full_tour(screens, daphne_server, tmp_path):
     page.get_by_test_id("new-event-ends").fill(f"{day}T17:00")
     page.get_by_test_id("new-event-capacity").fill("12")
     page.get_by_test_id("new-event-place").fill("Maison de quartier")
+    # The place picked on the map (its coordinates could be typed too).
+    page.get_by_test_id("new-event-latitude").fill("-20.8912")
+    page.get_by_test_id("new-event-longitude").fill("55.4567")
     page.get_by_test_id("new-event-submit").click()
     expect(page.get_by_test_id("event-title")).to_have_text("Atelier vélo")
     expect(page.get_by_test_id("event-description")).to_have_text("Réparer son vélo ensemble.\nApportez vos outils.")
@@ -48,7 +51,9 @@ def test_organiser_full_tour(screens, daphne_server, tmp_path):
     expect(page.get_by_test_id("event-when")).to_contain_text("14:00")
     event_id = int(page.url.rsplit("/", 1)[1])
     with daphne_server.api(screens.token_of(page)) as client:
-        room_id = client.get(f"/events/{event_id}").json()["room"]["id"]
+        created = client.get(f"/events/{event_id}").json()
+        room_id = created["room"]["id"]
+        assert (created["latitude"], created["longitude"]) == (-20.8912, 55.4567)
     expect(page.get_by_test_id("event-room-link")).to_have_attribute("href", f"#/room/{room_id}")
 
     # Invite someone.

@@ -11,6 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, unique
+from tests.browser.test_event import create_event
 from tests.browser.test_room import create_room, post_from_ui
 
 pytestmark = pytest.mark.browser
@@ -67,4 +68,13 @@ def test_profile_avatar_privacy_and_avatars_beside_messages(screens, daphne_serv
     expect(
         ben.get_by_test_id("presence-user").filter(has_text=ben_name).locator('[data-avatar="initial"]')
     ).to_have_count(1)
+
+    # An event that shows its participants: ana going, with her avatar, on ben's screen.
+    event = create_event(daphne_server, screens.token_of(ana), show_participants=True, title=unique("Balade "))
+    with daphne_server.api(screens.token_of(ana)) as client:
+        assert client.post(f"/events/{event['id']}/rsvp", json={"status": "going"}).status_code == 200
+    ben.goto(f"/#/event/{event['id']}")
+    participant = ben.locator(f'[data-testid="participant"][data-user="{ana_name}"]')
+    expect(participant.locator('[data-avatar="image"] img')).to_be_visible()
+    expect(participant.get_by_role("link")).to_have_text(ana_name)  # the attendee list gives names, not profiles
     assert all("400" in e for e in screens.console_errors), screens.console_errors

@@ -147,3 +147,9 @@ def test_search_finds_an_organisation_typed_without_accents(make_user, make_orga
     hits = Client().get("/api/search", {"q": "comite fetes", "kinds": "organisations"}).json()
     assert [h["title"] for h in hits["items"]] == ["Comité des fêtes de Bellepierre"]
     assert hits["items"][0]["kind"] == "organisations"
+
+
+def test_search_finds_an_organisation_by_its_tags(make_user, make_organisation):
+    make_organisation(make_user(), name="Association Vavang'", tags=["randonnée", "patrimoine"])
+    hits = Client().get("/api/search", {"q": "randonnee", "kinds": "organisations"}).json()
+    assert [h["title"] for h in hits["items"]] == ["Association Vavang'"]

@@ -98,3 +98,23 @@ def test_erasure_removes_the_avatar_and_profile(make_user):
     assert not Profile.objects.filter(user_id=ana.id).exists()
     assert not TagUse.objects.filter(kind="person", object_id=ana.id).exists()
     assert Client().get(f"/api/people/{name}").status_code == 404
+
+
+def test_search_finds_people_only_as_their_privacy_allows(make_user):
+    """Typed without accents; a private profile is never found by others, on either database."""
+    public, members, private, reader = make_user(), make_user(), make_user(), make_user()
+    patch_me(public, display_name="Hélène Publique", bio="Randonnée au Maïdo", visibility="public")
+    patch_me(members, display_name="Hélène Connectée", bio="Randonnée", visibility="signed_in")
+    patch_me(private, display_name="Hélène Secrète", bio="Randonnée", visibility="private")
+
+    def names(client_kwargs) -> list[str]:
+        hits = Client().get("/api/search", {"q": "helene randonnee", "kinds": "people"}, **client_kwargs).json()
+        return sorted(h["title"] for h in hits["items"])
+
+    assert names({}) == ["Hélène Publique"]
+    assert names(bearer(reader)) == ["Hélène Connectée", "Hélène Publique"]
+    assert names(bearer(private)) == ["Hélène Connectée", "Hélène Publique", "Hélène Secrète"]
+    hit = Client().get("/api/search", {"q": "maido", "kinds": "people"}).json()["items"][0]
+    assert hit["username"] == public.username and hit["commune"] is None
+    total = Client().get("/api/search", {"q": "secrete"}, **bearer(reader)).json()["total"]
+    assert total == 0

@@ -8,16 +8,18 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_load_creates_the_demo_proposals_once(capsys):
     call_command("load_demo")
-    assert "proposals.demo: 7 proposals" in capsys.readouterr().out
+    assert "proposals.demo: 8 proposals" in capsys.readouterr().out
     loaded = Proposal.objects.count()  # the organisations' demo opens one more, in the town hall's room
     call_command("load_demo")
     assert Proposal.objects.count() == loaded
-    # Open: the seven of proposals.demo and the town hall's (organisations.demo); outcomes.demo's is decided.
-    assert Proposal.objects.filter(phase=Proposal.TOVOTE).count() == 8
-    secret = Proposal.objects.get(anonymous=True)
+    # Open: the eight of proposals.demo and the town hall's (organisations.demo); outcomes.demo's is
+    # decided; moderation.demo's vote among named electors is left aside.
+    public = Proposal.objects.exclude(eligibility=Proposal.ELECTORS)
+    assert public.filter(phase=Proposal.TOVOTE).count() == 9
+    secret = public.get(anonymous=True)
     assert secret.multiple_choice and secret.room is not None
-    assert Vote.objects.count() == 1 + 8 + 3
+    assert Vote.objects.count() == 1 + 10 + 3
     kinds = set(Proposal.objects.values_list("kind", flat=True))
-    assert kinds == {"vote", "consent", "ranked", "score", "dot", "meeting"}
+    assert kinds == {"vote", "consent", "approval", "ranked", "score", "dot", "meeting"}
     consent = Proposal.objects.get(kind="consent")
     assert consent.counts == {"agree": 1, "abstain": 0, "disagree": 0, "block": 1}

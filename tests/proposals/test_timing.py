@@ -199,3 +199,50 @@ def test_a_tied_meeting_needs_a_slot_and_others_cannot_be_scheduled(make_proposa
     other = make_proposal(kind="approval", choices=["A", "B"])
     services.proposal_close_now(user=other.author, proposal_id=other.id)
     assert refused(lambda: services.proposal_schedule(user=other.author, proposal_id=other.id)).code == "bad_request"
+
+
+@pytest.mark.parametrize("secret", [False, True], ids=["public", "secret"])
+def test_the_author_revises_a_consent_and_lifts_the_blocks(make_proposal, make_user, secret):
+    proposal = make_proposal(kind="consent", anonymous=secret, can_change=False)
+    agree, blocker, other = make_user(), make_user(), make_user()
+    services.vote_cast(user=agree, proposal_id=proposal.id, ballot={"choice": "agree"})
+    services.vote_cast(user=blocker, proposal_id=proposal.id, ballot={"choice": "block", "reason": "Trop cher"})
+    services.vote_cast(user=other, proposal_id=proposal.id, ballot={"choice": "block", "reason": "Trop tôt"})
+    assert selectors.proposal_tally(fresh(proposal))["result"]["reason"] == "block"
+    assert (
+        refused(lambda: services.proposal_revise(user=agree, proposal_id=proposal.id, body="x", reason="y")).code
+        == "forbidden"
+    )
+    done = services.proposal_revise(
+        user=proposal.author, proposal_id=proposal.id, body="Budget plafonné à 10 000 €.", reason="Coût précisé"
+    )
+    assert done["blocks_lifted"] == 2
+    row = fresh(proposal)
+    assert row.body == "Budget plafonné à 10 000 €." and row.counts["block"] == 0 and row.total == 1
+    assert selectors.proposal_tally(row)["blocks"] == []
+    [revised] = events_of(proposal, "proposal.revised")
+    assert revised.data["reason"] == "Coût précisé"
+    # The blocker votes again on the new text (although votes cannot be changed); the agree stands.
+    services.vote_cast(user=blocker, proposal_id=proposal.id, ballot={"choice": "agree"})
+    assert (
+        refused(lambda: services.vote_cast(user=agree, proposal_id=proposal.id, ballot={"choice": "disagree"})).code
+        == "conflict"
+    )
+    assert fresh(proposal).counts == {"agree": 2, "abstain": 0, "disagree": 0, "block": 0}
+    assert services.proposal_close_now(user=proposal.author, proposal_id=proposal.id)["result"] == "adopted"
+
+
+def test_only_an_open_consent_is_revised(make_proposal):
+    vote = make_proposal()
+    assert (
+        refused(lambda: services.proposal_revise(user=vote.author, proposal_id=vote.id, body="x", reason="y")).code
+        == "bad_request"
+    )
+    consent = make_proposal(kind="consent")
+    services.proposal_close_now(user=consent.author, proposal_id=consent.id)
+    assert (
+        refused(
+            lambda: services.proposal_revise(user=consent.author, proposal_id=consent.id, body="x", reason="y")
+        ).code
+        == "conflict"
+    )

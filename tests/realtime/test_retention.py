@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from realtime.consumers import _replay_plan
-from realtime.event_log import topic_events_after
+from realtime.consumers import replay_reset
+from realtime.event_log import topic_events_after, topic_head
 from realtime.models import Topic, TopicEvent
 from realtime.retention import events_purge
 from realtime.scheduler import scheduler_jobs, scheduler_tick
@@ -41,10 +41,10 @@ def test_old_events_go_except_the_newest_thousand_of_each_topic(settings):
     assert seqs("room:2") == list(range(1, 301))  # under the floor: all kept however old
     assert seqs("room:3") == list(range(1, 1501))  # recent: all kept
     # A client resuming within the promised window gets every event; beyond it, reset as before.
-    head, reset = _replay_plan("room:1", 500)
+    head = topic_head("room:1")
     frames = topic_events_after("room:1", 500, up_to=head)
-    assert (head, reset, [seq for seq, _ in frames]) == (1500, False, list(range(501, 1501)))
-    assert _replay_plan("room:1", 499) == (1500, True)
+    assert (head, replay_reset(500, head), [seq for seq, _ in frames]) == (1500, False, list(range(501, 1501)))
+    assert replay_reset(499, head) is True
     assert events_purge() == 0
 
 

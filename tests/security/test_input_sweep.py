@@ -185,3 +185,13 @@ def test_an_event_title_with_a_newline_keeps_its_ics_valid(world):
     events = [component for component in calendar.walk() if component.name == "VEVENT"]
     assert len(events) == 1 and "X-INJECTED" not in events[0]
     assert b"\r\nX-INJECTED" not in ics.content and b"\nBEGIN:VEVENT\nX" not in ics.content
+
+
+@pytest.mark.parametrize("text", ["0\x1f", "\x1e5", "5\x1c", " 7\x1d "])
+def test_numbers_wrapped_in_separator_characters_are_text_not_a_crash(text):
+    """str.strip() removes the separators \\x1c-\\x1f, int() does not: found by the long fuzz,
+    `post` with body "0\\x1f" answered `internal`."""
+    from realtime.inputs import input_problem
+
+    assert input_problem({"type": "post", "body": text}) is None
+    assert input_problem("\x1e" + "9" * 30) == "frame: number out of range"

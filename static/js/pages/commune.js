@@ -11,6 +11,7 @@ import { decisionsSection, newsSection } from "./commune_news.js";
 import { eventFields } from "./event/form.js";
 import { nearbySection } from "./nearby.js";
 import { openDataSection } from "./opendata.js";
+import { placePicker } from "./place_picker.js";
 import { organisationsSection } from "./organisation/list.js";
 import { proposalForm } from "./proposal/form.js";
 import { tagField } from "../tags.js";
@@ -136,14 +137,17 @@ function roomForm(ctx, insee) {
   );
 }
 
-function eventForm(ctx, insee) {
+function eventForm(ctx, insee, communeOf) {
   const { nodes, read } = eventFields("new-event");
   const err = h("p", { class: "form-error", role: "alert" });
-  const form = h("form", {}, nodes, h("button", { type: "submit", "data-testid": "new-event-submit", text: t("common.create") }), err);
+  // The place picker's map is built when the form opens (Leaflet needs a visible box).
+  const pickerSlot = h("div");
+  let picker = null;
+  const form = h("form", {}, nodes, pickerSlot, h("button", { type: "submit", "data-testid": "new-event-submit", text: t("common.create") }), err);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      const body = { ...read(), commune: insee, timezone: DEFAULT_TIMEZONE };
+      const body = { ...read(), commune: insee, timezone: DEFAULT_TIMEZONE, ...(picker ? picker.read() : {}) };
       if (body.capacity == null) delete body.capacity;
       const created = await post("events", body);
       ctx.navigate(`#/event/${created.id}`);
@@ -151,7 +155,14 @@ function eventForm(ctx, insee) {
       err.textContent = errorText(e);
     }
   });
-  return h("details", {}, h("summary", { text: t("commune.new_event") }), form);
+  const details = h("details", { "data-testid": "new-event" }, h("summary", { text: t("commune.new_event") }), form);
+  details.addEventListener("toggle", () => {
+    if (details.open && !picker) {
+      picker = placePicker("new-event", communeOf());
+      pickerSlot.append(picker.node);
+    }
+  });
+  return details;
 }
 
 export async function render(ctx, params, container) {
@@ -206,7 +217,7 @@ export async function render(ctx, params, container) {
       "div",
       { class: "grid-3" },
       section("commune.rooms", "rooms", rooms, ctx.me && roomForm(ctx, insee)),
-      section("commune.events", "events", events, ctx.me && eventForm(ctx, insee)),
+      section("commune.events", "events", events, ctx.me && eventForm(ctx, insee, () => commune)),
       section("commune.proposals", "proposals", proposals, ctx.me && proposalForm(ctx, { commune: insee })),
     ),
   );

@@ -9,6 +9,7 @@ import { field, h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import "./debate-messages.js";
 import { quickVoteForm, voteCard } from "./debate-vote.js";
+import { ReportPanel } from "./room/report.js";
 
 const QUESTION_MAX = 500;
 
@@ -171,6 +172,7 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
   const questionList = h("ol", { class: "list questions", "data-testid": "questions", "aria-label": t("debate.questions") });
   const questionError = h("p", { class: "form-error", role: "alert", "data-testid": "question-error" });
   const mineList = h("ul", { class: "list", "data-testid": "my-questions" });
+  const report = me ? new ReportPanel({ socket, topic: questionsTopic, kind: "question" }) : null;
 
   async function questionWrite(command) {
     questionError.textContent = "";
@@ -239,6 +241,9 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
         actions.append(h("span", { class: "muted", text: t("debate.hidden_because", { reason: q.hidden_reason }) }));
       }
       row.querySelector(".q-main").append(actions);
+    } else if (report && !mineIds.has(q.id) && (!q.author || q.author !== me)) {
+      const flag = h("button", { type: "button", class: "link", "data-testid": "report-question", text: t("report.action"), onclick: () => report.open(q.id, { author: who, body: q.body }) });
+      row.querySelector(".q-main").append(h("div", { class: "actions row wrap" }, flag));
     }
     return row;
   }
@@ -358,7 +363,7 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
       "div",
       { class: "grid-2" },
       h("div", { class: "debate-floor", role: "region", "aria-labelledby": "floor-h" }, h("h3", { id: "floor-h", text: t("debate.floor") }), speaker, overrunNote, me ? h("div", { class: "row wrap" }, handBtn) : null, modFloor, floorError, h("h4", { text: t("debate.queue") }), queueList, settingsBox),
-      h("div", { class: "debate-questions", role: "region", "aria-labelledby": "questions-h" }, h("h3", { id: "questions-h", text: t("debate.questions") }), me ? askForm : null, mineList, questionError, questionList),
+      h("div", { class: "debate-questions", role: "region", "aria-labelledby": "questions-h" }, h("h3", { id: "questions-h", text: t("debate.questions") }), me ? askForm : null, mineList, questionError, questionList, report ? report.el : null),
     ),
     h("div", { class: "debate-votes" }, h("h3", { text: t("debate.votes") }), voteBox),
   );

@@ -1,6 +1,7 @@
 // An event: details, RSVP, live attendance, ticket + QR, calendar, discussion room, organisers'
 // tools. The pieces live in event/: parts, form, organiser tools, ticket, check-in desk.
 
+import { avatar } from "../avatars.js";
 import { tagLinks } from "../tags.js";
 import { get } from "../api.js";
 import { h } from "../dom.js";
@@ -13,6 +14,19 @@ import { attendanceBlock, attendanceOf, isCancelled, isOrganiser, myRsvpOf, pick
 import { TicketBox } from "./event/ticket.js";
 
 const RSVP_CHOICES = ["going", "interested", "declined"];
+
+/** Who is going, with their avatars, when the event shows its participants. */
+function participantsCard(ev) {
+  const list = h("ul", { class: "list", "data-testid": "participants" });
+  get(`events/${encodeURIComponent(ev.id)}/attendees`)
+    .then((data) => {
+      const going = (data.items || []).filter((a) => a.status === "going");
+      list.replaceChildren(...going.map((a) => h("li", { "data-testid": "participant", "data-user": a.username }, avatar(a.username, 24), h("a", { href: `#/person/${encodeURIComponent(a.username)}`, text: a.name || a.username }))));
+      if (!going.length) list.append(h("li", { class: "muted", text: t("event.no_attendees") }));
+    })
+    .catch((err) => list.replaceChildren(h("li", { class: "form-error", text: errorText(err) })));
+  return h("section", { class: "card", "aria-labelledby": "h-participants" }, h("h2", { id: "h-participants", text: t("event.attendees") }), list);
+}
 
 export async function render(ctx, params, container) {
   const [eventId, sub] = params;
@@ -102,6 +116,7 @@ async function renderDetails(ctx, ev, container) {
     rsvpBox.el,
     ticket.el,
     links,
+    ev.show_participants ? participantsCard(ev) : null,
     isOrganiser(ctx, ev) ? organiserPanel(ctx, ev) : null,
   );
 

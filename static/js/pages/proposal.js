@@ -70,6 +70,7 @@ export async function render(ctx, params, container) {
         : [h("div", { class: "row wrap", role: "group", "aria-labelledby": "vote-h" }, voteButtons), myVoteEl, canChangeEl, voteError],
   );
   const amendments = new Amendments({ ctx, socket, topic, phase: () => phase });
+  const bodyEl = h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" });
   const manage = new Manage({ ctx, socket, topic, p, refresh: () => refresh() });
   const outcome = outcomePanel(ctx, p);
 
@@ -77,7 +78,7 @@ export async function render(ctx, params, container) {
     banner,
     h("h1", { "data-testid": "proposal-title", text: p.title }),
     phaseEl,
-    h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" }),
+    bodyEl,
     h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, kindResults.el, tallyBars.turnout, tallyBars.electorate),
     outcome.el,
     voteBox,
@@ -202,7 +203,7 @@ export async function render(ctx, params, container) {
   async function refresh() {
     try {
       const fresh = await get(`proposals/${encodeURIComponent(p.id)}`);
-      p = fresh;
+      Object.assign(p, fresh); // same object: the panels hold it
       phase = phaseOf(fresh.phase || p.phase);
       result = fresh.result ?? null;
       if (fresh.tally && fresh.tally.final && fresh.tally.result) resultReason = fresh.tally.result.reason;
@@ -283,7 +284,14 @@ export async function render(ctx, params, container) {
         if (d.closes_at) p.closes_at = d.closes_at;
         for (const a of d.amendments || []) amendments.upsert(a);
         renderPhase();
-      } else if (["proposal.extended", "proposal.reopened", "proposal.scheduled"].includes(frame.kind)) {
+      } else if (["proposal.extended", "proposal.reopened", "proposal.scheduled", "proposal.revised"].includes(frame.kind)) {
+        if (frame.kind === "proposal.revised") {
+          bodyEl.textContent = d.body;
+          if (myBallot && myBallot.choice === "block") {
+            myBallot = null; // lifted: vote again on the new text
+            myVote = null;
+          }
+        }
         manage.announce(frame.kind, d);
         refresh();
       } else if (frame.kind.startsWith("amendment.") && d.id != null) {

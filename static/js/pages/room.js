@@ -10,6 +10,7 @@ import { debatePanel } from "./debate.js";
 import { Composer, startEdit } from "./room/composer.js";
 import { MessageList } from "./room/messages.js";
 import { Presence } from "./room/presence.js";
+import { ReportPanel } from "./room/report.js";
 
 const PAGE_SIZE = 50;
 
@@ -42,6 +43,41 @@ function layout(ctx, room, parts) {
   };
 }
 
+/** The link to the room's moderation (its moderators and trusted members), and what the room's
+ * moderation votes decided about the reader's own messages, with why. */
+async function moderationLinks(ctx, room, container) {
+  const head = container.querySelector(".room-head");
+  try {
+    const roles = await get(`moderation/rooms/${room.id}/me`);
+    if (roles.judge) head.append(h("a", { href: `#/moderation/${room.id}`, class: "tag-link", "data-testid": "moderation-link", text: t("moderation.open") }));
+    const mine = await get("moderation/mine");
+    const decided = mine.items.filter((c) => c.room === room.id && c.status !== "open");
+    if (decided.length) {
+      head.after(
+        h(
+          "section",
+          { class: "card", "data-testid": "my-moderation", "aria-labelledby": "h-my-moderation" },
+          h("h2", { id: "h-my-moderation", text: t("moderation.mine_title") }),
+          h(
+            "ul",
+            { class: "list" },
+            decided.map((c) =>
+              h(
+                "li",
+                { "data-testid": "my-moderation-item", "data-status": c.status },
+                h("strong", { text: t(`moderation.mine_${c.status}`, { n: c.item }) }),
+                h("small", { class: "muted block", text: t("moderation.reasons", { reasons: c.reasons.join(" ; ") }) }),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+  } catch {
+    /* the room works without its moderation extras */
+  }
+}
+
 export async function render(ctx, params, container) {
   const roomId = params[0];
   const { socket } = ctx;
@@ -63,15 +99,19 @@ export async function render(ctx, params, container) {
   const presence = new Presence(me);
   const composer = me ? new Composer({ socket, topic, me, onSent: () => scrollToBottom() }) : null;
   const showError = (text) => (composer ? composer.showError(text) : ctx.announce(text));
+  const report = me ? new ReportPanel({ socket, topic }) : null;
   const list = new MessageList({
     me,
     onReply: (msg) => composer.startReply(msg),
     onEdit: (entry) => startEdit({ entry, socket, topic, restore: (e) => list.fill(e) }),
     onDelete: removeMessage,
+    onReport: report ? (msg) => report.open(msg.id, msg) : null,
     onTop: () => loadOlder(),
   });
   const { olderBtn, startNote, scroller, nodes } = layout(ctx, room, { list, composer, presence });
   container.replaceChildren(...nodes);
+  if (report) composer.form.before(report.el);
+  if (me) moderationLinks(ctx, room, container);
 
   if (me && !room.role && room.visibility === "private") {
     const join = h("button", {
@@ -183,7 +223,11 @@ export async function render(ctx, params, container) {
       } else if (frame.kind === "message.edited") {
         changed(d.id, (msg) => Object.assign(msg, { body: d.body, edited_at: d.edited_at || frame.at }));
       } else if (frame.kind === "message.deleted") {
-        changed(d.id, (msg) => Object.assign(msg, { deleted: true }));
+        changed(d.id, (msg) => Object.assign(msg, { deleted: true, hidden: false }));
+      } else if (frame.kind === "message.hidden") {
+        changed(d.id, (msg) => Object.assign(msg, { hidden: true }));
+      } else if (frame.kind === "message.restored") {
+        changed(d.id, (msg) => Object.assign(msg, { hidden: false, body: d.body }));
       }
     },
     state(frame) {

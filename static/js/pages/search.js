@@ -6,13 +6,14 @@ import { errorText, t } from "../i18n.js";
 import "./organisation-messages.js";
 
 const PAGE = 10;
-const KINDS = ["rooms", "messages", "events", "proposals", "organisations"];
+const KINDS = ["rooms", "messages", "events", "proposals", "organisations", "people"];
 
 function hitHref(hit) {
   if (hit.kind === "rooms") return `#/room/${hit.id}`;
   if (hit.kind === "messages") return `#/room/${hit.room}`;
   if (hit.kind === "events") return `#/event/${hit.id}`;
   if (hit.kind === "organisations") return `#/organisation/${hit.id}`;
+  if (hit.kind === "people") return `#/person/${encodeURIComponent(hit.username)}`;
   return `#/proposal/${hit.id}`;
 }
 

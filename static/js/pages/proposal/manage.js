@@ -22,6 +22,7 @@ export class Manage {
       "proposal.extended": () => t("manage.extended_news", { by: d.by, date: formatDateTime(d.closes_at), reason: d.reason }),
       "proposal.reopened": () => t("manage.reopened_news", { by: d.by, date: formatDateTime(d.closes_at), reason: d.reason }),
       "proposal.scheduled": () => t("manage.scheduled_news", { date: formatDateTime(d.starts_at) }),
+      "proposal.revised": () => t("manage.revised_news", { by: d.by, reason: d.reason, n: d.blocks_lifted }),
     };
     this.news.dataset.kind = kind;
     this.news.textContent = words[kind]();
@@ -49,7 +50,8 @@ export class Manage {
         h("a", { href: `/api/events/${p.spawned_event}/ics`, "data-testid": "spawned-event-ics", download: `event-${p.spawned_event}.ics`, text: t("manage.add_to_calendar") }),
       );
     }
-    const key = `${phase}:${p.spawned_event || ""}`;
+    const winner = p.tally && p.tally.result ? p.tally.result.winner : null;
+    const key = `${phase}:${p.spawned_event || ""}:${winner || ""}:${p.phase}`;
     const mayManage = Boolean(this.ctx.me && p.may_manage);
     this.el.hidden = !mayManage && !p.spawned_event && !this.news.textContent;
     if (!mayManage || key === this.shown) return;
@@ -58,6 +60,10 @@ export class Manage {
     if (phase === "open") {
       forms.push(this.form("close", [this.reason("close", false)], t("manage.close")));
       forms.push(this.form("extend", [this.when("extend"), this.reason("extend", true)], t("manage.extend")));
+      if (p.kind === "consent" && this.ctx.me.username === p.author) {
+        const body = h("textarea", { name: "body", rows: "4", required: true, maxlength: "20000", "data-testid": "revise-body", value: p.body || "" });
+        forms.push(this.form("revise", [field(t("manage.new_text"), body, t("manage.revise_hint")), this.reason("revise", true)], t("manage.revise")));
+      }
     }
     if (phase === "closed" && !p.spawned_event && p.phase !== "archived") {
       forms.push(this.form("reopen", [this.when("reopen"), this.reason("reopen", true)], t("manage.reopen")));
@@ -88,6 +94,7 @@ export class Manage {
           const data = Object.fromEntries(new FormData(form).entries());
           const command = { type, reason: (data.reason || "").trim() };
           if (data.closes_at) command.closes_at = zonedToIso(data.closes_at);
+          if (data.body) command.body = data.body;
           await this.send(command);
         },
       },

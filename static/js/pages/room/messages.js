@@ -19,11 +19,12 @@ export class MessageList {
    * @param {(msg) => void} opts.onReply
    * @param {(entry) => void} opts.onEdit
    * @param {(msg) => void} opts.onDelete
+   * @param {(msg) => void} opts.onReport report someone else's message to the room's co-moderation
    * @param {() => void} opts.onTop arrow-up past the first message: load older ones
    */
-  constructor({ me, onReply, onEdit, onDelete, onTop }) {
+  constructor({ me, onReply, onEdit, onDelete, onReport, onTop }) {
     this.me = me;
-    this.handlers = { onReply, onEdit, onDelete, onTop };
+    this.handlers = { onReply, onEdit, onDelete, onReport, onTop };
     this.byId = new Map(); // message id -> {msg, el}
     this.el = h("ol", { class: "messages", "data-testid": "messages", "aria-label": t("room.messages") });
     this.el.addEventListener("keydown", (ev) => this.onKey(ev));
@@ -52,7 +53,7 @@ export class MessageList {
     const target = this.byId.get(msg.reply_to);
     const el = h("blockquote", { class: "reply-ref", "data-testid": "message-reply-ref", "data-reply-to": String(msg.reply_to) });
     if (target) {
-      const body = target.msg.deleted ? t("room.deleted") : target.msg.body;
+      const body = target.msg.deleted ? t("room.deleted") : target.msg.hidden ? t("room.hidden") : target.msg.body;
       el.append(h("strong", { text: target.msg.author }), " ", h("span", { text: body.length > QUOTE_CHARS ? `${body.slice(0, QUOTE_CHARS)}…` : body }));
     } else {
       el.textContent = t("room.reply_to_unknown");
@@ -62,8 +63,8 @@ export class MessageList {
 
   body(msg) {
     const body = h("p", { class: "body", "data-testid": "message-body" });
-    body.textContent = msg.deleted ? t("room.deleted") : msg.body;
-    if (msg.deleted || msg.body.length <= FOLD_OVER_CHARS) return [body];
+    body.textContent = msg.deleted ? t("room.deleted") : msg.hidden ? t("room.hidden") : msg.body;
+    if (msg.deleted || msg.hidden || msg.body.length <= FOLD_OVER_CHARS) return [body];
     // A very long message is folded so that it does not fill the pane; the full text stays in the DOM.
     body.classList.add("folded");
     const toggle = h("button", { type: "button", class: "link", "data-testid": "show-more", "aria-expanded": "false", tabindex: "-1", text: t("room.show_more") });
@@ -84,6 +85,8 @@ export class MessageList {
     el.dataset.day = dayKey(msg.at);
     el.classList.toggle("mine", msg.author === me);
     el.classList.toggle("deleted", Boolean(msg.deleted));
+    el.classList.toggle("hidden-msg", Boolean(msg.hidden) && !msg.deleted);
+    el.dataset.hidden = String(Boolean(msg.hidden) && !msg.deleted);
     const meta = h(
       "div",
       { class: "meta" },
@@ -95,10 +98,12 @@ export class MessageList {
     );
     const actions = h("div", { class: "actions" });
     const button = (testid, label, fn) => h("button", { type: "button", class: "link", "data-testid": testid, tabindex: "-1", text: label, onclick: fn });
-    if (!msg.deleted && me) {
+    if (!msg.deleted && !msg.hidden && me) {
       actions.append(button("reply", t("room.reply"), () => this.handlers.onReply(msg)));
       if (msg.author === me) {
         actions.append(button("edit", t("room.edit"), () => this.handlers.onEdit(entry)), button("delete", t("room.delete"), () => this.handlers.onDelete(msg)));
+      } else if (this.handlers.onReport) {
+        actions.append(button("report", t("report.action"), () => this.handlers.onReport(msg)));
       }
     }
     el.replaceChildren(...[meta, this.replySnippet(msg), ...this.body(msg), actions].filter(Boolean));

@@ -1,0 +1,32 @@
+"""A room that moderates itself: a trusted member, and a message hidden by three reports whose
+secret vote is running (marie, its owner, sees it in the room's moderation page)."""
+
+from __future__ import annotations
+
+from discussions.demo import demo_user
+from discussions.selectors import room_list
+from discussions.services import message_post, room_join
+from moderation.models import Case
+from moderation.services import item_report, member_trust
+
+
+def demo_load() -> str:
+    if Case.objects.exists():
+        return ""
+    room = room_list(user=None, q="Place de la Mairie").first()
+    if room is None:
+        return ""
+    marie, jean, lucie = demo_user("marie"), demo_user("jean"), demo_user("lucie")
+    room_join(user=jean, room_id=room.id)
+    member_trust(user=marie, room_id=room.id, username="jean")
+    troll = demo_user("anonyme974")
+    posted = message_post(
+        author=troll, room_id=room.id, body="Vous êtes tous des incapables, cette mairie est une honte !"
+    )
+    for reporter, reason in (
+        (lucie, "Insulte envers les habitants"),
+        (demo_user("paul"), "Agressif, hors sujet"),
+        (demo_user("nadia"), "Propos insultants"),
+    ):
+        item_report(user=reporter, kind="message", item_id=posted["id"], reason=reason)
+    return "1 trusted member, 1 message hidden pending its moderation vote"

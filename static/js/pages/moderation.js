@@ -1,0 +1,271 @@
+// A room's co-moderation (#/moderation/<room>): the queue of hidden items with their secret
+// vote (moderators and trusted members), and for moderators mute/ban, trusted members, the
+// thresholds and the audit log. The queue follows `moderation:<room>` live for moderators.
+
+import { get, patch, post } from "../api.js";
+import { field, h } from "../dom.js";
+import { errorText, formatDateTime, t } from "../i18n.js";
+
+const when = (iso) => formatDateTime(iso, undefined, { dateStyle: "medium", timeStyle: "short" });
+
+function card(id, title, ...children) {
+  return h("section", { class: "card", "aria-labelledby": id, "data-testid": id }, h("h2", { id, text: title }), ...children);
+}
+
+export async function render(ctx, params, container) {
+  const roomId = params[0];
+  container.append(h("p", { class: "muted", text: t("common.loading") }));
+  let room;
+  let roles;
+  try {
+    room = await get(`rooms/${encodeURIComponent(roomId)}`);
+    roles = await get(`moderation/rooms/${encodeURIComponent(roomId)}/me`);
+  } catch (err) {
+    container.replaceChildren(h("p", { class: "form-error", role: "alert", text: errorText(err) }));
+    return null;
+  }
+  if (!roles.judge) {
+    container.replaceChildren(h("p", { class: "form-error", role: "alert", "data-testid": "moderation-forbidden", text: t("moderation.not_judge") }));
+    return null;
+  }
+  const base = `moderation/rooms/${room.id}`;
+  const queueList = h("ul", { class: "list cases", "data-testid": "queue", "aria-live": "polite" });
+  const decidedList = h("ul", { class: "list", "data-testid": "decided" });
+  container.replaceChildren(
+    h("h1", { text: t("moderation.title", { room: room.name }) }),
+    h("p", {}, h("a", { href: `#/room/${room.id}`, "data-testid": "back-to-room", text: t("moderation.back") })),
+    card("h-queue", t("moderation.queue"), h("p", { class: "muted", text: t("moderation.queue_hint") }), queueList),
+    card("h-decided", t("moderation.decided"), decidedList),
+  );
+
+  function caseItem(c) {
+    const note = h("p", { class: "muted", role: "status", "data-testid": "case-note" });
+    const vote = (choice) => async () => {
+      try {
+        await ctx.socket.write({ type: "vote", topic: c.topic, choice });
+        note.textContent = t("moderation.voted");
+      } catch (err) {
+        note.textContent = errorText(err);
+      }
+    };
+    const buttons = [
+      h("button", { type: "button", "data-testid": "case-remove", text: t("moderation.vote_remove"), onclick: vote("up") }),
+      h("button", { type: "button", class: "secondary", "data-testid": "case-keep", text: t("moderation.vote_keep"), onclick: vote("down") }),
+    ];
+    if (roles.moderator) {
+      buttons.push(
+        h("button", {
+          type: "button",
+          class: "secondary",
+          "data-testid": "case-close",
+          text: t("moderation.close_now"),
+          onclick: async () => {
+            try {
+              await ctx.socket.write({ type: "close", topic: c.topic });
+              load();
+            } catch (err) {
+              note.textContent = errorText(err);
+            }
+          },
+        }),
+      );
+    }
+    return h(
+      "li",
+      { "data-testid": "case", "data-case": String(c.id), "data-kind": c.kind },
+      h("strong", { text: t(`moderation.kind_${c.kind}`, { author: c.author || "?" }) }),
+      h("blockquote", { class: "reply-ref", "data-testid": "case-text", text: c.text }),
+      h("small", { class: "muted block", "data-testid": "case-reports", text: t("moderation.reports", { n: c.reports }) }),
+      h("ul", { class: "reasons" }, c.reasons.map((r) => h("li", { text: r }))),
+      h("small", { class: "muted block", text: t("moderation.closes", { date: when(c.closes_at) }) }),
+      h("div", { class: "row wrap", role: "group", "aria-label": t("moderation.your_vote") }, buttons),
+      note,
+    );
+  }
+
+  async function load() {
+    try {
+      const [open, kept, removed] = await Promise.all(["open", "kept", "removed"].map((status) => get(`${base}/queue?status=${status}`)));
+      queueList.replaceChildren(...(open.items.length ? open.items.map(caseItem) : [h("li", { class: "muted", "data-testid": "queue-empty", text: t("moderation.queue_empty") })]));
+      const decided = [...kept.items, ...removed.items].sort((a, b) => (b.decided_at || "").localeCompare(a.decided_at || ""));
+      decidedList.replaceChildren(
+        ...(decided.length
+          ? decided.map((c) =>
+              h(
+                "li",
+                { "data-testid": "decided-case", "data-status": c.status },
+                h("span", { class: `badge result-${c.status === "removed" ? "refused" : "adopted"}`, text: t(`moderation.status_${c.status}`) }),
+                " ",
+                h("span", { text: t(`moderation.kind_${c.kind}`, { author: c.author || "?" }) }),
+                h("small", { class: "muted block", text: when(c.decided_at) }),
+              ),
+            )
+          : [h("li", { class: "muted", text: t("moderation.none") })]),
+      );
+    } catch (err) {
+      queueList.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
+    }
+  }
+  load();
+
+  const stops = [];
+  if (roles.moderator) {
+    stops.push(
+      ctx.socket.subscribe(`moderation:${room.id}`, {
+        event(frame) {
+          if (frame.kind === "case.opened" || frame.kind === "case.decided") load();
+        },
+      }),
+    );
+    container.append(...moderatorTools(ctx, room, base));
+  }
+  return () => stops.forEach((stop) => stop());
+}
+
+/** Mute and ban, trusted members, thresholds, the audit log: moderators only. */
+function moderatorTools(ctx, room, base) {
+  const sanctionsList = h("ul", { class: "list", "data-testid": "sanctions" });
+  const trustedList = h("ul", { class: "list", "data-testid": "trusted" });
+  const auditList = h("ol", { class: "list", "data-testid": "audit" });
+  const reportThreshold = h("input", { type: "number", min: 1, max: 50, "data-testid": "report-threshold" });
+  const voteThreshold = h("input", { type: "number", min: 50, max: 100, "data-testid": "vote-threshold" });
+  const settingsNote = h("p", { class: "muted", role: "status", "data-testid": "settings-note" });
+
+  async function refresh() {
+    try {
+      const [settings, audit] = await Promise.all([get(`${base}/settings`), get(`${base}/audit`)]);
+      reportThreshold.value = settings.report_threshold;
+      voteThreshold.value = settings.vote_threshold;
+      sanctionsList.replaceChildren(
+        ...(settings.sanctions.length
+          ? settings.sanctions.map((s) =>
+              h(
+                "li",
+                { "data-testid": "sanction", "data-user": s.user, "data-kind": s.kind },
+                h("strong", { text: t(`moderation.sanction_${s.kind}`, { user: s.user }) }),
+                " — ",
+                h("span", { text: s.reason }),
+                " ",
+                h("button", { type: "button", class: "link", "data-testid": "sanction-lift", text: t("moderation.lift"), onclick: () => sanction(s.user, s.kind, "", true) }),
+              ),
+            )
+          : [h("li", { class: "muted", text: t("moderation.none") })]),
+      );
+      trustedList.replaceChildren(
+        ...(settings.trusted.length
+          ? settings.trusted.map((name) =>
+              h("li", { "data-testid": "trusted-member" }, h("span", { text: name }), " ", h("button", { type: "button", class: "link", text: t("moderation.untrust"), onclick: () => trust(name, false) })),
+            )
+          : [h("li", { class: "muted", text: t("moderation.none") })]),
+      );
+      auditList.replaceChildren(
+        ...audit.items.map((a) =>
+          h(
+            "li",
+            { "data-testid": "audit-entry", "data-action": a.action },
+            h("span", { class: "badge", text: t(`moderation.audit_${a.action}`) }),
+            " ",
+            h("span", { text: [a.actor || t("moderation.the_vote"), a.subject, a.reason].filter(Boolean).join(" · ") }),
+            h("small", { class: "muted block", text: when(a.at) }),
+          ),
+        ),
+      );
+    } catch (err) {
+      auditList.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
+    }
+  }
+
+  const who = h("input", { type: "text", autocomplete: "off", required: true, "data-testid": "sanction-user" });
+  const kind = h("select", { "data-testid": "sanction-kind" }, h("option", { value: "mute", text: t("moderation.mute") }), h("option", { value: "ban", text: t("moderation.ban") }));
+  const reason = h("input", { type: "text", maxlength: 500, "data-testid": "sanction-reason" });
+  const sanctionError = h("p", { class: "form-error", role: "alert", "data-testid": "sanction-error" });
+  async function sanction(user, k, why, lift) {
+    sanctionError.textContent = "";
+    try {
+      await ctx.socket.write({ type: "sanction", topic: room.topic || `room:${room.id}`, user, kind: k, reason: why, lift });
+      who.value = reason.value = "";
+      refresh();
+    } catch (err) {
+      sanctionError.textContent = errorText(err);
+    }
+  }
+  const trustWho = h("input", { type: "text", autocomplete: "off", required: true, "data-testid": "trust-user" });
+  const trustError = h("p", { class: "form-error", role: "alert", "data-testid": "trust-error" });
+  async function trust(user, trusted) {
+    trustError.textContent = "";
+    try {
+      await post(`${base}/trusted`, { user, trusted });
+      trustWho.value = "";
+      refresh();
+    } catch (err) {
+      trustError.textContent = errorText(err);
+    }
+  }
+  refresh();
+  return [
+    card(
+      "h-sanctions",
+      t("moderation.sanctions"),
+      h(
+        "form",
+        {
+          "data-testid": "sanction-form",
+          onsubmit: (e) => {
+            e.preventDefault();
+            sanction(who.value.trim(), kind.value, reason.value, false);
+          },
+        },
+        field(t("moderation.user"), who),
+        field(t("moderation.sanction_kind"), kind),
+        field(t("moderation.reason"), reason),
+        h("button", { type: "submit", "data-testid": "sanction-submit", text: t("moderation.apply") }),
+        sanctionError,
+      ),
+      sanctionsList,
+    ),
+    card(
+      "h-trusted",
+      t("moderation.trusted"),
+      h("p", { class: "muted", text: t("moderation.trusted_hint") }),
+      h(
+        "form",
+        {
+          "data-testid": "trust-form",
+          onsubmit: (e) => {
+            e.preventDefault();
+            trust(trustWho.value.trim(), true);
+          },
+        },
+        field(t("moderation.user"), trustWho),
+        h("button", { type: "submit", "data-testid": "trust-submit", text: t("moderation.trust") }),
+        trustError,
+      ),
+      trustedList,
+    ),
+    card(
+      "h-settings",
+      t("moderation.settings"),
+      h(
+        "form",
+        {
+          "data-testid": "settings-form",
+          onsubmit: async (e) => {
+            e.preventDefault();
+            try {
+              await patch(`${base}/settings`, { report_threshold: Number(reportThreshold.value), vote_threshold: Number(voteThreshold.value) });
+              settingsNote.textContent = t("moderation.saved");
+              refresh();
+            } catch (err) {
+              settingsNote.textContent = errorText(err);
+            }
+          },
+        },
+        field(t("moderation.report_threshold"), reportThreshold),
+        field(t("moderation.vote_threshold"), voteThreshold),
+        h("button", { type: "submit", "data-testid": "settings-submit", text: t("moderation.save") }),
+        settingsNote,
+      ),
+    ),
+    card("h-audit", t("moderation.audit"), auditList),
+  ];
+}
