@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "realtime",
     "accounts",
     "communes",
+    "notifications",
     "discussions",
     "events",
     "proposals",
@@ -218,6 +220,7 @@ REALTIME_TOPIC_KINDS = {
     "room": "discussions.topics:RoomTopic",
     "event": "events.topics:EventTopic",
     "proposal": "proposals.topics:ProposalTopic",
+    "user": "notifications.topics:UserTopic",
     "commune": "communes.topics:CommuneTopic",
     "debate": "debates.topics:DebateTopic",
     "moderation": "debates.topics:ModerationTopic",
@@ -230,6 +233,7 @@ REALTIME_COMMANDS = [
     "discussions.commands:COMMANDS",
     "events.commands:COMMANDS",
     "proposals.commands:COMMANDS",
+    "notifications.commands:COMMANDS",
     "debates.commands:COMMANDS",
     "outcomes.commands:COMMANDS",
     "moderation.commands:COMMANDS",
@@ -239,6 +243,7 @@ REALTIME_EVENT_SCHEMAS = [
     "discussions.event_schemas:EVENT_SCHEMAS",
     "events.event_schemas:EVENT_SCHEMAS",
     "proposals.event_schemas:EVENT_SCHEMAS",
+    "notifications.event_schemas:EVENT_SCHEMAS",
     "debates.event_schemas:EVENT_SCHEMAS",
     "organisations.event_schemas:EVENT_SCHEMAS",
     "outcomes.event_schemas:EVENT_SCHEMAS",
@@ -301,6 +306,10 @@ SCHEDULER_JOBS = [
     "realtime.idempotency:receipts_purge",
     "accounts.services:revocations_purge",
     "proposals.scheduler:proposals_advance",
+    "events.services.notices:events_starting_notify",
+    "proposals.notices:proposals_closing_notify",
+    "notifications.services:deliveries_run",
+    "notifications.mail:emails_send",
     "realtime.retention:retention_apply",
     "debates.scheduler:turns_end",
 ]
@@ -313,6 +322,7 @@ SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
 # Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",
+    "notifications.services:user_notifications_erase",
     "organisations.services:user_organisations_erase",
     "accounts.profiles:user_profile_erase",
     "outcomes.services:user_outcomes_erase",
@@ -325,6 +335,7 @@ DEMO_LOADERS = [
     "discussions.demo:demo_load",
     "events.demo:demo_load",
     "proposals.demo:demo_load",
+    "discussions.demo_private:demo_load",
     "debates.demo:demo_load",
     "organisations.demo:demo_load",
     "people.demo:demo_load",
@@ -332,6 +343,31 @@ DEMO_LOADERS = [
     "moderation.demo:demo_load",
     "demo.trust:demo_load",
 ]
+
+# Deliver queued notifications in a background thread right after the writer commits (the
+# scheduler's `deliveries_run` is the safety net, and the only path when this is off).
+NOTIFICATIONS_DELIVER_IN_BACKGROUND = env_bool("NOTIFICATIONS_DELIVER_IN_BACKGROUND", True)
+
+# --- E-mail -------------------------------------------------------------------------------
+# EMAIL_URL picks the backend and server: smtp://user:pass@host:587/?tls=True, console:// (the
+# development default: mails are printed), dummy://. See README "E-mail".
+EMAIL_CONFIG = dj_email_url.parse(os.environ.get("EMAIL_URL") or "console://")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = EMAIL_CONFIG["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = EMAIL_CONFIG["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = EMAIL_CONFIG["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = EMAIL_CONFIG["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = EMAIL_CONFIG["EMAIL_TIMEOUT"] or 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Communecter Live <noreply@localhost>")
+# The address of the site in links sent by e-mail (unsubscribe, inbox).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Seconds of one digest period per choice (shorter in tests).
+DIGEST_PERIODS = {
+    "hourly": int(env_float("DIGEST_HOURLY_SECONDS", 3600)),
+    "daily": int(env_float("DIGEST_DAILY_SECONDS", 86400)),
+}
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)

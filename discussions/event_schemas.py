@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from realtime.schemas import EventData
 
 
@@ -24,6 +26,27 @@ class MessageEdited(EventData):
 
 class MessageDeleted(EventData):
     id: int
+
+
+class MemberJoined(EventData):
+    user: str
+    role: str
+
+
+class MemberGone(EventData):
+    user: str
+
+
+class MemberRole(EventData):
+    user: str
+    role: str
+
+
+class OwnerTransferred(EventData):
+    # `from` is a Python keyword: the field is named by its alias.
+    model_config = {**EventData.model_config, "populate_by_name": True}
+    from_: str = Field(alias="from")
+    to: str
 
 
 class MessageHidden(EventData):
@@ -58,6 +81,11 @@ EVENT_SCHEMAS = {
     "message.posted": MessagePosted,
     "message.edited": MessageEdited,
     "message.deleted": MessageDeleted,
+    "member.joined": MemberJoined,
+    "member.left": MemberGone,
+    "member.removed": MemberGone,
+    "member.role": MemberRole,
+    "owner.transferred": OwnerTransferred,
     "message.hidden": MessageHidden,
     "message.restored": MessageRestored,
 }

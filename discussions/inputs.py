@@ -3,9 +3,9 @@ commands (`commands.py`) and the HTTP API (`api.py`). Types and limits live here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import StrictInt, StrictStr
+from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from accounts.tags import Tags
 from realtime.schemas import WriteInput, optional_text, text
@@ -36,3 +36,43 @@ class MessageEditIn(WriteInput):
 
 class MessageDeleteIn(WriteInput):
     message: StrictInt
+
+
+Username = text(150)
+Role = Literal["member", "moderator"]
+
+
+class InviteIn(WriteInput):
+    username: Username
+    role: Role = "member"
+
+
+class MemberIn(WriteInput):
+    username: Username
+
+
+class RoleIn(WriteInput):
+    role: Role
+
+
+class MemberRoleIn(MemberIn, RoleIn):
+    pass
+
+
+class ReactionIn(WriteInput):
+    # The fixed set is a domain rule (discussions.reactions.EMOJI), answered with its list.
+    emoji: text(8)
+    on: StrictBool = True
+
+
+class ReactIn(ReactionIn):
+    message: StrictInt
+
+
+class ReadIn(WriteInput):
+    seq: Annotated[StrictInt, Field(ge=0)]
+
+
+class InvitationAnswerIn(WriteInput):
+    invitation: StrictInt
+    accept: StrictBool

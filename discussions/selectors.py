@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.selectors import DELETED_USER
-from discussions.models import Membership, Message, Room, RoomSanction
+from discussions.models import Invitation, Membership, Message, Reaction, ReadMarker, Room, RoomSanction
 from realtime.auth import signed_in
 from realtime.errors import AppError
 from realtime.event_log import topic_head
@@ -123,6 +123,73 @@ def message_as_dict(message: Message) -> dict:
         "deleted": deleted,
         "hidden": hidden,
     }
+
+
+def room_members(*, room: Room, user) -> list[dict]:
+    """Members and roles, for those who may read the room (private: members only)."""
+    room_get_readable(room_id=room.id, user=user)
+    rows = Membership.objects.filter(room=room).select_related("user").order_by("user__username")
+    return [{"username": m.user.username, "role": m.role} for m in rows]
+
+
+def invitations_pending(*, user) -> list[dict]:
+    rows = Invitation.objects.filter(user=user, status=Invitation.PENDING).select_related("room", "invited_by")
+    return [
+        {
+            "id": i.id,
+            "room": i.room_id,
+            "room_name": i.room.name,
+            "role": i.role,
+            "invited_by": i.invited_by.username if i.invited_by else None,
+        }
+        for i in rows.order_by("-id")
+    ]
+
+
+def reaction_counts(*, message_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {}
+    rows = Reaction.objects.filter(message_id__in=message_ids).values("message_id", "emoji").annotate(n=Count("id"))
+    for row in rows:
+        counts.setdefault(row["message_id"], {})[row["emoji"]] = row["n"]
+    return counts
+
+
+# How many messages the `reactions` state carries: those whose counts moved most recently.
+REACTIONS_STATE_MESSAGES = 200
+
+
+def reactions_snapshot(room_id: int) -> dict | None:
+    """The `reactions` state of `room:<id>`: `{messages: {"<message id>": {emoji: count}}, version}`
+    for the messages whose reactions changed most recently (absolute counts: an emptied message
+    has `{}`), or None while nobody ever reacted in the room."""
+    version = Room.objects.filter(id=room_id).values_list("reactions_version", flat=True).first()
+    if not version:
+        return None
+    ids = list(
+        Message.objects.filter(room_id=room_id, reactions_version__gt=0)
+        .order_by("-reactions_version")
+        .values_list("id", flat=True)[:REACTIONS_STATE_MESSAGES]
+    )
+    counts = reaction_counts(message_ids=ids)
+    return {"messages": {str(i): counts.get(i, {}) for i in ids}, "version": version}
+
+
+def unread_counts(*, user, room_ids: list[int]) -> dict[int, dict]:
+    """Per room: the caller's read marker and how many messages by others came after it."""
+    if user is None or not user.is_authenticated or not room_ids:
+        return {}
+    room_ids = list(Membership.objects.filter(user=user, room_id__in=room_ids).values_list("room_id", flat=True))
+    markers = dict(ReadMarker.objects.filter(user=user, room_id__in=room_ids).values_list("room_id", "seq"))
+    result = {}
+    for room_id in room_ids:
+        read_seq = markers.get(room_id, 0)
+        unread = (
+            Message.objects.filter(room_id=room_id, seq__gt=read_seq, deleted_at__isnull=True, hidden_at__isnull=True)
+            .exclude(author=user)
+            .count()
+        )
+        result[room_id] = {"read_seq": read_seq, "unread": unread}
+    return result
 
 
 def message_in_room_readable(*, message_id: int, user) -> Message:

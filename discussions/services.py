@@ -11,7 +11,9 @@ from accounts.selectors import DELETED_USER
 from accounts.tags import tags_index_set
 from communes.selectors import commune_get
 from communes.stream import commune_news_append
-from discussions.models import Membership, Message, Room, RoomSanction
+from discussions.mentions import message_notify, moderation_notify
+from discussions.models import Invitation, Membership, Message, Reaction, ReadMarker, Room, RoomSanction
+from discussions.reactions import reactions_changed
 from discussions.selectors import room_get_readable, room_role, room_writer_check
 from realtime.access import topic_access_changed
 from realtime.errors import AppError
@@ -139,6 +141,7 @@ def message_post(*, author, room_id: int, body: str, reply_to: int | None = None
         at=now,
         data={"id": message.id, "author": author.username, "body": body, "reply_to": reply_to, "at": now.isoformat()},
     )
+    message_notify(message=message, room=room)
     return {"id": message.id, "seq": seq}
 
 
@@ -175,6 +178,9 @@ def message_delete(*, user, room_id: int, message_id: int, ref: str | None = Non
     """The author, or a moderator of the room, deletes a message; publishes `message.deleted`."""
     room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
     message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=True)
+    if message.author_id != user.id:
+        # Before the text goes: the author alone is told what of theirs was removed.
+        moderation_notify(message=message, room=room, moderator=user)
     _message_events_redact(room=room, message=message)
     message.body = ""  # the text is gone from every store, not only hidden
     message.deleted_at = timezone.now()
@@ -227,6 +233,8 @@ def message_remove(*, room_id: int, message_id: int) -> None:
     """The vote removed the message: gone as a deletion is (text erased, events redacted,
     `message.deleted`)."""
     message = _message_locked(room_id, message_id)
+    if message.author_id is not None:
+        moderation_notify(message=message, room=message.room, moderator=None)  # before the text goes
     _message_events_redact(room=message.room, message=message)
     message.body = ""
     message.hidden_at = None
@@ -268,35 +276,23 @@ def room_visibility_set(*, by, room_id: int, visibility: str) -> Room:
     return room
 
 
-def room_member_remove(*, by, room_id: int, username: str) -> None:
-    """An owner or moderator removes a member (or a member leaves). In a private room the
-    removed member's live subscriptions end at once, on every process. The owner stays."""
-    with transaction.atomic():
-        room = room_get_readable(room_id=room_id, user=by)
-        membership = Membership.objects.select_for_update().filter(room=room, user__username=username).first()
-        if membership is None:
-            raise AppError("not_found", f"{username!r} is not a member of this room")
-        leaving = membership.user_id == by.id
-        if not leaving and room_role(room=room, user=by) not in (Membership.OWNER, Membership.MODERATOR):
-            raise AppError("forbidden", "only owners and moderators remove members")
-        if membership.role == Membership.OWNER:
-            raise AppError("conflict", "the owner cannot be removed")
-        if (
-            membership.role == Membership.MODERATOR
-            and room_role(room=room, user=by) != Membership.OWNER
-            and not leaving
-        ):
-            raise AppError("forbidden", "only the owner removes a moderator")
-        membership.delete()
-        topic_access_changed(room.topic)
-
-
 def user_rooms_erase(*, user) -> None:
     """Account erasure (settings.ACCOUNT_ERASERS): the user's messages stay, authored by nobody;
-    their memberships go. Runs in the caller's transaction."""
+    their memberships, reactions (the rooms' `reactions` states are bumped), read markers and
+    invitations go; invitations they sent stay, sent by nobody. Runs in the caller's transaction."""
     Message.objects.filter(author=user).update(author=None)
     Room.objects.filter(created_by=user).update(created_by=None)
     Membership.objects.filter(user=user).delete()
+    reacted = Reaction.objects.filter(user=user).values_list("message__room_id", "message_id")
+    by_room: dict[int, list[int]] = {}
+    for room_id, message_id in reacted:
+        by_room.setdefault(room_id, []).append(message_id)
+    Reaction.objects.filter(user=user).delete()
+    for room_id, message_ids in by_room.items():
+        reactions_changed(room_id=room_id, message_ids=message_ids)
+    ReadMarker.objects.filter(user=user).delete()
+    Invitation.objects.filter(user=user).delete()
+    Invitation.objects.filter(invited_by=user).update(invited_by=None)
     RoomSanction.objects.filter(user=user).delete()
 
 

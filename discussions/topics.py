@@ -1,10 +1,16 @@
-from discussions.selectors import room_get_readable
+from discussions.selectors import reactions_snapshot, room_get_readable
 from realtime.topics import TopicKind
 
 
 class RoomTopic(TopicKind):
+    """`room:<id>`: sequenced messages and membership events; `presence`; the `reactions` state."""
+
     prefix = "room"
+    state_kind = "reactions"
     has_presence = True
 
     def authorize_read(self, user, object_id: int) -> None:
         room_get_readable(room_id=object_id, user=user)
+
+    def state_snapshot(self, object_id: int) -> dict | None:
+        return reactions_snapshot(object_id)

@@ -58,14 +58,34 @@ def _after_commit_forget() -> None:
         transaction.on_commit(_sqlite_wal_truncate)
 
 
-def _replace_string(value: object, old: str, new: str) -> object:
+def string_values_replace(value: object, old: str, new: str) -> object:
+    """`value` (JSON-like) with every string equal to `old` replaced by `new`, at any depth."""
     if isinstance(value, str):
         return new if value == old else value
     if isinstance(value, list):
-        return [_replace_string(item, old, new) for item in value]
+        return [string_values_replace(item, old, new) for item in value]
     if isinstance(value, dict):
-        return {key: _replace_string(item, old, new) for key, item in value.items()}
+        return {key: string_values_replace(item, old, new) for key, item in value.items()}
     return value
+
+
+def json_text_names(name: str, field: str = "as_text") -> Q:
+    """A filter on a JSON column cast to text (`field`) for rows that may hold the string `name`
+    as a value: escaped as SQLite stores it, plain as PostgreSQL prints it."""
+    query = Q()
+    for needle in {json.dumps(name), json.dumps(name, ensure_ascii=False)}:
+        query |= Q(**{f"{field}__contains": needle})
+    return query
+
+
+def topic_events_tombstone(*, topic: str) -> int:
+    """Empty every stored event of `topic` (same seqs, `data: {redacted: true}`): a personal
+    topic whose owner erased their account."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("topic_events_tombstone must run inside transaction.atomic")
+    count = TopicEvent.objects.filter(topic=topic).update(data={"redacted": True})
+    _after_commit_forget()
+    return count
 
 
 def topic_events_anonymise(*, name: str, replacement: str) -> int:
@@ -75,14 +95,10 @@ def topic_events_anonymise(*, name: str, replacement: str) -> int:
     prints it), then replaced value by value, so a body that merely contains the name is kept."""
     if not connection.in_atomic_block:
         raise RuntimeError("topic_events_anonymise must run inside transaction.atomic")
-    needles = {json.dumps(name), json.dumps(name, ensure_ascii=False)}
-    query = Q()
-    for needle in needles:
-        query |= Q(as_text__contains=needle)
     count = 0
-    events = TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(query)
+    events = TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(json_text_names(name))
     for event in events.select_for_update():
-        data = _replace_string(event.data, name, replacement)
+        data = string_values_replace(event.data, name, replacement)
         if data != event.data:
             event.data = data
             event.save(update_fields=["data"])

@@ -30,6 +30,13 @@ def _generous_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def _notifications_delivered_by_the_test(settings):
+    # In-process tests deliver with notifications.services.deliveries_run() where they mean to:
+    # a background thread could not see the test's uncommitted rows anyway.
+    settings.NOTIFICATIONS_DELIVER_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Factories and sign-ups hash many passwords; PBKDF2's deliberate cost is not under test here
     # (live servers started by tests/live.py keep the real hasher).

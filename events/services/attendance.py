@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from events.models import Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible, waitlist_rank
+from notifications.services import notify
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
@@ -92,6 +93,13 @@ def waitlist_promote(event: Event) -> list[Rsvp]:
                 "status": Rsvp.GOING,
             },
         )
+    # The promoted learn it on their personal topic too, with no event page open.
+    notify(
+        kind="waitlist_promoted",
+        recipients=[rsvp.user_id for rsvp in promoted],
+        subject=event.topic,
+        data={"title": event.title, "event": event.id, "url": f"/#/event/{event.id}"},
+    )
     return promoted
 
 

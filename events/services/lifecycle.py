@@ -29,6 +29,8 @@ from events.inputs import EventIn, EventPatch
 from events.models import Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible
 from events.services.attendance import attendance_changed, status_move, waitlist_promote
+from events.services.notices import attendees_notify, event_notice
+from notifications.services import notify
 from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
@@ -202,6 +204,7 @@ def event_update(*, by, event_id: int, changes: EventPatch, ref: str | None = No
         waitlist_promote(event)
         attendance_changed(event)
     topic_event_append(topic=event.topic, kind="event.updated", data={"changed": changed, "revision": event.revision})
+    attendees_notify(event, kind="event_updated", exclude=by.pk)
     return {"id": event.id, "revision": event.revision, "changed": sorted(changed)}
 
 
@@ -240,6 +243,7 @@ def event_cancel(*, by, event_id: int, reason: str = "", ref: str | None = None)
     event.save(update_fields=["status", "revision", "updated_at"])
     attendance_changed(event)
     topic_event_append(topic=event.topic, kind="event.cancelled", data={"reason": reason, "revision": event.revision})
+    attendees_notify(event, kind="event_cancelled", exclude=by.pk)
     return {"id": event.id, "status": event.status}
 
 
@@ -255,6 +259,12 @@ def event_invite(*, by, event_id: int, usernames: list[str], ref: str | None = N
     invited = [u for u in users if u.id not in answered]
     Rsvp.objects.bulk_create([Rsvp(event=event, user=u, status=Rsvp.INVITED) for u in invited])
     room_members_grant(room_id=event.room_id, users=invited, role=Membership.MEMBER)
+    notify(
+        kind="event_invitation",
+        recipients=[u.id for u in invited],
+        subject=event.topic,
+        data={"actor": by.username, **event_notice(event)},
+    )
     return {"invited": sorted(u.username for u in invited)}
 
 

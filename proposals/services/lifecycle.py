@@ -18,6 +18,7 @@ from proposals.ballots import secret_ballots_unlink
 from proposals.electorate import electorate_fix
 from proposals.inputs import REASON_MAX, ProposalIn
 from proposals.models import Amendment, Elector, Proposal
+from proposals.notices import proposal_opened_notify, proposal_result_notify
 from proposals.services.common import DEFAULT_VOTING_PERIOD, proposal_row_locked
 from proposals.signals import proposal_resolved
 from realtime.errors import AppError
@@ -199,6 +200,7 @@ def _opened_publish(proposal: Proposal, *, amendments: list[dict]) -> None:
         },
     )
     topic_state_changed(proposal.topic)
+    proposal_opened_notify(proposal)
 
 
 # --- phase changes (scheduler) ----------------------------------------------------------------
@@ -307,6 +309,7 @@ def _close(proposal: Proposal, now: datetime, *, by: str | None = None, note: st
     early = {"by": by, "note": note} if by is not None else {}
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final, **early})
     topic_state_changed(proposal.topic)
+    proposal_result_notify(proposal)
     proposal_resolved.send(sender=Proposal, proposal=proposal)
     if _public(proposal):
         news = {

@@ -3,12 +3,15 @@
 import { api, get, saveAuth, storedUsername, token } from "./api.js";
 import { clear, h } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
+import { bellElement, bellStart } from "./bell.js";
 import { LiveSocket } from "./socket.js";
 import * as accountPage from "./pages/account.js";
 import * as authPage from "./pages/auth.js";
 import * as bigscreenPage from "./pages/bigscreen.js";
 import * as communePage from "./pages/commune.js";
 import * as eventPage from "./pages/event.js";
+import * as inboxPage from "./pages/inbox.js";
+import * as membersPage from "./pages/members.js";
 import * as minePage from "./pages/mine.js";
 import * as moderationPage from "./pages/moderation.js";
 import * as organisationPage from "./pages/organisation.js";
@@ -40,6 +43,7 @@ const ctx = {
     await loadMe();
     // The handshake authenticates by the session cookie the login just set.
     ctx.socket.restart();
+    bellStart(ctx);
     renderNav();
   },
   async signOut() {
@@ -53,6 +57,7 @@ const ctx = {
     ctx.me = null;
     ctx.socket.restart();
     signingOut = false;
+    bellStart(ctx);
     renderNav();
     ctx.navigate("#/signin");
   },
@@ -67,6 +72,7 @@ const ctx = {
       /* nothing left to end */
     }
     ctx.socket.restart();
+    bellStart(ctx);
     renderNav();
     showNotice(t(`signedout.${reason}`), reason);
     ctx.navigate("#/signin");
@@ -124,6 +130,7 @@ function renderNav() {
     h("a", { href: "#/search", "data-testid": "nav-search", text: t("nav.search") }),
   ];
   if (ctx.me) {
+    items.push(bellElement());
     items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
     items.push(h("a", { href: "#/me", "data-testid": "nav-profile", text: t("nav.profile") }));
     items.push(h("a", { href: "#/account", "data-testid": "nav-account", text: t("nav.account") }));
@@ -180,6 +187,12 @@ async function route() {
       break;
     case "proposal":
       page = proposalPage;
+      break;
+    case "inbox":
+      page = inboxPage;
+      break;
+    case "members":
+      page = membersPage;
       break;
     case "commune":
       page = communePage;
@@ -252,6 +265,7 @@ async function boot() {
   await loadMe();
   renderNav();
   ctx.socket.start();
+  bellStart(ctx);
   route();
 }
 

@@ -3,6 +3,8 @@
 Two real daphne processes sharing Redis and the database. Secrets are written, then edited,
 deleted or their author's account erased; then every table of the database (and the SQLite
 file itself), every Redis key and the replay of every topic on both processes are searched.
+The erased account had reacted, read, invited, been invited, been notified and named in
+others' notifications: all of it is gone or anonymous afterwards.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def room_create(stack, token: str) -> tuple[int, str]:
 
 async def test_edited_deleted_and_erased_text_is_in_no_store_and_no_frame(live_stack):
     stack = live_stack(processes=2, redis=True)
-    (alice, t_alice), (_, t_bob) = stack.create_users(2)
+    (alice, t_alice), (bob, t_bob) = stack.create_users(2)
     room_id, topic = room_create(stack, t_alice)
     tag = uuid.uuid4().hex[:8]
     edited_secret, deleted_secret, erased_text = f"AVANT-EDITION-{tag}", f"A-SUPPRIMER-{tag}", f"message de carol {tag}"
@@ -92,6 +94,7 @@ async def test_edited_deleted_and_erased_text_is_in_no_store_and_no_frame(live_s
             "/api/auth/me", json={"home_commune": None}, headers={"Authorization": f"Bearer {t_carol}"}
         )
         assert profile.status_code == 200
+        carol_id = profile.json()["id"]
     async with (
         await LiveSocket.open(stack.ws_url(0), t_alice) as alice_ws,
         await LiveSocket.open(stack.ws_url(1), t_bob) as bob_ws,
@@ -108,10 +111,51 @@ async def test_edited_deleted_and_erased_text_is_in_no_store_and_no_frame(live_s
         delete = {"type": "delete", "topic": topic, "message": second["data"]["id"]}
         assert (await alice_ws.request(delete))["type"] == "ok"
         await bob_ws.wait_seq(topic, 5)  # the other process saw it all live
-        # Anyone, anonymous too, replaying from 0 on either process no longer gets the old text.
-        for index in (0, 1):
-            replay = await replayed_text(stack, [topic], index)
-            assert edited_secret not in replay and deleted_secret not in replay
+        # Carol's traces in notify's tables: a reaction, a read marker, preferences, an invitation
+        # sent and one received, a reply notification to her, a mention of bob naming her.
+        await carol_ws.subscribe(f"user:{carol_id}")
+        react = {"type": "react", "topic": topic, "message": first["data"]["id"], "emoji": "🎉"}
+        assert (await carol_ws.request(react))["data"]["count"] == 1
+        assert (await carol_ws.request({"type": "read", "topic": topic, "seq": 5}))["type"] == "ok"
+        reply = {"type": "post", "topic": topic, "body": "réponse à carol", "reply_to": third["data"]["id"]}
+        assert (await alice_ws.request(reply))["type"] == "ok"
+        mention = {"type": "post", "topic": topic, "body": f"@{bob} d'accord {tag}"}
+        assert (await carol_ws.request(mention))["type"] == "ok"
+        await carol_ws.wait_for(lambda f: f.get("kind") == "notification.created", timeout=20)
+    with stack.http(1, t_carol) as http:
+        assert http.put("/api/notifications/preferences", json={"language": "en"}).status_code == 200
+        own_room = http.post("/api/rooms", json={"name": "Chez carol", "visibility": "private"}).json()
+        assert http.post(f"/api/rooms/{own_room['id']}/invitations", json={"username": bob}).status_code == 201
+    with stack.http(0, t_alice) as http:
+        alice_room = http.post("/api/rooms", json={"name": "Chez alice", "visibility": "private"}).json()
+        invited = http.post(f"/api/rooms/{alice_room['id']}/invitations", json={"username": carol_name})
+        assert invited.status_code == 201, invited.text
+    traces = f"""
+from django.db.models import Q
+from discussions.models import Invitation, Reaction, ReadMarker
+from notifications.models import DeliveryJob, Notification, Preferences
+from realtime.models import TopicEvent
+from notifications.services import deliveries_run
+deliveries_run()
+print(json.dumps({{
+    "reactions": Reaction.objects.filter(user_id={carol_id}).count(),
+    "read_markers": ReadMarker.objects.filter(user_id={carol_id}).count(),
+    "invitations": Invitation.objects.filter(Q(user_id={carol_id}) | Q(invited_by_id={carol_id})).count(),
+    "notifications": Notification.objects.filter(user_id={carol_id}).count(),
+    "preferences": Preferences.objects.filter(user_id={carol_id}).count(),
+    "personal_events": TopicEvent.objects.filter(topic="user:{carol_id}").exclude(data={{"redacted": True}}).count(),
+    "naming_her": sum({carol_name!r} in repr(n.data) for n in Notification.objects.all()),
+    "queued": DeliveryJob.objects.count(),
+}}))
+"""
+    before = stack.run_python(traces)
+    assert before["queued"] == 0
+    assert all(before[key] >= 1 for key in ("reactions", "read_markers", "notifications", "preferences")), before
+    assert before["invitations"] == 2 and before["personal_events"] >= 2 and before["naming_her"] >= 1, before
+    # Anyone, anonymous too, replaying from 0 on either process no longer gets the old text.
+    for index in (0, 1):
+        replay = await replayed_text(stack, [topic], index)
+        assert edited_secret not in replay and deleted_secret not in replay
     # Carol erases her account (her sockets are closed: what stays is what the stores hold).
     with stack.http(0, t_carol) as http:
         assert http.request("DELETE", "/api/auth/me", json={"password": "wrong-password"}).status_code == 403
@@ -127,6 +171,9 @@ async def test_edited_deleted_and_erased_text_is_in_no_store_and_no_frame(live_s
     assert by_id[third["data"]["id"]]["body"] == erased_text  # the message stays, its author is gone
     assert by_id[first["data"]["id"]]["body"] == "version publique"
     assert by_id[second["data"]["id"]]["deleted"] is True
+    assert by_id[first["data"]["id"]]["reactions"] == {}  # her reaction went with her
+    after = stack.run_python(traces)
+    assert after == {key: 0 for key in after}, after
 
     replays = [await replayed_text(stack, [topic], index) for index in (0, 1)]
     stores = {

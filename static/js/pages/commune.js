@@ -3,6 +3,7 @@
 import { get, patch, post, qs } from "../api.js";
 import { clear, field, h } from "../dom.js";
 import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
+import { unreadBadge } from "./inbox.js";
 import { signinPrompt } from "./auth.js";
 import { communeList, overview } from "./commune/overview.js";
 import { mapSection } from "./commune_map.js";
@@ -235,7 +236,7 @@ export async function render(ctx, params, container) {
   if (ctx.me && ctx.me.home_commune === insee) container.append(nearbySection());
   container.append(map.section, orgs.section, h("div", { class: "grid-2" }, news.section, decisions.section), actions.section, openDataSection(insee));
   fill(rooms, get(`rooms${qs({ commune: insee })}`), "commune.no_rooms", (r) =>
-    h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name })),
+    h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), unreadBadge(r)),
   );
   fill(events, get(`events${qs({ commune: insee, from: new Date().toISOString() })}`), "commune.no_events", (e) =>
     h(

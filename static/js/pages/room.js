@@ -10,13 +10,14 @@ import { debatePanel } from "./debate.js";
 import { Composer, startEdit } from "./room/composer.js";
 import { MessageList } from "./room/messages.js";
 import { Presence } from "./room/presence.js";
+import { roomExtras } from "./room-extras.js";
 import { ReportPanel } from "./room/report.js";
 
 const PAGE_SIZE = 50;
 
 /** Room header, messages pane and side panel; returns the parts the page wires together. */
 function layout(ctx, room, parts) {
-  const { list, composer, presence } = parts;
+  const { list, composer, presence, extras } = parts;
   const olderBtn = h("button", { type: "button", class: "link", "data-testid": "load-older", text: t("room.load_older") });
   const startNote = h("p", { class: "muted center", "data-testid": "history-start", hidden: true, text: t("room.no_older") });
   const scroller = h(
@@ -32,7 +33,7 @@ function layout(ctx, room, parts) {
     startNote,
     scroller,
     nodes: [
-      h("div", { class: "room-head" }, h("h1", { "data-testid": "room-name", text: room.name })),
+      h("div", { class: "room-head" }, h("h1", { "data-testid": "room-name", text: room.name }), extras.membersLink()),
       h(
         "div",
         { class: "room-layout" },
@@ -108,7 +109,10 @@ export async function render(ctx, params, container) {
     onReport: report ? (msg) => report.open(msg.id, msg) : null,
     onTop: () => loadOlder(),
   });
-  const { olderBtn, startNote, scroller, nodes } = layout(ctx, room, { list, composer, presence });
+  // Reactions, read marker, "new since you left", @mentions, members link (notifications).
+  const extras = roomExtras(ctx, room, { list: list.el, textarea: composer ? composer.textarea : null });
+  list.extras = extras;
+  const { olderBtn, startNote, scroller, nodes } = layout(ctx, room, { list, composer, presence, extras });
   container.replaceChildren(...nodes);
   if (report) composer.form.before(report.el);
   if (me) moderationLinks(ctx, room, container);
@@ -151,6 +155,7 @@ export async function render(ctx, params, container) {
     const stick = nearBottom();
     list.append(msg);
     if (oldestSeq == null) oldestSeq = msg.seq;
+    extras.seen(msg.seq);
     if (msg.author === me) composer?.dropPendingLike(msg.body);
     else ctx.announce(t("room.announce", { user: msg.author, body: msg.body.slice(0, 200) }));
     if (stick || msg.author === me) scrollToBottom();
@@ -229,9 +234,11 @@ export async function render(ctx, params, container) {
       } else if (frame.kind === "message.restored") {
         changed(d.id, (msg) => Object.assign(msg, { hidden: false, body: d.body }));
       }
+      extras.onRoomEvent(frame);
     },
     state(frame) {
       if (frame.kind === "presence") presence.render(frame.data || {});
+      else if (frame.kind === "reactions") extras.reactionsState(list.byId, frame.data || {});
     },
     typing(frame) {
       presence.typed(frame.user);
@@ -258,6 +265,8 @@ export async function render(ctx, params, container) {
   let head = 0;
   try {
     head = await loadLatest();
+    extras.separatorPlace();
+    extras.seen(head);
   } catch (err) {
     showError(errorText(err));
   }

@@ -4,6 +4,7 @@
 import { get, qs } from "../../api.js";
 import { h } from "../../dom.js";
 import { errorText, formatDateTime, t } from "../../i18n.js";
+import { unreadBadge } from "../inbox.js";
 
 const SHOWN = 6;
 
@@ -34,7 +35,7 @@ export function overview(names) {
   // The newest rooms of the communes (an event's room is reached from its event).
   const newestRooms = get(`rooms${qs({ limit: 200 })}`).then((data) => (data.items || []).filter((r) => r.commune).sort((a, b) => b.id - a.id));
   const rooms = listOf("overview-rooms", newestRooms, "commune.no_rooms", (r) =>
-    h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), r.commune ? h("small", { class: "muted block", text: communeName(r.commune) }) : null),
+    h("li", {}, h("a", { href: `#/room/${r.id}`, "data-testid": "room-link", text: r.name }), unreadBadge(r), r.commune ? h("small", { class: "muted block", text: communeName(r.commune) }) : null),
   );
   return h(
     "section",

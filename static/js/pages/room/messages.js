@@ -26,6 +26,8 @@ export class MessageList {
     this.me = me;
     this.handlers = { onReply, onEdit, onDelete, onReport, onTop };
     this.byId = new Map(); // message id -> {msg, el}
+    // Set by the room page: extras.reactionsEl(msg) draws a message's reactions bar.
+    this.extras = null;
     this.el = h("ol", { class: "messages", "data-testid": "messages", "aria-label": t("room.messages") });
     this.el.addEventListener("keydown", (ev) => this.onKey(ev));
     this.el.addEventListener("focusin", (ev) => this.setActions(ev.target.closest("li.msg"), true));
@@ -106,7 +108,9 @@ export class MessageList {
         actions.append(button("report", t("report.action"), () => this.handlers.onReport(msg)));
       }
     }
-    el.replaceChildren(...[meta, this.replySnippet(msg), ...this.body(msg), actions].filter(Boolean));
+    // After the actions: the first button reached from a focused message stays "reply".
+    const reactions = this.extras ? this.extras.reactionsEl(msg) : null;
+    el.replaceChildren(...[meta, this.replySnippet(msg), ...this.body(msg), actions, reactions].filter(Boolean));
     if (el.contains(document.activeElement)) this.setActions(el, true);
   }
 
@@ -156,7 +160,11 @@ export class MessageList {
 
   setActions(li, on) {
     if (!li) return;
-    for (const b of li.querySelectorAll("button")) b.tabIndex = on ? 0 : -1;
+    for (const b of li.querySelectorAll("button")) {
+      // A toolbar inside a message (reactions) is one tab stop: its first button; arrows walk it.
+      const bar = b.closest("[role=toolbar]");
+      b.tabIndex = on && (!bar || b === bar.querySelector("button")) ? 0 : -1;
+    }
   }
 
   onKey(ev) {

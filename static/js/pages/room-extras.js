@@ -1,0 +1,189 @@
+// Room additions kept out of room.js: reactions, the read marker and the "new since you left"
+// separator, @mention autocomplete, the members link, leaving the page when removed.
+
+import { get } from "../api.js";
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+import "../notifications-i18n.js";
+
+export const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
+const READ_DELAY_MS = 800;
+
+export function roomExtras(ctx, room, { list, textarea }) {
+  const mine = new Map(); // message id -> Set of my emoji (this session)
+  let readTimer = null;
+  let readSent = room.read_seq || 0;
+  let highest = readSent;
+
+  function reactionsEl(msg) {
+    const counts = msg.reactions || {};
+    const bar = h("div", { class: "reactions", "data-testid": "reactions", role: "toolbar", "aria-label": t("room.reactions") });
+    bar.addEventListener("keydown", toolbarKey);
+    for (const emoji of EMOJI) {
+      const n = counts[emoji] || 0;
+      const pressed = Boolean(mine.get(msg.id)?.has(emoji));
+      const button = h("button", {
+        type: "button",
+        class: n ? "reaction has" : "reaction",
+        "data-emoji": emoji,
+        "data-count": String(n),
+        "aria-pressed": String(pressed),
+        "aria-label": t("room.react", { emoji }),
+        // Like the message's other buttons: reachable once its message has focus (one tab stop per list).
+        tabindex: "-1",
+        text: n ? `${emoji} ${n}` : emoji,
+      });
+      if (ctx.me && !msg.deleted && !msg.hidden) {
+        button.addEventListener("click", async () => {
+          const set = mine.get(msg.id) || new Set();
+          const on = !set.has(emoji);
+          if (on) set.add(emoji);
+          else set.delete(emoji);
+          mine.set(msg.id, set);
+          try {
+            await ctx.socket.write({ type: "react", topic: room.topic, message: msg.id, emoji, on });
+          } catch {
+            if (on) set.delete(emoji);
+            else set.add(emoji);
+          }
+        });
+      } else {
+        button.disabled = true;
+      }
+      bar.append(button);
+    }
+    return bar;
+  }
+
+  /** Left/right arrows (Home/End) move between the reaction buttons of one message. */
+  function toolbarKey(ev) {
+    const buttons = [...ev.currentTarget.querySelectorAll("button")];
+    const i = buttons.indexOf(ev.target);
+    if (i < 0) return;
+    const step = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1 }[ev.key];
+    if (step == null) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    buttons[(step + buttons.length) % buttons.length].focus();
+  }
+
+  /** The room's `reactions` state: absolute counts of the messages whose reactions moved lately.
+   * The buttons are updated in place, so a keyboard user's focus stays on the one they pressed. */
+  function reactionsState(byId, data) {
+    for (const [id, counts] of Object.entries(data.messages || {})) {
+      const entry = byId.get(Number(id));
+      if (!entry) continue;
+      entry.msg.reactions = { ...counts };
+      for (const button of entry.el.querySelectorAll(".reactions button[data-emoji]")) {
+        const n = counts[button.dataset.emoji] || 0;
+        if (button.dataset.count === String(n)) continue;
+        button.dataset.count = String(n);
+        button.className = n ? "reaction has" : "reaction";
+        button.textContent = n ? `${button.dataset.emoji} ${n}` : button.dataset.emoji;
+      }
+    }
+  }
+
+  /** Mark read up to `seq`: at once, then at most once per READ_DELAY_MS (the marker never moves back). */
+  let lastSentAt = 0;
+  function flushRead() {
+    readTimer = null;
+    if (highest <= readSent) return;
+    readSent = highest;
+    lastSentAt = Date.now();
+    ctx.socket.write({ type: "read", topic: room.topic, seq: readSent }).catch(() => {});
+  }
+  function seen(seq) {
+    if (!ctx.me || !room.role || seq <= highest) return;
+    highest = seq;
+    if (document.visibilityState !== "visible" || readTimer) return;
+    const wait = lastSentAt + READ_DELAY_MS - Date.now();
+    if (wait <= 0) flushRead();
+    else readTimer = setTimeout(flushRead, wait);
+  }
+
+  /** The separator before the first message of someone else after the read marker. */
+  function separatorPlace() {
+    if (!ctx.me || !room.role || !room.unread) return;
+    const me = ctx.me.username;
+    const first = [...list.children].find((li) => Number(li.dataset.seq) > (room.read_seq || 0) && li.dataset.author !== me);
+    if (first) first.before(h("li", { class: "new-since", "data-testid": "new-since", role: "separator", text: t("room.new_since") }));
+  }
+
+  function onRoomEvent(frame) {
+    if (frame.kind === "member.removed" && ctx.me && frame.data.user === ctx.me.username) {
+      ctx.announce(t("members.left"));
+      ctx.navigate("#/inbox");
+    }
+  }
+
+  function membersLink() {
+    return h("a", { href: `#/members/${room.id}`, class: "members-link", "data-testid": "members-link", text: t("members.link") });
+  }
+
+  if (textarea && ctx.me) mentionAutocomplete(textarea, room);
+  return { reactionsEl, reactionsState, seen, separatorPlace, onRoomEvent, membersLink };
+}
+
+/** `@` + letters in the composer suggests members' names; arrows choose, Enter or Tab insert. */
+function mentionAutocomplete(textarea, room) {
+  let names = null;
+  let active = 0;
+  const box = h("ul", { class: "mention-list", role: "listbox", id: `mentions-${room.id}`, "data-testid": "mention-list", hidden: true });
+  textarea.setAttribute("aria-controls", box.id);
+  textarea.setAttribute("aria-autocomplete", "list");
+  textarea.after(box);
+
+  function query() {
+    const before = textarea.value.slice(0, textarea.selectionStart);
+    const match = /(^|\s)@([\w.+-]*)$/.exec(before);
+    return match ? match[2] : null;
+  }
+  function close() {
+    box.hidden = true;
+    textarea.setAttribute("aria-expanded", "false");
+  }
+  function insert(name) {
+    const caret = textarea.selectionStart;
+    const before = textarea.value.slice(0, caret).replace(/@[\w.+-]*$/, `@${name} `);
+    textarea.value = before + textarea.value.slice(caret);
+    textarea.selectionStart = textarea.selectionEnd = before.length;
+    close();
+  }
+  async function update() {
+    const q = query();
+    if (q == null) return close();
+    if (names == null) {
+      names = [];
+      names = (await get(`rooms/${room.id}/members`).catch(() => [])).map((m) => m.username);
+    }
+    const found = names.filter((n) => n.toLowerCase().startsWith(q.toLowerCase())).slice(0, 6);
+    if (!found.length) return close();
+    active = Math.min(active, found.length - 1);
+    box.replaceChildren(
+      ...found.map((name, i) => h("li", { role: "option", "data-testid": "mention-option", "aria-selected": String(i === active), onmousedown: (ev) => (ev.preventDefault(), insert(name)), text: `@${name}` })),
+    );
+    box.hidden = false;
+    textarea.setAttribute("aria-expanded", "true");
+  }
+  textarea.addEventListener("input", () => {
+    active = 0;
+    update();
+  });
+  // Capture phase: runs before the composer's own Enter-to-send listener on the same textarea.
+  textarea.addEventListener("keydown", (ev) => {
+    if (box.hidden) return;
+    const options = [...box.children];
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      active = (active + (ev.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
+      options.forEach((o, i) => o.setAttribute("aria-selected", String(i === active)));
+    } else if (ev.key === "Enter" || ev.key === "Tab") {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      insert(options[active].textContent.slice(1));
+    } else if (ev.key === "Escape") {
+      close();
+    }
+  }, true);
+}
