@@ -61,7 +61,9 @@ def _readable(kind: str, user) -> QuerySet:
         return Room.objects.filter(id__in=readable)
     if kind == "messages":
         rooms = Room.objects.filter(room_readable_filter(user)).values("id")
-        return Message.objects.filter(room_id__in=rooms, deleted_at__isnull=True).select_related("room")
+        return Message.objects.filter(
+            room_id__in=rooms, deleted_at__isnull=True, hidden_at__isnull=True
+        ).select_related("room")
     if kind == "events":
         return Event.objects.filter(id__in=event_visible_ids(user))
     if kind == "organisations":

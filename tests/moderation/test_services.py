@@ -174,3 +174,14 @@ def test_mute_and_ban(scene):
     assert banned.value.code == "forbidden" and "banned" in banned.value.message
     actions = [entry["action"] for entry in room_audit(scene.room)]
     assert actions[:3] == ["banned", "unmuted", "muted"]
+
+
+def test_a_hidden_message_is_not_found_by_search(scene):
+    from search.selectors import search
+
+    def found():
+        return [hit.id for hit in search(user=scene.owner, q="injurieux", kinds=["messages"])[0]]
+
+    assert found() == [scene.message]
+    hidden_by_three(scene)
+    assert found() == []
