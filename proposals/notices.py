@@ -50,6 +50,18 @@ def proposal_opened_notify(proposal: Proposal) -> None:
     )
 
 
+def proposal_reopened_notify(proposal: Proposal, *, undecided: list[int], reason: str, by: int) -> None:
+    """A reopened vote is news to those who may vote and have not: a `proposal_opened` notice
+    saying it reopened, and why. Who already voted hears nothing, nor who reopened it."""
+    notify(
+        kind="proposal_opened",
+        recipients=undecided,
+        subject=proposal.topic,
+        data={**proposal_notice(proposal), "reopened": True, "reason": reason},
+        exclude=by,
+    )
+
+
 def proposal_result_notify(proposal: Proposal) -> None:
     notify(
         kind="proposal_result",
@@ -64,11 +76,13 @@ def proposals_closing_notify(*, now=None) -> int:
     now = now or timezone.now()
     closing = Proposal.objects.filter(phase=Proposal.TOVOTE, closes_at__gt=now, closes_at__lte=now + CLOSING_WITHIN)
     proposals = list(closing.exclude(eligibility=Proposal.SIGNED_IN).order_by("closes_at")[:200])
-    done = once_done([f"proposal_closing:{p.id}" for p in proposals])
+    # Once per closing time: a vote extended or reopened reminds its undecided again before its new end.
+    keys = {p.id: f"proposal_closing:{p.id}:{int(p.closes_at.timestamp())}" for p in proposals}
+    done = once_done(list(keys.values()))
     reminded = 0
-    for proposal in (p for p in proposals if f"proposal_closing:{p.id}" not in done):
+    for proposal in (p for p in proposals if keys[p.id] not in done):
         reminded += notify_once(
-            key=f"proposal_closing:{proposal.id}",
+            key=keys[proposal.id],
             kind="proposal_closing",
             recipients=eligible_voter_ids(proposal) - voter_ids(proposal),
             subject=proposal.topic,

@@ -17,6 +17,7 @@ from events.services import event_create, event_invite
 from proposals import counting, selectors
 from proposals.ballots import secret_blocks_lift
 from proposals.models import Proposal, SecretVoter, Vote
+from proposals.notices import proposal_reopened_notify
 from proposals.services.common import proposal_row_locked
 from proposals.services.lifecycle import may_close
 from realtime.errors import AppError
@@ -99,8 +100,10 @@ def proposal_reopen(*, user, proposal_id: int, closes_at: datetime, reason: str,
         "by": user.username,
         "undecided": None if eligible is None else max(eligible - locked.total, 0),
     }
-    # TODO(issue 12): notify the undecided (selectors.proposal_undecided_ids) once the
-    # notifications system is on main; nothing else is told today but this topic.
+    # Only those who may vote and have not are told (loomio #12803); never everyone signed in.
+    proposal_reopened_notify(
+        locked, undecided=selectors.proposal_undecided_ids(locked) or [], reason=reason, by=user.id
+    )
     event = topic_event_append(topic=locked.topic, kind="proposal.reopened", data=data)
     topic_state_changed(locked.topic)
     return {**data, "seq": event.seq}

@@ -16,7 +16,7 @@ from notifications.models import Notification
 from proposals.inputs import ProposalIn
 from proposals.models import Proposal
 from proposals.notices import proposals_closing_notify
-from proposals.services import proposal_close_due, proposal_create, vote_cast
+from proposals.services import proposal_close_due, proposal_close_now, proposal_create, proposal_reopen, vote_cast
 from realtime.schemas import input_parse
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,33 @@ def test_a_members_proposal_notifies_its_members_only_then_reminds_non_voters_an
     assert _kinds_of(idle) == ["proposal_opened", "proposal_closing"]
     assert _kinds_of(author) == ["proposal_closing"]  # eligible, not told of their own opening
     assert _kinds_of(outsider) == []  # not eligible: nothing at all
+
+
+def test_a_reopened_vote_tells_only_the_undecided_and_reminds_them_again_before_its_new_end(make_user, make_room):
+    author, voter, idle, outsider = (make_user(n) for n in ("author2", "voter2", "idle2", "outsider2"))
+    room = make_room(author, visibility="private")
+    for user in (voter, idle):
+        Membership.objects.create(room=room, user=user)
+    proposal = _members_proposal(author, room, closes_at=timezone.now() + timedelta(hours=5))
+    vote_cast(user=voter, proposal_id=proposal.id, choice=proposal.option_keys[0])
+    assert proposals_closing_notify() == 1
+    proposal_close_now(user=author, proposal_id=proposal.id)
+    services.deliveries_run()
+    before = {user.username: _kinds_of(user) for user in (author, voter, idle, outsider)}
+
+    proposal_reopen(
+        user=author, proposal_id=proposal.id, closes_at=timezone.now() + timedelta(hours=6), reason="Peu de votants"
+    )
+    services.deliveries_run()
+    new = {user.username: _kinds_of(user)[len(before[user.username]) :] for user in (author, voter, idle, outsider)}
+    # The electorate fixed at the opening: author, voter, idle; the voter has voted, the author reopened it.
+    assert new == {"author2": [], "voter2": [], "idle2": ["proposal_opened"], "outsider2": []}
+    told = Notification.objects.filter(user=idle).latest("id")
+    assert told.data["reopened"] is True and told.data["reason"] == "Peu de votants"
+    assert proposals_closing_notify() == 1  # a new end: the undecided are reminded once more
+    assert proposals_closing_notify() == 0
+    services.deliveries_run()
+    assert _kinds_of(voter)[len(before["voter2"]) :] == []
 
 
 def test_event_changes_reach_those_concerned_and_the_hour_before_once(make_user, make_event):
