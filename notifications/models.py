@@ -15,6 +15,7 @@ KINDS = [
     "proposal_closing",
     "proposal_result",
     "moderation",
+    "action_assigned",
 ]
 # Sent at once by e-mail (the rest waits for the person's digest).
 IMMEDIATE_KINDS = {"room_invitation", "event_invitation"}

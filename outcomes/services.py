@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from communes.stream import commune_topic
+from notifications.services import notify
 from outcomes.inputs import ActionIn, ActionPatch
 from outcomes.models import Action, Assignee, Outcome
 from outcomes.selectors import action_as_dict, action_assigned, outcome_as_dict, proposal_public, proposal_steered_by
@@ -69,6 +70,17 @@ def _users_named(names: list[str], proposal: Proposal) -> list:
     return users
 
 
+def _assigned_notify(action: Action, people: list, *, by) -> None:
+    """Tell the people just named on an action (not a volunteer: they chose it)."""
+    notify(
+        kind="action_assigned",
+        recipients=[person.id for person in people],
+        subject=action.proposal.topic,
+        data={"title": action.title, "excerpt": action.proposal.title, "url": f"/#/proposal/{action.proposal_id}"},
+        exclude=by.id,
+    )
+
+
 def _publish(action: Action, kind: str) -> dict:
     proposal = action.proposal
     data = action_as_dict(action)
@@ -89,6 +101,7 @@ def action_create(*, user, proposal_id: int, action: ActionIn, ref: str | None =
     assignees = _users_named(action.assignees, proposal)
     row = Action.objects.create(proposal=proposal, title=action.title, due=action.due, created_by=user)
     Assignee.objects.bulk_create([Assignee(action=row, user=person) for person in assignees])
+    _assigned_notify(row, assignees, by=user)
     return _publish(row, "action.created")
 
 
@@ -123,7 +136,9 @@ def action_update(*, user, action_id: int, patch: ActionPatch, proposal_id: int 
         wanted = _users_named(patch.assignees, action.proposal)
         action.assignees.exclude(user__in=wanted).delete()
         present = set(action.assignees.values_list("user_id", flat=True))
-        Assignee.objects.bulk_create([Assignee(action=action, user=u) for u in wanted if u.id not in present])
+        added = [u for u in wanted if u.id not in present]
+        Assignee.objects.bulk_create([Assignee(action=action, user=u) for u in added])
+        _assigned_notify(action, added, by=user)
     action.version += 1
     action.save()
     return _publish(action, "action.updated")

@@ -74,6 +74,11 @@ def test_an_action_is_announced_on_the_proposal_the_room_and_the_commune(make_us
     assert made == expected
     for topic in (proposal.topic, proposal.room.topic, "commune:97411"):
         assert events(topic, "action.created") == [expected], topic
+    from notifications.models import DeliveryJob
+
+    told = DeliveryJob.objects.get(kind="action_assigned")  # lucie learns the action is hers
+    assert told.recipients == [lucie.id] and told.data["title"] == "Acheter les semences"
+    assert told.subject == proposal.topic
     updated = action_update(user=lucie, action_id=made["id"], patch=ActionPatch(status="doing"))
     assert updated["status"] == "doing" and updated["version"] == 2
     for topic in (proposal.topic, proposal.room.topic, "commune:97411"):
