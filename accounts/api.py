@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from pydantic import StrictStr
 
 from accounts import services
-from accounts.selectors import token_from_authorization, token_id_of, token_list, user_by_token
+from accounts.selectors import account_summary, token_from_authorization, token_id_of, token_list, user_by_token
 from communes.services import resident_verify
 from realtime import ratelimit
 from realtime.errors import AppError
@@ -70,6 +70,11 @@ class MeOut(Schema):
     id: int
     username: str
     home_commune: str | None
+    home_commune_verified: bool
+    home_commune_changed_at: datetime | None
+    home_commune_next_change_at: datetime | None
+    home_commune_change_days: float
+    referent_of: list[str]
 
 
 class MeIn(WriteInput):
@@ -138,6 +143,7 @@ def register(request: HttpRequest, payload: Credentials):
         username=payload.username, password=payload.password, label=_client_label(request, "registration")
     )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    services.token_session_link(key=token, session_key=request.session.session_key)
     return 201, {"token": token, "username": user.username}
 
 
@@ -152,7 +158,9 @@ def token(request: HttpRequest, payload: Credentials):
     ratelimit.backoff_wait(_account_key(payload.username), "reset")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return {
-        "token": services.token_issue(user=user, label=_client_label(request, "sign-in")),
+        "token": services.token_issue(
+            user=user, label=_client_label(request, "sign-in"), session_key=request.session.session_key
+        ),
         "username": user.username,
     }
 
@@ -185,6 +193,7 @@ def password_change(request: HttpRequest, payload: PasswordIn):
     )
     if same_browser:
         update_session_auth_hash(request, user)  # this browser stays signed in; the others do not
+        services.token_session_link(key=key, session_key=request.session.session_key)
     return {"token": key, "username": user.username}
 
 
@@ -196,6 +205,21 @@ def tokens(request: HttpRequest):
     return {"items": [{**item, "current": item["id"] == current_id} for item in token_list(user=user)]}
 
 
+class RevokedOut(Schema):
+    revoked: int
+
+
+@router.post(
+    "/tokens/revoke-others",
+    response=RevokedOut,
+    summary="Sign out everywhere else: revoke every token of yours but the one sent, with their sessions",
+)
+def tokens_revoke_others(request: HttpRequest):
+    user = user_required(request)
+    keep = token_from_authorization(request.headers.get("Authorization", ""))
+    return {"revoked": services.tokens_revoke_others(user=user, keep_key=keep)}
+
+
 @router.delete(
     "/tokens/{token_id}", response={204: None}, summary="Revoke one of your tokens; its sockets close (4003)"
 )
@@ -204,10 +228,9 @@ def token_revoke(request: HttpRequest, token_id: int):
     return 204, None
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response=MeOut, summary="Your account: home commune and its change rule, referent roles")
 def me(request: HttpRequest):
-    user = user_required(request)
-    return {"id": user.id, "username": user.username, "home_commune": user.home_commune_id}
+    return account_summary(user=user_required(request))
 
 
 class EraseIn(Schema):
@@ -223,7 +246,9 @@ def me_erase(request: HttpRequest, payload: EraseIn):
 
 @router.patch("/me", response=MeOut, summary="Set your home commune (INSEE code), or null")
 def me_update(request: HttpRequest, payload: MeIn):
-    return services.user_home_commune_set(user=request_user(request), insee=payload.home_commune, ref=payload.ref)
+    user = request_user(request)
+    services.user_home_commune_set(user=user, insee=payload.home_commune, ref=payload.ref)
+    return account_summary(user=user)
 
 
 class VerifyIn(Schema):

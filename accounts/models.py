@@ -26,6 +26,9 @@ class Token(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # What issued it ("sign-in", "registration", "password change") and the client's User-Agent.
     label = models.CharField(max_length=120, blank=True)
+    # The browser session opened by the same sign-in: revoking the token ends it too, so that
+    # "revoke" in the account page signs that browser out whichever credential it uses.
+    session_key = models.CharField(max_length=40, blank=True)
 
     @staticmethod
     def hash(key: str) -> str:

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import CredentialRevocation, Token
+from accounts.models import CredentialRevocation, HomeCommuneChange, Token
+from communes.selectors import referent_communes, resident_is_verified
 
 User = get_user_model()
 
@@ -77,3 +78,23 @@ def credential_revocations_since(moment) -> list[tuple[int, str]]:
     """(id, credential) of the notices written at or after `moment`; the reader overlaps its reads
     and skips ids it has seen, because ids are not committed in order."""
     return list(CredentialRevocation.objects.filter(at__gte=moment).order_by("id").values_list("id", "credential"))
+
+
+def account_summary(*, user) -> dict:
+    """What the account page shows of its owner: the home commune, whether a referent verified
+    it, when it last changed and the first moment it may change again (null: now)."""
+    last = HomeCommuneChange.objects.filter(user=user).order_by("-at").values_list("at", flat=True).first()
+    next_change = None
+    if last is not None:
+        allowed = last + timedelta(days=settings.HOME_COMMUNE_CHANGE_DAYS)
+        next_change = allowed if allowed > timezone.now() else None
+    return {
+        "id": user.id,
+        "username": user.username,
+        "home_commune": user.home_commune_id,
+        "home_commune_verified": resident_is_verified(user=user, insee=user.home_commune_id),
+        "home_commune_changed_at": last,
+        "home_commune_next_change_at": next_change,
+        "home_commune_change_days": settings.HOME_COMMUNE_CHANGE_DAYS,
+        "referent_of": referent_communes(user=user),
+    }

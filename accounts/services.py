@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -48,10 +49,16 @@ def _password_check(password: str, user) -> None:
         raise AppError("bad_request", "password: " + " ".join(exc.messages)) from exc
 
 
-def token_issue(*, user, label: str = "") -> str:
+def token_issue(*, user, label: str = "", session_key: str | None = None) -> str:
+    """A new token; `session_key` is the browser session the same sign-in opened (ended with it)."""
     key = Token.new_key()
-    Token.objects.create(user=user, key_hash=Token.hash(key), label=label[:120])
+    Token.objects.create(user=user, key_hash=Token.hash(key), label=label[:120], session_key=session_key or "")
     return key
+
+
+def token_session_link(*, key: str, session_key: str | None) -> None:
+    """Tie a token to the browser session its sign-in opened (revoking one ends both)."""
+    Token.objects.filter(key_hash=Token.hash(key)).update(session_key=session_key or "")
 
 
 # --- ending credentials: sockets opened with them close too (realtime.revocation) ---------------
@@ -68,11 +75,37 @@ def _tokens_revoke(tokens) -> int:
     return len(ids)
 
 
+def _sessions_end(session_keys) -> None:
+    """End browser sessions (their sockets close with 4003 too)."""
+    keys = [key for key in session_keys if key]
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        store(session_key=key).delete()
+    _revocations_announce([session_credential(key) for key in keys])
+
+
 def token_revoke(*, user, token_id: int) -> None:
-    """The owner revokes one of their tokens; `not_found` for anyone else's (ids are not disclosed)."""
+    """The owner revokes one of their tokens and the browser session of the same sign-in;
+    `not_found` for anyone else's (ids are not disclosed)."""
     with transaction.atomic():
-        if not _tokens_revoke(tokens_valid().filter(user=user, id=token_id)):
+        tokens = tokens_valid().filter(user=user, id=token_id)
+        session_keys = list(tokens.values_list("session_key", flat=True))
+        if not _tokens_revoke(tokens):
             raise AppError("not_found", f"token {token_id} does not exist")
+        _sessions_end(session_keys)
+
+
+def tokens_revoke_others(*, user, keep_key: str | None) -> int:
+    """ "Sign out everywhere else": every valid token of the user but `keep_key` (the caller's),
+    with their browser sessions. Returns how many were revoked."""
+    with transaction.atomic():
+        tokens = tokens_valid().filter(user=user)
+        if keep_key:
+            tokens = tokens.exclude(key_hash=Token.hash(keep_key))
+        session_keys = list(tokens.values_list("session_key", flat=True))
+        revoked = _tokens_revoke(tokens)
+        _sessions_end(session_keys)
+        return revoked
 
 
 def token_revoke_key(*, key: str) -> None:
@@ -147,6 +180,7 @@ def user_erase(*, user: User, password: str) -> None:
             import_string(path.replace(":", "."))(user=user)
         topic_events_anonymise(name=old_name, replacement=DELETED_USER)
         write_receipts_erase(user=user)
+        HomeCommuneChange.objects.filter(user=user).delete()  # where they lived, and when
         _tokens_revoke(Token.objects.filter(user=user))  # their sockets close with 4003 on every process
         Token.objects.filter(user=user).delete()
         LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from communes.models import Commune, fold
+from communes.models import Commune, Referent, ResidentVerification, fold
 from realtime.errors import AppError
 
 
@@ -41,3 +41,12 @@ def commune_get(*, insee: str) -> Commune:
     if commune is None:
         raise AppError("not_found", f"no commune with INSEE code {insee!r}")
     return commune
+
+
+def referent_communes(*, user) -> list[str]:
+    """INSEE codes of the communes `user` is a referent of."""
+    return list(Referent.objects.filter(user=user).order_by("commune_id").values_list("commune_id", flat=True))
+
+
+def resident_is_verified(*, user, insee: str | None) -> bool:
+    return insee is not None and ResidentVerification.objects.filter(user=user, commune_id=insee).exists()

@@ -33,3 +33,18 @@ def resident_verify(*, referent, insee: str, username: str) -> ResidentVerificat
 def resident_verifications_drop(*, user) -> None:
     """Called when `user` moves: a verification proves one home only."""
     ResidentVerification.objects.filter(user=user).delete()
+
+
+def user_communes_erase(*, user) -> None:
+    """Account erasure (settings.ACCOUNT_ERASERS): where the person lives and the roles they held
+    go; verifications they made as a referent stay valid, made by nobody."""
+    ResidentVerification.objects.filter(user=user).delete()
+    ResidentVerification.objects.filter(verified_by=user).update(verified_by=None)
+    Referent.objects.filter(user=user).delete()
+
+
+def referent_grant(*, insee: str, user) -> bool:
+    """Make `user` a referent of the commune (staff do it in the admin; the demo through here).
+    Returns whether the role is new."""
+    _, created = Referent.objects.get_or_create(commune=commune_get(insee=insee), user=user)
+    return created

@@ -327,6 +327,7 @@ ACCOUNT_ERASERS = [
     "accounts.profiles:user_profile_erase",
     "outcomes.services:user_outcomes_erase",
     "moderation.services:user_moderation_erase",
+    "communes.services:user_communes_erase",
 ]
 # `manage.py load_demo` calls each of these (idempotent) to fill an empty database with demo data.
 DEMO_LOADERS = [
@@ -340,6 +341,7 @@ DEMO_LOADERS = [
     "people.demo:demo_load",
     "outcomes.demo:demo_load",
     "moderation.demo:demo_load",
+    "demo.trust:demo_load",
 ]
 
 # Deliver queued notifications in a background thread right after the writer commits (the

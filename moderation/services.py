@@ -183,6 +183,19 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         question_reported_remove(room_id=case.room_id, question_id=case.item, reason=case.decision)
     else:
         question_reported_restore(room_id=case.room_id, question_id=case.item)
+    if removed and case.author_id is not None:
+        # The author is told why (the vote's share and the reasons given), never the removed text.
+        notify(
+            kind="moderation",
+            recipients=[case.author_id],
+            subject=f"room:{case.room_id}",
+            data={
+                "title": case.room.name,
+                "excerpt": f"{share_text} — {reasons}"[:200],
+                "action": f"{case.kind}_removed_by_vote",
+                "url": f"/#/room/{case.room_id}",
+            },
+        )
     audit(
         room_id=case.room_id,
         actor=None,

@@ -5,6 +5,7 @@ import { clear, h } from "./dom.js";
 import { lang, setLang, t } from "./i18n.js";
 import { bellElement, bellStart } from "./bell.js";
 import { LiveSocket } from "./socket.js";
+import * as accountPage from "./pages/account.js";
 import * as authPage from "./pages/auth.js";
 import * as bigscreenPage from "./pages/bigscreen.js";
 import * as communePage from "./pages/commune.js";
@@ -23,7 +24,7 @@ import * as searchPage from "./pages/search.js";
 const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/`;
 
 const ctx = {
-  socket: new LiveSocket(wsUrl),
+  socket: new LiveSocket(wsUrl, { credential: token }),
   me: null,
   navigate(hash) {
     if (location.hash === hash) route();
@@ -38,6 +39,7 @@ const ctx = {
   },
   async signedIn(tok, username) {
     saveAuth(tok, username);
+    document.getElementById("site-notice").hidden = true;
     await loadMe();
     // The handshake authenticates by the session cookie the login just set.
     ctx.socket.restart();
@@ -45,6 +47,7 @@ const ctx = {
     renderNav();
   },
   async signOut() {
+    signingOut = true;
     try {
       await api("POST", "auth/logout", {});
     } catch {
@@ -53,11 +56,50 @@ const ctx = {
     saveAuth(null, null);
     ctx.me = null;
     ctx.socket.restart();
+    signingOut = false;
     bellStart(ctx);
     renderNav();
     ctx.navigate("#/signin");
   },
+  /** This browser's sign-in ended elsewhere (`revoked`) or the account is gone (`deleted`):
+   * forget it here, end the session cookie too, and say so. */
+  async signedOutBy(reason) {
+    saveAuth(null, null);
+    ctx.me = null;
+    try {
+      await api("POST", "auth/logout", {}); // no token left: ends the session cookie, if any
+    } catch {
+      /* nothing left to end */
+    }
+    ctx.socket.restart();
+    bellStart(ctx);
+    renderNav();
+    showNotice(t(`signedout.${reason}`), reason);
+    ctx.navigate("#/signin");
+  },
 };
+let signingOut = false;
+
+function showNotice(text, reason) {
+  const box = document.getElementById("site-notice");
+  box.replaceChildren(
+    h("span", { "data-testid": "site-notice-text", "data-reason": reason, text }),
+    h("button", { type: "button", class: "link", "data-testid": "site-notice-close", text: t("signedout.dismiss"), onclick: () => (box.hidden = true) }),
+  );
+  box.hidden = false;
+}
+
+// A 4003 close: the sign-in this socket used was revoked or ended. A token already replaced here
+// (password changed on this page) or still valid (its user's other sockets were closed) is not
+// a sign-out; a token the server no longer knows is.
+ctx.socket.addEventListener("revoked", async (ev) => {
+  if (signingOut || !ev.detail.token || ev.detail.token !== token()) return;
+  try {
+    await get("auth/me");
+  } catch (err) {
+    if (err.status === 401 && ev.detail.token === token()) await ctx.signedOutBy("revoked");
+  }
+});
 window.__cl = ctx; // handy in the browser console and for tests
 
 async function loadMe() {
@@ -69,8 +111,10 @@ async function loadMe() {
     ctx.me = await get("auth/me");
   } catch (err) {
     if (err.status === 401) {
+      // The token expired or was revoked while this page was closed: end the session cookie too.
       saveAuth(null, null);
       ctx.me = null;
+      await api("POST", "auth/logout", {}).catch(() => {});
     } else {
       // Server unreachable: keep the name we know so the page still says who we are.
       ctx.me = { username: storedUsername(), home_commune: null };
@@ -89,6 +133,7 @@ function renderNav() {
     items.push(bellElement());
     items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
     items.push(h("a", { href: "#/me", "data-testid": "nav-profile", text: t("nav.profile") }));
+    items.push(h("a", { href: "#/account", "data-testid": "nav-account", text: t("nav.account") }));
     items.push(h("span", { class: "me", "data-testid": "me", text: t("auth.signed_in_as", { user: ctx.me.username }) }));
     items.push(h("button", { type: "button", class: "link", "data-testid": "signout", onclick: () => ctx.signOut(), text: t("nav.signout") }));
   } else {
@@ -160,6 +205,9 @@ async function route() {
       break;
     case "mine":
       page = minePage;
+      break;
+    case "account":
+      page = accountPage;
       break;
     case "moderation":
       page = moderationPage;

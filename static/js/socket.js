@@ -33,9 +33,12 @@ export class WriteError extends Error {
 }
 
 export class LiveSocket extends EventTarget {
-  constructor(url) {
+  /** `credential()` returns the token to open the socket with (subprotocols ["bearer", token]), or null for the session cookie. */
+  constructor(url, { credential = () => null } = {}) {
     super();
     this.url = url;
+    this.credential = credential;
+    this.openedWith = null;
     this.ws = null;
     this.state = "connecting";
     this.attempt = 0;
@@ -84,8 +87,11 @@ export class LiveSocket extends EventTarget {
     if (!navigator.onLine) this._setState("offline");
     else this._setState(this.attempt === 0 && !this.everOpened ? "connecting" : "reconnecting");
     let ws;
+    // With the token the socket closes (4003) when that very sign-in is revoked, from any device.
+    const tok = this.credential();
     try {
-      ws = new WebSocket(this.url);
+      ws = tok ? new WebSocket(this.url, ["bearer", tok]) : new WebSocket(this.url);
+      this.openedWith = tok || null;
     } catch (err) {
       this._schedule();
       return;
@@ -113,9 +119,12 @@ export class LiveSocket extends EventTarget {
       }
       this._dispatch(frame);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.ws !== ws) return;
+      const openedWith = this.openedWith;
       this._detach();
+      // 4003: this sign-in was revoked or ended (PROTOCOL.md B.1); the app decides what it means.
+      if (ev.code === 4003) this.dispatchEvent(new CustomEvent("revoked", { detail: { token: openedWith } }));
       this._schedule();
     };
     ws.onerror = () => {

@@ -97,6 +97,11 @@ def test_removal_redacts_the_text_from_replay_and_tells_the_author_why(scene):
     assert events(f"moderation:{scene.room.id}", "case.decided")[0].data["decision"] == "removed"
     told = cases_about(scene.author)
     assert told[0]["status"] == "removed" and "insulte" in told[0]["decision"]
+    from notifications.models import DeliveryJob
+
+    job = DeliveryJob.objects.get(kind="moderation")  # the author is notified, with why, without the text
+    assert job.recipients == [scene.author.id] and "insulte" in job.data["excerpt"]
+    assert "injurieux" not in str(job.data) and job.data["url"] == f"/#/room/{scene.room.id}"
     assert [entry["action"] for entry in room_audit(scene.room)][:2] == ["removed", "hidden"]
     # The same vote reopened and closed again changes nothing.
     from moderation.services import case_decide_on_close
