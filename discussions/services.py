@@ -232,9 +232,9 @@ def message_restore(*, room_id: int, message_id: int) -> None:
 def message_remove(*, room_id: int, message_id: int) -> None:
     """The vote removed the message: gone as a deletion is (text erased, events redacted,
     `message.deleted`)."""
+    # Its author is notified by the moderation app, with the vote's reasons and not the text: the
+    # text must leave every store, the author's notifications included.
     message = _message_locked(room_id, message_id)
-    if message.author_id is not None:
-        moderation_notify(message=message, room=message.room, moderator=None)  # before the text goes
     _message_events_redact(room=message.room, message=message)
     message.body = ""
     message.hidden_at = None

@@ -30,6 +30,7 @@ from discussions.selectors import (
 from discussions.services import message_hide, message_remove, message_restore, room_sanction_set
 from moderation.inputs import PolicyIn
 from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from notifications.services import notify
 from proposals.models import Proposal
 from proposals.services import proposal_open_for_electors
 from realtime.errors import AppError
@@ -182,6 +183,19 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         question_reported_remove(room_id=case.room_id, question_id=case.item, reason=case.decision)
     else:
         question_reported_restore(room_id=case.room_id, question_id=case.item)
+    if removed and case.author_id is not None:
+        # The author is told why (the vote's share and the reasons given), never the removed text.
+        notify(
+            kind="moderation",
+            recipients=[case.author_id],
+            subject=f"room:{case.room_id}",
+            data={
+                "title": case.room.name,
+                "excerpt": f"{share_text} — {reasons}"[:200],
+                "action": f"{case.kind}_removed_by_vote",
+                "url": f"/#/room/{case.room_id}",
+            },
+        )
     audit(
         room_id=case.room_id,
         actor=None,
@@ -214,6 +228,23 @@ def _member_named(room, username: str):
     return target
 
 
+def sanction_notify(*, room, target, action: str, reason: str) -> None:
+    """Tell the person what a moderator decided about them in the room (not who). A ban's notice
+    is about no topic: the person may no longer read the room, yet must hear of it."""
+    banned = action in ("banned", "unbanned")
+    notify(
+        kind="moderation",
+        recipients=[target.id],
+        subject="" if banned else room.topic,
+        data={
+            "title": room.name,
+            "action": action,
+            "reason": reason,
+            "url": "/#/inbox" if banned else f"/#/room/{room.id}",
+        },
+    )
+
+
 @user_write("sanction", signed_out="sign in first")
 def member_sanction(
     *, user, room_id: int, username: str, kind: str, reason: str = "", lift: bool = False, ref: str | None = None
@@ -231,6 +262,7 @@ def member_sanction(
             (kind, lift), "unbanned"
         )
         audit(room_id=room.id, actor=user, action=action, subject=target, reason=reason)
+        sanction_notify(room=room, target=target, action=action, reason=reason)
     return {"room": room.id, "user": target.username, "kind": kind, "active": not lift, "changed": changed}
 
 
