@@ -228,6 +228,23 @@ def _member_named(room, username: str):
     return target
 
 
+def sanction_notify(*, room, target, action: str, reason: str) -> None:
+    """Tell the person what a moderator decided about them in the room (not who). A ban's notice
+    is about no topic: the person may no longer read the room, yet must hear of it."""
+    banned = action in ("banned", "unbanned")
+    notify(
+        kind="moderation",
+        recipients=[target.id],
+        subject="" if banned else room.topic,
+        data={
+            "title": room.name,
+            "action": action,
+            "reason": reason,
+            "url": "/#/inbox" if banned else f"/#/room/{room.id}",
+        },
+    )
+
+
 @user_write("sanction", signed_out="sign in first")
 def member_sanction(
     *, user, room_id: int, username: str, kind: str, reason: str = "", lift: bool = False, ref: str | None = None
@@ -245,6 +262,7 @@ def member_sanction(
             (kind, lift), "unbanned"
         )
         audit(room_id=room.id, actor=user, action=action, subject=target, reason=reason)
+        sanction_notify(room=room, target=target, action=action, reason=reason)
     return {"room": room.id, "user": target.username, "kind": kind, "active": not lift, "changed": changed}
 
 

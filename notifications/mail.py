@@ -40,6 +40,11 @@ TEXTS = {
         "proposal_result": "Résultat du vote « {title} »",
         "moderation": "La modération a retiré votre message dans « {title} » : {excerpt}",
         "action_assigned": "Une action vous est confiée : « {title} » ({excerpt})",
+        "moderation.muted": "Un modérateur vous a rendu muet·te dans « {title} » : vous lisez, sans écrire. {reason}",
+        "moderation.unmuted": "Vous pouvez de nouveau écrire dans « {title} »",
+        "moderation.banned": "Un modérateur vous a exclu·e du salon « {title} ». {reason}",
+        "moderation.unbanned": "Votre exclusion du salon « {title} » est levée",
+        "proposal_opened.reopened": "Le vote « {title} » est rouvert et vous n'avez pas voté : {reason}",
         "digest_subject": "Vos notifications ({count})",
         "digest_intro": "Voici ce qui vous concerne depuis le dernier résumé :",
         "open": "Ouvrir",
@@ -60,6 +65,11 @@ TEXTS = {
         "proposal_result": "Result of the vote “{title}”",
         "moderation": "A moderator removed your message in “{title}”: {excerpt}",
         "action_assigned": "An action is yours: “{title}” ({excerpt})",
+        "moderation.muted": "A moderator muted you in “{title}”: you can read, not write. {reason}",
+        "moderation.unmuted": "You may write in “{title}” again",
+        "moderation.banned": "A moderator banned you from the room “{title}”. {reason}",
+        "moderation.unbanned": "Your ban from the room “{title}” is lifted",
+        "proposal_opened.reopened": "The vote “{title}” reopened and you have not voted: {reason}",
         "digest_subject": "Your notifications ({count})",
         "digest_intro": "Here is what concerns you since the last digest:",
         "open": "Open",
@@ -70,8 +80,12 @@ TEXTS = {
 
 
 def notification_text(notification: Notification, language: str) -> str:
-    data = {"actor": "", "title": "", "excerpt": "", **notification.data}
-    return TEXTS[language][notification.kind].format(**data)
+    data = {"actor": "", "title": "", "excerpt": "", "reason": "", **notification.data}
+    texts = TEXTS[language]
+    # A variant of the kind for what happened (a moderator's mute or ban, a vote that reopened).
+    variant = data.get("action") or ("reopened" if data.get("reopened") else "")
+    text = texts.get(f"{notification.kind}.{variant}") or texts[notification.kind]
+    return text.format(**data).strip()
 
 
 def unsubscribe_url(user_id: int, kind: str) -> str:

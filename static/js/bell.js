@@ -72,5 +72,9 @@ export function onPersonalEvent(listener) {
 
 export function notificationText(notification) {
   const data = notification.data || {};
-  return t(`kind.${notification.kind}`, { actor: data.actor || "", title: data.title || "" });
+  const vars = { actor: data.actor || "", title: data.title || "", reason: data.reason || "" };
+  // A variant of the kind for what happened (a moderator's mute or ban, a vote that reopened).
+  const variant = data.action || (data.reopened ? "reopened" : "");
+  const key = `kind.${notification.kind}.${variant}`;
+  return variant && t(key) !== key ? t(key, vars) : t(`kind.${notification.kind}`, vars);
 }

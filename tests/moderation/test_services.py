@@ -172,6 +172,9 @@ def test_mute_and_ban(scene):
     assert muted.value.code == "forbidden" and "muted" in muted.value.message
     member_sanction(user=scene.moderator, room_id=scene.room.id, username="author", kind="mute", lift=True)
     message_post(author=scene.author, room_id=scene.room.id, body="pardon")
+    from notifications.services import deliveries_run
+
+    deliveries_run()  # as on commit: the notices about the room go out while the author may read it
 
     member_sanction(user=scene.moderator, room_id=scene.room.id, username="author", kind="ban", reason="récidive")
     with pytest.raises(AppError) as banned:
@@ -179,6 +182,22 @@ def test_mute_and_ban(scene):
     assert banned.value.code == "forbidden" and "banned" in banned.value.message
     actions = [entry["action"] for entry in room_audit(scene.room)]
     assert actions[:3] == ["banned", "unmuted", "muted"]
+
+    # The person hears each decision about them, in their language, not who made it; a ban's
+    # notice names no topic (they may no longer read the room) yet is delivered.
+    from notifications.mail import notification_text
+    from notifications.models import Notification
+
+    deliveries_run()
+    told = list(Notification.objects.filter(user=scene.author, kind="moderation").order_by("id"))
+    assert [(n.data["action"], n.subject) for n in told] == [
+        ("muted", scene.room.topic),
+        ("unmuted", scene.room.topic),
+        ("banned", ""),
+    ]
+    assert notification_text(told[2], "fr").endswith("récidive") and "exclu" in notification_text(told[2], "fr")
+    assert "muted you" in notification_text(told[0], "en") and "moderator" not in told[0].data
+    assert not Notification.objects.filter(kind="moderation").exclude(user=scene.author).exists()
 
 
 def test_a_hidden_message_is_not_found_by_search(scene):
