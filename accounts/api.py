@@ -11,6 +11,7 @@ from pydantic import StrictStr
 
 from accounts import services
 from accounts.selectors import account_summary, token_from_authorization, token_id_of, token_list, user_by_token
+from communes.selectors import commune_residents_find, referent_verifications
 from communes.services import resident_verify
 from realtime import ratelimit
 from realtime.errors import AppError
@@ -270,3 +271,43 @@ class VerificationOut(Schema):
 def verify_resident(request: HttpRequest, payload: VerifyIn):
     verification = resident_verify(referent=user_required(request), insee=payload.commune, username=payload.username)
     return {"username": verification.user.username, "commune": verification.commune_id, "verified_at": verification.at}
+
+
+class ResidentOut(Schema):
+    username: str
+    verified: bool
+    verified_at: datetime | None
+
+
+class ResidentListOut(Schema):
+    items: list[ResidentOut]
+
+
+@router.get(
+    "/residents",
+    response=ResidentListOut,
+    summary="Referent desk: people who declared the commune, by part of their username (referents only)",
+)
+def residents_find(request: HttpRequest, commune: str, q: str = "", limit: int = 20):
+    if not 1 <= limit <= 50:
+        raise AppError("bad_request", "limit must be between 1 and 50")
+    return {"items": commune_residents_find(referent=user_required(request), insee=commune, q=q, limit=limit)}
+
+
+class MadeVerificationOut(Schema):
+    username: str
+    verified_at: datetime
+    method: str
+
+
+class MadeVerificationListOut(Schema):
+    items: list[MadeVerificationOut]
+
+
+@router.get(
+    "/residents/verifications",
+    response=MadeVerificationListOut,
+    summary="Referent desk: the verifications you made in the commune, newest first",
+)
+def verifications_made(request: HttpRequest, commune: str):
+    return {"items": referent_verifications(referent=user_required(request), insee=commune)}

@@ -57,7 +57,8 @@ class ResidentVerification(models.Model):
     """A referent saw proof that `user` lives in `commune`. Dropped when the user moves."""
 
     DESK = "desk"
-    METHODS = [(DESK, "town-hall desk")]
+    CHECKIN = "checkin"
+    METHODS = [(DESK, "town-hall desk"), (CHECKIN, "check-in of an event in the commune")]
 
     commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="verifications")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="verifications")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from communes.models import Commune, Referent, ResidentVerification, fold
@@ -50,3 +51,53 @@ def referent_communes(*, user) -> list[str]:
 
 def resident_is_verified(*, user, insee: str | None) -> bool:
     return insee is not None and ResidentVerification.objects.filter(user=user, commune_id=insee).exists()
+
+
+def referent_required(*, user, insee: str) -> Commune:
+    """The commune, if `user` is one of its referents; else `forbidden` (`not_found` if it does not exist)."""
+    commune = commune_get(insee=insee)
+    if user is None or not user.is_authenticated:
+        raise AppError("auth_required", "sign in first")
+    if not Referent.objects.filter(commune=commune, user=user).exists():
+        raise AppError("forbidden", "only the commune's referents use its desk")
+    return commune
+
+
+def commune_residents_find(*, referent, insee: str, q: str, limit: int = 20) -> list[dict]:
+    """Referent desk: people who declared the commune whose name contains `q` (at least 2
+    characters: a desk looks someone up, it does not list the commune), with their verification."""
+    commune = referent_required(user=referent, insee=insee)
+    q = q.strip()
+    if len(q) < 2:
+        raise AppError("bad_request", "q: type at least 2 characters of the person's username")
+    people = (
+        get_user_model()
+        .objects.filter(home_commune=commune, is_active=True, username__icontains=q)
+        .order_by("username")[:limit]
+    )
+    verified = dict(ResidentVerification.objects.filter(commune=commune, user__in=people).values_list("user_id", "at"))
+    return [
+        {"username": person.username, "verified": person.id in verified, "verified_at": verified.get(person.id)}
+        for person in people
+    ]
+
+
+def referent_verifications(*, referent, insee: str, limit: int = 50) -> list[dict]:
+    """The verifications this referent made in the commune that still stand, newest first."""
+    commune = referent_required(user=referent, insee=insee)
+    rows = (
+        ResidentVerification.objects.filter(commune=commune, verified_by=referent)
+        .select_related("user")
+        .order_by("-at", "-id")[:limit]
+    )
+    return [{"username": row.user.username, "verified_at": row.at, "method": row.method} for row in rows]
+
+
+def resident_standing(*, referent, insee: str | None, resident) -> str | None:
+    """What a referent of the commune may learn of a person at its desks: `verified`, `declared`
+    (declared it, not verified) or `elsewhere`; None for anyone who is not its referent."""
+    if insee is None or not Referent.objects.filter(commune_id=insee, user=referent).exists():
+        return None
+    if resident_is_verified(user=resident, insee=insee):
+        return "verified"
+    return "declared" if resident.home_commune_id == insee else "elsewhere"

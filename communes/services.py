@@ -4,28 +4,28 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from communes.models import Referent, ResidentVerification
-from communes.selectors import commune_get
+from communes.selectors import commune_get, referent_required
 from realtime.errors import AppError
 
 
-def resident_verify(*, referent, insee: str, username: str) -> ResidentVerification:
-    """A referent of the commune (a role staff grant in the admin) verifies, at the town-hall desk,
-    that `username` lives there. The person must have declared this commune as their home."""
-    if referent is None or not referent.is_authenticated:
-        raise AppError("auth_required", "sign in first")
-    commune = commune_get(insee=insee)
-    if not Referent.objects.filter(commune=commune, user=referent).exists():
-        raise AppError("forbidden", "only the commune's referents verify its residents")
+def resident_verify(
+    *, referent, insee: str, username: str, method: str = ResidentVerification.DESK
+) -> ResidentVerification:
+    """A referent of the commune (a role staff grant in the admin) verifies, at the town-hall desk
+    or at the check-in of an event in the commune, that `username` lives there. The person must
+    have declared this commune as their home. Runs in the caller's transaction when there is one."""
+    commune = referent_required(user=referent, insee=insee)
     resident = get_user_model().objects.filter(username__iexact=username, is_active=True).first()
     if resident is None:
         raise AppError("not_found", f"user {username!r} does not exist")
     if resident.home_commune_id != commune.insee:
-        raise AppError("conflict", "this person has not declared this commune as their home")
+        raise AppError("conflict", f"{resident.username} has not declared {commune.name} as their home: not verified")
     with transaction.atomic():
         verification, _ = ResidentVerification.objects.update_or_create(
-            commune=commune, user=resident, defaults={"verified_by": referent, "method": ResidentVerification.DESK}
+            commune=commune, user=resident, defaults={"verified_by": referent, "method": method, "at": timezone.now()}
         )
     return verification
 

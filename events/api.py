@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from accounts.api import request_user, user_required
 from communes.selectors import commune_get
 from events import exports, selectors, services
-from events.inputs import CancelIn, CodeIn, EventIn, EventPatch, InviteIn, RsvpIn
+from events.inputs import CancelIn, CheckinVerifyIn, CodeIn, EventIn, EventPatch, InviteIn, RsvpIn
 from events.models import Event, Rsvp
 from realtime.errors import AppError
 
@@ -264,9 +264,11 @@ def ticket_page(request: HttpRequest, event_id: int):
 @router.post(
     "/{event_id}/checkin", summary="Check a ticket in by its code (organisers); same as the socket's `checkin`"
 )
-def checkin(request: HttpRequest, event_id: int, payload: CodeIn):
+def checkin(request: HttpRequest, event_id: int, payload: CheckinVerifyIn):
     user = request_user(request)
-    return services.checkin(by=user, event_id=event_id, code=payload.code, ref=payload.ref)
+    return services.checkin(
+        by=user, event_id=event_id, code=payload.code, ref=payload.ref, verify_resident=payload.verify_resident
+    )
 
 
 @router.post("/{event_id}/checkin/undo", summary="Undo a check-in (organisers)")

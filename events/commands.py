@@ -23,8 +23,12 @@ def rsvp(*, user, command: RsvpCommand) -> dict:
 
 
 def checkin(*, user, command: CheckinCommand) -> dict:
-    write = services.checkin_undo if command.undo else services.checkin
-    return write(by=user, event_id=topic_object_id(command.topic, "event"), code=command.code, ref=command.ref)
+    event_id = topic_object_id(command.topic, "event")
+    if command.undo:
+        return services.checkin_undo(by=user, event_id=event_id, code=command.code, ref=command.ref)
+    return services.checkin(
+        by=user, event_id=event_id, code=command.code, ref=command.ref, verify_resident=command.verify_resident
+    )
 
 
 COMMANDS = {"rsvp": (RsvpCommand, rsvp), "checkin": (CheckinCommand, checkin)}

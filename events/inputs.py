@@ -125,7 +125,12 @@ class CodeIn(WriteInput):
     code: text(CODE_MAX)
 
 
-class CheckinIn(CodeIn):
+class CheckinVerifyIn(CodeIn):
+    # true also verifies the attendee as a resident of the event's commune (referents of it only)
+    verify_resident: StrictBool = False
+
+
+class CheckinIn(CheckinVerifyIn):
     # true undoes a check-in made by mistake (the socket's `checkin`; HTTP has /checkin/undo)
     undo: StrictBool = False
 

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from communes.models import ResidentVerification
+from communes.selectors import resident_standing
+from communes.services import resident_verify
 from events.models import Event, Rsvp
 from events.selectors import event_get_for_organiser, event_get_visible, waitlist_rank
 from notifications.services import notify
@@ -164,8 +167,13 @@ def _ticket_for_checkin(*, event: Event, code: str) -> Rsvp:
 
 
 @user_write("checkin", actor="by")
-def checkin(*, by, event_id: int, code: str, ref: str | None = None) -> dict:
-    """An organiser checks a `going` ticket in at the door; a second check-in is a `conflict` saying when."""
+def checkin(*, by, event_id: int, code: str, ref: str | None = None, verify_resident: bool = False) -> dict:
+    """An organiser checks a `going` ticket in at the door; a second check-in is a `conflict` saying when.
+
+    With `verify_resident`, the organiser, a referent of the event's commune, also verifies the
+    attendee as a resident of it, in the same transaction: if the verification is refused (not a
+    referent, the attendee declared another commune), nothing is written. The result's `resident`
+    (`verified`, `declared`, `elsewhere`) is given to the commune's referents only."""
     event = event_get_for_organiser(event_id=event_id, user=by, for_update=True)
     _open_for_attendance(event)
     rsvp = _ticket_for_checkin(event=event, code=code)
@@ -174,17 +182,27 @@ def checkin(*, by, event_id: int, code: str, ref: str | None = None) -> dict:
     if rsvp.checked_in_at is not None:
         at = timezone.localtime(rsvp.checked_in_at, event_zone(event)).strftime("%H:%M:%S")
         raise AppError("conflict", f"ticket {rsvp.code} ({rsvp.user.username}) is already checked in, at {at}")
+    if verify_resident:
+        if event.commune_id is None:
+            raise AppError("bad_request", "this event is in no commune: nobody can be verified as its resident")
+        resident_verify(
+            referent=by, insee=event.commune_id, username=rsvp.user.username, method=ResidentVerification.CHECKIN
+        )
     rsvp.checked_in_at = timezone.now()
     rsvp.checked_in_by = by
     rsvp.save(update_fields=["checked_in_at", "checked_in_by"])
     event.checked_in_count += 1
     attendance_changed(event)
-    return {
+    result = {
         "code": rsvp.code,
         "user": rsvp.user.username,
         "checked_in": True,
         "checked_in_at": rsvp.checked_in_at.isoformat(),
     }
+    standing = resident_standing(referent=by, insee=event.commune_id, resident=rsvp.user)
+    if standing is not None:
+        result["resident"] = standing
+    return result
 
 
 @user_write("checkin_undo", actor="by")

@@ -50,6 +50,20 @@ class LiveServer:
     url: str
     process: subprocess.Popen
     log_path: Path
+    env: dict | None = None
+
+    def run_python(self, code: str) -> str:
+        """Run Django code against the server's database, as staff would in the admin (e.g. to
+        grant a role no API grants). Returns what it printed."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=REPO_ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
 
     def api(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -120,7 +134,7 @@ def daphne_server(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, env=env)
     _wait_until_serving(server)
     yield server
     process.terminate()

@@ -129,6 +129,26 @@ function homeSection(ctx, rerender) {
   return section("account-home", t("account.home_title"), status, rule, next, form, found, result);
 }
 
+// --- referent roles --------------------------------------------------------------------------
+
+function referentSection(ctx) {
+  const communes = ctx.me.referent_of || [];
+  if (!communes.length) return null;
+  return section(
+    "account-referent",
+    t("account.referent_title"),
+    h(
+      "ul",
+      { class: "list" },
+      communes.map((insee) => {
+        const text = h("span", { text: t("account.referent_of", { name: insee }) });
+        communeName(insee).then((name) => (text.textContent = t("account.referent_of", { name })));
+        return h("li", {}, text, " ", h("a", { href: `#/commune/${encodeURIComponent(insee)}/desk`, "data-testid": "account-desk-link", text: t("desk.link") }));
+      }),
+    ),
+  );
+}
+
 // --- signed-in devices ------------------------------------------------------------------------
 
 const KINDS = { "sign-in": "account.kind_sign_in", registration: "account.kind_registration", "password change": "account.kind_password_change" };
@@ -313,7 +333,7 @@ export async function render(ctx, params, container) {
   function draw(message) {
     saved.hidden = !message;
     saved.textContent = message || "";
-    body.replaceChildren(homeSection(ctx, draw), sessionsSection(ctx), passwordSection(ctx), deleteSection(ctx));
+    body.replaceChildren(...[homeSection(ctx, draw), referentSection(ctx), sessionsSection(ctx), passwordSection(ctx), deleteSection(ctx)].filter(Boolean));
   }
   draw(null);
 }

@@ -16,6 +16,7 @@ import { placePicker } from "./place_picker.js";
 import { organisationsSection } from "./organisation/list.js";
 import { proposalForm } from "./proposal/form.js";
 import { tagField } from "../tags.js";
+import { renderDesk } from "./commune/desk.js";
 
 const PICKED_KEY = "cl.commune";
 
@@ -167,7 +168,8 @@ function eventForm(ctx, insee, communeOf) {
 }
 
 export async function render(ctx, params, container) {
-  const [insee] = params;
+  const [insee, sub] = params;
+  if (insee && sub === "desk") return renderDesk(ctx, insee, container);
   container.append(h("h1", { text: t("commune.title") }), searchBox(ctx));
   if (!insee) {
     container.append(h("p", { class: "muted", text: t("commune.pick") }));
@@ -186,6 +188,9 @@ export async function render(ctx, params, container) {
         heading.textContent = c.name;
       })
       .catch(() => {});
+  }
+  if (ctx.me && (ctx.me.referent_of || []).includes(insee)) {
+    container.append(h("p", {}, h("a", { href: `#/commune/${encodeURIComponent(insee)}/desk`, "data-testid": "desk-link", text: t("desk.link") })));
   }
   if (ctx.me) {
     if (ctx.me.home_commune === insee) {

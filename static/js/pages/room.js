@@ -1,6 +1,7 @@
 // A room: live messages, older history on scroll up, replies, edit/delete, presence, typing.
 // The pieces live in room/: the message list, the composer, presence and typing.
 
+import { accessLost, roomSettings } from "./room-settings.js";
 import { get, post, qs } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
@@ -116,6 +117,8 @@ export async function render(ctx, params, container) {
   container.replaceChildren(...nodes);
   if (report) composer.form.before(report.el);
   if (me) moderationLinks(ctx, room, container);
+  const settings = me ? roomSettings(room) : null;
+  if (settings) container.querySelector(".room-head").after(settings);
 
   if (me && !room.role && room.visibility === "private") {
     const join = h("button", {
@@ -253,6 +256,11 @@ export async function render(ctx, params, container) {
     },
     error(frame) {
       showError(errorText(frame));
+    },
+    revoked() {
+      // Access withdrawn live: say so, and stop offering to write.
+      container.querySelector(".room-head").after(accessLost());
+      if (composer) composer.form.hidden = true;
     },
   };
 

@@ -4,6 +4,7 @@
 
 import { avatar } from "../../avatars.js";
 import { get } from "../../api.js";
+import "../account-messages.js";
 import { field, h } from "../../dom.js";
 import { errorText, formatNumber, t } from "../../i18n.js";
 import { attendanceOf, isOrganiser, pick } from "./parts.js";
@@ -48,7 +49,24 @@ export async function renderCheckin(ctx, ev, container) {
   const pendingNote = h("p", { class: "notice", "data-testid": "checkin-pending-count", hidden: true });
   const pendingList = h("ul", { class: "list", "data-testid": "checkin-pending" });
   const attendees = h("ul", { class: "list", "data-testid": "attendees" });
-  const form = h("form", { class: "card" }, field(t("event.checkin_code"), code), h("button", { type: "submit", "data-testid": "checkin-submit", text: t("event.checkin_submit") }), result);
+  // A referent of the event's commune may verify residents as they come in (PROTOCOL.md, `checkin`).
+  const referent = Boolean(ev.commune && ctx.me && (ctx.me.referent_of || []).includes(ev.commune));
+  const verify = referent ? h("input", { type: "checkbox", id: "checkin-verify", "data-testid": "checkin-verify" }) : null;
+  const verifyLabel = h("label", { for: "checkin-verify", class: "inline", text: t("checkin.verify", { name: ev.commune }) });
+  if (referent) {
+    get(`communes/${encodeURIComponent(ev.commune)}`)
+      .then((c) => (verifyLabel.textContent = t("checkin.verify", { name: c.name })))
+      .catch(() => {});
+  }
+  const form = h(
+    "form",
+    { class: "card" },
+    field(t("event.checkin_code"), code),
+    referent ? h("div", { class: "field row" }, verify, verifyLabel) : null,
+    referent ? h("p", { class: "hint", text: t("checkin.verify_hint") }) : null,
+    h("button", { type: "submit", "data-testid": "checkin-submit", text: t("event.checkin_submit") }),
+    result,
+  );
 
   let queue = loadQueue(ev.id);
   function renderQueue() {
@@ -64,11 +82,21 @@ export async function renderCheckin(ctx, ev, container) {
 
   async function send(item) {
     try {
-      const res = await socket.write({ type: "checkin", topic, code: item.code }, item.ref);
-      show(t("event.checkin_ok", { user: pick(res, "username", "user") || item.code }), "ok");
+      const frame = { type: "checkin", topic, code: item.code };
+      if (item.verify) frame.verify_resident = true;
+      const res = await socket.write(frame, item.ref);
+      const user = pick(res, "username", "user") || item.code;
+      show(t("event.checkin_ok", { user }), "ok");
+      result.dataset.resident = res.resident || "";
+      if (item.verify && res.resident === "verified") result.append(" ", t("checkin.verified", { user }));
+      else if (res.resident) result.append(" ", t(`checkin.resident_${res.resident}`, { user }));
       addUndo(item.code);
     } catch (err) {
       show(`${item.code} : ${errorText(err)}`, "form-error");
+      if (item.verify && (err.code === "conflict" || err.code === "forbidden") && !/already checked in/.test(err.message || "")) {
+        // The verification was refused, so nothing was written: offer the plain check-in.
+        result.append(" ", h("button", { type: "button", class: "link", "data-testid": "checkin-without-verify", text: t("checkin.without_verify"), onclick: () => enqueue(item.code, false) }));
+      }
     }
     queue = queue.filter((q) => q.ref !== item.ref);
     saveQueue(ev.id, queue);
@@ -90,11 +118,8 @@ export async function renderCheckin(ctx, ev, container) {
     }
   }
 
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const value = code.value.trim();
-    if (!value) return;
-    const item = { code: value, ref: newRef() };
+  function enqueue(value, withVerify) {
+    const item = { code: value, ref: newRef(), verify: withVerify };
     queue.push(item);
     saveQueue(ev.id, queue);
     renderQueue();
@@ -102,6 +127,13 @@ export async function renderCheckin(ctx, ev, container) {
     code.value = "";
     code.focus();
     send(item);
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const value = code.value.trim();
+    if (!value) return;
+    enqueue(value, Boolean(verify && verify.checked));
   });
 
   async function loadAttendees() {
