@@ -5,6 +5,9 @@ import asyncio
 import os
 import sys
 
+# The servers it starts are test servers: a throwaway secret key (production requires one since
+# the trust work) and socket caps sized for a load client on 127.0.0.1, as the suite has them.
+import tests.environment  # noqa: F401  (sets os.environ defaults; must come before Django loads)
 from soak.burst import burst
 from soak.run import ROOT, soak
 
