@@ -101,6 +101,9 @@ class AuditEntry(models.Model):
     kind = models.CharField(max_length=8, blank=True)
     item = models.BigIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=1000, blank=True)
+    # The same facts structured, for clients to phrase in their language: {"reports": n} when
+    # hidden; {"verdict", "share" (percent or null: no votes), "majority", "reasons"} when decided.
+    details = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

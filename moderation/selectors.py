@@ -95,6 +95,7 @@ def room_audit(room: Room) -> list[dict]:
             "kind": entry.kind or None,
             "item": entry.item,
             "reason": entry.reason,
+            "details": entry.details,
             "at": entry.at.isoformat(),
         }
         for entry in entries

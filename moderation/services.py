@@ -77,9 +77,20 @@ def _policy_locked(room_id: int) -> RoomPolicy:
     return RoomPolicy.objects.select_for_update().get(room_id=room_id)
 
 
-def audit(*, room_id: int, actor, action: str, subject=None, kind: str = "", item=None, reason: str = "") -> None:
+def audit(
+    *, room_id: int, actor, action: str, subject=None, kind: str = "", item=None, reason: str = "", details=None
+) -> None:
+    """One audit entry. `reason` is the English sentence (kept for compatibility); `details`
+    holds the same facts structured (a count, a share, a verdict) for clients to phrase."""
     AuditEntry.objects.create(
-        room_id=room_id, actor=actor, action=action, subject=subject, kind=kind, item=item, reason=reason[:1000]
+        room_id=room_id,
+        actor=actor,
+        action=action,
+        subject=subject,
+        kind=kind,
+        item=item,
+        reason=reason[:1000],
+        details=details or {},
     )
 
 
@@ -138,6 +149,7 @@ def _case_open(*, kind: str, item_id: int, room_id: int, author, policy: RoomPol
         kind=kind,
         item=item_id,
         reason=f"{reports} reports",
+        details={"reports": reports},
     )
     topic_event_append(
         topic=moderation_topic(room_id),
@@ -163,8 +175,10 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         return
     outcome = proposal.outcome or {}
     share = outcome.get("up_share")
-    share_text = f"{round(share * 100)} %" if isinstance(share, int | float) else "no votes"
-    reasons = "; ".join(Report.objects.filter(kind=case.kind, item=case.item).values_list("reason", flat=True)[:5])
+    share = share if isinstance(share, int | float) else None
+    share_text = "no votes" if share is None else f"{round(share * 100)} %"
+    reason_list = list(Report.objects.filter(kind=case.kind, item=case.item).values_list("reason", flat=True)[:5])
+    reasons = "; ".join(reason_list)
     removed = proposal.result == Proposal.ADOPTED
     case.status = Case.REMOVED if removed else Case.KEPT
     case.decided_at = timezone.now()
@@ -183,8 +197,15 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         question_reported_remove(room_id=case.room_id, question_id=case.item, reason=case.decision)
     else:
         question_reported_restore(room_id=case.room_id, question_id=case.item)
-    if removed and case.author_id is not None:
-        # The author is told why (the vote's share and the reasons given), never the removed text.
+    details = {
+        "verdict": verdict,
+        "share": None if share is None else round(share * 100),
+        "majority": proposal.majority,
+        "reasons": reason_list,
+    }
+    if case.author_id is not None:
+        # The author is told the outcome either way, and why (the vote's share and the reasons
+        # given), never the removed text. `action` names the item's kind and the outcome.
         notify(
             kind="moderation",
             recipients=[case.author_id],
@@ -192,7 +213,12 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
             data={
                 "title": case.room.name,
                 "excerpt": f"{share_text} — {reasons}"[:200],
-                "action": f"{case.kind}_removed_by_vote",
+                "action": f"{case.kind}_{'removed_by_vote' if removed else 'kept'}",
+                "item_kind": case.kind,
+                "outcome": verdict,
+                "share": details["share"],
+                "majority": proposal.majority,
+                "reason": reasons[:500],
                 "url": f"/#/room/{case.room_id}",
             },
         )
@@ -204,6 +230,7 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         kind=case.kind,
         item=case.item,
         reason=case.decision,
+        details=details,
     )
     topic_event_append(
         topic=moderation_topic(case.room_id),

@@ -90,6 +90,10 @@ def test_reports_hide_live_the_queue_decides_and_the_moderator_bans(screens, dap
     expect(actions.nth(0)).to_have_attribute("data-action", "banned")
     expect(actions.nth(1)).to_have_attribute("data-action", "removed")
     expect(actions.nth(2)).to_have_attribute("data-action", "hidden")
+    # The vote's facts are phrased in the page's language (French here), not the server's English.
+    expect(actions.nth(2).get_by_test_id("audit-text")).to_contain_text("3 signalements")
+    expect(actions.nth(1).get_by_test_id("audit-text")).to_contain_text("retiré par le vote du salon")
+    expect(actions.nth(1).get_by_test_id("audit-text")).not_to_contain_text("reported as")
     # A reporter who is neither moderator nor trusted does not see the queue.
     reporter.goto(f"/#/moderation/{room['id']}")
     expect(reporter.get_by_test_id("moderation-forbidden")).to_be_visible()

@@ -36,6 +36,16 @@ def test_a_reported_question_leaves_the_debate_and_its_removal_erases_its_text(s
     assert question.status == Question.HIDDEN and question.body == ""
     assert "hors sujet" in question.hidden_reason  # what its author reads with their questions
     assert "déplacée" not in " ".join(str(e.data) for e in TopicEvent.objects.all())
+    # The author reads that it was their question (not "your message"), removed by the vote.
+    from notifications.mail import notification_text
+    from notifications.models import Notification
+    from notifications.services import deliveries_run
+
+    deliveries_run()
+    note = Notification.objects.get(user=scene.author, kind="moderation")
+    assert note.data["action"] == "question_removed_by_vote" and "déplacée" not in str(note.data)
+    assert "votre question" in notification_text(note, "fr") and "message" not in notification_text(note, "fr")
+    assert "removed your question" in notification_text(note, "en")
 
 
 @pytest.mark.parametrize(
@@ -73,6 +83,7 @@ def test_reports_sanctions_queue_and_audit_over_http(scene, make_user):
     assert call("get", scene.trusted, f"{path}/audit").status_code == 403  # moderators only
     audit = call("get", scene.moderator, f"{path}/audit").json()["items"]
     assert audit[0]["action"] == "hidden" and audit[0]["subject"] == "author"
+    assert audit[0]["details"] == {"reports": 3} and audit[0]["reason"] == "3 reports"
 
     banned = call("post", scene.moderator, f"{path}/sanctions", {"user": "r0", "kind": "ban", "reason": "spam"})
     assert banned.status_code == 200 and banned.json()["active"] is True

@@ -102,7 +102,24 @@ def test_removal_redacts_the_text_from_replay_and_tells_the_author_why(scene):
     job = DeliveryJob.objects.get(kind="moderation")  # the author is notified, with why, without the text
     assert job.recipients == [scene.author.id] and "insulte" in job.data["excerpt"]
     assert "injurieux" not in str(job.data) and job.data["url"] == f"/#/room/{scene.room.id}"
-    assert [entry["action"] for entry in room_audit(scene.room)][:2] == ["removed", "hidden"]
+    audit_log = room_audit(scene.room)
+    assert [entry["action"] for entry in audit_log][:2] == ["removed", "hidden"]
+    # Structured facts for clients to phrase in their language; the English sentence stays.
+    assert audit_log[0]["details"] == {"verdict": "removed", "share": 100, "majority": 75, "reasons": ["insulte"] * 3}
+    assert audit_log[1]["details"] == {"reports": 3} and audit_log[1]["reason"] == "3 reports"
+    from notifications.mail import notification_text
+    from notifications.models import Notification
+    from notifications.services import deliveries_run
+
+    deliveries_run()
+    note = Notification.objects.get(user=scene.author, kind="moderation")
+    assert (note.data["action"], note.data["outcome"], note.data["item_kind"]) == (
+        "message_removed_by_vote",
+        "removed",
+        "message",
+    )
+    assert "vote de modération" in notification_text(note, "fr") and "votre message" in notification_text(note, "fr")
+    assert "moderation vote" in notification_text(note, "en") and "injurieux" not in notification_text(note, "en")
     # The same vote reopened and closed again changes nothing.
     from moderation.services import case_decide_on_close
 
@@ -123,6 +140,20 @@ def test_a_vote_short_of_the_threshold_keeps_the_message_and_shows_it_again(scen
     with pytest.raises(AppError) as again:
         item_report(user=scene.reporters[3], kind="message", item_id=scene.message, reason="encore")
     assert again.value.code == "conflict"
+    # The author is told it was kept too, with the share and the reasons, in their language.
+    from notifications.mail import notification_text
+    from notifications.models import DeliveryJob, Notification
+    from notifications.services import deliveries_run
+
+    job = DeliveryJob.objects.get(kind="moderation")
+    assert job.recipients == [scene.author.id] and job.data["action"] == "message_kept"
+    assert (job.data["outcome"], job.data["share"], job.data["majority"]) == ("kept", 67, 75)
+    assert "insulte" in job.data["excerpt"] and "injurieux" not in str(job.data)
+    deliveries_run()
+    note = Notification.objects.get(user=scene.author, kind="moderation")
+    assert "a gardé votre message signalé" in notification_text(note, "fr")
+    assert "kept your reported message" in notification_text(note, "en")
+    assert AuditEntry.objects.get(action="kept").details["verdict"] == "kept"
 
 
 def test_what_one_may_not_read_cannot_be_reported_and_says_nothing(scene, make_user, make_room):

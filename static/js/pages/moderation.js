@@ -122,6 +122,19 @@ export async function render(ctx, params, container) {
   return () => stops.forEach((stop) => stop());
 }
 
+/** The entry's why in the page's language from its structured details (the server's English
+ * `reason` only for entries without them: a moderator's own words, older entries). */
+function auditReason(a) {
+  const d = a.details || {};
+  if (typeof d.reports === "number") return t("moderation.audit_reports", { n: d.reports });
+  if (d.verdict) {
+    const share = d.share === null || d.share === undefined ? t("moderation.audit_no_votes") : t("moderation.audit_share", { share: d.share });
+    const reasons = (d.reasons || []).join(" ; ");
+    return t(`moderation.audit_decision_${d.verdict}`, { share, majority: d.majority, reasons });
+  }
+  return a.reason;
+}
+
 /** Mute and ban, trusted members, thresholds, the audit log: moderators only. */
 function moderatorTools(ctx, room, base) {
   const sanctionsList = h("ul", { class: "list", "data-testid": "sanctions" });
@@ -165,7 +178,7 @@ function moderatorTools(ctx, room, base) {
             { "data-testid": "audit-entry", "data-action": a.action },
             h("span", { class: "badge", text: t(`moderation.audit_${a.action}`) }),
             " ",
-            h("span", { text: [a.actor || t("moderation.the_vote"), a.subject, a.reason].filter(Boolean).join(" · ") }),
+            h("span", { "data-testid": "audit-text", text: [a.actor || t("moderation.the_vote"), a.subject, auditReason(a)].filter(Boolean).join(" · ") }),
             h("small", { class: "muted block", text: when(a.at) }),
           ),
         ),
