@@ -262,10 +262,9 @@ REALTIME_REPLAY_PAGE = int(os.environ.get("REALTIME_REPLAY_PAGE", "200"))
 # Seconds before the same topic may be replayed again on the same socket (`rate_limited` meanwhile).
 REALTIME_REPLAY_COOLDOWN = env_float("REALTIME_REPLAY_COOLDOWN", 5.0)
 # Group commit (realtime.batching): socket writes to one topic arriving within the window
-# share one transaction. Off by default in this build: on PostgreSQL a lock or statement timeout
-# inside a batch still answers `internal` instead of `rate_limited`, and a 1,000-voter storm saw
-# `internal` answers (tests/e2e/test_slow_database.py, tests/proposals/test_e2e.py). REALTIME_GROUP_COMMIT=1 turns it on.
-REALTIME_GROUP_COMMIT = os.environ.get("REALTIME_GROUP_COMMIT", "0") == "1"
+# share one transaction; a write that meets a lock or statement timeout goes again in the next
+# batch (rate_limited only after BUSY_ATTEMPTS). REALTIME_GROUP_COMMIT=0 commits each write alone.
+REALTIME_GROUP_COMMIT = os.environ.get("REALTIME_GROUP_COMMIT", "1") == "1"
 REALTIME_GROUP_COMMIT_WINDOW_MS = env_float("REALTIME_GROUP_COMMIT_WINDOW_MS", 2.0)
 REALTIME_GROUP_COMMIT_MAX_BATCH = int(os.environ.get("REALTIME_GROUP_COMMIT_MAX_BATCH", "200"))
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
