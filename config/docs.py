@@ -36,7 +36,13 @@ class VendoredSwagger(DocsBase):
     pinned in static/vendor with their licences, and the settings travel as JSON, not inline code."""
 
     def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
-        settings = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout", "deepLinking": True, "docExpansion": "none", "filter": True}
+        settings = {
+            "url": self.get_openapi_url(api, kwargs),
+            "layout": "BaseLayout",
+            "deepLinking": True,
+            "docExpansion": "none",
+            "filter": True,
+        }
         # "</" cannot close the JSON block early: the title and URL are ours, but keep it safe anyway.
         settings_json = json.dumps(settings).replace("</", "<\\/")
         html = PAGE.format(

@@ -17,9 +17,10 @@ database call and one transaction:
 - if the batch as a whole cannot commit (a deadlock, a lost connection), each of its writes
   runs again alone, so every writer still gets the answer its own write deserves.
 - a write that meets a lock or statement timeout (the other process's batch holds the topic
-  row past `lock_timeout`) rolls back to its savepoint; it and the writes behind it go first in
-  the next batch, and only a write that timed out BUSY_ATTEMPTS times itself answers
-  `rate_limited` with `retry_after` (never `internal`).
+  row past `lock_timeout`) rolls back to its savepoint; it and the writes behind it (which would
+  wait as long) go first in the next batch. That counts as a try for each of them: after
+  BUSY_ATTEMPTS tries a write answers `rate_limited` with `retry_after` (never `internal`), so
+  under a lock held for good every writer is answered within about BUSY_ATTEMPTS × lock_timeout.
 
 The services themselves do not change: a batched call is the same ``function(**kwargs)``
 the consumer would have run alone, and its own ``transaction.atomic`` nests as a savepoint.
@@ -101,11 +102,9 @@ class BatchBusyError(Exception):
     """A batched write that did not run, or rolled back, because the database was busy (a lock or
     statement timeout): nothing of it stayed, so the writer runs it again in a later batch."""
 
-    def __init__(self, answer: AppError, *, tried: bool = True):
+    def __init__(self, answer: AppError):
         super().__init__(answer.message)
         self.answer = answer
-        # False for a write skipped because one before it in the batch timed out: that is not its try.
-        self.tried = tried
 
 
 # How many batches a write may be put back in after a database timeout before its writer gets
@@ -126,7 +125,7 @@ def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
                 if busy is not None:
                     # A lock or statement timeout already hit this batch: the writes behind it
                     # would each wait as long again; they go again in the next batch instead.
-                    outcomes.append((False, BatchBusyError(busy.answer, tried=False)))
+                    outcomes.append((False, BatchBusyError(busy.answer)))
                     continue
                 mark = seqs.mark()
                 try:
@@ -218,7 +217,7 @@ class TopicWriter:
             if w.future.done():
                 continue
             if not ok and isinstance(value, BatchBusyError):
-                w.attempts += value.tried
+                w.attempts += 1  # the batch met a busy database: a try for every write in it
                 if w.attempts < BUSY_ATTEMPTS:
                     again.append(w)
                     continue
