@@ -107,10 +107,10 @@ class BatchBusyError(Exception):
         self.answer = answer
 
 
-# How many batches a write may be put back in after a database timeout before its writer gets
+# How many batches a write may run in (the first and one more) after database timeouts before its writer gets
 # the `rate_limited` answer. With two processes writing one topic, one batch can wait for the
 # other's lock past `lock_timeout`; the next try usually finds it free.
-BUSY_ATTEMPTS = 4
+BUSY_ATTEMPTS = 2
 
 
 def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:

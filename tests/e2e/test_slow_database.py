@@ -39,14 +39,17 @@ async def test_a_locked_topic_answers_rate_limited_and_other_topics_keep_working
         await LiveSocket.open(stack.ws_url(), t_alice) as alice,
         await LiveSocket.open(stack.ws_url(), t_bob) as bob,
     ):
+        writers = [await LiveSocket.open(stack.ws_url(), t_alice) for _ in range(12)]
         first = await alice.request({"type": "post", "topic": locked, "body": "avant le verrou"})
         assert first["type"] == "ok"
         with psycopg.connect(stack.env["DATABASE_URL"]) as holder:
             # The same row every writer of `locked` must update to take the next seq.
             holder.execute("SELECT head FROM realtime_topic WHERE name = %s FOR UPDATE", [locked])
+            # Twelve people write to it at once (one socket answers its commands one at a time, so
+            # each their own socket): they wait together, not one after the other.
             stuck = [
-                asyncio.ensure_future(alice.request({"type": "post", "topic": locked, "body": f"bloqué {i}"}, 60))
-                for i in range(12)
+                asyncio.ensure_future(writer.request({"type": "post", "topic": locked, "body": f"bloqué {i}"}, 60))
+                for i, writer in enumerate(writers)
             ]
             # While 12 writes queue on the lock, the unrelated room answers: subscribe, post, read.
             assert (await bob.subscribe(free))["type"] == "subscribed"
@@ -65,4 +68,6 @@ async def test_a_locked_topic_answers_rate_limited_and_other_topics_keep_working
         assert (await alice.subscribe(locked, since=0))["seq"] == 2
         await alice.wait_seq(locked, 2)
         assert alice.seqs(locked) == [1, 2]
+        for writer in writers:
+            await writer.close()
     assert "Traceback" not in stack.log("daphne-0")
