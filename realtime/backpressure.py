@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 
 HEADER = b"x-cl-outbound"
+# The close codes of the outbound side (PROTOCOL.md §1), sent by the protocol and the consumer alike.
+CLOSE_TOO_SLOW = 4008
+CLOSE_TOO_LARGE = 4009
 
 _registry: dict[str, Outbound] = {}
 

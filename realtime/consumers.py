@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from realtime import fanout, lifecycle, metrics, ratelimit
 from realtime.auth import signed_in
-from realtime.backpressure import outbound_for
+from realtime.backpressure import CLOSE_TOO_LARGE, CLOSE_TOO_SLOW, outbound_for
 from realtime.batching import topic_writer
 from realtime.db import db_call, db_call_for_topic
 from realtime.errors import AppError
@@ -39,7 +39,6 @@ command_log = logging.getLogger("realtime.commands")
 
 MAX_TOPICS_PER_SOCKET = 200
 CLOSE_TOO_MANY_SOCKETS = 4029
-CLOSE_TOO_SLOW = 4008
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
@@ -180,7 +179,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     code="too_large", message=f"frames are limited to {settings.REALTIME_MAX_FRAME_BYTES} bytes"
                 )
             )
-            await self.close(code=4009)  # daphne may not send 1009 (PROTOCOL.md §1)
+            await self.close(code=CLOSE_TOO_LARGE)  # daphne may not send 1009 (PROTOCOL.md §1)
             return
         ref = None
         kind = None

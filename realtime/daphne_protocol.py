@@ -33,14 +33,12 @@ from django.conf import settings
 from twisted.internet import defer, reactor, task
 
 from realtime import metrics
-from realtime.backpressure import HEADER, outbound_forget, outbound_register
+from realtime.backpressure import CLOSE_TOO_LARGE, CLOSE_TOO_SLOW, HEADER, outbound_forget, outbound_register
 from realtime.frames import error_frame
 from realtime.lifecycle import CLOSE_RESTARTING
 
 log = logging.getLogger(__name__)
 
-CLOSE_TOO_SLOW = 4008
-CLOSE_TOO_LARGE = 4009
 # How long a shutting-down server waits for the 4012 close frames to leave.
 SHUTDOWN_FLUSH_SECONDS = 1.0
 
