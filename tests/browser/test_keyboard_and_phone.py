@@ -44,9 +44,9 @@ def test_keyboard_only_posting_from_the_skip_link(screens, daphne_server):
     assert page.url.endswith(f"#/room/{room_id}")  # the skip link is not a route
     assert page.evaluate("document.activeElement.id") == "main"
     presses = 0
-    # Members link, the message list (one stop), the focused message's reply, report and
-    # reactions (one stop), then the composer: a handful, not one stop per message (59 before).
-    while focused_testid(page) != "composer" and presses < 8:
+    # Members link, the message list (one stop), the focused message's toolbar (one stop: reply,
+    # report and reactions are walked with arrow keys), then the composer (59 presses once).
+    while focused_testid(page) != "composer" and presses < 5:
         page.keyboard.press("Tab")
         presses += 1
     assert focused_testid(page) == "composer", f"composer not reached in {presses} Tab presses"
@@ -71,6 +71,27 @@ def test_keyboard_only_posting_from_the_skip_link(screens, daphne_server):
     )
     expect(page.get_by_test_id("message")).to_have_count(13)  # focusing old messages loaded nothing
     page.keyboard.press("Tab")
+    assert focused_testid(page) == "reply"
+    # The message's other buttons are on the arrow keys, not on Tab: report, then the reactions.
+    page.keyboard.press("ArrowRight")
+    assert focused_testid(page) == "report"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.dataset.emoji") == "👍"
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowRight")  # wraps to the first
+    assert focused_testid(page) == "reply"
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("document.activeElement.dataset.emoji") == "🙏"
+    page.keyboard.press("Escape")
+    assert focused_testid(page) == "message"
+    page.keyboard.press("Tab")  # back to the button used last
+    assert page.evaluate("document.activeElement.dataset.emoji") == "🙏"
+    page.keyboard.press("Tab")
+    assert focused_testid(page) == "composer"
+    page.keyboard.press("Shift+Tab")
+    assert focused_testid(page) == "message"
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowRight")
     assert focused_testid(page) == "reply"
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("reply-banner")).to_contain_text("Message numéro 1")

@@ -390,6 +390,8 @@ export default {
   "proposal.option_uncomplet": "Incomplete",
   "room.show_more": "Show more",
   "room.show_less": "Show less",
+  "room.keys_hint": "Up and down arrows: from one message to the next. Tab: its actions, then left and right arrows between them, Escape to go back to the message.",
+  "room.message_tools": "Actions on {user}'s message",
   "room.presence_offline": "Offline: the list of who is here comes back when you reconnect.",
   "room.presence_unknown": "Online: unknown (offline)",
   "room.empty_message": "Empty message: write something before sending.",

@@ -390,6 +390,8 @@ export default {
   "proposal.option_uncomplet": "Incomplet",
   "room.show_more": "Afficher la suite",
   "room.show_less": "Réduire",
+  "room.keys_hint": "Flèches haut et bas : d'un message à l'autre. Tab : ses actions, puis flèches gauche et droite entre elles, Échap pour revenir au message.",
+  "room.message_tools": "Actions sur le message de {user}",
   "room.presence_offline": "Hors ligne : la liste des présents reviendra à la reconnexion.",
   "room.presence_unknown": "Présents : inconnu (hors ligne)",
   "room.empty_message": "Message vide : écrivez quelque chose avant d'envoyer.",

@@ -17,8 +17,8 @@ export function roomExtras(ctx, room, { list, textarea }) {
 
   function reactionsEl(msg) {
     const counts = msg.reactions || {};
-    const bar = h("div", { class: "reactions", "data-testid": "reactions", role: "toolbar", "aria-label": t("room.reactions") });
-    bar.addEventListener("keydown", toolbarKey);
+    // A group inside the message's toolbar, whose arrow keys walk these buttons too (room/messages.js).
+    const bar = h("div", { class: "reactions", "data-testid": "reactions", role: "group", "aria-label": t("room.reactions") });
     for (const emoji of EMOJI) {
       const n = counts[emoji] || 0;
       const pressed = Boolean(mine.get(msg.id)?.has(emoji));
@@ -29,7 +29,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
         "data-count": String(n),
         "aria-pressed": String(pressed),
         "aria-label": t("room.react", { emoji }),
-        // Like the message's other buttons: reachable once its message has focus (one tab stop per list).
+        // Like the message's other buttons: reached by arrow keys once its message has focus.
         tabindex: "-1",
         text: n ? `${emoji} ${n}` : emoji,
       });
@@ -53,18 +53,6 @@ export function roomExtras(ctx, room, { list, textarea }) {
       bar.append(button);
     }
     return bar;
-  }
-
-  /** Left/right arrows (Home/End) move between the reaction buttons of one message. */
-  function toolbarKey(ev) {
-    const buttons = [...ev.currentTarget.querySelectorAll("button")];
-    const i = buttons.indexOf(ev.target);
-    if (i < 0) return;
-    const step = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1 }[ev.key];
-    if (step == null) return;
-    ev.preventDefault();
-    ev.stopPropagation();
-    buttons[(step + buttons.length) % buttons.length].focus();
   }
 
   /** The room's `reactions` state: absolute counts of the messages whose reactions moved lately.

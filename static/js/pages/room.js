@@ -26,6 +26,7 @@ function layout(ctx, room, parts) {
     { class: "scroller", "data-testid": "scroller", role: "log", "aria-label": t("room.messages"), "aria-live": "off" },
     olderBtn,
     startNote,
+    list.hint,
     list.el,
     composer ? composer.pendingList : null,
   );

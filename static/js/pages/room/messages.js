@@ -1,5 +1,7 @@
 // The message list of a room: rendering, day separators, long-message folding, and keyboard
-// navigation (the list is one tab stop; arrow keys move between messages).
+// navigation: the list is one tab stop (arrow keys move between messages), and a focused
+// message's buttons are one more (arrow keys move between them), so Tab goes list → its
+// message's tools → composer whatever the number of messages or buttons.
 
 import { avatar } from "../../avatars.js";
 import { h } from "../../dom.js";
@@ -28,9 +30,10 @@ export class MessageList {
     this.byId = new Map(); // message id -> {msg, el}
     // Set by the room page: extras.reactionsEl(msg) draws a message's reactions bar.
     this.extras = null;
-    this.el = h("ol", { class: "messages", "data-testid": "messages", "aria-label": t("room.messages") });
+    this.hint = h("p", { id: "messages-hint", class: "visually-hidden", text: t("room.keys_hint") });
+    this.el = h("ol", { class: "messages", "data-testid": "messages", "aria-label": t("room.messages"), "aria-describedby": this.hint.id });
     this.el.addEventListener("keydown", (ev) => this.onKey(ev));
-    this.el.addEventListener("focusin", (ev) => this.setActions(ev.target.closest("li.msg"), true));
+    this.el.addEventListener("focusin", (ev) => this.setActions(ev.target.closest("li.msg"), true, ev.target.matches("button") ? ev.target : null));
     this.el.addEventListener("focusout", (ev) => {
       const li = ev.target.closest("li.msg");
       if (li && !li.contains(ev.relatedTarget)) this.setActions(li, false);
@@ -110,7 +113,8 @@ export class MessageList {
     }
     // After the actions: the first button reached from a focused message stays "reply".
     const reactions = this.extras ? this.extras.reactionsEl(msg) : null;
-    el.replaceChildren(...[meta, this.replySnippet(msg), ...this.body(msg), actions, reactions].filter(Boolean));
+    const tools = h("div", { class: "msg-tools", role: "toolbar", "aria-label": t("room.message_tools", { user: msg.author }), "data-testid": "message-tools" }, actions, reactions);
+    el.replaceChildren(...[meta, this.replySnippet(msg), ...this.body(msg), tools].filter(Boolean));
     if (el.contains(document.activeElement)) this.setActions(el, true);
   }
 
@@ -158,18 +162,46 @@ export class MessageList {
     items[items.length - 1].tabIndex = 0;
   }
 
-  setActions(li, on) {
+  /** The buttons of a message the arrow keys walk (its "show more", actions and reactions). */
+  buttons(li) {
+    return [...li.querySelectorAll("button")].filter((b) => !b.disabled);
+  }
+
+  /** Roving tab stop: while a message holds the focus, one of its buttons is the next Tab stop
+   * (the last one used, else the first of its toolbar); the others are reached by arrow keys. */
+  setActions(li, on, current = null) {
     if (!li) return;
+    const buttons = this.buttons(li);
+    const stop = on ? current || buttons.find((b) => b.dataset.stop === "true") || li.querySelector(".msg-tools button:not([disabled])") || buttons[0] : null;
     for (const b of li.querySelectorAll("button")) {
-      // A toolbar inside a message (reactions) is one tab stop: its first button; arrows walk it.
-      const bar = b.closest("[role=toolbar]");
-      b.tabIndex = on && (!bar || b === bar.querySelector("button")) ? 0 : -1;
+      b.tabIndex = b === stop ? 0 : -1;
+      if (current) b.dataset.stop = String(b === stop);
     }
+  }
+
+  /** Left/right (Home/End) walk a message's buttons; Escape goes back to the message. */
+  onToolKey(ev, li) {
+    const buttons = this.buttons(li);
+    const i = buttons.indexOf(ev.target);
+    if (i < 0) return;
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      li.focus();
+      return;
+    }
+    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: buttons.length - 1 }[ev.key];
+    if (to == null) return;
+    ev.preventDefault();
+    buttons[(to + buttons.length) % buttons.length].focus();
   }
 
   onKey(ev) {
     const li = ev.target.closest("li.msg");
-    if (!li || ev.target !== li) return;
+    if (!li) return;
+    if (ev.target !== li) {
+      this.onToolKey(ev, li);
+      return;
+    }
     const items = [...this.el.querySelectorAll("li.msg")];
     const i = items.indexOf(li);
     let next = null;
