@@ -17,6 +17,7 @@ import * as moderationPage from "./pages/moderation.js";
 import * as organisationPage from "./pages/organisation.js";
 import * as personPage from "./pages/person.js";
 import * as tagPage from "./pages/tag.js";
+import * as welcomePage from "./pages/welcome.js";
 import * as proposalPage from "./pages/proposal.js";
 import * as roomPage from "./pages/room.js";
 import * as searchPage from "./pages/search.js";
@@ -222,9 +223,12 @@ async function route() {
     case "tag":
       page = tagPage;
       break;
+    case "welcome":
+      page = welcomePage;
+      break;
     default:
       if (!ctx.me) {
-        ctx.navigate("#/signin");
+        ctx.navigate("#/welcome"); // a newcomer sees the communes first; joining is one link away
         return;
       }
       ctx.navigate(ctx.me.home_commune ? `#/commune/${ctx.me.home_commune}` : "#/commune");

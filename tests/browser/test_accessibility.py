@@ -51,8 +51,12 @@ def test_every_page_passes_axe(screens, daphne_server):
             expect(page.get_by_test_id(ready).first).to_be_visible()
             found[f"{lang}:{name}"] = axe_violations(page)
             page.screenshot(path=str(ARTIFACTS / f"test_every_page_passes_axe-{lang}-{name}.png"), full_page=True)
-    # Signed out: the sign-in page, and a room as an anonymous reader.
+    # Signed out: the first screen (its map and list), the sign-in page, a room as an anonymous reader.
     anonymous = screens.new_page("axe-anonymous", phone=True)
+    anonymous.goto("/")
+    expect(anonymous.get_by_test_id("landing-map")).to_have_attribute("data-ready", "true")
+    anonymous.get_by_test_id("landing-list-open").click()
+    found["welcome"] = axe_violations(anonymous)
     anonymous.goto("/#/signin")
     expect(anonymous.get_by_test_id("register-submit")).to_be_visible()
     found["signin"] = axe_violations(anonymous)
@@ -68,7 +72,7 @@ def test_every_page_passes_axe(screens, daphne_server):
     docs.locator('.swagger-ui .opblock-tag[data-tag="rooms"]').click()  # tags are listed collapsed
     expect(docs.locator(".swagger-ui .opblock").first).to_be_visible()
 
-    assert len(found) == 2 * len(pages) + 2
+    assert len(found) == 2 * len(pages) + 3
     bad = {name: v for name, v in found.items() if v}
     assert not bad, bad
     assert not screens.console_errors, screens.console_errors

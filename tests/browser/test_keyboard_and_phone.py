@@ -162,6 +162,7 @@ def test_newcomer_lands_on_the_communes_and_their_activity(screens, daphne_serve
     expect(page.get_by_test_id("overview-events")).to_contain_text("Saint-Denis")
     expect(page.get_by_test_id("overview-rooms")).to_contain_text("Parents d'élèves")
     expect(page.get_by_test_id("commune-link")).to_have_count(24)
+    expect(page.get_by_test_id("landing-map")).to_have_attribute("data-communes", "24")  # and their map
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "test_newcomer_lands-first-screen.png"), full_page=True)
     page.get_by_test_id("commune-link").filter(has_text="Saint-Denis").click()

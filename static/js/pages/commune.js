@@ -6,6 +6,7 @@ import { DEFAULT_TIMEZONE, errorText, formatDateTime, t } from "../i18n.js";
 import { unreadBadge } from "./inbox.js";
 import { signinPrompt } from "./auth.js";
 import { communeList, overview } from "./commune/overview.js";
+import { landingMap } from "./commune/landing_map.js";
 import { mapSection } from "./commune_map.js";
 import { actionsSection } from "./actions.js";
 import { decisionsSection, newsSection } from "./commune_news.js";
@@ -175,8 +176,9 @@ export async function render(ctx, params, container) {
     container.append(h("p", { class: "muted", text: t("commune.pick") }));
     const names = new Map();
     const list = await communeList(names); // first: the activity below names each commune
-    container.append(overview(names), list);
-    return;
+    const map = landingMap(ctx);
+    container.append(map.section, overview(names), list);
+    return () => map.stop();
   }
   let commune = recalledCommune(insee);
   const heading = h("h2", { class: "commune-name", "data-testid": "commune-name", text: commune ? commune.name : insee });
