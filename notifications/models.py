@@ -16,6 +16,7 @@ KINDS = [
     "proposal_result",
     "moderation",
     "action_assigned",
+    "action_updated",
 ]
 # Sent at once by e-mail (the rest waits for the person's digest).
 IMMEDIATE_KINDS = {"room_invitation", "event_invitation"}

@@ -29,13 +29,31 @@ STEERERS = "only the author, the room's moderators or the event's organisers"
 
 
 def _decided(proposal_id: int, user) -> Proposal:
-    """The proposal, readable by `user` and steered by them, whose vote has closed."""
+    """The proposal, readable by `user` and steered by them, whose vote has closed; its row is
+    locked, so a reopening (which takes the same lock) cannot slip between the phase checked
+    here and the outcome or action written (see `reopen_refuse_when_followed`)."""
     proposal = proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
     if not proposal_steered_by(proposal=proposal, user=user):
         raise AppError("forbidden", f"{STEERERS} state the outcome and make actions")
-    if proposal.phase != Proposal.RESOLVED:
-        raise AppError("conflict", f"the vote has not closed (phase {proposal.phase})")
+    phase = Proposal.objects.select_for_update().values_list("phase", flat=True).get(id=proposal.id)
+    if phase != Proposal.RESOLVED:
+        raise AppError("conflict", f"the vote has not closed (phase {phase})")
     return proposal
+
+
+def reopen_refuse_when_followed(*, proposal: Proposal, **_) -> None:
+    """`proposal_reopening` receiver (under the proposal's row lock): a decision that already
+    has an outcome statement or actions stands — reopening it would leave them about a result
+    that no longer exists. `conflict`; the proposal is unchanged."""
+    stated = Outcome.objects.filter(proposal_id=proposal.id).exists()
+    actions = Action.objects.filter(proposal_id=proposal.id).count()
+    if stated or actions:
+        followed = " and ".join(
+            part
+            for part in ("an outcome was stated" if stated else "", f"{actions} action(s) made" if actions else "")
+            if part
+        )
+        raise AppError("conflict", f"this decision is followed ({followed}): it cannot reopen")
 
 
 @user_write("outcome_state")
@@ -81,6 +99,28 @@ def _assigned_notify(action: Action, people: list, *, by) -> None:
     )
 
 
+def _status_notify(action: Action, *, by) -> None:
+    """Tell those taking the action on and the proposal's author that its status moved (not the
+    person who moved it). `action` names the new status, for clients to phrase it."""
+    people = set(action.assignees.values_list("user_id", flat=True))
+    if action.proposal.author_id is not None:
+        people.add(action.proposal.author_id)
+    notify(
+        kind="action_updated",
+        recipients=people,
+        subject=action.proposal.topic,
+        data={
+            "title": action.title,
+            "excerpt": action.proposal.title,
+            "actor": by.username,
+            "action": action.status,
+            "status": action.status,
+            "url": f"/#/proposal/{action.proposal_id}",
+        },
+        exclude=by.id,
+    )
+
+
 def _publish(action: Action, kind: str) -> dict:
     proposal = action.proposal
     data = action_as_dict(action)
@@ -119,7 +159,8 @@ def _action_locked(action_id: int, user, proposal_id: int | None) -> Action:
 
 @user_write("action_update")
 def action_update(*, user, action_id: int, patch: ActionPatch, proposal_id: int | None = None, ref=None) -> dict:
-    """Steerers change anything; assignees change the status only. Publishes `action.updated`."""
+    """Steerers change anything; assignees change the status only. Publishes `action.updated`;
+    a status that moves is notified to the assignees and the proposal's author (`action_updated`)."""
     action = _action_locked(action_id, user, proposal_id)
     steers = proposal_steered_by(proposal=action.proposal, user=user)
     if not steers:
@@ -128,7 +169,8 @@ def action_update(*, user, action_id: int, patch: ActionPatch, proposal_id: int 
             raise AppError("forbidden", f"{STEERERS} change an action; those taking it on change its status")
     if patch.title is not None:
         action.title = patch.title
-    if patch.status is not None:
+    status_moved = patch.status is not None and patch.status != action.status
+    if status_moved:
         action.status = patch.status
     if patch.due is not None or patch.clear_due:
         action.due = patch.due
@@ -141,6 +183,8 @@ def action_update(*, user, action_id: int, patch: ActionPatch, proposal_id: int 
         _assigned_notify(action, added, by=user)
     action.version += 1
     action.save()
+    if status_moved:
+        _status_notify(action, by=user)
     return _publish(action, "action.updated")
 
 

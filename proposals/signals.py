@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # appended: a receiver's writes commit or roll back with the close (co-moderation applies a
 # moderation vote's decision there).
 proposal_resolved = Signal()
+
+# Sent with `proposal=` by `proposal_reopen` under the proposal's row lock, before anything
+# changes: a receiver raises `AppError` to refuse (outcomes: a decision already followed by an
+# outcome statement or actions does not reopen).
+proposal_reopening = Signal()

@@ -20,6 +20,7 @@ from proposals.models import Proposal, SecretVoter, Vote
 from proposals.notices import proposal_reopened_notify
 from proposals.services.common import proposal_row_locked
 from proposals.services.lifecycle import may_close
+from proposals.signals import proposal_reopening
 from realtime.errors import AppError
 from realtime.schemas import input_parse
 from realtime.sequencing import topic_event_append
@@ -73,7 +74,8 @@ def proposal_reopen(*, user, proposal_id: int, closes_at: datetime, reason: str,
     stand and may be changed under the usual rules (on a secret ballot the links were destroyed
     at closing, so earlier secret votes stand as cast). Not for a meeting time that became an
     event. Publishes `proposal.reopened` with the reason and how many eligible people have not
-    voted (`undecided`, when the electorate is known)."""
+    voted (`undecided`, when the electorate is known). A decision already followed (an outcome
+    stated, an action made) does not reopen either: `conflict`, nothing changed."""
     locked = _moderated_locked(user=user, proposal_id=proposal_id)
     now = timezone.now()
     if locked.spawned_event_id is not None:
@@ -82,6 +84,7 @@ def proposal_reopen(*, user, proposal_id: int, closes_at: datetime, reason: str,
         )
     if locked.phase != Proposal.RESOLVED:
         raise AppError("conflict", f"only a closed vote can reopen (phase {locked.phase})")
+    proposal_reopening.send(sender=Proposal, proposal=locked)  # outcomes refuses a followed decision
     locked.closes_at = _future(closes_at, now)
     locked.phase = Proposal.TOVOTE
     locked.closed_at = None

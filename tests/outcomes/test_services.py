@@ -139,3 +139,74 @@ def test_erasing_an_account_takes_its_name_off_the_actions(make_user, decided):
     assert not Assignee.objects.filter(action_id=made["id"]).exists()
     stored = events(proposal.topic, "action.created")[0]
     assert stored["assignees"] == [{"user": "deleted user", "volunteered": False}]
+
+
+def test_a_status_change_tells_the_assignees_and_the_author_not_who_made_it(make_user, decided):
+    from notifications.mail import notification_text
+    from notifications.models import DeliveryJob, Notification
+
+    author, lucie, jean = make_user("marie"), make_user("lucie"), make_user("jean")
+    proposal = decided(author=author)
+    made = action_create(user=author, proposal_id=proposal.id, action=ActionIn(title="Semer", assignees=["lucie"]))
+    action_volunteer(user=jean, action_id=made["id"])
+    DeliveryJob.objects.all().delete()
+    action_update(user=lucie, action_id=made["id"], patch=ActionPatch(status="done"))
+    told = DeliveryJob.objects.get(kind="action_updated")
+    assert told.recipients == sorted([author.id, jean.id])  # not lucie, who moved it
+    assert (told.data["action"], told.data["actor"], told.data["title"]) == ("done", "lucie", "Semer")
+    assert told.subject == proposal.topic
+    note = Notification(kind="action_updated", data=told.data)
+    assert notification_text(note, "fr") == f"lucie a terminé l'action « Semer » ({proposal.title})"
+    assert notification_text(note, "en") == f"lucie finished the action “Semer” ({proposal.title})"
+    # A patch that leaves the status as it was, or changes only the title, tells nobody.
+    action_update(user=author, action_id=made["id"], patch=ActionPatch(status="done", title="Semer les fèves"))
+    action_update(user=author, action_id=made["id"], patch=ActionPatch(title="Semer les pois"))
+    assert DeliveryJob.objects.filter(kind="action_updated").count() == 1
+    # The author moving it back tells the assignees only.
+    action_update(user=author, action_id=made["id"], patch=ActionPatch(status="todo"))
+    back = DeliveryJob.objects.filter(kind="action_updated").order_by("-id").first()
+    assert back.recipients == sorted([lucie.id, jean.id]) and back.data["action"] == "todo"
+
+
+@pytest.mark.parametrize("follow", ["outcome", "action"])
+def test_a_decision_followed_by_an_outcome_or_actions_does_not_reopen(make_user, decided, follow):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from proposals.models import Proposal
+    from proposals.services import proposal_reopen
+
+    author = make_user()
+    proposal = decided(author=author)
+    if follow == "outcome":
+        outcome_state(user=author, proposal_id=proposal.id, statement="Adopté.")
+    else:
+        action_create(user=author, proposal_id=proposal.id, action=ActionIn(title="Planter"))
+    before = Proposal.objects.get(id=proposal.id)
+    with pytest.raises(AppError) as refused:
+        proposal_reopen(user=author, proposal_id=proposal.id, closes_at=timezone.now() + timedelta(days=1), reason="x")
+    assert refused.value.code == "conflict" and "cannot reopen" in refused.value.message
+    assert ("outcome was stated" in refused.value.message) == (follow == "outcome")
+    assert ("1 action(s)" in refused.value.message) == (follow == "action")
+    after = Proposal.objects.get(id=proposal.id)
+    assert (after.phase, after.result, after.state_version) == (before.phase, before.result, before.state_version)
+    assert events(proposal.topic, "proposal.reopened") == []
+
+
+def test_a_decision_without_outcome_or_actions_still_reopens(make_user, decided):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from proposals.services import proposal_reopen
+
+    author = make_user()
+    proposal = decided(author=author)
+    reply = proposal_reopen(
+        user=author, proposal_id=proposal.id, closes_at=timezone.now() + timedelta(days=1), reason="x"
+    )
+    assert reply["reason"] == "x"
+    with pytest.raises(AppError) as refused:  # and, open again, takes no outcome nor action
+        action_create(user=author, proposal_id=proposal.id, action=ActionIn(title="Trop tôt"))
+    assert refused.value.code == "conflict"

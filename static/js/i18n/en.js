@@ -410,6 +410,7 @@ export default {
   "error.detail": "(Detail: {detail})",
   "error.signin.auth_required": "Wrong username or password.",
   "error.register.conflict": "This username is taken: please choose another one.",
+  "error.reopen.conflict": "This vote cannot reopen: it is not closed, it became an event, or a decision already follows from it (an outcome statement or actions).",
   "auth.password_short": "The password needs at least 8 characters.",
   "event.description": "Description",
   "event.tags": "Tags (comma-separated)",

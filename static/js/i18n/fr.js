@@ -410,6 +410,7 @@ export default {
   "error.detail": "(Détail : {detail})",
   "error.signin.auth_required": "Nom d'utilisateur ou mot de passe incorrect.",
   "error.register.conflict": "Ce nom d'utilisateur est déjà pris : choisissez-en un autre.",
+  "error.reopen.conflict": "Ce vote ne peut pas être rouvert : il n'est pas clos, il est devenu un événement, ou une décision en découle déjà (un résultat rédigé ou des actions).",
   "auth.password_short": "Le mot de passe doit faire 8 caractères au moins.",
   "event.description": "Description",
   "event.tags": "Centres d'intérêt (séparés par des virgules)",

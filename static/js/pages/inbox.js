@@ -10,7 +10,7 @@ import { signinPrompt } from "./auth.js";
 const KINDS = [
   "mention", "reply", "waitlist_promoted", "event_updated", "event_cancelled", "event_starting",
   "room_invitation", "event_invitation", "proposal_opened", "proposal_closing", "proposal_result", "moderation",
-  "action_assigned",
+  "action_assigned", "action_updated",
 ];
 
 /** "3 unread" next to a room the person is a member of (rooms list, inbox). */

@@ -35,7 +35,7 @@ export class Manage {
       this.refresh();
       return true;
     } catch (err) {
-      this.error.textContent = errorText(err);
+      this.error.textContent = errorText(err, command.type); // e.g. error.reopen.conflict
       return false;
     }
   }
