@@ -50,6 +50,8 @@ class ProposalClosed(EventData):
     # closed early: who closed it and why (absent when closed on time)
     by: str | None = None
     note: str | None = None
+    # a vote among named electors (a room's moderation vote) closed when the last of them voted
+    all_voted: bool | None = None
 
 
 class ProposalExtended(EventData):

@@ -277,6 +277,19 @@ def proposal_close_now(*, user, proposal_id: int, reason: str = "", ref: str | N
     return {"id": locked.id, **locked.outcome}
 
 
+def proposal_close_if_all_voted(locked: Proposal) -> bool:
+    """In a vote's transaction, under the proposal's row lock: a vote among named electors (a
+    room's moderation vote) closes as soon as every one of them has voted — nobody is left to
+    wait for. The lock makes it once only, from any process: the next ballot finds the vote
+    closed. Publishes `proposal.closed` with `all_voted: true`."""
+    if locked.eligibility != Proposal.ELECTORS or locked.phase != Proposal.TOVOTE:
+        return False
+    if not locked.electorate_size or locked.total < locked.electorate_size:
+        return False
+    _close(locked, timezone.now(), all_voted=True)
+    return True
+
+
 def may_close(proposal: Proposal, user) -> bool:
     if proposal.author_id == user.id or user.is_staff:
         return True
@@ -287,7 +300,9 @@ def may_close(proposal: Proposal, user) -> bool:
     return event_is_organiser(event=event_get_visible(event_id=proposal.event_id, user=user), user=user)
 
 
-def _close(proposal: Proposal, now: datetime, *, by: str | None = None, note: str = "") -> None:
+def _close(
+    proposal: Proposal, now: datetime, *, by: str | None = None, note: str = "", all_voted: bool = False
+) -> None:
     eligible = selectors.eligible_count(proposal)
     outcome = selectors.proposal_outcome_provisional(proposal, eligible, final=True)
     counts = tally.counts_complete(proposal.option_keys, proposal.counts)
@@ -307,6 +322,8 @@ def _close(proposal: Proposal, now: datetime, *, by: str | None = None, note: st
     if proposal.anonymous:
         secret_ballots_unlink(proposal=proposal)
     early = {"by": by, "note": note} if by is not None else {}
+    if all_voted:
+        early["all_voted"] = True
     topic_event_append(topic=proposal.topic, kind="proposal.closed", data={"id": proposal.id, **final, **early})
     topic_state_changed(proposal.topic)
     proposal_result_notify(proposal)

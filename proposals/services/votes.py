@@ -11,6 +11,7 @@ from proposals import counting, selectors, tally
 from proposals.ballots import secret_vote_record
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from proposals.services.common import proposal_row_locked
+from proposals.services.lifecycle import proposal_close_if_all_voted
 from realtime.errors import AppError
 from realtime.idempotency import receipt_forget
 from realtime.sequencing import topic_event_append
@@ -48,7 +49,8 @@ def vote_cast(
     proposals.counting.ballot_checked. One ballot per person (unique constraint); a change needs
     `can_change`, else `conflict`; outside `tovote` (or past closes_at), `conflict`.
 
-    Moves the counts under the proposal's row lock and marks the tally dirty. A secret ballot
+    Moves the counts under the proposal's row lock and marks the tally dirty. A vote among named
+    electors closes with the ballot of the last of them (`proposal_close_if_all_voted`). A secret ballot
     goes to proposals.ballots, keeps no write receipt and its reply does not carry the choice.
     """
     locked = _voter_locked(user=user, proposal_id=proposal_id)
@@ -77,6 +79,8 @@ def vote_cast(
         locked.state_version += 1
         locked.save(update_fields=["counts", "detail", "total", "points_cast", "state_version"])
         topic_state_changed(locked.topic)
+        if old is None:
+            proposal_close_if_all_voted(locked)  # a moderation vote: the last elector closes it
     if locked.anonymous:
         return {"proposal": locked.id, "voted": True}
     result = {"proposal": locked.id, "voted": True, "changed": old is not None and changed}

@@ -75,14 +75,14 @@ async def test_three_reports_hide_a_message_everywhere_live_and_removal_redacts_
             items = http.get(f"/api/rooms/{room['id']}/messages").json()["items"]
             assert [(m["body"], m["hidden"]) for m in items] == [("", True)]
 
-        # The owner (the only elector here) votes to remove and closes the vote.
+        # The owner (the only elector here) votes to remove: every elector voted, the vote closes.
         with stack.http(0, t_owner) as http:
             case = http.get(f"/api/moderation/rooms/{room['id']}/queue").json()["items"][0]
         assert case["text"] == TEXT
         vote = await owner.request({"type": "vote", "topic": case["topic"], "choice": "up"})
         assert vote["type"] == "ok" and "choice" not in vote["data"]  # a secret ballot
         closed = await owner.request({"type": "close", "topic": case["topic"]})
-        assert closed["type"] == "ok" and closed["data"]["result"] == "adopted"
+        assert closed["type"] == "error" and closed["code"] == "conflict"  # already closed by the vote
         for socket in (watcher_here, watcher_there):
             await socket.wait_for(lambda f: f["type"] == "event" and f["kind"] == "message.deleted")
         async with await LiveSocket.open(stack.ws_url(1)) as later:
@@ -131,3 +131,56 @@ async def test_a_banned_user_loses_the_room_live_on_the_other_process(live_stack
         again = await banned.subscribe(topic)
         assert again["type"] == "error" and again["code"] == "forbidden"
         assert not [f for f in other.frames if f["type"] == "unsubscribed"]
+
+
+async def test_the_last_electors_voting_at_once_on_two_processes_close_the_vote_once(live_stack):
+    """Three electors (the owner and two trusted members) vote at the same moment from two
+    processes: the vote closes with the last ballot, exactly once, and the item is decided once."""
+    stack = live_stack(processes=2, redis=True)
+    (_, t_owner), (_, t_author), (reporter, t_reporter), (sure1, t_sure1), (sure2, t_sure2) = stack.create_users(5)
+    with stack.http(0, t_owner) as http:
+        room = http.post("/api/rooms", json={"name": "Quartier", "visibility": "public"}).json()
+        assert (
+            http.patch(f"/api/moderation/rooms/{room['id']}/settings", json={"report_threshold": 1}).status_code == 200
+        )
+        for name in (sure1, sure2):
+            assert http.post(f"/api/moderation/rooms/{room['id']}/trusted", json={"user": name}).status_code == 200
+    topic = room["topic"]
+    async with (
+        await LiveSocket.open(stack.ws_url(0), t_author) as author,
+        await LiveSocket.open(stack.ws_url(1), t_reporter) as reporting,
+        await LiveSocket.open(stack.ws_url(0), t_owner) as owner,
+        await LiveSocket.open(stack.ws_url(1), t_sure1) as first,
+        await LiveSocket.open(stack.ws_url(0), t_sure2) as second,
+        await LiveSocket.open(stack.ws_url(1)) as watcher,
+    ):
+        assert (await watcher.subscribe(topic))["type"] == "subscribed"
+        posted = await author.request({"type": "post", "topic": topic, "body": TEXT})
+        reported = await reporting.request(
+            {"type": "report", "topic": topic, "item": posted["data"]["id"], "reason": "insulte"}
+        )
+        assert reported["data"]["hidden"] is True
+        with stack.http(1, t_owner) as http:
+            case = http.get(f"/api/moderation/rooms/{room['id']}/queue").json()["items"][0]
+        electors = (owner, first, second)
+        for socket in electors:
+            assert (await socket.subscribe(case["topic"]))["type"] == "subscribed"
+        replies = await asyncio.gather(
+            *(s.request({"type": "vote", "topic": case["topic"], "choice": "up"}) for s in electors)
+        )
+        assert [r["type"] for r in replies] == ["ok"] * 3, replies
+        for socket in electors:
+            closed = await socket.wait_for(lambda f: f["type"] == "event" and f["kind"] == "proposal.closed")
+            assert closed["data"]["all_voted"] is True and closed["data"]["total"] == 3
+        await watcher.wait_for(lambda f: f["type"] == "event" and f["kind"] == "message.deleted")
+        late = await first.request({"type": "vote", "topic": case["topic"], "choice": "down"})
+        assert late["type"] == "error" and late["code"] == "conflict"
+        # Replayed from the start, on the other process: one closing, one deletion.
+        async with await LiveSocket.open(stack.ws_url(1), t_owner) as later:
+            head = (await later.subscribe(case["topic"], since=0))["seq"]
+            await later.wait_seq(case["topic"], head)
+            assert [f["kind"] for f in later.events(case["topic"])].count("proposal.closed") == 1
+        assert len(watcher.events(topic, "message.deleted")) == 1
+        with stack.http(0, t_owner) as http:
+            decided = http.get(f"/api/moderation/rooms/{room['id']}/queue?status=removed").json()["items"]
+            assert [c["id"] for c in decided] == [case["id"]]

@@ -10,7 +10,7 @@ from debates.selectors import questions_public
 from debates.services import question_ask
 from moderation.models import Case, Report
 from moderation.services import item_report
-from proposals.services import proposal_close_now, vote_cast
+from proposals.services import vote_cast
 from realtime.models import TopicEvent
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,7 @@ def test_a_reported_question_leaves_the_debate_and_its_removal_erases_its_text(s
     assert questions_public(scene.room.id)["items"] == []
     case = Case.objects.get(kind="question")
     for elector in (scene.owner, scene.moderator, scene.trusted):
-        vote_cast(user=elector, proposal_id=case.proposal_id, choice="up")
-    proposal_close_now(user=scene.owner, proposal_id=case.proposal_id)
+        vote_cast(user=elector, proposal_id=case.proposal_id, choice="up")  # the last vote closes it
     question = Question.objects.get(id=asked["id"])
     assert question.status == Question.HIDDEN and question.body == ""
     assert "hors sujet" in question.hidden_reason  # what its author reads with their questions

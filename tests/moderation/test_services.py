@@ -64,10 +64,10 @@ def test_the_same_person_twice_counts_once_and_three_people_hide_the_message(sce
 def test_the_moderation_vote_is_secret_and_read_by_its_electors_only(scene):
     case = hidden_by_three(scene)
     vote = case.proposal
-    for elector in (scene.owner, scene.moderator, scene.trusted):
+    for elector in (scene.owner, scene.moderator):
         assert vote_cast(user=elector, proposal_id=vote.id, choice="up") == {"proposal": vote.id, "voted": True}
     assert Vote.objects.filter(proposal=vote).count() == 0  # no public ballot row names anyone
-    assert SecretBallot.objects.filter(proposal=vote).exclude(holder="").count() == 3
+    assert SecretBallot.objects.filter(proposal=vote).exclude(holder="").count() == 2
     for outsider in (scene.author, scene.reporters[0]):
         with pytest.raises(AppError) as hidden:
             proposal_get_readable(proposal_id=vote.id, user=outsider)
@@ -82,11 +82,49 @@ def test_the_moderation_vote_is_secret_and_read_by_its_electors_only(scene):
     assert SecretBallot.objects.filter(proposal=vote).exclude(holder="").count() == 0
 
 
+def test_the_moderation_vote_closes_when_the_last_elector_votes_once(scene):
+    case = hidden_by_three(scene)
+    vote = case.proposal
+    assert vote.electorate_size == 3
+    vote_cast(user=scene.owner, proposal_id=vote.id, choice="up")
+    vote_cast(user=scene.moderator, proposal_id=vote.id, choice="down")
+    vote_cast(user=scene.moderator, proposal_id=vote.id, choice="up")  # a change is not a new voter
+    assert Proposal.objects.get(id=vote.id).phase == Proposal.TOVOTE and not events(vote.topic, "proposal.closed")
+    vote_cast(user=scene.trusted, proposal_id=vote.id, choice="up")  # the last one: closes it
+    closed = events(vote.topic, "proposal.closed")
+    assert len(closed) == 1 and closed[0].data["all_voted"] is True and closed[0].data["result"] == "adopted"
+    assert "by" not in closed[0].data  # nobody closed it
+    case.refresh_from_db()
+    assert case.status == Case.REMOVED and len(events(f"moderation:{scene.room.id}", "case.decided")) == 1
+    with pytest.raises(AppError) as late:  # once closed, a change of mind is refused
+        vote_cast(user=scene.owner, proposal_id=vote.id, choice="down")
+    assert late.value.code == "conflict"
+    with pytest.raises(AppError) as again:
+        proposal_close_now(user=scene.owner, proposal_id=vote.id)
+    assert again.value.code == "conflict" and len(events(vote.topic, "proposal.closed")) == 1
+
+
+def test_an_ordinary_proposal_does_not_close_when_everyone_voted(make_user, make_room):
+    from discussions.services import room_join
+    from proposals.inputs import ProposalIn
+    from proposals.services import proposal_create
+
+    owner, member = make_user(), make_user()
+    room = make_room(owner)
+    room_join(user=member, room_id=room.id)
+    made = proposal_create(
+        author=owner, proposal=ProposalIn(title="Bancs", body="Des bancs", room=room.id, eligibility="members")
+    )
+    for person in (owner, member):
+        vote_cast(user=person, proposal_id=made["id"], choice="up")
+    row = Proposal.objects.get(id=made["id"])
+    assert (row.electorate_size, row.total, row.phase) == (2, 2, Proposal.TOVOTE)  # runs to its date
+
+
 def test_removal_redacts_the_text_from_replay_and_tells_the_author_why(scene):
     case = hidden_by_three(scene)
     for elector, choice in ((scene.owner, "up"), (scene.moderator, "up"), (scene.trusted, "up")):
-        vote_cast(user=elector, proposal_id=case.proposal_id, choice=choice)
-    proposal_close_now(user=scene.owner, proposal_id=case.proposal_id)
+        vote_cast(user=elector, proposal_id=case.proposal_id, choice=choice)  # the last vote closes it
     case.refresh_from_db()
     assert case.status == Case.REMOVED and "100 %" in case.decision and "insulte" in case.decision
     message = Message.objects.get(id=scene.message)
@@ -130,8 +168,7 @@ def test_removal_redacts_the_text_from_replay_and_tells_the_author_why(scene):
 def test_a_vote_short_of_the_threshold_keeps_the_message_and_shows_it_again(scene):
     case = hidden_by_three(scene)
     for elector, choice in ((scene.owner, "up"), (scene.moderator, "up"), (scene.trusted, "down")):
-        vote_cast(user=elector, proposal_id=case.proposal_id, choice=choice)
-    proposal_close_now(user=scene.owner, proposal_id=case.proposal_id)  # 67 % < 75 %
+        vote_cast(user=elector, proposal_id=case.proposal_id, choice=choice)  # all voted: 67 % < 75 %
     case.refresh_from_db()
     assert case.status == Case.KEPT
     restored = events(scene.room.topic, "message.restored")[0].data
