@@ -145,8 +145,11 @@ def member_role_set(*, by, room_id: int, username: str, role: str, ref: str | No
     member = _member(room, username, lock=True)
     if member.role == Membership.OWNER:
         raise AppError("conflict", "an owner's role changes by transfer only")
+    lowered = member.role == Membership.MODERATOR and role == Membership.MEMBER
     member.role = role
     member.save(update_fields=["role"])
+    if lowered:
+        topic_access_changed(room.topic)  # a moderator made a member loses `moderation:<room>` live
     event = topic_event_append(topic=room.topic, kind="member.role", data={"user": username, "role": role})
     return {"room": room.id, "seq": event.seq}
 

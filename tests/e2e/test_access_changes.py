@@ -197,3 +197,30 @@ print(json.dumps(True))
         assert [f["topic"] for f in moderator.frames if f["type"] == "unsubscribed"] == [moderation]
         again = await outsider.subscribe(proposal_topic)
         assert again["type"] == "error" and again["code"] in ("forbidden", "not_found")
+
+
+async def test_a_moderator_lowered_through_the_api_loses_the_moderation_topic_live(live_stack):
+    """`PUT /api/rooms/<id>/members/<name>` (the owner's route, the browser's) re-checks the room's
+    live subscriptions like every other lowering: the moderators' view of the debate (pending
+    and hidden questions, anonymous authors) ends at once on the other process."""
+    stack = live_stack(processes=2, redis=True)
+    (_, t_alice), (carol, t_carol) = stack.create_users(2)
+    with stack.http(0, t_alice) as http:
+        room = http.post("/api/rooms", json={"name": "Conseil", "visibility": "public"}).json()
+    with stack.http(1, t_carol) as http:
+        assert http.post(f"/api/rooms/{room['id']}/join").status_code == 200
+    with stack.http(0, t_alice) as http:
+        made = http.put(f"/api/rooms/{room['id']}/members/{carol}", json={"role": "moderator"})
+        assert made.status_code == 200, made.text
+    debate, moderation = f"debate:{room['id']}", f"moderation:{room['id']}"
+    async with await LiveSocket.open(stack.ws_url(1), t_carol) as moderator:
+        for topic in (debate, moderation):
+            assert (await moderator.subscribe(topic))["type"] == "subscribed", topic
+        with stack.http(0, t_alice) as http:
+            lowered = http.put(f"/api/rooms/{room['id']}/members/{carol}", json={"role": "member"})
+            assert lowered.status_code == 200, lowered.text
+        await moderator.wait_for(is_revoked(moderation))
+        await moderator.request({"type": "ping"})
+        assert [f["topic"] for f in moderator.frames if f["type"] == "unsubscribed"] == [moderation]
+        again = await moderator.subscribe(moderation)
+        assert again["type"] == "error" and again["code"] == "forbidden"
