@@ -1,10 +1,20 @@
-"""A demo debate: the Saint-Denis room in debate mode, with questions, upvotes and a queue."""
+"""A demo debate: the Saint-Denis room in debate mode, with questions, upvotes, a queue and a
+consent vote on the spot (its blocks and ballots on the big screen)."""
 
 from debates.models import Debate
-from debates.services import debate_configure, hand_raise, question_ask, question_moderate, question_upvote
+from debates.services import (
+    debate_configure,
+    debate_vote_open,
+    hand_raise,
+    question_ask,
+    question_moderate,
+    question_upvote,
+)
 from discussions.demo import demo_user
 from discussions.models import Membership, Room
 from discussions.services import room_member_add
+from proposals.inputs import ProposalIn
+from proposals.services import vote_cast
 
 QUESTIONS = [
     ("jean", "Quand les travaux de la piste cyclable du Barachois commencent-ils ?", False),
@@ -30,4 +40,16 @@ def demo_load() -> str:
     question_moderate(user=marie, room_id=room.id, question_id=asked[2], action="pin")
     for username in ("jean", "lucie"):
         hand_raise(user=demo_user(username), room_id=room.id)
-    return f"debate in room {room.id}: {len(asked)} questions, 2 hands raised"
+    vote = debate_vote_open(
+        user=marie,
+        room_id=room.id,
+        proposal=ProposalIn(
+            title="Prolonger la séance de 15 minutes ?",
+            body="Pour traiter les questions restantes.",
+            kind="consent",
+            eligibility="members",
+        ),
+    )
+    vote_cast(user=demo_user("jean"), proposal_id=vote["id"], ballot={"choice": "agree"})
+    vote_cast(user=demo_user("lucie"), proposal_id=vote["id"], ballot={"choice": "abstain"})
+    return f"debate in room {room.id}: {len(asked)} questions, 2 hands raised, a consent vote on the spot"

@@ -108,6 +108,59 @@ def test_raise_twice_and_close_a_closed_vote_over_http(debate_room, make_user):
     assert again.status_code == 409 and again.json()["code"] == "conflict"
 
 
+def _open_over_http(room, moderator, **fields):
+    body = {"title": "Que faire de la friche ?", "body": ".", "eligibility": "signed_in", **fields}
+    return Client().post(f"/api/debates/{room.id}/votes", json.dumps(body), "application/json", **bearer(moderator))
+
+
+@pytest.mark.django_db
+def test_a_ranked_quick_vote_counts_first_preferences_live_and_rounds_at_closing(debate_room, make_user):
+    """Every ballot kind opens on the spot; ranked choice here (the README's worked example 4)."""
+    from debates.models import Debate
+    from proposals.selectors import proposal_tally_by_id
+    from proposals.services import vote_cast
+
+    room, moderator = debate_room
+    opened = _open_over_http(room, moderator, kind="ranked", choices=["A", "B", "C", "D"])
+    assert opened.status_code == 201, opened.content
+    proposal = opened.json()["id"]
+    assert Debate.objects.get(room=room).current_vote_id == proposal
+    ballots = 4 * [["c1", "c2"]] + 3 * [["c2", "c3"]] + 2 * [["c3", "c2"]] + 2 * [["c4"]]
+    for n, ranking in enumerate(ballots):
+        vote_cast(user=make_user(f"votant{n}"), proposal_id=proposal, ballot={"ranking": ranking})
+    live = proposal_tally_by_id(proposal)
+    assert (live["kind"], live["counts"], live["result"]) == ("ranked", {"c1": 4, "c2": 3, "c3": 2, "c4": 2}, None)
+    closed = Client().post(f"/api/proposals/{proposal}/close", "{}", "application/json", **bearer(moderator))
+    assert closed.status_code == 200, closed.content
+    final = proposal_tally_by_id(proposal)["result"]
+    assert (final["result"], final["winner"], final["condorcet_winner"]) == ("adopted", "c2", "c2")
+    assert [r["eliminated"] for r in final["rounds"]] == ["c4", "c3", None]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"kind": "ranked"}, "needs `choices`"),
+        ({"kind": "consent", "choices": ["Oui", "Non"]}, "has its own options"),
+        ({"kind": "dot", "choices": ["A", "B"], "points": 0}, "points"),
+        ({"kind": "score", "choices": ["A", "B"], "scale_min": 4, "scale_max": 2}, "scale_min"),
+        ({"kind": "approval", "choices": ["A", "B"], "max_choices": 3}, "cannot exceed"),
+        ({"kind": "vote", "points": 5}, "belongs to a dot ballot"),
+    ],
+)
+def test_a_quick_vote_of_a_kind_with_bad_settings_is_refused_and_nothing_opens(debate_room, fields, words):
+    from debates.models import Debate
+    from proposals.models import Proposal
+
+    room, moderator = debate_room
+    response = _open_over_http(room, moderator, **fields)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "bad_request" and words in response.json()["message"]
+    assert Proposal.objects.count() == 0
+    assert Debate.objects.filter(room=room, current_vote__isnull=False).count() == 0
+
+
 @pytest.mark.django_db
 def test_speaking_time_csv_and_qr_code(debate_room, make_user):
     room, moderator = debate_room
@@ -131,6 +184,8 @@ def test_demo_data_has_a_debate_with_questions_and_a_queue():
     debate = Debate.objects.get(room__name__startswith="Place de la Mairie")
     assert Question.objects.filter(debate=debate).count() == 3
     assert Hand.objects.filter(debate=debate).count() == 2
+    vote = debate.current_vote  # a consent vote on the spot, for the big screen
+    assert (vote.kind, vote.phase, vote.total) == ("consent", "tovote", 2)
 
 
 @pytest.mark.django_db(transaction=True)

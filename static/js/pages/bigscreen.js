@@ -6,7 +6,7 @@
 import { get } from "../api.js";
 import { h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
-import { countdown } from "./debate.js";
+import { countdown } from "./debate-clock.js";
 import "./debate-messages.js";
 import { voteCard } from "./debate-vote.js";
 
@@ -89,11 +89,20 @@ export async function render(ctx, params, container) {
   renderQuestions({ items: [] });
   showVote(info.current_vote);
 
+  // The room turned private, or this reader lost it: the server cut the topics; so does the screen.
+  function revoked() {
+    if (container.querySelector("[data-testid=screen-revoked]")) return;
+    for (const stop of stops.splice(0)) stop();
+    if (vote) vote.stop();
+    timer.stop();
+    container.querySelector(".screen-grid").replaceChildren(h("p", { class: "banner banner-bad", role: "alert", "data-testid": "screen-revoked", text: t("screen.revoked") }));
+  }
   const stops = [
     socket.subscribe(`floor:${room.id}`, {
       state(frame) {
         if (frame.kind === "queue") renderQueue(frame.data || {});
       },
+      revoked,
     }),
     socket.subscribe(`debate:${room.id}`, {
       state(frame) {
@@ -102,6 +111,7 @@ export async function render(ctx, params, container) {
       event(frame) {
         if (frame.kind === "vote.opened") showVote(frame.data.proposal);
       },
+      revoked,
     }),
   ];
   return () => {

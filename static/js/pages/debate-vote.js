@@ -1,20 +1,15 @@
-// Votes on the spot: the quick proposal form (every field of POST /api/proposals) and the
-// card of the vote the debate shows — live tally, vote buttons, "close now" for moderators.
+// Votes on the spot: the card of the vote the debate shows, for every ballot kind — the live
+// tally (proposal/tally.js's bars, proposal/results.js's blocks, averages, points and ranked
+// rounds), the ballot (the `vote` buttons, or proposal/ballots.js's widget of the kind) and
+// "close now" for moderators. The big screen shows the same card read-only. The moderator's
+// form is in debate-quick.js.
 
 import { get, post } from "../api.js";
-import { field, h } from "../dom.js";
-import { errorText, formatNumber, t } from "../i18n.js";
-
-const DEFAULT_KEYS = ["up", "down", "white", "uncomplet"];
-
-function optionLabel(opt) {
-  return DEFAULT_KEYS.includes(opt.key) ? t(`proposal.option_${opt.key}`) : opt.label || opt.key;
-}
-
-function resultText(result) {
-  if (!result) return "";
-  return result === "adopted" || result === "refused" ? t(`proposal.result_${result}`) : t("proposal.result_other", { result });
-}
+import { append, h } from "../dom.js";
+import { errorText, t } from "../i18n.js";
+import { ballotWidget, slotLabel } from "./proposal/ballots.js";
+import { KindResults, resultWords } from "./proposal/results.js";
+import { barScale, optionLabel, TallyBars } from "./proposal/tally.js";
 
 /** The live card of one proposal: {el, stop()}. `readOnly` (the big screen) shows no buttons. */
 export function voteCard(ctx, proposalId, { moderator = false, readOnly = false } = {}) {
@@ -22,14 +17,18 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
   const topic = `proposal:${proposalId}`;
   const el = h("div", { class: "vote-card", "data-testid": "vote-card", "data-proposal": String(proposalId) });
   const title = h("p", { class: "vote-title", "data-testid": "vote-title" });
-  const bars = h("ul", { class: "list vote-counts", "data-testid": "vote-counts" });
-  const total = h("p", { class: "muted", "data-testid": "vote-total" });
   const result = h("p", { class: "banner", "data-testid": "vote-result", role: "status", hidden: true });
   const buttons = h("div", { class: "row wrap", role: "group" });
+  const status = h("p", { class: "muted", "data-testid": "quick-ballot-status" });
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "vote-card-error" });
   const closeBtn = h("button", { type: "button", class: "secondary", "data-testid": "vote-close-now", text: t("debate.close_now"), onclick: closeNow });
-  let options = [];
+  let p = null;
+  let bars = null;
+  let kindResults = null;
+  let widget = null;
+  let submit = null;
   let myVote = null;
+  let myBallot = null;
   let open = false;
   let mayVote = true;
   let joinRoom = null; // a members-only vote in a room the user has not joined yet
@@ -38,51 +37,71 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
   let unsubscribe = null;
 
   function renderTally(data) {
-    const counts = data.counts;
-    bars.replaceChildren(
-      ...options.map((opt) =>
-        h("li", { "data-testid": "vote-count", "data-choice": opt.key, "data-count": counts ? String(counts[opt.key] ?? 0) : "" }, h("span", { text: optionLabel(opt) }), " ", h("strong", { text: counts ? formatNumber(counts[opt.key] ?? 0) : "—" })),
-      ),
-    );
-    total.textContent = t("proposal.votes", { n: data.total ?? 0 });
-    total.dataset.total = String(data.total ?? 0);
+    const hidden = Boolean(data.hidden);
+    // Hidden results: no bars at all until the closing, only how many voted (the server sends no counts).
+    bars.bars.hidden = hidden;
+    bars.apply(data, { hidden, ...barScale(p.kind, data) });
+    kindResults.apply(data);
     if (data.electorate) electorateFixed = Boolean(data.electorate.fixed);
-    if (data.final || ["resolved", "archived"].includes(data.phase)) setClosed(data.result);
+    if (data.final || ["resolved", "archived"].includes(data.phase)) {
+      const outcome = data.result && typeof data.result === "object" ? data.result : {};
+      setClosed(outcome.result, outcome.reason);
+    }
   }
-  function setClosed(outcome) {
-    // The tally's `result` is the outcome object ({result, reason, …}); events carry the string.
-    const res = outcome && typeof outcome === "object" ? outcome.result : outcome;
+  function setClosed(res, reason) {
     open = false;
     result.hidden = false;
     result.dataset.result = res || "";
-    result.textContent = resultText(res) || t("debate.vote_closed");
+    result.className = `banner ${res === "adopted" ? "banner-good" : res === "refused" ? "banner-bad" : ""}`;
+    result.textContent = res ? resultWords(res, reason) : t("debate.vote_closed");
     renderButtons();
   }
   function renderButtons() {
     buttons.replaceChildren();
+    status.textContent = "";
     if (readOnly) return;
+    if (widget) widget.el.hidden = !(ctx.me && open && mayVote);
     if (ctx.me && open && !mayVote) {
       if (joinRoom && !electorateFixed) {
         buttons.append(h("button", { type: "button", "data-testid": "vote-join", text: t("debate.join_to_vote"), onclick: join }));
       } else {
         buttons.append(h("p", { class: "muted", "data-testid": "vote-not-eligible", text: t(electorateFixed ? "debate.electorate_fixed" : "debate.not_eligible") }));
       }
+    } else if (ctx.me && open && widget) {
+      const locked = myBallot != null && p.can_change === false;
+      widget.setEnabled(!locked);
+      submit.disabled = locked;
+      buttons.append(submit);
+      status.dataset.voted = String(myBallot != null);
+      status.textContent = myBallot ? t("ballot.voted") : "";
     } else if (ctx.me && open) {
-      for (const opt of options) {
-        buttons.append(h("button", { type: "button", "data-testid": `quick-vote-${opt.key}`, "aria-pressed": String(myVote === opt.key), text: optionLabel(opt), onclick: () => cast(opt.key) }));
+      for (const opt of p.options) {
+        buttons.append(h("button", { type: "button", "data-testid": `quick-vote-${opt.key}`, "aria-pressed": String(myVote === opt.key), text: optionLabel(opt), onclick: () => cast({ choice: opt.key }) }));
       }
     }
     if (moderator && open) buttons.append(closeBtn);
   }
-  async function cast(choice) {
+  async function cast(fields) {
     error.textContent = "";
     try {
-      await socket.write({ type: "vote", topic, choice });
-      myVote = choice;
+      const reply = await socket.write({ type: "vote", topic, ...fields });
+      if (fields.choice && !widget) myVote = fields.choice;
+      else myBallot = (reply && reply.ballot) || fields;
       renderButtons();
+      if (widget) ctx.announce(t("ballot.voted"));
     } catch (err) {
       error.textContent = errorText(err);
     }
+  }
+  function sendBallot() {
+    let fields;
+    try {
+      fields = widget.ballot();
+    } catch (err) {
+      error.textContent = err.message;
+      return;
+    }
+    cast(fields);
   }
   async function join() {
     error.textContent = "";
@@ -100,15 +119,30 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
     closeBtn.disabled = true;
     try {
       const done = await socket.write({ type: "close", topic });
-      setClosed(done.result);
+      setClosed(done.result, done.reason);
     } catch (err) {
       error.textContent = errorText(err);
       closeBtn.disabled = false;
     }
   }
 
+  function build() {
+    const options = p.options || [];
+    bars = new TallyBars(options, slotLabel);
+    kindResults = new KindResults({ ...p, options });
+    const kind = p.kind || "vote";
+    if (!readOnly && kind !== "vote") {
+      widget = ballotWidget({ ...p, options });
+      submit = h("button", { type: "button", "data-testid": "quick-ballot-submit", text: t("ballot.submit"), onclick: sendBallot });
+      if (myBallot) widget.show(myBallot);
+    }
+    title.replaceChildren(readOnly ? h("span", { text: p.title }) : h("a", { href: `#/proposal/${p.id}`, text: p.title }));
+    const kindLine = h("p", { class: "tag-line", "data-testid": "vote-kind", "data-kind": kind, text: t(`form.kind_${kind}`) });
+    const hint = widget ? h("p", { class: "hint", text: t(`ballot.kind_${kind}`) }) : null;
+    append(el, [title, kindLine, bars.bars, bars.hiddenNote, kindResults.el, bars.turnout, result, hint, widget ? widget.el : null, buttons, status, error]);
+  }
+
   (async () => {
-    let p;
     try {
       p = await get(`proposals/${proposalId}`);
     } catch (err) {
@@ -117,13 +151,12 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
       return;
     }
     if (stopped) return;
-    options = p.options || [];
     myVote = typeof p.my_vote === "object" && p.my_vote ? p.my_vote.choice : p.my_vote;
+    myBallot = p.my_ballot ?? null;
     open = p.phase === "tovote";
     mayVote = p.may_vote !== false;
     joinRoom = p.eligibility === "members" && p.room ? p.room : null;
-    title.replaceChildren(readOnly ? h("span", { text: p.title }) : h("a", { href: `#/proposal/${p.id}`, text: p.title }));
-    el.append(title, bars, total, result, buttons, error);
+    build();
     renderTally(p.tally || {});
     renderButtons();
     unsubscribe = socket.subscribe(topic, {
@@ -131,10 +164,17 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
         if (frame.kind === "tally") renderTally(frame.data || {});
       },
       event(frame) {
+        const d = frame.data || {};
         if (frame.kind === "proposal.closed" || frame.kind === "proposal.archived") {
-          setClosed((frame.data || {}).result);
-          ctx.announce(resultText((frame.data || {}).result) || t("debate.vote_closed"));
+          setClosed(d.result, d.reason);
+          ctx.announce(d.result ? resultWords(d.result, d.reason) : t("debate.vote_closed"));
         }
+      },
+      revoked() {
+        // The vote's room or event was closed to this reader: nothing more to show or cast.
+        open = false;
+        renderButtons();
+        error.textContent = t("debate.access_lost");
       },
     });
   })();
@@ -145,75 +185,4 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
       if (unsubscribe) unsubscribe();
     },
   };
-}
-
-/** Moderators: open a vote in one step, with every field the proposals API takes. */
-export function quickVoteForm(ctx, roomId) {
-  const title = h("input", { required: true, maxlength: "200", "data-testid": "quick-title" });
-  const body = h("textarea", { rows: "2", "data-testid": "quick-body" });
-  const choices = h("textarea", { rows: "3", "data-testid": "quick-choices" });
-  const eligibility = h("select", { "data-testid": "quick-eligibility" }, ["members", "present", "signed_in", "residents"].map((e) => h("option", { value: e, text: t(`debate.eligibility_${e}`) })));
-  const majority = h("input", { type: "number", min: "50", max: "100", value: "50", "data-testid": "quick-majority" });
-  const quorum = h("input", { "data-testid": "quick-quorum", placeholder: "20 / 25%" });
-  const closes = h("input", { type: "datetime-local", "data-testid": "quick-closes" });
-  const amendable = h("input", { type: "datetime-local", "data-testid": "quick-amendable" });
-  const forArgs = h("textarea", { rows: "2", "data-testid": "quick-for" });
-  const againstArgs = h("textarea", { rows: "2", "data-testid": "quick-against" });
-  const secret = h("input", { type: "checkbox", "data-testid": "quick-secret" });
-  const hidden = h("input", { type: "checkbox", "data-testid": "quick-hidden" });
-  const canChange = h("input", { type: "checkbox", "data-testid": "quick-can-change", checked: true });
-  const error = h("p", { class: "form-error", role: "alert", "data-testid": "quick-error" });
-  const form = h(
-    "form",
-    { "data-testid": "quick-vote-form" },
-    field(t("debate.quick_title"), title),
-    field(t("debate.quick_body"), body),
-    field(t("debate.quick_choices"), choices, t("debate.quick_choices_hint")),
-    field(t("debate.quick_eligibility"), eligibility),
-    h(
-      "details",
-      {},
-      h("summary", { text: t("debate.quick_more") }),
-      field(t("debate.quick_majority"), majority),
-      field(t("debate.quick_quorum"), quorum, t("debate.quick_quorum_hint")),
-      field(t("debate.quick_closes"), closes, t("debate.quick_closes_hint")),
-      field(t("debate.quick_amendable"), amendable),
-      field(t("debate.quick_for"), forArgs),
-      field(t("debate.quick_against"), againstArgs),
-      h("label", { class: "check" }, secret, ` ${t("debate.quick_secret")}`),
-      h("label", { class: "check" }, hidden, ` ${t("debate.quick_hidden")}`),
-      h("label", { class: "check" }, canChange, ` ${t("debate.quick_can_change")}`),
-    ),
-    h("button", { type: "submit", "data-testid": "quick-open", text: t("debate.quick_open") }),
-    error,
-  );
-  const asDate = (input) => (input.value ? new Date(input.value).toISOString() : null);
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    error.textContent = "";
-    const labels = choices.value.split("\n").map((s) => s.trim()).filter(Boolean);
-    const q = quorum.value.trim();
-    try {
-      await post(`debates/${roomId}/votes`, {
-        title: title.value.trim(),
-        body: body.value.trim() || title.value.trim(),
-        choices: labels.length ? labels : null,
-        eligibility: eligibility.value,
-        majority: Number(majority.value || 50),
-        quorum: q ? (/%$/.test(q) ? q : Number(q)) : null,
-        closes_at: asDate(closes),
-        amendable_until: asDate(amendable),
-        arguments_for: forArgs.value.trim(),
-        arguments_against: againstArgs.value.trim(),
-        anonymous: secret.checked,
-        hide_results: hidden.checked,
-        can_change: canChange.checked,
-      });
-      form.reset();
-      ctx.announce(t("debate.quick_opened"));
-    } catch (err) {
-      error.textContent = errorText(err);
-    }
-  });
-  return h("details", { class: "quick-vote" }, h("summary", { "data-testid": "quick-vote-toggle", text: t("debate.quick_new") }), form);
 }

@@ -8,59 +8,12 @@ import { get, patch, post } from "../api.js";
 import { field, h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import "./debate-messages.js";
-import { quickVoteForm, voteCard } from "./debate-vote.js";
+import { countdown } from "./debate-clock.js";
+import { quickVoteForm } from "./debate-quick.js";
+import { voteCard } from "./debate-vote.js";
 import { ReportPanel } from "./room/report.js";
 
 const QUESTION_MAX = 500;
-
-/** "1:05" from milliseconds (negative: the overrun, shown with a sign). */
-export function clockText(ms) {
-  const sign = ms < 0 ? "+" : "";
-  const s = Math.floor(Math.abs(ms) / 1000);
-  return `${sign}${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-}
-
-/** A countdown element ticking on the server clock; returns {el, set(turn), stop()}. */
-export function countdown(socket, { testid = "floor-countdown", onOverrun = null } = {}) {
-  const el = h("span", { class: "countdown", "data-testid": testid, role: "timer", "aria-live": "off" });
-  let turn = null;
-  let overrun = false;
-  function tick() {
-    if (!turn) {
-      el.textContent = "";
-      el.dataset.remaining = "";
-      return;
-    }
-    const now = socket.serverNow();
-    if (turn.ends_at) {
-      // Never more than the whole turn: the offset is measured to within the network's latency.
-      const left = Math.min(Date.parse(turn.ends_at) - now, Date.parse(turn.ends_at) - Date.parse(turn.started_at));
-      el.dataset.remaining = String(Math.ceil(left / 1000));
-      el.textContent = clockText(left > 0 ? left + 999 : left);
-      el.classList.toggle("overrun", left < 0);
-      if (left < 0 && !overrun) {
-        overrun = true;
-        if (onOverrun) onOverrun(turn);
-      }
-    } else {
-      const spoken = now - Date.parse(turn.started_at);
-      el.dataset.remaining = "";
-      el.textContent = clockText(Math.max(0, spoken));
-    }
-  }
-  const timer = setInterval(tick, 250);
-  return {
-    el,
-    set(next) {
-      if (!next || !turn || next.id !== turn.id) overrun = false;
-      turn = next;
-      tick();
-    },
-    stop() {
-      clearInterval(timer);
-    },
-  };
-}
 
 /** The debate panel of a room; `onActive` is called once if the room runs a debate, so the
  * page can move the panel first (phones in the hall). Returns {el, stop()}. */
@@ -324,14 +277,41 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
   }
   stops.push(() => vote && vote.stop());
 
+  // Access withdrawn live (`unsubscribed`, code `forbidden`, docs/PROTOCOL.md B.1): the server
+  // cut the topics; the panel stops showing what this reader may no longer see.
+  const revokedNote = h("p", { class: "banner banner-bad", role: "alert", "data-testid": "debate-revoked", text: t("debate.revoked") });
+  let quickForm = null;
+  let publicQuestions = null;
+  function revoked(frame) {
+    if (frame.topic === moderationTopic) return demoted();
+    if (root.dataset.revoked) return;
+    root.dataset.revoked = "true";
+    for (const stop of stops.splice(0)) stop();
+    root.replaceChildren(h("h2", { id: "debate-h", text: t("debate.title") }), revokedNote);
+  }
+  function demoted() {
+    // No longer a moderator (the room's other topics stay): back to the participants' view.
+    info.moderator = false;
+    modFloor.hidden = true;
+    settingsBox.hidden = true;
+    if (quickForm) quickForm.remove();
+    if (publicQuestions) questions = publicQuestions;
+    renderQuestions();
+    renderQueue();
+    if (info.current_vote) showVote(info.current_vote);
+    ctx.announce(t("debate.moderation_lost"));
+  }
+
   const questionsListener = {
     state(frame) {
       if (frame.kind !== "questions") return;
+      if (frame.topic === questionsTopic) publicQuestions = frame.data;
       if (!info.moderator || frame.topic === moderationTopic) {
         questions = frame.data;
         renderQuestions();
       }
     },
+    revoked,
     event(frame) {
       const d = frame.data || {};
       if (frame.kind === "question.answered" && mineIds.has(d.id) && frame.topic === questionsTopic) ctx.announce(t("debate.your_answered"));
@@ -355,6 +335,7 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
       if (frame.kind === "floor.given" && d.user === me) ctx.announce(t("debate.your_floor"));
       if (frame.kind === "floor.ended" && d.user === me) ctx.announce(t("debate.your_floor_ended"));
     },
+    revoked,
   };
 
   root.append(
@@ -385,7 +366,8 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
       modFloor.hidden = false;
       settingsBox.hidden = false;
       renderSettings();
-      voteBox.after(quickVoteForm(ctx, roomId));
+      quickForm = quickVoteForm(ctx, roomId);
+      voteBox.after(quickForm);
       stops.push(socket.subscribe(moderationTopic, questionsListener));
     }
     stops.push(socket.subscribe(questionsTopic, questionsListener));

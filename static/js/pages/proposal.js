@@ -2,14 +2,14 @@
 
 import { get } from "../api.js";
 import { h } from "../dom.js";
-import { errorText, formatDateTime, formatDuration, formatNumber, t } from "../i18n.js";
+import { errorText, formatDateTime, formatDuration, t } from "../i18n.js";
 import { outcomePanel } from "./actions.js";
 import { signinPrompt } from "./auth.js";
 import { Amendments } from "./proposal/amendments.js";
 import { ballotWidget, slotLabel } from "./proposal/ballots.js";
 import { Manage } from "./proposal/manage.js";
 import { KindResults, resultWords } from "./proposal/results.js";
-import { DEFAULT_KEYS, optionLabel, TallyBars } from "./proposal/tally.js";
+import { barScale, DEFAULT_KEYS, optionLabel, TallyBars } from "./proposal/tally.js";
 
 /** The server's phases (amendable, tovote, resolved, archived) as the three the page shows. */
 function phaseOf(serverPhase) {
@@ -126,18 +126,8 @@ export async function render(ctx, params, container) {
     }
     if (Array.isArray(tally.amendments)) amendments.counts(tally.amendments);
     const hidden = Boolean(tally.hidden || (p.hide_results && phase !== "closed" && !Object.keys(counts).length));
-    tallyBars.apply(tally, { hidden, ...barScale(tally) });
+    tallyBars.apply(tally, { hidden, ...barScale(kind, tally) });
     kindResults.apply(tally);
-  }
-
-  /** What 100 % of a bar is, per kind: points given (dot), the top of the scale (score). */
-  function barScale(tally) {
-    if (kind === "dot") return { denominator: tally.points_cast || 0, words: (n) => t("results.points", { n }) };
-    if (kind === "score") {
-      const max = (tally.scale || [0, 5])[1];
-      return { denominator: (tally.total || 0) * max, words: (n, key) => t("results.average_of", { avg: formatNumber((tally.averages || {})[key] ?? 0), max }) };
-    }
-    return {};
   }
 
   function renderPhase() {

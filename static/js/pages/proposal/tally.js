@@ -12,6 +12,17 @@ export function optionLabel(opt) {
   return opt.label || opt.key;
 }
 
+/** What 100 % of a bar is, per kind: points given (dot), the top of the scale (score); the
+ * ballots otherwise. Options for TallyBars.apply. */
+export function barScale(kind, tally) {
+  if (kind === "dot") return { denominator: tally.points_cast || 0, words: (n) => t("results.points", { n }) };
+  if (kind === "score") {
+    const max = (tally.scale || [0, 5])[1];
+    return { denominator: (tally.total || 0) * max, words: (n, key) => t("results.average_of", { avg: formatNumber((tally.averages || {})[key] ?? 0), max }) };
+  }
+  return {};
+}
+
 export class TallyBars {
   constructor(options, labelOf = optionLabel) {
     this.rows = new Map();
