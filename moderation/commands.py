@@ -10,8 +10,9 @@ from realtime.errors import AppError
 from realtime.schemas import WriteCommand
 from realtime.topics import topic_parse
 
-# The item a topic holds: messages live on `room:<id>`, questions on `debate:<room>`.
-KIND_OF_TOPIC = {"room": "message", "debate": "question"}
+# The item a topic holds: messages live on `room:<id>`, questions on `debate:<room>`, a
+# proposal on its own `proposal:<id>` (its id is the `item`).
+KIND_OF_TOPIC = {"room": "message", "debate": "question", "proposal": "proposal"}
 
 
 class Report(WriteCommand):
@@ -26,7 +27,10 @@ class Sanction(WriteCommand, SanctionIn):
 def report(*, user, command: Report) -> dict:
     kind, _ = topic_parse(command.topic)
     if kind.prefix not in KIND_OF_TOPIC:
-        raise AppError("bad_request", "report a message on its room:<id> topic, a question on debate:<room>")
+        raise AppError(
+            "bad_request",
+            "report a message on its room:<id> topic, a question on debate:<room>, a proposal on proposal:<id>",
+        )
     return services.item_report(
         user=user, kind=KIND_OF_TOPIC[kind.prefix], item_id=command.item, reason=command.reason, ref=command.ref
     )

@@ -11,7 +11,7 @@ from realtime.schemas import EventData
 
 class CaseOpened(EventData):
     id: int
-    kind: Literal["message", "question"]
+    kind: Literal["message", "question", "proposal"]
     item: int
     reports: int
     proposal: int
@@ -20,7 +20,7 @@ class CaseOpened(EventData):
 
 class CaseDecided(EventData):
     id: int
-    kind: Literal["message", "question"]
+    kind: Literal["message", "question", "proposal"]
     item: int
     decision: Literal["kept", "removed"]
 

@@ -12,7 +12,7 @@ from realtime.schemas import WriteInput, optional_text, text
 REASON_MAX = 500
 Reason = text(REASON_MAX)
 Username = Annotated[StrictStr, Field(min_length=1, max_length=150)]
-ItemKind = Literal["message", "question"]
+ItemKind = Literal["message", "question", "proposal"]
 
 
 class ReportIn(WriteInput):

@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-KINDS = [("message", "message"), ("question", "debate question")]
+KINDS = [("message", "message"), ("question", "debate question"), ("proposal", "proposal")]
 
 
 class RoomPolicy(models.Model):

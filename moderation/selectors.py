@@ -8,6 +8,7 @@ from debates.selectors import question_by_id
 from discussions.models import Room
 from discussions.selectors import message_by_id, room_get_readable, room_moderated_by
 from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from proposals.selectors import proposal_by_id
 from realtime.auth import signed_in
 from realtime.errors import AppError
 
@@ -54,6 +55,11 @@ def _item_text(case: Case) -> tuple[str, str | None]:
     if case.kind == "message":
         message = message_by_id(case.item)
         return ("", None) if message is None else (message.body, _name(message.author))
+    if case.kind == "proposal":
+        proposal = proposal_by_id(case.item)
+        if proposal is None:
+            return "", None
+        return "\n\n".join(part for part in (proposal.title, proposal.body) if part), _name(proposal.author)
     question = question_by_id(case.item)
     return ("", None) if question is None else (question.body, _name(question.author))
 

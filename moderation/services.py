@@ -32,16 +32,23 @@ from moderation.inputs import PolicyIn
 from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
 from notifications.services import notify
 from proposals.models import Proposal
-from proposals.services import proposal_open_for_electors
+from proposals.selectors import proposal_get_readable
+from proposals.services import (
+    proposal_open_for_electors,
+    proposal_reported_hide,
+    proposal_reported_remove,
+    proposal_reported_restore,
+)
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
 from realtime.writes import user_write
 
-ITEM_WORDS = {"message": "message", "question": "question"}
+ITEM_WORDS = {"message": "message", "question": "question", "proposal": "proposal"}
 # The vote's title and text (the community's language; the item's text is never copied here).
 VOTE_TITLES = {
     "message": "Modération : retirer le message n° {id} ?",
     "question": "Modération : retirer la question n° {id} ?",
+    "proposal": "Modération : retirer la proposition n° {id} ?",
 }
 _VOTE_RULE = (
     "Son texte et les raisons des signalements sont dans la file de modération du salon. "
@@ -51,6 +58,8 @@ VOTE_BODIES = {
     "message": "Plusieurs personnes ont signalé ce message : il est masqué jusqu'à la fin de ce vote secret. "
     + _VOTE_RULE,
     "question": "Plusieurs personnes ont signalé cette question : elle est masquée jusqu'à la fin de ce vote secret. "
+    + _VOTE_RULE,
+    "proposal": "Plusieurs personnes ont signalé cette proposition : elle est masquée jusqu'à la fin de ce vote secret. "
     + _VOTE_RULE,
 }
 
@@ -69,7 +78,24 @@ def _item_resolve(kind: str, item_id: int, user) -> tuple[int, object]:
     if kind == "question":
         question = question_visible_readable(question_id=item_id, user=user)
         return question.debate.room_id, question.author
-    raise AppError("bad_request", "kind must be message or question")
+    if kind == "proposal":
+        return _proposal_resolve(item_id, user)
+    raise AppError("bad_request", "kind must be message, question or proposal")
+
+
+def _proposal_resolve(proposal_id: int, user) -> tuple[int, object]:
+    """A proposal is judged by the moderators of its room, or of its event's room; a vote among
+    named electors (a moderation vote) and a commune-wide proposal (no room) cannot be reported."""
+    proposal = proposal_get_readable(proposal_id=proposal_id, user=user)
+    if proposal.eligibility == Proposal.ELECTORS:
+        raise AppError("bad_request", "a moderation vote cannot be reported")
+    room_id = proposal.room_id or (proposal.event.room_id if proposal.event_id is not None else None)
+    if room_id is None:
+        raise AppError(
+            "bad_request",
+            "only a proposal in a room or an event can be reported (a commune-wide one has no moderators)",
+        )
+    return room_id, proposal.author
 
 
 def _policy_locked(room_id: int) -> RoomPolicy:
@@ -96,7 +122,7 @@ def audit(
 
 @user_write("report", signed_out="sign in to report")
 def item_report(*, user, kind: str, item_id: int, reason: str, ref: str | None = None) -> dict:
-    """Report a message or a question one may read, with a reason. One report per person and
+    """Report a message, a debate question or a proposal one may read, with a reason. One report per person and
     item (a database constraint; a second counts once). The report that reaches the room's
     threshold hides the item everywhere, live, and opens the moderation vote."""
     room_id, author = _item_resolve(kind, item_id, user)
@@ -129,8 +155,10 @@ def _electors(room_id: int, author) -> list:
 def _case_open(*, kind: str, item_id: int, room_id: int, author, policy: RoomPolicy) -> Case:
     if kind == "message":
         message_hide(room_id=room_id, message_id=item_id)
-    else:
+    elif kind == "question":
         question_reported_hide(room_id=room_id, question_id=item_id)
+    else:
+        proposal_reported_hide(proposal_id=item_id)
     proposal = proposal_open_for_electors(
         room_id=room_id,
         title=VOTE_TITLES[kind].format(id=item_id),
@@ -188,15 +216,7 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         f"(removal needs {proposal.majority} %); reported as: {reasons}"
     )[:1000]
     case.save(update_fields=["status", "decided_at", "decision"])
-    if case.kind == "message":
-        if removed:
-            message_remove(room_id=case.room_id, message_id=case.item)
-        else:
-            message_restore(room_id=case.room_id, message_id=case.item)
-    elif removed:
-        question_reported_remove(room_id=case.room_id, question_id=case.item, reason=case.decision)
-    else:
-        question_reported_restore(room_id=case.room_id, question_id=case.item)
+    _item_decide(case, removed=removed)
     details = {
         "verdict": verdict,
         "share": None if share is None else round(share * 100),
@@ -219,7 +239,9 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
                 "share": details["share"],
                 "majority": proposal.majority,
                 "reason": reasons[:500],
-                "url": f"/#/room/{case.room_id}",
+                "url": f"/#/proposal/{case.item}"
+                if case.kind == "proposal" and not removed
+                else f"/#/room/{case.room_id}",
             },
         )
     audit(
@@ -237,6 +259,24 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         kind="case.decided",
         data={"id": case.id, "kind": case.kind, "item": case.item, "decision": case.status},
     )
+
+
+def _item_decide(case: Case, *, removed: bool) -> None:
+    """Remove (text erased, redacted from replay) or keep (shown again) the item, in its app."""
+    if case.kind == "message":
+        if removed:
+            message_remove(room_id=case.room_id, message_id=case.item)
+        else:
+            message_restore(room_id=case.room_id, message_id=case.item)
+    elif case.kind == "question":
+        if removed:
+            question_reported_remove(room_id=case.room_id, question_id=case.item, reason=case.decision)
+        else:
+            question_reported_restore(room_id=case.room_id, question_id=case.item)
+    elif removed:
+        proposal_reported_remove(proposal_id=case.item)
+    else:
+        proposal_reported_restore(proposal_id=case.item)
 
 
 def _moderator_room(room_id: int, user):

@@ -251,3 +251,22 @@ def user_notifications_erase(*, user) -> None:
         if data != notification.data:
             notification.data = data
             notification.save(update_fields=["data"])
+
+
+def notifications_about_redact(*, subject: str, texts: list[str]) -> int:
+    """Blank `texts` (exact string values) in the notifications about `subject`, delivered or
+    queued, in the caller's transaction (a proposal hidden by reports: its title leaves the
+    people's inboxes; their `user:<id>` events are redacted by the caller's scan). E-mails
+    already sent cannot be taken back. Returns how many rows changed."""
+    changed = 0
+    rows = [*Notification.objects.filter(subject=subject).select_for_update()]
+    rows += [*DeliveryJob.objects.filter(subject=subject).select_for_update()]
+    for row in rows:
+        data = row.data
+        for text in texts:
+            data = string_values_replace(data, text, "")
+        if data != row.data:
+            row.data = data
+            row.save(update_fields=["data"])
+            changed += 1
+    return changed

@@ -11,7 +11,7 @@ from discussions.selectors import room_get_readable, room_moderated_by
 from events.selectors import event_get_visible, event_is_organiser
 from outcomes.models import Action, Assignee, Outcome
 from proposals.models import Proposal
-from proposals.selectors import proposal_list
+from proposals.selectors import proposal_list, proposal_title_shown
 from realtime.auth import signed_in
 from realtime.errors import AppError
 
@@ -46,7 +46,7 @@ def action_as_dict(action: Action) -> dict:
     return {
         "id": action.id,
         "proposal": action.proposal_id,
-        "proposal_title": action.proposal.title,
+        "proposal_title": proposal_title_shown(action.proposal),  # none while hidden by reports
         "title": action.title,
         "status": action.status,
         "due": action.due.isoformat() if action.due else None,

@@ -20,7 +20,7 @@ from outcomes.inputs import ActionIn, ActionPatch
 from outcomes.models import Action, Assignee, Outcome
 from outcomes.selectors import action_as_dict, action_assigned, outcome_as_dict, proposal_public, proposal_steered_by
 from proposals.models import Proposal
-from proposals.selectors import proposal_check_readable, proposal_get_readable
+from proposals.selectors import proposal_check_readable, proposal_get_readable, proposal_title_shown
 from realtime.errors import AppError
 from realtime.sequencing import topic_event_append
 from realtime.writes import user_write
@@ -94,7 +94,11 @@ def _assigned_notify(action: Action, people: list, *, by) -> None:
         kind="action_assigned",
         recipients=[person.id for person in people],
         subject=action.proposal.topic,
-        data={"title": action.title, "excerpt": action.proposal.title, "url": f"/#/proposal/{action.proposal_id}"},
+        data={
+            "title": action.title,
+            "excerpt": proposal_title_shown(action.proposal),
+            "url": f"/#/proposal/{action.proposal_id}",
+        },
         exclude=by.id,
     )
 
@@ -111,7 +115,7 @@ def _status_notify(action: Action, *, by) -> None:
         subject=action.proposal.topic,
         data={
             "title": action.title,
-            "excerpt": action.proposal.title,
+            "excerpt": proposal_title_shown(action.proposal),
             "actor": by.username,
             "action": action.status,
             "status": action.status,

@@ -74,6 +74,8 @@ class ProposalOut(ProposalSummary):
     may_vote: bool
     may_manage: bool
     spawned_event: int | None
+    hidden: bool
+    may_moderate: bool
 
 
 class ProposalList(Schema):
@@ -154,6 +156,9 @@ def _detail(proposal: Proposal, user) -> dict:
         "may_vote": selectors.user_eligible(proposal=proposal, user=user),
         "may_manage": signed_in(user) and services.may_close(proposal, user),
         "spawned_event": proposal.spawned_event_id,
+        # Hidden by reports (or removed by the room's vote): only its moderators read it at all.
+        "hidden": proposal.hidden_at is not None,
+        "may_moderate": selectors.proposal_moderated_by(proposal=proposal, user=user),
     }
 
 

@@ -103,6 +103,13 @@ class ProposalArchived(EventData):
     result: Result | None
 
 
+class ProposalModerated(EventData):
+    """`proposal.hidden` (reported past the room's threshold), `proposal.restored` (the room's
+    moderation vote kept it), `proposal.removed` (the vote removed it: text erased)."""
+
+    id: int
+
+
 class CommuneProposalCreated(EventData):
     """On `commune:<insee>`: a proposal anyone may read was opened in the commune."""
 
@@ -133,4 +140,7 @@ EVENT_SCHEMAS = {
     "proposal.revised": ProposalRevised,
     "amendment.proposed": AmendmentProposed,
     "proposal.archived": ProposalArchived,
+    "proposal.hidden": ProposalModerated,
+    "proposal.restored": ProposalModerated,
+    "proposal.removed": ProposalModerated,
 }

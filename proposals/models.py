@@ -111,6 +111,10 @@ class Proposal(models.Model):
     )
     # Close early / extend / reopen: how many times each happened (the events carry the reasons).
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # Reported past the room's threshold (moderation): hidden pending the room's moderation vote,
+    # and for good once that vote removes it (its text is then erased). While set, the proposal
+    # is `not_found` to all but the room's moderators, the event's organisers and staff.
+    hidden_at = models.DateTimeField(null=True, blank=True)
     # Filled at closing: {"result", "reason", "counts", "total", "eligible", ...}.
     outcome = models.JSONField(null=True, blank=True)
     result = models.CharField(max_length=8, blank=True)

@@ -21,7 +21,8 @@ CLOSING_WITHIN = timedelta(hours=24)
 
 
 def proposal_notice(proposal: Proposal) -> dict:
-    return {"title": proposal.title, "proposal": proposal.id, "url": f"/#/proposal/{proposal.id}"}
+    title = "" if proposal.hidden_at is not None else proposal.title  # hidden by reports: no text
+    return {"title": title, "proposal": proposal.id, "url": f"/#/proposal/{proposal.id}"}
 
 
 def eligible_voter_ids(proposal: Proposal) -> set[int]:

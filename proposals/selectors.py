@@ -10,6 +10,7 @@ from discussions.selectors import (
     room_is_member,
     room_member_count,
     room_member_ids,
+    room_moderated_by,
     room_readable_filter,
 )
 from events.selectors import (
@@ -17,6 +18,7 @@ from events.selectors import (
     event_checked_in_count,
     event_checked_in_ids,
     event_get_visible,
+    event_is_organiser,
     event_visible_ids,
 )
 from proposals import counting, tally
@@ -31,10 +33,15 @@ from realtime.errors import AppError
 
 def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_found") -> None:
     """A proposal is as readable as its room or event; commune-wide ones are public. A vote
-    among named electors (moderation) is readable by them and staff only: `not_found` to others."""
+    among named electors (moderation) is readable by them and staff only: `not_found` to others.
+    A proposal hidden by reports (or removed by its room's moderation vote) is read only by the
+    room's moderators, the event's organisers and staff — its author included, everyone else
+    gets `not_found`, worded as for a proposal that does not exist."""
     if proposal.eligibility == Proposal.ELECTORS:
         if not (signed_in(user) and (user.is_staff or elector_is(proposal, user))):
             raise AppError("not_found", f"proposal {proposal.id} does not exist")
+    if proposal.hidden_at is not None and not proposal_moderated_by(proposal=proposal, user=user):
+        raise AppError("not_found", f"proposal {proposal.id} does not exist")
     if proposal.room_id is not None:
         try:
             room_get_readable(room_id=proposal.room_id, user=user, private_as=private_as)
@@ -44,6 +51,27 @@ def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_
             raise
     elif proposal.event_id is not None:
         event_get_visible(event_id=proposal.event_id, user=user)
+
+
+def proposal_moderated_by(*, proposal: Proposal, user) -> bool:
+    """Staff, the owners and moderators of the proposal's room, the organisers of its event."""
+    if not signed_in(user):
+        return False
+    if user.is_staff:
+        return True
+    if proposal.room_id is not None and room_moderated_by(room=proposal.room, user=user):
+        return True
+    return proposal.event_id is not None and event_is_organiser(event=proposal.event, user=user)
+
+
+def proposal_by_id(proposal_id: int) -> Proposal | None:
+    """The proposal whatever its state (co-moderation reads a hidden one's text for its judges)."""
+    return Proposal.objects.filter(id=proposal_id).select_related("author").first()
+
+
+def proposal_title_shown(proposal: Proposal) -> str:
+    """The title as it may go into a new event or notification: none while hidden or removed."""
+    return "" if proposal.hidden_at is not None else proposal.title
 
 
 def proposal_get_readable(*, proposal_id: int, user, private_as: str = "not_found") -> Proposal:
@@ -65,7 +93,8 @@ def proposal_list(
 ) -> QuerySet[Proposal]:
     """Proposals `user` may read: public rooms, rooms they belong to, events and communes."""
     proposals = Proposal.objects.filter(Q(room__isnull=True) | room_readable_filter(user, "room__")).distinct()
-    proposals = proposals.exclude(eligibility=Proposal.ELECTORS)
+    # Votes among named electors and hidden proposals are in no list (nor search), for anyone.
+    proposals = proposals.exclude(eligibility=Proposal.ELECTORS).filter(hidden_at__isnull=True)
     proposals = proposals.filter(Q(event__isnull=True) | Q(event_id__in=event_visible_ids(user)))
     if commune:
         proposals = proposals.filter(commune_id=commune)

@@ -17,6 +17,7 @@ from proposals.services.lifecycle import (
     proposal_open_due,
     proposal_open_for_electors,
 )
+from proposals.services.reported import proposal_reported_hide, proposal_reported_remove, proposal_reported_restore
 from proposals.services.timing import proposal_extend, proposal_reopen, proposal_revise, proposal_schedule
 from proposals.services.votes import AMENDMENT_KEYS, amendment_propose, amendment_vote_cast, vote_cast
 
@@ -32,6 +33,9 @@ __all__ = [
     "proposal_close_now",
     "proposal_create",
     "proposal_open_for_electors",
+    "proposal_reported_hide",
+    "proposal_reported_remove",
+    "proposal_reported_restore",
     "proposal_extend",
     "proposal_reopen",
     "proposal_revise",

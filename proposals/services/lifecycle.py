@@ -181,8 +181,8 @@ def _proposal_make(
 def _public(proposal: Proposal) -> bool:
     """Readable by anyone (the commune's news topic is): not in a private room nor an invite-only
     event, not a vote among named electors."""
-    if proposal.eligibility == Proposal.ELECTORS:
-        return False
+    if proposal.eligibility == Proposal.ELECTORS or proposal.hidden_at is not None:
+        return False  # a moderation vote; a proposal hidden by reports (no news carries its title)
     room_public = proposal.room is None or proposal.room.visibility == Room.PUBLIC
     return room_public and (proposal.event is None or not proposal.event.invite_only)
 

@@ -152,6 +152,8 @@ def proposal_schedule(*, user, proposal_id: int, slot: str | None = None, addres
     locked = _moderated_locked(user=user, proposal_id=proposal_id)
     if locked.kind != counting.MEETING:
         raise AppError("bad_request", "only a meeting-time proposal becomes an event")
+    if locked.hidden_at is not None:
+        raise AppError("conflict", "this proposal is hidden by reports until its room's moderation vote")
     if locked.spawned_event_id is not None:
         raise AppError("conflict", f"this vote already became event {locked.spawned_event_id}")
     if locked.phase != Proposal.RESOLVED:

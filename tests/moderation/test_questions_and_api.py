@@ -53,7 +53,7 @@ def test_a_reported_question_leaves_the_debate_and_its_removal_erases_its_text(s
         ({"kind": "message"}, "reason"),
         ({"kind": "message", "reason": "   "}, "reason"),
         ({"kind": "message", "reason": "x" * 501}, "reason"),
-        ({"kind": "proposal", "reason": "spam"}, "kind"),
+        ({"kind": "event", "reason": "spam"}, "kind"),
         ({"kind": "message", "reason": "spam", "item": "douze"}, "item"),
     ],
 )

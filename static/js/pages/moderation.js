@@ -75,6 +75,8 @@ export async function render(ctx, params, container) {
       { "data-testid": "case", "data-case": String(c.id), "data-kind": c.kind },
       h("strong", { text: t(`moderation.kind_${c.kind}`, { author: c.author || "?" }) }),
       h("blockquote", { class: "reply-ref", "data-testid": "case-text", text: c.text }),
+      // A reported proposal: its moderators (not trusted members) may still open its page.
+      c.kind === "proposal" && roles.moderator ? h("p", {}, h("a", { href: `#/proposal/${c.item}`, "data-testid": "case-open", text: t("moderation.open_proposal") })) : null,
       h("small", { class: "muted block", "data-testid": "case-reports", text: t("moderation.reports", { n: c.reports }) }),
       h("ul", { class: "reasons" }, c.reasons.map((r) => h("li", { text: r }))),
       h("small", { class: "muted block", text: t("moderation.closes", { date: when(c.closes_at) }) }),

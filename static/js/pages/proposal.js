@@ -5,6 +5,7 @@ import { h } from "../dom.js";
 import { errorText, formatDateTime, formatDuration, t } from "../i18n.js";
 import { outcomePanel } from "./actions.js";
 import { signinPrompt } from "./auth.js";
+import { ReportPanel } from "./room/report.js";
 import { Amendments } from "./proposal/amendments.js";
 import { ballotWidget, slotLabel } from "./proposal/ballots.js";
 import { Manage } from "./proposal/manage.js";
@@ -73,12 +74,21 @@ export async function render(ctx, params, container) {
   const bodyEl = h("p", { class: "description", "data-testid": "proposal-body", text: p.body || "" });
   const manage = new Manage({ ctx, socket, topic, p, refresh: () => refresh() });
   const outcome = outcomePanel(ctx, p);
+  // Co-moderation (PROTOCOL.md B.16): anyone signed in but its author may report it; while it
+  // is hidden only the room's moderators still read it (everyone else loses the page live).
+  const hiddenNote = h("p", { class: "banner banner-bad", role: "status", "data-testid": "proposal-hidden", hidden: !p.hidden, text: p.hidden ? t("proposal.hidden_moderators") : "" });
+  const mayReport = ctx.me && p.author !== ctx.me.username && !p.hidden && p.eligibility !== "electors";
+  const report = mayReport ? new ReportPanel({ socket, topic, kind: "proposal" }) : null;
+  const reportButton = report && h("button", { type: "button", class: "link", "data-testid": "report-proposal", text: t("proposal.report"), onclick: () => report.open(p.id, { author: p.author || "", body: p.title }) });
 
   container.replaceChildren(
     banner,
+    hiddenNote,
     h("h1", { "data-testid": "proposal-title", text: p.title }),
     phaseEl,
     bodyEl,
+    reportButton ? h("p", {}, reportButton) : null,
+    report ? report.el : null,
     h("section", { class: "card", "aria-label": t("proposal.title") }, countdown, tallyBars.bars, tallyBars.hiddenNote, kindResults.el, tallyBars.turnout, tallyBars.electorate),
     outcome.el,
     voteBox,
@@ -256,13 +266,37 @@ export async function render(ctx, params, container) {
   applyTally(p.tally || (p.counts ? { counts: p.counts, total: p.total, eligible: p.eligible, version: p.version } : null));
   renderPhase();
 
+  /** Hidden or removed for those who may no longer read it: the page keeps only why. */
+  let isGone = false;
+  function gone(key) {
+    if (isGone) return;
+    isGone = true;
+    clearInterval(ticker);
+    container.replaceChildren(h("p", { class: "banner banner-bad", role: "status", "data-testid": "proposal-hidden", "data-state": key, text: t(`proposal.${key}`) }));
+  }
+
   const unsubscribe = socket.subscribe(topic, {
     state(frame) {
       if (frame.kind === "tally") applyTally(frame.data);
     },
+    revoked() {
+      gone("revoked"); // reported and hidden (the event may come after), or the room's access changed
+    },
     event(frame) {
       const d = frame.data || {};
-      if (frame.kind === "proposal.closed") {
+      if ((frame.kind === "proposal.hidden" || frame.kind === "proposal.removed") && !p.may_moderate) {
+        gone("hidden"); // only the room's moderators still read it; the subscription ends next
+      } else if (frame.kind === "proposal.hidden" || frame.kind === "proposal.removed") {
+        hiddenNote.hidden = false;
+        hiddenNote.textContent = t(frame.kind === "proposal.removed" ? "proposal.removed" : "proposal.hidden_moderators");
+        if (reportButton) reportButton.hidden = true;
+        if (frame.kind === "proposal.removed") refresh();
+      } else if (frame.kind === "proposal.restored") {
+        hiddenNote.hidden = false;
+        hiddenNote.className = "banner";
+        hiddenNote.textContent = t("proposal.restored");
+        refresh();
+      } else if (frame.kind === "proposal.closed") {
         phase = "closed";
         result = d.result ?? result;
         resultReason = d.reason ?? resultReason;

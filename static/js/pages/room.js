@@ -48,6 +48,12 @@ function layout(ctx, room, parts) {
 
 /** The link to the room's moderation (its moderators and trusted members), and what the room's
  * moderation votes decided about the reader's own messages, with why. */
+/** "Your message/proposal no. N was removed/kept": worded per kind where the kind has its own words. */
+function mineText(c) {
+  const key = `moderation.mine_${c.kind}_${c.status}`;
+  return t(key) !== key ? t(key, { n: c.item }) : t(`moderation.mine_${c.status}`, { n: c.item });
+}
+
 async function moderationLinks(ctx, room, container) {
   const head = container.querySelector(".room-head");
   try {
@@ -68,7 +74,7 @@ async function moderationLinks(ctx, room, container) {
               h(
                 "li",
                 { "data-testid": "my-moderation-item", "data-status": c.status },
-                h("strong", { text: t(`moderation.mine_${c.status}`, { n: c.item }) }),
+                h("strong", { text: mineText(c) }),
                 h("small", { class: "muted block", text: t("moderation.reasons", { reasons: c.reasons.join(" ; ") }) }),
               ),
             ),
