@@ -5,6 +5,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from accounts.selectors import DELETED_USER
 from discussions.models import Invitation, Membership, Message, Reaction, ReadMarker, Room, RoomSanction
 from realtime.auth import signed_in
+from realtime.batching import batch_cached, in_batched_write
 from realtime.errors import AppError
 from realtime.event_log import topic_head
 
@@ -71,6 +72,36 @@ def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> R
         raise AppError("forbidden", "this room is private to its members")
     if getattr(room, "viewer_banned", False):
         raise AppError("forbidden", "you are banned from this room by its moderators")
+    return room
+
+
+def _room_and_sanctions(room_id: int) -> tuple[Room | None, dict[int, set[str]]]:
+    room = Room.objects.filter(id=room_id).first()
+    sanctions: dict[int, set[str]] = {}
+    if room is not None:
+        for user_id, kind in RoomSanction.objects.filter(room_id=room_id).values_list("user_id", "kind"):
+            sanctions.setdefault(user_id, set()).add(kind)
+    return room, sanctions
+
+
+def room_get_postable(*, room_id: int, user) -> Room:
+    """`room_get_readable(private_as="forbidden")` then `room_writer_check`, for a post: the same
+    answers, but the room row and its sanctions are read once for the posts of one group-commit
+    batch (realtime.batching.batch_cached; posting changes no room, role or sanction)."""
+    if not in_batched_write():
+        room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+        room_writer_check(room=room, user=user)
+        return room
+    room, sanctions = batch_cached(("room-sanctions", room_id), lambda: _room_and_sanctions(room_id))
+    if room is None:
+        raise AppError("not_found", f"room {room_id} does not exist")
+    if room.visibility == Room.PRIVATE and room_role(room=room, user=user) is None:
+        raise AppError("forbidden", "this room is private to its members")
+    kinds = sanctions.get(user.pk, ()) if signed_in(user) else ()
+    if RoomSanction.BAN in kinds:
+        raise AppError("forbidden", "you are banned from this room by its moderators")
+    if RoomSanction.MUTE in kinds:
+        raise AppError("forbidden", "you are muted in this room by its moderators")
     return room
 
 

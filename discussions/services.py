@@ -14,7 +14,7 @@ from communes.stream import commune_news_append
 from discussions.mentions import message_notify, moderation_notify
 from discussions.models import Invitation, Membership, Message, Reaction, ReadMarker, Room, RoomSanction
 from discussions.reactions import reactions_changed
-from discussions.selectors import room_get_readable, room_role, room_writer_check
+from discussions.selectors import room_get_postable, room_get_readable, room_role, room_writer_check
 from realtime.access import topic_access_changed
 from realtime.errors import AppError
 from realtime.redaction import topic_events_redact
@@ -126,8 +126,7 @@ def _message_for_change(*, user, room: Room, message_id: int, moderators_too: bo
 def message_post(*, author, room_id: int, body: str, reply_to: int | None = None, ref: str | None = None) -> dict:
     """Post in a room the author may read (any signed-in user in a public room).
     Publishes `message.posted`; returns {id, seq}."""
-    room = room_get_readable(room_id=room_id, user=author, private_as="forbidden")
-    room_writer_check(room=room, user=author)
+    room = room_get_postable(room_id=room_id, user=author)
     if reply_to is not None and not Message.objects.filter(id=reply_to, room=room).exists():
         raise AppError("not_found", f"message {reply_to} is not in this room")
     # The seq first: the message row carries it, and its event is written once, complete.

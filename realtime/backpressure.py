@@ -9,6 +9,7 @@ Under another server, or the in-memory test communicator, there is none and noth
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 HEADER = b"x-cl-outbound"
 # The close codes of the outbound side (PROTOCOL.md §1), sent by the protocol and the consumer alike.
@@ -21,10 +22,13 @@ _registry: dict[str, Outbound] = {}
 class Outbound:
     """Set by the protocol (same event loop: daphne runs Twisted on asyncio), awaited by the consumer."""
 
-    def __init__(self) -> None:
+    def __init__(self, send_prepared: Callable[[object], None] | None = None) -> None:
         self._drained = asyncio.Event()
         self._drained.set()
         self.closed = False
+        # The protocol's `send_prepared(PreparedMessage)`: the hub's fan-out writes one event
+        # framed once (realtime.frames.broadcast_prepare) to each socket, past the ASGI layers.
+        self.send_prepared = send_prepared
 
     def backed_up(self) -> None:
         self._drained.clear()
@@ -41,8 +45,8 @@ class Outbound:
         await self._drained.wait()
 
 
-def outbound_register(token: str) -> Outbound:
-    outbound = _registry[token] = Outbound()
+def outbound_register(token: str, send_prepared: Callable[[object], None] | None = None) -> Outbound:
+    outbound = _registry[token] = Outbound(send_prepared)
     return outbound
 
 

@@ -98,6 +98,26 @@ def next_seq(topic: str) -> int:
     return _upsert_head(topic, 1)
 
 
+def batch_cached(key: object, compute: Callable[[], Any]) -> Any:
+    """``compute()``, shared by the consecutive writes of one command in the running batch (the
+    posts of a storm read their room once). Outside a batch it is simply computed. The cache is
+    dropped whenever the batch runs another command, or a write of it fails, so a value is only
+    ever reused across writes that cannot change it (the caller's promise: e.g. posting changes
+    no room, membership or sanction). Under PostgreSQL a change committed by another process
+    meanwhile is seen from the next batch, as if it had committed just after this one began."""
+    cache = getattr(_local, "cache", None)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def in_batched_write() -> bool:
+    """Whether this thread is running one write of a batch, inside that write's own savepoint."""
+    return getattr(_local, "cache", None) is not None
+
+
 class BatchBusyError(Exception):
     """A batched write that did not run, or rolled back, because the database was busy (a lock or
     statement timeout): nothing of it stayed, so the writer runs it again in a later batch."""
@@ -118,6 +138,8 @@ def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
     outcomes: list[tuple[bool, Any]] = []
     seqs = SeqRange()
     _local.seqs = seqs
+    cache: dict = {}
+    cached_for: Callable | None = None
     busy: BatchBusyError | None = None
     try:
         with transaction.atomic():
@@ -127,11 +149,16 @@ def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
                     # would each wait as long again; they go again in the next batch instead.
                     outcomes.append((False, BatchBusyError(busy.answer)))
                     continue
+                if function is not cached_for:  # batch_cached: shared by one command's writes only
+                    cache.clear()
+                    cached_for = function
                 mark = seqs.mark()
+                _local.cache = cache
                 try:
                     with transaction.atomic():
                         outcomes.append((True, function(**kwargs)))
                 except OperationalError as exc:
+                    cache.clear()
                     seqs.rewind(mark)
                     answer = database_timeout_error(exc)
                     busy = BatchBusyError(answer) if answer is not None else None
@@ -139,11 +166,15 @@ def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
                     if busy is not None:
                         log.info("database timeout in a batched write (%s): it and the rest go again", exc.__cause__)
                 except Exception as exc:  # this write's own answer; the batch goes on
+                    cache.clear()
                     seqs.rewind(mark)
                     outcomes.append((False, exc))
+                finally:
+                    _local.cache = None
             seqs.flush()
     finally:
         _local.seqs = None
+        _local.cache = None
     return outcomes
 
 

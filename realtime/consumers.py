@@ -161,6 +161,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         frame_sent(text)
         await self.send(text_data=text)
 
+    def send_prepared(self, prepared) -> bool:
+        """Write a fan-out frame framed once for all its sockets (realtime.frames.broadcast_prepare)
+        straight to this socket's protocol; False where there is no such path (then `send_text`).
+        The hub counts these frames, once per event."""
+        outbound = self.outbound
+        if outbound is None or outbound.send_prepared is None:
+            return False
+        outbound.send_prepared(prepared)
+        return True
+
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if self.closing:
             return  # being closed with 4012: the client resends what got no answer, elsewhere

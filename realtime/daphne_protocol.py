@@ -59,7 +59,7 @@ class LiveWebSocketProtocol(WebSocketProtocol):
     def onConnect(self, request):
         # The application finds this socket's `Outbound` through a header only we set.
         self.outbound_token = uuid.uuid4().hex
-        self.outbound_view = outbound_register(self.outbound_token)
+        self.outbound_view = outbound_register(self.outbound_token, self.send_prepared)
         request.headers[HEADER.decode()] = self.outbound_token
         return super().onConnect(request)
 
@@ -112,10 +112,25 @@ class LiveWebSocketProtocol(WebSocketProtocol):
             return
         if binary:
             raise ValueError("only text frames are queued")
+        self.queue(payload)
+
+    def queue(self, payload: bytes) -> None:
         self.outbound.append(payload)
         self.outbound_bytes += len(payload)
         if self.outbound_bytes > settings.REALTIME_SEND_BUFFER_BYTES:
             self.close_too_slow()
+
+    def send_prepared(self, prepared) -> None:
+        """A fan-out frame framed once for all its sockets (realtime.frames.broadcast_prepare): the
+        same bounded queue as `serverSend`, without the ASGI hop and the framing per socket."""
+        if self.state != AutobahnProtocol.STATE_OPEN:
+            return
+        if self.transport_paused or self.outbound:
+            self.queue(prepared.payload)
+        elif self.send_queue or self._perMessageCompress is not None:
+            self.sendMessage(prepared.payload, False)  # autobahn's own path keeps its order
+        else:
+            self.transport.write(prepared.payloadHybi)
 
     def serverClose(self, code=None) -> None:
         if code == CLOSE_TOO_SLOW:  # the application gave up on this client (a replay that never drains)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from autobahn.websocket.protocol import PreparedMessage
 
 
 def dumps(obj: Any) -> str:
@@ -29,3 +30,9 @@ def error_frame(*, code: str, message: str, ref: str | None = None, retry_after:
     if retry_after is not None:
         frame["retry_after"] = retry_after
     return dumps(frame)
+
+
+def broadcast_prepare(text: str) -> PreparedMessage:
+    """A server frame framed once as a WebSocket text message, for every socket that gets it
+    (server frames are not masked, so the bytes are the same for all: autobahn's broadcast path)."""
+    return PreparedMessage(text.encode(), False, False, False)

@@ -23,6 +23,7 @@ from django.db import transaction
 
 from realtime import ratelimit
 from realtime.auth import signed_in
+from realtime.batching import in_batched_write
 from realtime.errors import AppError
 from realtime.idempotency import write_once
 
@@ -51,7 +52,8 @@ def user_write(
             ratelimit.write_allow(user.pk)
             token = _inside_write.set(True)
             try:
-                with transaction.atomic():
+                # In a batch the write already runs in its own savepoint (realtime.batching): no second one.
+                with transaction.atomic(savepoint=not in_batched_write()):
                     return write_once(
                         user=user, ref=kwargs.get("ref"), action=action, perform=lambda: service(**kwargs)
                     )

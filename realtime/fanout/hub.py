@@ -34,11 +34,13 @@ from realtime.fanout.presence import Presence
 from realtime.fanout.redis_link import RedisLink
 from realtime.fanout.snapshots import Snapshots
 from realtime.fanout.topic_table import ServedTopic, Subscription, TopicTable
+from realtime.frames import broadcast_prepare
 
 log = logging.getLogger(__name__)
 # How long an out-of-order event waits for the missing ones before the hub reads them from the database.
 GAP_WAIT_SECONDS = 0.05
 SWEEP_CHUNK = 500
+EVENT_FRAMES_SENT = metrics.FRAMES_SENT.labels("event")
 
 
 class Hub:
@@ -248,8 +250,17 @@ class Hub:
             served.last_seq = seq
             subscribers = list(served.subscribers)
             metrics.DELIVERIES.inc(len(subscribers))
+            prepared = broadcast_prepare(text)  # framed once, written as is to every socket
+            direct = 0
             for sub in subscribers:
-                await sub.deliver(seq, text)
+                if sub.deliver_now(seq, prepared):
+                    direct += 1
+                else:
+                    await sub.deliver(seq, text)
+            if direct:
+                EVENT_FRAMES_SENT.inc(direct)
+            # One event at a time: the writes' `ok`s and new commands go on while a burst fans out.
+            await asyncio.sleep(0)
         if served.pending and not served.fill_scheduled:
             served.fill_scheduled = True
             self.loop.call_later(GAP_WAIT_SECONDS, self.submit, FillDue(served.topic))

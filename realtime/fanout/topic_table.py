@@ -20,6 +20,8 @@ class Socket(Protocol):
 
     async def send_text(self, text: str) -> None: ...
 
+    def send_prepared(self, prepared: object) -> bool: ...
+
     async def access_recheck(self, sub: Subscription) -> bool: ...
 
 
@@ -44,6 +46,14 @@ class Subscription:
             self.buffer.append((seq, text))
             return
         await self._send_next(seq, text)
+
+    def deliver_now(self, seq: int, prepared: object) -> bool:
+        """The common case without a coroutine: live, the next seq, a socket that takes a prepared
+        frame. False if `deliver` must handle it (buffering, duplicate, gap, no such socket)."""
+        if self.buffer is not None or seq != self.last_seq + 1 or not self.socket.send_prepared(prepared):
+            return False
+        self.last_seq = seq
+        return True
 
     async def go_live(self, last_seq: int) -> None:
         """Switch from replay to live: send what arrived meanwhile, skipping what the replay covered."""

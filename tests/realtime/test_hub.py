@@ -30,6 +30,14 @@ class RecordingSocket:
         if len(self.texts) >= self.expected:
             self.done.set()
 
+    def send_prepared(self, prepared) -> bool:
+        """The fan-out's path for a frame framed once for every socket (as under daphne)."""
+        assert prepared.payloadHybi.endswith(prepared.payload)  # a WebSocket frame of that text
+        self.texts.append(prepared.payload.decode())
+        if len(self.texts) >= self.expected:
+            self.done.set()
+        return True
+
 
 def committed_elsewhere(count: int) -> list[str]:
     """Events another process committed (and whose Redis publish we never saw)."""
