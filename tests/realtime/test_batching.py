@@ -214,3 +214,65 @@ async def test_a_lock_held_for_good_answers_every_writer_rate_limited_after_the_
     assert hopeless == [10**6 - BUSY_ATTEMPTS]  # tried BUSY_ATTEMPTS times, then answered
     assert writer.batches == BUSY_ATTEMPTS
     assert await asyncio.to_thread(seqs_of, room.topic) == []
+
+
+def mute(room_id: int, user) -> None:
+    """A moderator's mute, as a write of another command in the same batch."""
+    from discussions.services import room_sanction_set
+
+    room_sanction_set(room_id=room_id, user=user, kind="mute", reason="test")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_posts_of_one_batch_read_their_room_once(make_user, make_room, django_assert_max_num_queries):
+    users = [make_user() for _ in range(20)]
+    room = make_room(users[0])
+    posts = [
+        (message_post, {"author": u, "room_id": room.id, "body": f"m{i}", "ref": f"r{i}"}) for i, u in enumerate(users)
+    ]
+    # Per post: the receipt's claim and result, the message, the event, one savepoint (two
+    # statements); per batch: the room and its sanctions, the seq upsert and head, begin/commit.
+    with django_assert_max_num_queries(6 * len(posts) + 6):
+        outcomes = run_batch(posts)
+    assert all(ok for ok, _ in outcomes)
+    assert seqs_of(room.topic) == list(range(1, 21))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mute_between_two_posts_of_one_batch_stops_the_second(make_user, make_room):
+    """The room read the posts share is dropped when another command runs in the batch."""
+    owner, bob = make_user(), make_user()
+    room = make_room(owner)
+    calls = [
+        (message_post, {"author": bob, "room_id": room.id, "body": "before", "ref": "b1"}),
+        (mute, {"room_id": room.id, "user": bob}),
+        (message_post, {"author": bob, "room_id": room.id, "body": "after", "ref": "b2"}),
+        (message_post, {"author": owner, "room_id": room.id, "body": "owner", "ref": "o1"}),
+    ]
+    outcomes = run_batch(calls)
+    assert [ok for ok, _ in outcomes] == [True, True, False, True]
+    assert isinstance(outcomes[2][1], AppError) and outcomes[2][1].code == "forbidden"
+    assert "muted" in outcomes[2][1].message
+    assert list(Message.objects.order_by("seq").values_list("body", flat=True)) == ["before", "owner"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_banned_or_muted_poster_is_refused_inside_a_batch_as_alone(make_user, make_room):
+    owner, muted, banned = make_user(), make_user(), make_user()
+    room = make_room(owner)
+    from discussions.services import room_sanction_set
+
+    room_sanction_set(room_id=room.id, user=muted, kind="mute", reason="x")
+    room_sanction_set(room_id=room.id, user=banned, kind="ban", reason="x")
+    calls = [
+        (message_post, {"author": who, "room_id": room.id, "body": "hi", "ref": f"p{i}"})
+        for i, who in enumerate([owner, muted, banned, owner])
+    ]
+    outcomes = run_batch(calls)
+    assert [ok for ok, _ in outcomes] == [True, False, False, True]
+    alone = []
+    for who in (muted, banned):
+        with pytest.raises(AppError) as error:
+            message_post(author=who, room_id=room.id, body="hi", ref="alone")
+        alone.append((error.value.code, error.value.message))
+    assert [(value.code, value.message) for _, value in outcomes[1:3]] == alone
