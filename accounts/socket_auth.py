@@ -32,9 +32,17 @@ class SocketAuthMiddleware:
         token = bearer_token(scope)
         if token is None:
             return await self.session_app(scope, receive, send)
-        valid = await database_sync_to_async(token_get_valid)(token)
-        user, token_id = (valid.user, valid.id) if valid is not None else (None, None)
+        user, token_id = await _token_user(token)
+        # This frame lives as long as the socket: it keeps the user and no more (issue 17: memory per socket).
+        del token
         return await self.app(dict(scope, bearer_user=user, bearer_token_id=token_id, bearer_given=True), receive, send)
+
+
+@database_sync_to_async
+def _token_user(token: str) -> tuple:
+    """(user, token id) of a valid token, else (None, None)."""
+    valid = token_get_valid(token)
+    return (valid.user, valid.id) if valid is not None else (None, None)
 
 
 def SocketAuthStack(app):  # noqa: N802 - named like Channels' own stacks

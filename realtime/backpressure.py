@@ -23,26 +23,32 @@ class Outbound:
     """Set by the protocol (same event loop: daphne runs Twisted on asyncio), awaited by the consumer."""
 
     def __init__(self, send_prepared: Callable[[object], None] | None = None) -> None:
-        self._drained = asyncio.Event()
-        self._drained.set()
+        # Created only while the transport is backed up: most sockets never are, and an idle one
+        # then holds no Event (issue 17: memory per idle socket).
+        self._drained: asyncio.Event | None = None
         self.closed = False
         # The protocol's `send_prepared(PreparedMessage)`: the hub's fan-out writes one event
         # framed once (realtime.frames.broadcast_prepare) to each socket, past the ASGI layers.
         self.send_prepared = send_prepared
 
     def backed_up(self) -> None:
-        self._drained.clear()
+        if self._drained is None and not self.closed:
+            self._drained = asyncio.Event()
 
     def caught_up(self) -> None:
-        self._drained.set()
+        drained, self._drained = self._drained, None
+        if drained is not None:
+            drained.set()
 
     def close(self) -> None:
         self.closed = True
-        self._drained.set()
+        self.caught_up()
 
     async def drained(self) -> None:
         """Return once the client has taken what was sent (or the socket is closing)."""
-        await self._drained.wait()
+        drained = self._drained
+        if drained is not None:
+            await drained.wait()
 
 
 def outbound_register(token: str, send_prepared: Callable[[object], None] | None = None) -> Outbound:

@@ -61,6 +61,10 @@ def replay_reset(since: int | None, head: int) -> bool:
     return since is not None and (since > head or head - since > settings.REALTIME_REPLAY_LIMIT)
 
 
+# What `idle` is between commands: set, shared by every socket (waiting on it returns at once).
+IDLE = asyncio.Event()
+IDLE.set()
+
 _frames_sent_by_kind: dict[str, object] = {}
 
 
@@ -92,8 +96,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.subscriptions: dict[str, fanout.Subscription] = {}
         self.typing_sent: dict[str, float] = {}
         self.closing = False
-        self.idle = asyncio.Event()
-        self.idle.set()
+        self.idle = IDLE  # an Event of its own only while a command runs (memory per idle socket)
         if lifecycle.is_draining():
             await self.close()  # this process is restarting: the client reconnects to another
             return
@@ -174,11 +177,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if self.closing:
             return  # being closed with 4012: the client resends what got no answer, elsewhere
-        self.idle.clear()
+        self.idle = asyncio.Event()
         try:
             await self.receive_frame(text_data, bytes_data)
         finally:
             self.idle.set()
+            self.idle = IDLE
 
     async def receive_frame(self, text_data, bytes_data) -> None:
         raw = text_data if text_data is not None else bytes_data

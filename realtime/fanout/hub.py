@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 GAP_WAIT_SECONDS = 0.05
 SWEEP_CHUNK = 500
 EVENT_FRAMES_SENT = metrics.FRAMES_SENT.labels("event")
+# Deliveries the dispatcher makes before it lets the rest of the process run (a few ms of work).
+YIELD_EVERY_DELIVERIES = 2000
 
 
 class Hub:
@@ -60,6 +62,7 @@ class Hub:
             loop=loop, table=self.table, link=self.link, snapshots=self.snapshots, submit=self.submit
         )
         self._tasks: list[asyncio.Task] = []
+        self._unyielded = 0  # deliveries since the dispatcher last yielded (`_drain`)
         # Items that concern a topic whether or not it is served here.
         self._any_topic: dict[type, Callable[[Inbound], Awaitable[None]]] = {
             StateDirty: self._on_state_dirty,
@@ -259,8 +262,12 @@ class Hub:
                     await sub.deliver(seq, text)
             if direct:
                 EVENT_FRAMES_SENT.inc(direct)
-            # One event at a time: the writes' `ok`s and new commands go on while a burst fans out.
-            await asyncio.sleep(0)
+            self._unyielded += len(subscribers)
+            if self._unyielded >= YIELD_EVERY_DELIVERIES:
+                # A burst fans out in slices: the writes' `ok`s and new commands go on meanwhile.
+                # Between slices each socket's frames leave in one write.
+                self._unyielded = 0
+                await asyncio.sleep(0)
         if served.pending and not served.fill_scheduled:
             served.fill_scheduled = True
             self.loop.call_later(GAP_WAIT_SECONDS, self.submit, FillDue(served.topic))
