@@ -1,8 +1,12 @@
 """Debate mode under load on real sockets: two daphne processes, Redis, a fresh database.
 
 Counts: DEBATE_PEOPLE (default 200) participants upvote, DEBATE_HANDS (default 200) raise
-hands. The issue's full figure is 500 upvoters: `DEBATE_PEOPLE=500` (about a minute on two
-shared cores). Runs on SQLite, and on PostgreSQL when DATABASE_URL points to it.
+hands. The issue's full figure is 500 upvoters: `DEBATE_PEOPLE=500`. Measured on two cores shared
+with other runs (load 20): 200 on SQLite 2 min 17 s (the burst 27 s); 500 on SQLite 3 min 12 s
+(the burst 83 s); 500 on PostgreSQL fails: 280 of the 500 simultaneous subscribes are refused
+`rate_limited` (sent again after `retry_after`, as below), then some subscribers get no first
+`questions` state within 60 s — not yet understood, so the default stays 200.
+Runs on SQLite, and on PostgreSQL when DATABASE_URL points to it.
 """
 
 from __future__ import annotations
@@ -46,6 +50,20 @@ async def _all_at_once(sockets, frames_for) -> list[list[dict]]:
     return await asyncio.gather(*tasks)
 
 
+async def _subscribe_all(sockets, topic: str) -> None:
+    """Subscribe every socket at once. A subscribe refused `rate_limited` (the server's admission
+    control: 500 at once on PostgreSQL meets it) is sent again after its `retry_after`, as the
+    protocol asks of a client; anything else is a failure."""
+    pending = list(sockets)
+    while pending:
+        replies = await asyncio.gather(*(s.subscribe(topic) for s in pending))
+        refused = [r for r in replies if r["type"] != "subscribed"]
+        assert all(r.get("code") == "rate_limited" for r in refused), refused[:3]
+        if refused:
+            await asyncio.sleep(max(r["retry_after"] for r in refused))  # the server's own backoff
+        pending = [s for s, r in zip(pending, replies, strict=True) if r["type"] != "subscribed"]
+
+
 def _setup_room(stack, moderator_token: str, co_moderator: str | None = None) -> int:
     with stack.http(0, moderator_token) as http:
         created = http.post("/api/rooms", json={"name": "Assemblée de quartier"})
@@ -85,8 +103,9 @@ async def test_upvotes_from_two_processes_are_exact_everywhere(live_stack, capsy
 
     sockets = [await LiveSocket.open(stack.ws_url(i % 2), token) for i, (_, token) in enumerate(people)]
     try:
-        assert all(r["type"] == "subscribed" for r in await asyncio.gather(*(s.subscribe(topic) for s in sockets)))
-        await asyncio.gather(*(s.wait_for(_state("questions", topic)) for s in sockets))
+        await _subscribe_all(sockets, topic)
+        # Every subscriber gets the current ranking; at 500 on two busy cores that takes over 10 s.
+        await asyncio.gather(*(s.wait_for(_state("questions", topic), 60) for s in sockets))
         before = [len(s.frames) for s in sockets]
 
         def frames_for(index: int) -> list[dict]:
