@@ -50,6 +50,9 @@ export class LiveSocket extends EventTarget {
     this.topics = new Map();
     // ref -> {frame, resolve, reject, sent}
     this.pending = new Map();
+    // ref of a `subscribe` in flight -> its topic: a refused subscribe (`rate_limited` under a
+    // burst of joins) is asked again after `retry_after`, like a write.
+    this.subscribing = new Map();
     this.stopped = false;
     // Server clock minus this device's clock (ms), from the `now` of `subscribed` and `pong`:
     // countdowns to a server time agree on every device whatever its own clock says.
@@ -138,6 +141,7 @@ export class LiveSocket extends EventTarget {
     clearInterval(this.heartbeat);
     this.heartbeat = null;
     for (const sub of this.topics.values()) sub.subscribed = false;
+    this.subscribing.clear();
     if (ws) {
       ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
       try {
@@ -193,9 +197,29 @@ export class LiveSocket extends EventTarget {
   }
 
   _sendSubscribe(topic, sub) {
-    const frame = { type: "subscribe", topic };
+    const ref = `sub-${newRef()}`;
+    const frame = { type: "subscribe", topic, ref };
     if (sub.lastSeq != null) frame.since = sub.lastSeq;
-    this._rawSend(frame);
+    this.subscribing.set(ref, topic);
+    if (!this._rawSend(frame)) this.subscribing.delete(ref); // resent by the reconnect
+  }
+
+  /** A `subscribe` refused: `rate_limited` asks again after `retry_after` (from the then
+   * `lastSeq`, if the topic is still wanted and not yet subscribed); other codes reach the
+   * topic's listeners as `error(frame)`. */
+  _subscribeRefused(topic, frame) {
+    const sub = this.topics.get(topic);
+    if (!sub) return;
+    if (frame.code === "rate_limited") {
+      const wait = Math.max(0.2, Number(frame.retry_after) || 1) * 1000;
+      const ws = this.ws; // a reconnect in between subscribes everything again by itself
+      setTimeout(() => {
+        if (this.ws === ws && this.topics.get(topic) === sub && !sub.subscribed) this._sendSubscribe(topic, sub);
+      }, wait);
+      return;
+    }
+    this.dispatchEvent(new CustomEvent("servererror", { detail: { ...frame, topic } }));
+    this._emit(sub, "error", { ...frame, topic });
   }
 
   /**
@@ -274,6 +298,7 @@ export class LiveSocket extends EventTarget {
         return;
       }
       case "subscribed": {
+        if (frame.ref != null) this.subscribing.delete(frame.ref);
         const sub = this.topics.get(frame.topic);
         if (!sub) return;
         sub.subscribed = true;
@@ -298,6 +323,12 @@ export class LiveSocket extends EventTarget {
       }
       case "ok":
       case "error": {
+        if (frame.type === "error" && this.subscribing.has(frame.ref)) {
+          const topic = this.subscribing.get(frame.ref);
+          this.subscribing.delete(frame.ref);
+          this._subscribeRefused(topic, frame);
+          return;
+        }
         const p = frame.ref != null ? this.pending.get(frame.ref) : null;
         if (frame.type === "error" && frame.code === "rate_limited" && p) {
           const wait = Math.max(0.2, Number(frame.retry_after) || 1) * 1000;
