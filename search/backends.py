@@ -50,13 +50,14 @@ def _match_postgres(queryset: QuerySet, source: Source, terms: list[str]) -> Que
 
 
 def _match_sqlite(queryset: QuerySet, source: Source, terms: list[str]) -> QuerySet:
-    # Each word quoted (so FTS5 operators in it are plain text) and prefix-matched.
+    # Each word quoted (so FTS5 operators in it are plain text) and prefix-matched. A literal
+    # percent sign is doubled in raw SQL: Django formats it with its parameters when it logs queries.
     expression = " ".join('"{}"*'.format(t.replace('"', "")) for t in terms)
     table = queryset.model._meta.db_table
     # A profile's key is its user's id (user_id), every other model's is `id`.
     entry = f"{table}.{queryset.model._meta.pk.column} * 8 + {source.code}"
     hits = RawSQL(
-        f"SELECT rowid / 8 FROM search_fts WHERE search_fts MATCH %s AND rowid % 8 = {source.code}", [expression]
+        f"SELECT rowid / 8 FROM search_fts WHERE search_fts MATCH %s AND rowid %% 8 = {source.code}", [expression]
     )
     # bm25 is lower for better matches: negate it so both backends rank higher-is-better.
     rank = RawSQL(

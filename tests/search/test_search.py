@@ -124,3 +124,13 @@ def test_http_search(client, make_user, make_room):
     assert {i["id"] for i in mine["items"] if i["kind"] == "rooms"} >= {secret.id}
     bad = client.get("/api/search", {"q": "reunion", "kinds": "users"})
     assert bad.status_code == 400 and bad.json()["code"] == "bad_request"
+
+
+def test_search_works_while_queries_are_logged(make_user, make_room, django_assert_max_num_queries):
+    """DJANGO_DEBUG=1 (and query-capturing tests) format each query with its parameters: a raw
+    `%` in the SQL made that formatting fail and the search answer 500."""
+    alice = make_user()
+    make_room(alice, name="Jardins partagés du Chaudron")
+    with django_assert_max_num_queries(50) as captured:
+        assert ("rooms", "Jardins partagés du Chaudron") in found(make_user(), "jardin")
+    assert any("search_fts" in q["sql"] or "to_tsquery" in q["sql"] for q in captured.captured_queries)
