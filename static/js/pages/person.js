@@ -15,7 +15,7 @@ addMessages({
     "person.hidden": "Cette personne ne montre son profil qu'à d'autres personnes ou à elle-même.",
     "person.bio": "Présentation",
     "person.interests": "Centres d'intérêt",
-    "person.commune": "Commune",
+    "person.commune_label": "Commune : ",
     "person.organisations": "Organisations",
     "person.organises": "Organise",
     "person.following": "suit",
@@ -42,7 +42,7 @@ addMessages({
     "person.hidden": "This person shows their profile only to other people or to themself.",
     "person.bio": "About",
     "person.interests": "Interests",
-    "person.commune": "Commune",
+    "person.commune_label": "Commune: ",
     "person.organisations": "Organisations",
     "person.organises": "Organises",
     "person.following": "follows",
@@ -75,7 +75,14 @@ function details(p) {
   const out = [];
   if (p.bio) out.push(h("h2", { text: t("person.bio") }), h("p", { class: "pre", "data-testid": "person-bio", text: p.bio }));
   out.push(h("h2", { text: t("person.interests") }), p.interests && p.interests.length ? tagLinks(p.interests, "person-interests") : h("p", { class: "muted", text: t("person.none") }));
-  if (p.home_commune) out.push(h("p", {}, `${t("person.commune")} : `, h("a", { href: `#/commune/${p.home_commune}`, "data-testid": "person-commune", text: p.home_commune })));
+  if (p.home_commune) {
+    // Named once known (the profile carries the INSEE code); each language puts its own colon.
+    const link = h("a", { href: `#/commune/${p.home_commune}`, "data-testid": "person-commune", text: p.home_commune });
+    get(`communes/${encodeURIComponent(p.home_commune)}`)
+      .then((c) => (link.textContent = c.name))
+      .catch(() => {});
+    out.push(h("p", {}, t("person.commune_label"), link));
+  }
   if (p.organisations) {
     out.push(h("h2", { text: t("person.organisations") }));
     out.push(
