@@ -87,6 +87,7 @@ addMessages({
     "room.unread": { one: "{n} non lu", other: "{n} non lus" },
     "room.new_since": "Nouveaux messages depuis votre dernière visite",
     "room.react": "Réagir avec {emoji}",
+    "room.react_n": "{emoji} {n} : réagir avec {emoji}",
     "room.reactions": "Réactions",
   },
   en: {
@@ -174,5 +175,6 @@ addMessages({
     "room.new_since": "New messages since you left",
     "room.react": "React with {emoji}",
     "room.reactions": "Reactions",
+    "room.react_n": "{emoji} {n}: react with {emoji}",
   },
 });

@@ -12,9 +12,9 @@ from tests.browser.conftest import unique
 pytestmark = pytest.mark.browser
 
 
-def decided_proposal(server, token: str) -> dict:
+def decided_proposal(server, token: str, commune: str = "97411") -> dict:
     with server.api(token) as client:
-        room = client.post("/rooms", json={"name": unique("Jardin "), "visibility": "public", "commune": "97411"})
+        room = client.post("/rooms", json={"name": unique("Jardin "), "visibility": "public", "commune": commune})
         assert room.status_code == 201, room.text
         made = client.post(
             "/proposals",

@@ -9,6 +9,11 @@ import "../notifications-i18n.js";
 export const EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
 const READ_DELAY_MS = 800;
 
+/** The name a reaction button is called by: its visible text first (label in name, WCAG 2.5.3). */
+function reactLabel(emoji, n) {
+  return n ? t("room.react_n", { emoji, n }) : t("room.react", { emoji });
+}
+
 export function roomExtras(ctx, room, { list, textarea }) {
   const mine = new Map(); // message id -> Set of my emoji (this session)
   let readTimer = null;
@@ -28,7 +33,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
         "data-emoji": emoji,
         "data-count": String(n),
         "aria-pressed": String(pressed),
-        "aria-label": t("room.react", { emoji }),
+        "aria-label": reactLabel(emoji, n),
         // Like the message's other buttons: reached by arrow keys once its message has focus.
         tabindex: "-1",
         text: n ? `${emoji} ${n}` : emoji,
@@ -68,6 +73,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
         button.dataset.count = String(n);
         button.className = n ? "reaction has" : "reaction";
         button.textContent = n ? `${button.dataset.emoji} ${n}` : button.dataset.emoji;
+        button.setAttribute("aria-label", reactLabel(button.dataset.emoji, n));
       }
     }
   }
@@ -95,7 +101,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
     if (!ctx.me || !room.role || !room.unread) return;
     const me = ctx.me.username;
     const first = [...list.children].find((li) => Number(li.dataset.seq) > (room.read_seq || 0) && li.dataset.author !== me);
-    if (first) first.before(h("li", { class: "new-since", "data-testid": "new-since", role: "separator", text: t("room.new_since") }));
+    if (first) first.before(h("li", { class: "new-since", "data-testid": "new-since", text: t("room.new_since") }));
   }
 
   function onRoomEvent(frame) {
