@@ -41,7 +41,8 @@ def test_a_newcomer_lands_on_the_map_and_its_list(screens, daphne_server):
     expect(the_map).to_have_attribute("data-clustered", "true")
     events_on_map = int(the_map.get_attribute("data-events"))
     assert events_on_map >= 2
-    expect(page.get_by_test_id("landing-item-events")).to_have_count(events_on_map)
+    # The list holds every upcoming event; the map those with a place (a commune's, at least).
+    assert page.get_by_test_id("landing-item-events").count() >= events_on_map
     expect(page.get_by_test_id("landing-item-events").filter(has_text="Kabar à Saint-Paul")).to_contain_text("Kabar")
     expect(page.get_by_test_id("landing-item-organisations").filter(has_text="Les Ti Moun du Port")).to_have_count(1)
     # At the island's scale the markers crowd into clusters.
