@@ -33,6 +33,8 @@ from typing import Any
 import httpx
 import websockets
 
+from tests import live_database
+
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 30.0
 
@@ -78,14 +80,18 @@ class LiveStack:
         )
         self.env.pop("REDIS_URL", None)
         self.pg_database: str | None = None
+        # A database of its own, copied from a template migrated once per test process
+        # (tests/live_database.py), unless the test brings one (a restored backup): that one is migrated.
+        brought = bool(env and {"DATABASE_URL", "SQLITE_PATH"} & env.keys())
         admin_url = os.environ.get("DATABASE_URL", "")
-        if admin_url.startswith("postgres"):
+        if admin_url.startswith("postgres") and not brought:
             self.pg_database = f"cl_live_{uuid.uuid4().hex[:10]}"
-            self._pg_admin(f'CREATE DATABASE "{self.pg_database}"')
+            live_database.pg_create(self.env, admin_url, self.pg_database)
             self.env["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + self.pg_database
-        else:
+        elif not brought:
             self.env.pop("DATABASE_URL", None)
             self.env["SQLITE_PATH"] = os.path.join(self.tmp, "live.sqlite3")
+            live_database.sqlite_copy(self.env, self.env["SQLITE_PATH"])
         if env:
             self.env.update(env)
         self.redis_port: int | None = None
@@ -95,7 +101,8 @@ class LiveStack:
             self.redis_start()
             self.env["REDIS_URL"] = f"redis://127.0.0.1:{self.redis_port}/0"
         self.env.setdefault("SCHEDULER_IN_PROCESS", "0" if (redis or scheduler) else "1")
-        self.manage("migrate", "--noinput", "-v0")
+        if brought:
+            live_database.migrate(self.env)
         self.ports: list[int] = []
         self.servers: list[subprocess.Popen | None] = []
         self.scheduler_process: subprocess.Popen | None = None
@@ -185,11 +192,7 @@ class LiveStack:
 
     @staticmethod
     def _pg_admin(sql: str) -> None:
-        import psycopg
-
-        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(sql)
+        live_database.pg_admin(os.environ["DATABASE_URL"], sql)
 
     # --- addresses and data ------------------------------------------------------------------
 
