@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import live_database
 from tests.tools import require_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -90,14 +91,14 @@ def _server_env(workdir: Path) -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RATE_LIMIT_PER_SECOND": "50",
         "RATE_LIMIT_BURST": "50",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.browser.settings",  # config.settings with a fast password hasher
         "PYTHONUNBUFFERED": "1",
         # No network in tests: the map draws its markers without tiles.
         "MAP_TILE_URL": "",
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO_ROOT, env=env, check=True)
+    live_database.sqlite_copy(env, env["SQLITE_PATH"])  # migrated once per test process
     # The communes of La Réunion, for the commune search.
     subprocess.run([sys.executable, "manage.py", "loaddata", "reunion", "-v0"], cwd=REPO_ROOT, env=env, check=False)
     return env

@@ -11,11 +11,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "pass-word-123"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def town():
     from accounts.models import User

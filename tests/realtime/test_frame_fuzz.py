@@ -109,7 +109,7 @@ def assert_writes_match(outcome, counts: dict) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_scripts_get_protocol_answers_and_write_exactly_what_they_were_told(make_user, make_room, settings_fast):
+def test_scripts_get_protocol_answers_and_write_exactly_what_they_were_told(make_user, make_room):
     from config.routing import application
     from realtime import fanout
 
@@ -145,11 +145,6 @@ def test_scripts_get_protocol_answers_and_write_exactly_what_they_were_told(make
     # The fuzz reached the writes it claims to test, not only `bad_request`.
     assert reached["post"] > 0 and reached["rsvp"] > 0 and reached["vote"] > 0, reached
     assert reached["edit"] + reached["delete"] > 0, reached
-
-
-@pytest.fixture
-def settings_fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 WORLDS_PER_RUN = 20

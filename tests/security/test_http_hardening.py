@@ -20,11 +20,6 @@ from tests.live import ROOT
 EVIL = "http://evil.example"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.mark.django_db
 def test_cross_site_text_plain_posts_neither_sign_in_register_nor_sign_out():
     get_user_model().objects.create_user(username="marie", password="pass-word-123")

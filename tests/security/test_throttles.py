@@ -15,10 +15,9 @@ PASSWORD = "pass-word-123"
 
 
 @pytest.fixture
-def accounts(db, settings):
+def accounts(db):
     from accounts.models import User
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     User.objects.create_user("marie", password=PASSWORD)
 
 
