@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/communecter
 
-.PHONY: run test test-sqlite test-postgres bench bench-quick soak soak-full lint
+.PHONY: run test test-fast test-sqlite test-postgres bench bench-quick soak soak-full lint
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test: $(STAMP)
 	$(BIN)/python scripts/ensure_test_services.py
 	$(BIN)/python -m pytest
 	DATABASE_URL=$(POSTGRES_URL) DATABASE_CONN_MAX_AGE=0 $(BIN)/python -m pytest -m "not browser and not sqlite_only"
+
+## The fast tier, while working: every test that starts no daphne process (e2e) and no browser, on
+## both databases, in parallel (pytest-xdist: each worker has its own test database). `make test`
+## still runs everything.
+FAST_WORKERS ?= 2
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not e2e and not browser"
+	DATABASE_URL=$(POSTGRES_URL) DATABASE_CONN_MAX_AGE=0 $(BIN)/python -m pytest -n $(FAST_WORKERS) -m "not e2e and not browser and not sqlite_only"
 
 ## The benchmark (issues 6, 11, 17): every scenario against the peers, then the live debate.
 bench: $(STAMP)
