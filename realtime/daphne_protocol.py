@@ -24,6 +24,7 @@ protocol is installed by `config/asgi.py` (the daphne entry point):
 from __future__ import annotations
 
 import logging
+import socket
 import uuid
 from collections import deque
 
@@ -43,6 +44,24 @@ log = logging.getLogger(__name__)
 SHUTDOWN_FLUSH_SECONDS = 1.0
 
 _open_protocols: set[LiveWebSocketProtocol] = set()
+
+
+_last_text: str | None = None
+_last_payload = b""
+
+
+def frame_bytes(text: str) -> bytes:
+    """The UTF-8 bytes of a frame, shared by every socket the frame goes to.
+
+    The hub hands the same `str` object to each subscriber of a topic, one after the other,
+    without yielding (realtime/fanout/hub.py `_drain`); encoding it once means the frames that
+    wait in the queues of N stalled sockets are one `bytes` object, not N copies. Holding the
+    last text keeps its identity from being reused by another object.
+    """
+    global _last_text, _last_payload
+    if text is not _last_text:
+        _last_text, _last_payload = text, text.encode("utf8")
+    return _last_payload
 
 
 class LiveWebSocketProtocol(WebSocketProtocol):
@@ -70,6 +89,10 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         if self.transport.producer is not None:
             self.transport.unregisterProducer()
         self.transport.registerProducer(self, True)
+        if settings.REALTIME_SOCKET_SEND_BUFFER:
+            self.transport.getHandle().setsockopt(
+                socket.SOL_SOCKET, socket.SO_SNDBUF, settings.REALTIME_SOCKET_SEND_BUFFER
+            )
         _open_protocols.add(self)
 
     def onClose(self, wasClean, code, reason) -> None:
@@ -106,7 +129,7 @@ class LiveWebSocketProtocol(WebSocketProtocol):
             self.serverAccept()
         if self.state != AutobahnProtocol.STATE_OPEN:
             return  # closing: the client resumes with `since`, nothing is owed to this socket
-        payload = content if binary else content.encode("utf8")
+        payload = content if binary else frame_bytes(content)
         if not self.transport_paused and not self.outbound:
             self.sendMessage(payload, binary)
             return

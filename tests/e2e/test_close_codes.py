@@ -92,14 +92,14 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-def wait_for_log(stack, text: str, timeout: float = 60.0) -> None:
+def wait_for_log(stack, text: str, timeout: float = 60.0, count: int = 1) -> None:
     """Bounded poll of the server's log: the only outside sign that it gave up on a socket."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if text in stack.log("daphne-0"):
+        if stack.log("daphne-0").count(text) >= count:
             return
         time.sleep(0.1)
-    raise TimeoutError(f"{text!r} not in the server log")
+    raise TimeoutError(f"{text!r} {stack.log('daphne-0').count(text)} times in the server log, not {count}")
 
 
 async def stalled_socket(url: str) -> websockets.ClientConnection:
@@ -159,6 +159,67 @@ async def test_a_client_that_stops_reading_gets_4008_and_its_memory_is_released(
     # 12 MB of history was asked for: bounded, the socket held at most ~1 MiB + the transport's buffer.
     assert peak - baseline < 40 * 1024, (baseline, peak)
     assert after - baseline < 40 * 1024, (baseline, after)
+
+
+def hwm_reset(pid: int) -> None:
+    """Start a new peak: VmHWM from now on (proc(5), clear_refs "5")."""
+    with open(f"/proc/{pid}/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+
+
+async def test_stalled_readers_of_one_room_share_its_frames_and_are_each_cut_with_4008(live_stack):
+    """Finding 1's burst in small: 20 readers of one room stop reading while ~2.4 MB is posted to it.
+
+    Each socket may queue REALTIME_SEND_BUFFER_BYTES (1 MiB) before its 4008; if each queue held
+    its own copy of the frames, the process would peak ~21 MiB higher (20 x (1 MiB + 64 KiB)).
+    The frames of a fan-out are one `bytes` object shared by every queue (daphne_protocol.frame_bytes),
+    so the peak is about one queue's worth plus each transport's 64 KiB. (Another process posts,
+    through Redis, so that the server's own work is only the fan-out. The kernel holds 256 KiB
+    per socket, REALTIME_SOCKET_SEND_BUFFER doubled, before the transport pauses.)"""
+    # A grace long enough for the readers to come back in this test (cut without a close frame after it).
+    env = {"REALTIME_SEND_BUFFER_BYTES": str(1024 * 1024), "REALTIME_SLOW_CLIENT_GRACE": "600", "LOG_LEVEL": "INFO"}
+    stack = live_stack(redis=True, env=env)
+    (topic,) = rooms_with_history(stack, rooms=1, messages=0, body_size=0)
+    pid = stack.servers[0].pid
+
+    def post(count: int, first: int) -> None:
+        stack.run_python(
+            f"""
+from discussions.models import Room
+from discussions.services import message_post
+room = Room.objects.get(id={int(topic.split(":")[1])})
+for i in range({first}, {first + count}):
+    message_post(author=room.created_by, room_id=room.id, body=f"{{i:05d}}" + "x" * 3900)
+print(json.dumps(None))
+"""
+        )
+
+    async with await LiveSocket.open(stack.ws_url()) as healthy:
+        await healthy.subscribe(topic)
+        await asyncio.to_thread(post, 200, 1)  # warm-up: the same work, read by a healthy client
+        await healthy.wait_seq(topic, 200, timeout=60)
+        stalled = [await stalled_socket(stack.ws_url()) for _ in range(20)]
+        for ws in stalled:
+            await ws.send(json.dumps({"type": "subscribe", "topic": topic, "ref": "s"}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 20))["type"] == "subscribed"
+            ws.transport.pause_reading()
+        baseline = rss_kib(pid)
+        hwm_reset(pid)
+        await asyncio.to_thread(post, 600, 201)  # ~2.4 MB of frames for each reader
+        await healthy.wait_seq(topic, 800, timeout=120)
+        wait_for_log(stack, "closing a socket that does not read", count=20)
+        peak = hwm_kib(pid)
+        print(f"RSS baseline {baseline} KiB, peak {peak} KiB (+{(peak - baseline) // 1024} MiB)")
+        assert healthy.seqs(topic) == list(range(1, 801))
+    for ws in stalled:
+        ws.transport.resume_reading()
+    assert await asyncio.gather(*(close_code(ws) for ws in stalled)) == [4008] * 20
+    # Nothing lost: a reader that was cut resumes with `since` and gets the rest.
+    async with await LiveSocket.open(stack.ws_url()) as resumed:
+        await resumed.subscribe(topic, since=200)
+        await resumed.wait_seq(topic, 800, timeout=60)
+        assert resumed.seqs(topic) == list(range(201, 801))
+    assert peak - baseline < 8 * 1024, (baseline, peak)
 
 
 def hwm_kib(pid: int) -> int:
