@@ -13,7 +13,9 @@ protocol is installed by `config/asgi.py` (the daphne entry point):
   REALTIME_SEND_BUFFER_BYTES the queue is dropped and the socket closed with 4008 (the
   client resumes with `since`). The close frame queues behind what the transport already
   holds; a client that never reads is cut after REALTIME_SLOW_CLIENT_GRACE seconds, so a
-  stalled socket holds at most about 64 KiB + the limit, and nothing after its grace.
+  stalled socket holds at most about 64 KiB + the limit, and nothing after its grace. The
+  queued frames of a fan-out are one `bytes` object shared by every socket (`frame_bytes`),
+  and the kernel's send buffer is fixed (REALTIME_SOCKET_SEND_BUFFER) instead of autotuned.
 - An inbound frame over REALTIME_MAX_FRAME_BYTES is refused on its header, before its payload
   is buffered: `too_large` then close 4009 (autobahn's own 1009 is a code daphne may not send,
   and over 1 MiB it dropped the TCP connection: the client saw 1006).

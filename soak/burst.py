@@ -74,7 +74,7 @@ async def burst_once(stack: LiveStack, topic: str, tokens: list[str], stalled: i
         try:
             closes.append(await asyncio.wait_for(client.proto.closed, 30))
         except TimeoutError:
-            closes.append(None)
+            closes.append("still open")  # never cut: its queue never reached the bound
             client.close()
     for client in watchers + posters:
         client.close()
@@ -94,7 +94,9 @@ async def burst_once(stack: LiveStack, topic: str, tokens: list[str], stalled: i
 
 
 async def burst() -> int:
-    stack = LiveStack(env={"LOG_LEVEL": "WARNING"})
+    # A grace longer than the burst: each stalled reader's close frame (and its transport's 64 KiB)
+    # waits until the reader comes back, so the peak counts them and the reader sees its 4008.
+    stack = LiveStack(env={"LOG_LEVEL": "WARNING", "REALTIME_SLOW_CLIENT_GRACE": "3600"})
     try:
         users = stack.create_users(HEALTHY + STALLED + POSTERS, prefix="burst")
         tokens = [token for _, token in users]
@@ -114,6 +116,7 @@ async def burst() -> int:
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "burst.json").write_text(json.dumps(result, indent=2))
         print(json.dumps(result, indent=2))
-        return 1 if result["rss_rise_mib"] > 50 or loaded["problems"] or reference["problems"] else 0
+        cut = loaded["stalled_close_codes"] == {"4008": STALLED}  # else the burst did not test the bound
+        return 1 if result["rss_rise_mib"] > 50 or not cut or loaded["problems"] or reference["problems"] else 0
     finally:
         stack.close()
