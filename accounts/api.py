@@ -10,7 +10,15 @@ from ninja import Router, Schema
 from pydantic import StrictStr
 
 from accounts import services
-from accounts.selectors import account_summary, token_from_authorization, token_id_of, token_list, user_by_token
+from accounts.selectors import (
+    account_summary,
+    browser_sessions,
+    token_from_authorization,
+    token_id_of,
+    token_list,
+    token_session_key,
+    user_by_token,
+)
 from communes.selectors import commune_residents_find, referent_verifications
 from communes.services import resident_verify
 from realtime import ratelimit
@@ -191,6 +199,7 @@ def password_change(request: HttpRequest, payload: PasswordIn):
         current_password=payload.current_password,
         new_password=payload.new_password,
         label=_client_label(request, "password change"),
+        keep_session_key=request.session.session_key if same_browser else "",
     )
     if same_browser:
         update_session_auth_hash(request, user)  # this browser stays signed in; the others do not
@@ -213,12 +222,58 @@ class RevokedOut(Schema):
 @router.post(
     "/tokens/revoke-others",
     response=RevokedOut,
-    summary="Sign out everywhere else: revoke every token of yours but the one sent, with their sessions",
+    summary="Sign out everywhere else: every token and browser session of yours but the caller's",
 )
 def tokens_revoke_others(request: HttpRequest):
     user = user_required(request)
     keep = token_from_authorization(request.headers.get("Authorization", ""))
-    return {"revoked": services.tokens_revoke_others(user=user, keep_key=keep)}
+    revoked = services.tokens_revoke_others(user=user, keep_key=keep, keep_session_key=_cookie_session(request, user))
+    return {"revoked": revoked}
+
+
+def _cookie_session(request: HttpRequest, user) -> str:
+    """The session key of this browser's cookie when it is signed in as `user` ("" otherwise)."""
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return request.session.session_key or ""
+    return ""
+
+
+class SessionInfo(Schema):
+    id: str
+    user_agent: str
+    signed_in_at: datetime | None
+    last_seen_at: datetime | None
+    expires_at: datetime
+    current: bool
+    token: int | None
+
+
+class SessionListOut(Schema):
+    items: list[SessionInfo]
+
+
+@router.get(
+    "/sessions",
+    response=SessionListOut,
+    summary="Your open browser sessions, those of sign-ins without a token included (admin, older ones)",
+)
+def sessions(request: HttpRequest):
+    user = user_required(request)
+    current = {_cookie_session(request, user)}
+    bearer = token_from_authorization(request.headers.get("Authorization", ""))
+    if bearer:
+        current.add(token_session_key(bearer))
+    return {"items": browser_sessions(user=user, current_keys=current - {""})}
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    response={204: None},
+    summary="End one of your browser sessions (and the token of its sign-in); its sockets close (4003)",
+)
+def session_revoke(request: HttpRequest, session_id: str):
+    services.session_revoke(user=user_required(request), session_id=session_id)
+    return 204, None
 
 
 @router.delete(

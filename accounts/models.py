@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
@@ -40,6 +41,32 @@ class Token(models.Model):
 
     def __str__(self) -> str:
         return f"token of {self.user_id}"
+
+
+class BrowserSession(AbstractBaseSession):
+    """A browser's session (SESSION_ENGINE `accounts.sessions`): Django's session row, plus whose it
+    is and what signed it in, so that its owner lists and ends each one (`#/account`). Filled from
+    the session's data each time it is saved (accounts.sessions.SessionStore)."""
+
+    # No database constraint: a session may outlive its user's row for a moment (the row is
+    # transient; the ORM cascade still removes a deleted user's sessions).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="browser_sessions",
+    )
+    user_agent = models.CharField(max_length=200, blank=True)
+    signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def public_id(session_key: str) -> str:
+        """What the owner's list and `DELETE /api/auth/sessions/{id}` name a session by (never its key)."""
+        return hashlib.sha256(b"listed:" + session_key.encode()).hexdigest()[:32]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"
 
 
 class CredentialRevocation(models.Model):

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import CredentialRevocation, HomeCommuneChange, Token
+from accounts.models import BrowserSession, CredentialRevocation, HomeCommuneChange, Token
 from communes.selectors import referent_communes, resident_is_verified
 
 User = get_user_model()
@@ -61,6 +61,42 @@ def token_list(*, user) -> list[dict]:
         }
         for token in tokens_valid().filter(user=user).order_by("-created_at", "-id")
     ]
+
+
+def browser_sessions(*, user, current_keys: set[str]) -> list[dict]:
+    """The owner's open browser sessions, newest first: when each signed in, with which browser
+    (unknown for sessions older than this list), and the token its sign-in issued if still valid
+    (`token`: the device is then listed by its token, and its `last_seen_at` is the token's)."""
+    now = timezone.now()
+    linked = {
+        key: (token_id, used)
+        for key, token_id, used in tokens_valid(now)
+        .filter(user=user)
+        .exclude(session_key="")
+        .values_list("session_key", "id", "last_used_at")
+    }
+    items = []
+    for row in BrowserSession.objects.filter(user=user, expire_date__gt=now).order_by("-signed_in_at", "-expire_date"):
+        token_id, used = linked.get(row.session_key, (None, None))
+        items.append(
+            {
+                "id": BrowserSession.public_id(row.session_key),
+                "user_agent": row.user_agent,
+                # Not recorded for sessions older than this list: estimated, a session's expiry
+                # being set when it is saved, at sign-in.
+                "signed_in_at": row.signed_in_at or row.expire_date - timedelta(seconds=settings.SESSION_COOKIE_AGE),
+                "last_seen_at": used,
+                "expires_at": row.expire_date,
+                "current": row.session_key in current_keys,
+                "token": token_id,
+            }
+        )
+    return items
+
+
+def token_session_key(key: str) -> str:
+    """The browser session the sign-in of this token opened ("" if none)."""
+    return Token.objects.filter(key_hash=Token.hash(key)).values_list("session_key", flat=True).first() or ""
 
 
 def token_from_authorization(header: str) -> str | None:

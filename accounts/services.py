@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from accounts.models import CredentialRevocation, HomeCommuneChange, Token
+from accounts.models import BrowserSession, CredentialRevocation, HomeCommuneChange, Token
 from accounts.selectors import DELETED_USER, tokens_valid
 from communes.selectors import commune_get
 from communes.services import resident_verifications_drop
@@ -95,17 +95,44 @@ def token_revoke(*, user, token_id: int) -> None:
         _sessions_end(session_keys)
 
 
-def tokens_revoke_others(*, user, keep_key: str | None) -> int:
+def session_revoke(*, user, session_id: str) -> None:
+    """The owner ends one of their browser sessions (`id` as listed), with the token its sign-in
+    issued; `not_found` for anyone else's."""
+    with transaction.atomic():
+        keys = [
+            key
+            for key in BrowserSession.objects.filter(user=user).values_list("session_key", flat=True)
+            if BrowserSession.public_id(key) == session_id
+        ]
+        if not keys:
+            raise AppError("not_found", "this session does not exist or has ended")
+        _tokens_revoke(Token.objects.filter(user=user, session_key__in=keys))
+        _sessions_end(keys)
+
+
+def tokens_revoke_others(*, user, keep_key: str | None, keep_session_key: str | None = None) -> int:
     """ "Sign out everywhere else": every valid token of the user but `keep_key` (the caller's),
-    with their browser sessions. Returns how many were revoked."""
+    and every browser session of theirs but the caller's (its token's, and `keep_session_key`,
+    the cookie's), linked to a token or not. Returns how many devices were signed out."""
     with transaction.atomic():
         tokens = tokens_valid().filter(user=user)
+        keep_sessions = {keep_session_key} - {None, ""}
         if keep_key:
             tokens = tokens.exclude(key_hash=Token.hash(keep_key))
-        session_keys = list(tokens.values_list("session_key", flat=True))
+            keep_sessions |= set(
+                Token.objects.filter(key_hash=Token.hash(keep_key))
+                .exclude(session_key="")
+                .values_list("session_key", flat=True)
+            )
+        linked = set(tokens.values_list("session_key", flat=True))
         revoked = _tokens_revoke(tokens)
-        _sessions_end(session_keys)
-        return revoked
+        alone = set(
+            BrowserSession.objects.filter(user=user)
+            .exclude(session_key__in=keep_sessions | linked)
+            .values_list("session_key", flat=True)
+        )
+        _sessions_end((linked | alone) - keep_sessions)
+        return revoked + len(alone)
 
 
 def token_revoke_key(*, key: str) -> None:
@@ -118,9 +145,12 @@ def session_end_announce(*, session_key: str | None) -> None:
         _revocations_announce([session_credential(session_key)])
 
 
-def password_change(*, user, current_password: str, new_password: str, label: str = "password change") -> str:
-    """Change the password; every token of the user is revoked and every socket of theirs closes
-    (the caller's browser session stays valid through update_session_auth_hash). Returns a new token."""
+def password_change(
+    *, user, current_password: str, new_password: str, label: str = "password change", keep_session_key: str = ""
+) -> str:
+    """Change the password; every token of the user is revoked, every browser session of theirs but
+    `keep_session_key` (the caller's, kept valid by update_session_auth_hash) ends, and every socket
+    of theirs closes. Returns a new token."""
     if not user.check_password(current_password):
         raise AppError("forbidden", "the current password is wrong")
     _password_check(new_password, user)
@@ -128,6 +158,7 @@ def password_change(*, user, current_password: str, new_password: str, label: st
         user.set_password(new_password)
         user.save(update_fields=["password"])
         _tokens_revoke(Token.objects.filter(user=user))
+        BrowserSession.objects.filter(user=user).exclude(session_key=keep_session_key or "").delete()
         _revocations_announce([f"user:{user.id}"])
         return token_issue(user=user, label=label)
 
@@ -183,6 +214,8 @@ def user_erase(*, user: User, password: str) -> None:
         HomeCommuneChange.objects.filter(user=user).delete()  # where they lived, and when
         _tokens_revoke(Token.objects.filter(user=user))  # their sockets close with 4003 on every process
         Token.objects.filter(user=user).delete()
+        BrowserSession.objects.filter(user=user).delete()  # which browsers they used, and when
+        _revocations_announce([f"user:{user.id}"])  # sockets opened with a session cookie close too
         LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)).update(
             object_repr=DELETED_USER, change_message=""
         )

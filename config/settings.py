@@ -174,6 +174,8 @@ TOKEN_IDLE_DAYS = env_float("TOKEN_IDLE_DAYS", 30)
 TOKEN_MAX_AGE_DAYS = env_float("TOKEN_MAX_AGE_DAYS", 365)
 TOKEN_TOUCH_SECONDS = 60
 SESSION_COOKIE_AGE = int(env_float("SESSION_DAYS", 14) * 86400)
+# Database sessions whose rows name their user, so that each can be listed and ended (#/account).
+SESSION_ENGINE = "accounts.sessions"
 # A home commune changes at most once in this many days (residents' votes depend on it).
 HOME_COMMUNE_CHANGE_DAYS = env_float("HOME_COMMUNE_CHANGE_DAYS", 30)
 

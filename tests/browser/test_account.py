@@ -12,6 +12,20 @@ from tests.browser.test_room import create_room
 
 pytestmark = pytest.mark.browser
 
+# A session as a sign-in made before the token–session link left it: the cookie and nothing else.
+OLD_SESSION = """
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from accounts.models import User
+from accounts.sessions import SessionStore
+user = User.objects.get(username="{name}")
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
 
 def signed_in(screens, label: str, username: str, *, phone: bool = False):
     """A second browser (its own cookies and storage) signing in to an existing account."""
@@ -65,6 +79,27 @@ def test_a_device_revoked_from_another_is_signed_out_live(screens, daphne_server
         assert client.get("/auth/me").status_code == 401
     assert phone.evaluate("async () => (await fetch('/api/auth/me')).status") == 401  # its session ended too
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    # A browser signed in before tokens and sessions were linked (or through the admin): no token,
+    # listed all the same, and signed out from here; its socket closes with 4003 too.
+    old_key = daphne_server.run_python(OLD_SESSION.format(name=name)).strip().splitlines()[-1]
+    old_browser = screens.new_page("old-browser")
+    host = daphne_server.url.split("//")[1].split(":")[0]
+    old_browser.context.add_cookies([{"name": "sessionid", "value": old_key, "domain": host, "path": "/"}])
+    old_browser.goto("/favicon.svg")  # same origin, without the app (it would open its own socket)
+    assert old_browser.evaluate("async () => (await fetch('/api/auth/me')).status") == 200
+    laptop.reload()
+    old_row = laptop.get_by_test_id("browser-session")
+    expect(old_row).to_have_count(1)
+    expect(old_row).to_contain_text("Session de navigateur · navigateur inconnu (connexion antérieure)")
+    expect(old_row).to_contain_text("connecté vers le")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    laptop.screenshot(path=str(ARTIFACTS / "account-sessions-old-browser.png"), full_page=True)
+    old_row.get_by_test_id("browser-session-revoke").focus()
+    laptop.keyboard.press("Enter")
+    expect(laptop.get_by_test_id("sessions-status")).to_have_text("Appareil déconnecté.")
+    expect(old_row).to_have_count(0)
+    assert old_browser.evaluate("async () => (await fetch('/api/auth/me')).status") == 401
 
     # Sign out every other device: the tablet goes, the laptop stays.
     laptop.get_by_test_id("signout-others").click()

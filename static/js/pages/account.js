@@ -155,15 +155,54 @@ const KINDS = { "sign-in": "account.kind_sign_in", registration: "account.kind_r
 
 function describe(label) {
   const [kind, ...rest] = String(label || "").split(" · ");
-  const agent = rest.join(" · ");
-  const words = [KINDS[kind] ? t(KINDS[kind]) : kind];
-  // The label keeps 80 characters of the User-Agent: name what a person recognises.
+  return [KINDS[kind] ? t(KINDS[kind]) : kind, ...agentWords(rest.join(" · "))].join(" · ");
+}
+
+// A User-Agent (the label keeps 80 characters of it) named as a person recognises it.
+function agentWords(agent) {
+  const words = [];
   const browser = (agent.match(/\b(Firefox|Edg|OPR|Chrome|Safari)\//) || [])[1];
   const system = (agent.match(/\b(Android|iPhone|iPad|Windows|Mac OS X|Linux|CrOS)\b/) || [])[1];
   if (browser) words.push(browser === "Edg" ? "Edge" : browser === "OPR" ? "Opera" : browser);
   if (system) words.push(system);
   if (!browser && !system && agent) words.push(agent.slice(0, 40));
-  return words.join(" · ");
+  return words;
+}
+
+// A browser session no valid token belongs to (an earlier sign-in, the admin's): listed and
+// ended on its own (DELETE /api/auth/sessions/{id}).
+function browserSessionItem(session, status, reload) {
+  const words = agentWords(session.user_agent || "");
+  const name = [t("account.kind_browser"), ...(words.length ? words : [t("account.browser_unknown")])].join(" · ");
+  const since = session.signed_in_at
+    ? t(session.user_agent ? "account.session_signed_in" : "account.session_signed_in_about", { date: moment(session.signed_in_at) })
+    : null;
+  return h(
+    "li",
+    { "data-testid": "browser-session", "data-current": String(session.current), "data-id": session.id },
+    h("strong", { title: session.user_agent || "", text: name }),
+    session.current ? h("span", { class: "tag tag-good", text: t("account.session_current") }) : null,
+    h("small", { class: "muted block" }, [since, t("account.session_ends", { date: day(session.expires_at) })].filter(Boolean).join(" · ")),
+    session.current
+      ? null
+      : h("button", {
+          type: "button",
+          class: "secondary",
+          "data-testid": "browser-session-revoke",
+          "aria-label": t("account.session_revoke_label", { label: name }),
+          text: t("account.session_revoke"),
+          onclick: async (ev) => {
+            ev.target.disabled = true;
+            try {
+              await api("DELETE", `auth/sessions/${encodeURIComponent(session.id)}`);
+              status.textContent = t("account.session_revoked");
+            } catch (err) {
+              status.textContent = errorText(err);
+            }
+            reload();
+          },
+        }),
+  );
 }
 
 function sessionsSection(ctx) {
@@ -171,7 +210,7 @@ function sessionsSection(ctx) {
   const status = h("p", { role: "status", "data-testid": "sessions-status" });
   async function load() {
     try {
-      const data = await get("auth/tokens");
+      const [data, browsers] = await Promise.all([get("auth/tokens"), get("auth/sessions")]);
       list.replaceChildren(
         ...data.items.map((tok) => {
           const name = describe(tok.label);
@@ -206,6 +245,7 @@ function sessionsSection(ctx) {
                 }),
           );
         }),
+        ...browsers.items.filter((session) => session.token === null).map((session) => browserSessionItem(session, status, load)),
       );
     } catch (err) {
       list.replaceChildren(h("li", { class: "form-error", role: "alert", text: errorText(err) }));
