@@ -257,10 +257,10 @@ REALTIME_MAX_FRAME_BYTES = 64 * 1024
 # buffer (64 KiB) comes on top.
 REALTIME_SEND_BUFFER_BYTES = int(os.environ.get("REALTIME_SEND_BUFFER_BYTES", str(1024 * 1024)))
 # The kernel's send buffer of each WebSocket, in bytes (SO_SNDBUF; Linux doubles it for its own
-# bookkeeping). Left to autotuning it grows to 4 MiB per socket (tcp_wmem), so a client that
-# does not read would hold ~3 MB of the machine's memory before the bound above is even
-# reached; fixed, a stalled client is found after the same amount everywhere. 0: the kernel's.
-REALTIME_SOCKET_SEND_BUFFER = int(os.environ.get("REALTIME_SOCKET_SEND_BUFFER", str(128 * 1024)))
+# bookkeeping). 0 (default): left to autotuning, it grows to 4 MiB per socket (tcp_wmem), so a
+# client that does not read holds up to ~3 MB of kernel memory before the bound above is even
+# reached; fixed (e.g. 131072), a stalled client is found after the same amount everywhere.
+REALTIME_SOCKET_SEND_BUFFER = int(os.environ.get("REALTIME_SOCKET_SEND_BUFFER", "0"))
 # Seconds a socket closed with 4008 has to read its close frame before the connection is cut.
 REALTIME_SLOW_CLIENT_GRACE = env_float("REALTIME_SLOW_CLIENT_GRACE", 10.0)
 REALTIME_REPLAY_LIMIT = int(os.environ.get("REALTIME_REPLAY_LIMIT", "1000"))

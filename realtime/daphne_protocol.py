@@ -15,7 +15,7 @@ protocol is installed by `config/asgi.py` (the daphne entry point):
   holds; a client that never reads is cut after REALTIME_SLOW_CLIENT_GRACE seconds, so a
   stalled socket holds at most about 64 KiB + the limit, and nothing after its grace. The
   queued frames of a fan-out are one `bytes` object shared by every socket (`frame_bytes`),
-  and the kernel's send buffer is fixed (REALTIME_SOCKET_SEND_BUFFER) instead of autotuned.
+  and the kernel's send buffer can be fixed (REALTIME_SOCKET_SEND_BUFFER) instead of autotuned.
 - An inbound frame over REALTIME_MAX_FRAME_BYTES is refused on its header, before its payload
   is buffered: `too_large` then close 4009 (autobahn's own 1009 is a code daphne may not send,
   and over 1 MiB it dropped the TCP connection: the client saw 1006).

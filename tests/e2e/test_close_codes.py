@@ -178,6 +178,7 @@ async def test_stalled_readers_of_one_room_share_its_frames_and_are_each_cut_wit
     per socket, REALTIME_SOCKET_SEND_BUFFER doubled, before the transport pauses.)"""
     # A grace long enough for the readers to come back in this test (cut without a close frame after it).
     env = {"REALTIME_SEND_BUFFER_BYTES": str(1024 * 1024), "REALTIME_SLOW_CLIENT_GRACE": "600", "LOG_LEVEL": "INFO"}
+    env["REALTIME_SOCKET_SEND_BUFFER"] = str(128 * 1024)  # 256 KiB in the kernel, not up to 4 MiB
     stack = live_stack(redis=True, env=env)
     (topic,) = rooms_with_history(stack, rooms=1, messages=0, body_size=0)
     pid = stack.servers[0].pid
