@@ -55,9 +55,11 @@ _last_payload = b""
 def frame_bytes(text: str) -> bytes:
     """The UTF-8 bytes of a frame, shared by every socket the frame goes to.
 
-    The hub hands the same `str` object to each subscriber of a topic, one after the other,
-    without yielding (realtime/fanout/hub.py `_drain`); encoding it once means the frames that
-    wait in the queues of N stalled sockets are one `bytes` object, not N copies. Holding the
+    The hub hands the same `str` object to each subscriber of a topic, one after the other
+    (realtime/fanout/hub.py `_drain`; it yields only between slices of thousands of deliveries,
+    costing at most one more copy); encoding it once means the frames that wait in the queues
+    of N stalled sockets are one `bytes` object, not N copies (live events that take the
+    `send_prepared` path share `prepared.payload` the same way). Holding the
     last text keeps its identity from being reused by another object.
     """
     global _last_text, _last_payload
