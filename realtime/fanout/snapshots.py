@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from realtime.db import db_call
+from realtime.errors import AppError
 from realtime.fanout.items import Inbound, StateArrived, StateFlushDue
 from realtime.fanout.redis_link import RedisLink
 from realtime.fanout.topic_table import ServedTopic, StateSlot, Subscription
@@ -46,6 +47,13 @@ class Snapshots:
             self._next_compute.clear()
         try:
             computed = await db_call(topic_state_compute, topic)
+        except AppError as error:
+            if error.code == "rate_limited":
+                log.info("state of %s: the database is busy, computed again shortly", topic)
+                self.schedule(topic)  # after REALTIME_STATE_INTERVAL: its subscribers still need it
+            else:
+                log.exception("computing state of %s", topic)
+            return
         except Exception:
             log.exception("computing state of %s", topic)
             return
@@ -81,9 +89,17 @@ class Snapshots:
             await sub.deliver_state(kind, slot.version, slot.text)
 
     async def send_current(self, served: ServedTopic, sub: Subscription) -> None:
-        """Send a new subscriber the topic's current state: cached, or read from the database."""
+        """Send a new subscriber the topic's current state: cached, or read from the database once
+        for all the subscribes of this moment. When the database is too busy to answer (a burst
+        of joins), the subscriber gets it with everyone else from the recomputation scheduled here."""
         if not served.states or all(slot.text is None for slot in served.states.values()):
-            computed = await db_call(topic_state_compute, served.topic)
+            try:
+                computed = await self._first_state(served)
+            except AppError as error:
+                if error.code != "rate_limited":
+                    raise
+                self.schedule(served.topic)
+                return
             if computed is not None:
                 kind, version, text = computed
                 slot = served.states.setdefault(kind, StateSlot())
@@ -92,3 +108,15 @@ class Snapshots:
         for kind, slot in list(served.states.items()):
             if slot.text is not None:
                 await sub.deliver_state(kind, slot.version, slot.text)
+
+    def _first_state(self, served: ServedTopic) -> asyncio.Future:
+        if served.state_loading is None:
+            task = served.state_loading = self.loop.create_task(db_call(topic_state_compute, served.topic))
+
+            def done(task: asyncio.Task) -> None:
+                served.state_loading = None
+                if not task.cancelled():
+                    task.exception()  # retrieved here too: every waiter may have gone
+
+            task.add_done_callback(done)
+        return asyncio.shield(served.state_loading)

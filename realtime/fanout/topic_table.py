@@ -105,6 +105,8 @@ class ServedTopic:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     fill_scheduled: bool = False
     states: dict[str, StateSlot] = field(default_factory=dict)
+    # The one database read of the state that the subscribes of this moment share (none cached yet).
+    state_loading: asyncio.Task | None = None
     presence: Counter = field(default_factory=Counter)
     presence_dirty: bool = False
     presence_at: float = 0.0

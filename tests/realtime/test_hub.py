@@ -96,3 +96,47 @@ async def test_the_sweep_finds_events_nobody_published(live_sub):
     await hub.sweep()
     await asyncio.wait_for(socket.done.wait(), 5)
     assert [loads(t)["seq"] for t in socket.texts] == [1, 2]
+
+
+def _stub_state(monkeypatch, results: list) -> list[str]:
+    """Replace the state computation with one that answers `results` in turn (an AppError is
+    raised, as db_call raises `rate_limited` when no database thread frees up in time)."""
+    from realtime.fanout import snapshots
+
+    calls: list[str] = []
+
+    async def db_call(function, topic):
+        calls.append(topic)
+        await asyncio.sleep(0.01)  # a read in flight, so the subscribes of this moment pile up
+        result = results[min(len(calls), len(results)) - 1]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    monkeypatch.setattr(snapshots, "db_call", db_call)
+    return calls
+
+
+async def test_new_subscribers_of_one_moment_share_one_state_read(live_sub, monkeypatch):
+    hub, attach = live_sub
+    calls = _stub_state(monkeypatch, [("presence", 7, '{"type":"state","n":7}')])
+    sockets = [await attach(expected=1) for _ in range(30)]
+    served = hub.table.get(TOPIC)
+    subs = list(served.subscribers)
+    await asyncio.gather(*(hub.state_for_new_subscriber(served, sub) for sub in subs))
+    assert calls == [TOPIC]
+    assert all(s.texts == ['{"type":"state","n":7}'] for s in sockets), [s.texts for s in sockets]
+
+
+async def test_a_state_read_refused_busy_reaches_the_subscriber_later(live_sub, monkeypatch):
+    from realtime.errors import AppError
+
+    hub, attach = live_sub
+    busy = AppError("rate_limited", "the server is busy; try again", retry_after=1)
+    calls = _stub_state(monkeypatch, [busy, busy, ("presence", 3, '{"type":"state","n":3}')])
+    socket = await attach(expected=1)
+    served = hub.table.get(TOPIC)
+    await hub.state_for_new_subscriber(served, next(iter(served.subscribers)))
+    assert socket.texts == []  # refused: nothing yet, and the subscribe is not failed for it
+    await asyncio.wait_for(socket.done.wait(), 10)  # recomputed (twice) and flushed to everyone
+    assert socket.texts == ['{"type":"state","n":3}'] and len(calls) == 3
