@@ -123,6 +123,29 @@ async function loadMe() {
   }
 }
 
+/** On a phone the navigation folds behind a "Menu" disclosure button (CSS shows the button
+ * only on narrow screens); a link chosen, Escape or a new page closes it. */
+function setMenu(open) {
+  document.getElementById("nav-toggle").setAttribute("aria-expanded", String(open));
+  document.getElementById("nav").classList.toggle("open", open);
+}
+
+function wireMenu() {
+  const toggle = document.getElementById("nav-toggle");
+  const nav = document.getElementById("nav");
+  toggle.addEventListener("click", () => setMenu(toggle.getAttribute("aria-expanded") !== "true"));
+  nav.addEventListener("click", (ev) => {
+    if (ev.target.closest("a, button")) setMenu(false);
+  });
+  document.querySelector(".topbar").addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+      setMenu(false);
+      toggle.focus();
+    }
+  });
+  window.addEventListener("hashchange", () => setMenu(false));
+}
+
 function renderNav() {
   const nav = document.getElementById("nav");
   clear(nav);
@@ -130,8 +153,10 @@ function renderNav() {
     h("a", { href: "#/commune", "data-testid": "nav-commune", text: t("nav.commune") }),
     h("a", { href: "#/search", "data-testid": "nav-search", text: t("nav.search") }),
   ];
+  const bellSlot = document.getElementById("bell-slot");
+  // The bell stays in the header row (beside the phone's menu button), not inside the menu.
+  bellSlot.replaceChildren(...(ctx.me ? [bellElement()] : []));
   if (ctx.me) {
-    items.push(bellElement());
     items.push(h("a", { href: "#/mine", "data-testid": "nav-mine", text: t("nav.mine") }));
     items.push(h("a", { href: "#/me", "data-testid": "nav-profile", text: t("nav.profile") }));
     items.push(h("a", { href: "#/account", "data-testid": "nav-account", text: t("nav.account") }));
@@ -142,6 +167,7 @@ function renderNav() {
   }
   nav.append(...items);
   nav.setAttribute("aria-label", t("nav.commune"));
+  document.getElementById("nav-toggle").textContent = t("nav.menu");
   document.getElementById("lang-label").textContent = t("nav.language");
   document.getElementById("skip-link").textContent = t("app.skip");
   document.getElementById("lang-select").value = lang();
@@ -266,6 +292,7 @@ async function boot() {
     ev.preventDefault();
     document.getElementById("main").focus();
   });
+  wireMenu();
   await loadMe();
   renderNav();
   ctx.socket.start();

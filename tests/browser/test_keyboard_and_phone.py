@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, unique
+from tests.browser.test_debate import make_room
 from tests.browser.test_event import create_event
 from tests.browser.test_room import create_room
 
@@ -168,4 +170,133 @@ def test_newcomer_lands_on_the_communes_and_their_activity(screens, daphne_serve
     page.get_by_test_id("commune-link").filter(has_text="Saint-Denis").click()
     expect(page.get_by_test_id("commune-name")).to_have_text("Saint-Denis")
     expect(page.get_by_test_id("commune-events")).to_contain_text(title)
+    assert not screens.console_errors, screens.console_errors
+
+
+def in_view(page, testid: str) -> None:
+    box = page.get_by_test_id(testid).bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= 844 and box["x"] + box["width"] <= 390, (testid, box)
+
+
+def test_phone_room_with_a_live_debate_has_discussion_and_debate_tabs(screens, daphne_server):
+    moderator = screens.signed_up("debate-moderator", unique("mod"))
+    name = unique("ana")
+    phone = screens.signed_up("debate-phone", name, phone=True)
+    room_id = make_room(daphne_server, screens.token_of(moderator), turn_limit=90)
+    with daphne_server.api(screens.token_of(phone)) as client:
+        assert client.post(f"/rooms/{room_id}/join", json={}).status_code in (200, 201)
+        for i in range(20):
+            posted = client.post(f"/rooms/{room_id}/messages", json={"body": f"Avis numéro {i + 1}", "ref": f"a{i}"})
+            assert posted.status_code == 201, posted.text
+    moderator.goto(f"/#/room/{room_id}")
+    moderator.get_by_test_id("ask-body").fill("Où passera la navette du dimanche ?")
+    moderator.get_by_test_id("ask-submit").click()
+    expect(moderator.get_by_test_id("question")).to_have_count(1)
+    moderator.get_by_test_id("quick-vote-toggle").click()
+    moderator.get_by_test_id("quick-title").fill("Prolonger la séance ?")
+    moderator.get_by_test_id("quick-open").click()
+    expect(moderator.get_by_test_id("vote-title")).to_contain_text("Prolonger la séance")
+    # A wide screen keeps both parts, the debate above the messages, and no tabs.
+    expect(moderator.get_by_test_id("room-tabs")).to_be_hidden()
+    expect(moderator.get_by_test_id("composer")).to_be_visible()
+
+    # The phone opens on the discussion: composer and send in view without scrolling; the debate
+    # tab says a vote is open.
+    phone.goto(f"/#/room/{room_id}")
+    expect(phone.get_by_test_id("message")).to_have_count(20)
+    expect(phone.get_by_test_id("tab-discussion")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_test_id("panel-debate")).to_be_hidden()
+    expect(phone.get_by_test_id("tab-debate-vote")).to_have_text("Vote ouvert")
+    assert phone.evaluate("window.scrollY") == 0
+    for testid in ("composer", "send", "tab-debate"):
+        in_view(phone, testid)
+    assert phone.get_by_test_id("scroller").bounding_box()["height"] > 200
+    # A question asked meanwhile shows as new on the debate tab.
+    moderator.get_by_test_id("ask-body").fill("Et le parking du marché ?")
+    moderator.get_by_test_id("ask-submit").click()
+    expect(phone.get_by_test_id("tab-debate-questions")).to_have_text("1 nouvelle question")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-discussion-tab.png"))
+
+    # Keyboard: the tabs are one stop, the arrow keys switch; the debate's own actions are there.
+    phone.get_by_test_id("tab-discussion").focus()
+    phone.keyboard.press("ArrowRight")
+    expect(phone.get_by_test_id("tab-debate")).to_be_focused()
+    expect(phone.get_by_test_id("tab-debate")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_test_id("panel-debate")).to_have_attribute("role", "tabpanel")
+    expect(phone.get_by_test_id("panel-discussion")).to_be_hidden()
+    expect(phone.get_by_test_id("tab-debate-questions")).to_be_hidden()  # seen now
+    question = phone.get_by_test_id("question").filter(has_text="navette du dimanche")
+    question.get_by_test_id("upvote").click()
+    expect(question.get_by_test_id("upvote")).to_have_attribute("aria-pressed", "true")
+    phone.get_by_test_id("quick-vote-up").click()
+    expect(phone.get_by_test_id("quick-vote-up")).to_have_attribute("aria-pressed", "true")
+    phone.get_by_test_id("hand-toggle").click()
+    expect(phone.get_by_test_id("hand-toggle")).to_have_attribute("aria-pressed", "true")
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-debate-tab.png"), full_page=True)
+
+    # Back on the discussion, the floor given: announced, and shown above the tabs and on the tab.
+    phone.get_by_test_id("tab-debate").focus()
+    phone.keyboard.press("Home")
+    expect(phone.get_by_test_id("panel-discussion")).to_be_visible()
+    moderator.get_by_test_id("floor-next").click()
+    expect(phone.get_by_test_id("announcer")).to_contain_text("Vous avez la parole")
+    expect(phone.get_by_test_id("floor-banner")).to_have_text("Vous avez la parole.")
+    expect(phone.get_by_test_id("tab-debate-floor")).to_have_text("Votre tour")
+    for testid in ("floor-banner", "composer", "send"):
+        in_view(phone, testid)
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-floor-banner.png"))
+    phone.get_by_test_id("composer").fill("Je prends la parole depuis mon téléphone")
+    phone.get_by_test_id("send").click()
+    expect(moderator.get_by_test_id("message").last).to_contain_text("depuis mon téléphone")
+
+    # In English.
+    phone.get_by_test_id("lang-select").select_option("en")
+    expect(phone.get_by_test_id("tab-debate")).to_contain_text("Debate")
+    expect(phone.get_by_test_id("floor-banner")).to_have_text("You have the floor.")
+    expect(phone.get_by_test_id("tab-debate-floor")).to_have_text("Your turn")
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-en.png"))
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_phone_header_folds_the_links_behind_a_menu_button(screens, daphne_server):
+    page = screens.signed_up("header", unique("menu"), phone=True)
+    page.goto("/#/commune")
+    toggle = page.get_by_test_id("nav-toggle")
+    expect(toggle).to_have_text("Menu")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_test_id("nav-account")).to_be_hidden()
+    header = page.locator(".topbar").bounding_box()
+    assert header["height"] < 90, header
+    in_view(page, "bell")  # the bell stays outside the menu
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # Keyboard: open, every link reachable and inside the screen, Escape closes back to the button.
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    links = ("nav-commune", "nav-search", "nav-mine", "nav-profile", "nav-account", "signout")
+    for testid in links:
+        expect(page.get_by_test_id(testid)).to_be_visible()
+        in_view(page, testid)
+    page.keyboard.press("Tab")
+    assert focused_testid(page) == "nav-commune"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "phone-header-menu-open.png"))
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(page.get_by_test_id("nav-account")).to_be_hidden()
+
+    # A link chosen closes the menu; English labels.
+    toggle.click()
+    page.get_by_test_id("nav-account").click()
+    expect(page).to_have_url(re.compile(r"#/account$"))
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    page.get_by_test_id("lang-select").select_option("en")
+    toggle.click()
+    expect(page.get_by_test_id("nav-account")).to_have_text("My account")
+    expect(page.get_by_test_id("signout")).to_have_text("Sign out")
+    in_view(page, "signout")
+    page.screenshot(path=str(ARTIFACTS / "phone-header-menu-en.png"))
     assert not screens.console_errors, screens.console_errors

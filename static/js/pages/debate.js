@@ -16,8 +16,9 @@ import { ReportPanel } from "./room/report.js";
 const QUESTION_MAX = 500;
 
 /** The debate panel of a room; `onActive` is called once if the room runs a debate, so the
- * page can move the panel first (phones in the hall). Returns {el, stop()}. */
-export function debatePanel(ctx, roomId, { onActive = null } = {}) {
+ * page can move the panel first or behind a tab (phones in the hall); `onStatus` hears what a
+ * tab's badges show ({questionIds, vote, floorMine}). Returns {el, stop()}. */
+export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = {}) {
   const { socket } = ctx;
   const me = ctx.me && ctx.me.username;
   const root = h("section", { class: "card debate", "data-testid": "debate", "aria-labelledby": "debate-h" });
@@ -27,6 +28,9 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
   let mineIds = new Set();
   let queue = { current: null, hands: [] };
   let questions = { items: [] };
+  function status() {
+    if (onStatus) onStatus({ questionIds: questions.items.map((q) => q.id), vote: info.current_vote, floorMine: Boolean(me && queue.current && queue.current.user === me) });
+  }
 
   // --- floor -----------------------------------------------------------------------------
   const speaker = h("p", { class: "speaker", "data-testid": "floor-current" });
@@ -89,6 +93,7 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
     handBtn.disabled = Boolean(current && current.user === me);
     nextBtn.disabled = !queue.hands.length;
     endBtn.disabled = !current;
+    status();
   }
 
   // --- questions -------------------------------------------------------------------------
@@ -204,6 +209,7 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
   function renderQuestions() {
     questionList.replaceChildren(...questions.items.map(questionRow));
     if (!questions.items.length) questionList.append(h("li", { class: "muted", text: t("debate.no_questions") }));
+    status();
   }
 
   async function refreshMine() {
@@ -274,6 +280,7 @@ export function debatePanel(ctx, roomId, { onActive = null } = {}) {
     if (vote) vote.stop();
     vote = proposalId ? voteCard(ctx, proposalId, { moderator: info.moderator }) : null;
     voteBox.replaceChildren(...(vote ? [vote.el] : []));
+    status();
   }
   stops.push(() => vote && vote.stop());
 

@@ -13,6 +13,7 @@ import { MessageList } from "./room/messages.js";
 import { Presence } from "./room/presence.js";
 import { roomExtras } from "./room-extras.js";
 import { ReportPanel } from "./room/report.js";
+import { roomTabs } from "./room/tabs.js";
 
 const PAGE_SIZE = 50;
 
@@ -167,7 +168,10 @@ export async function render(ctx, params, container) {
     if (oldestSeq == null) oldestSeq = msg.seq;
     extras.seen(msg.seq);
     if (msg.author === me) composer?.dropPendingLike(msg.body);
-    else ctx.announce(t("room.announce", { user: msg.author, body: msg.body.slice(0, 200) }));
+    else {
+      ctx.announce(t("room.announce", { user: msg.author, body: msg.body.slice(0, 200) }));
+      tabs?.messageArrived();
+    }
     if (stick || msg.author === me) scrollToBottom();
     presence.posted(msg.author);
   }
@@ -286,8 +290,19 @@ export async function render(ctx, params, container) {
     showError(errorText(err));
   }
   const unsubscribe = socket.subscribe(topic, listener, { since: head });
-  const title = container.querySelector("h1");
-  const debate = debatePanel(ctx, room.id, { onActive: (el) => title.after(el) });
+  // A live debate: on a phone, "Discussion" / "Débat" tabs; wider, the debate above the messages.
+  let tabs = null;
+  const debate = debatePanel(ctx, room.id, {
+    onActive: (el) => {
+      const roomLayout = container.querySelector(".room-layout");
+      const marker = document.createComment("tabs");
+      roomLayout.before(marker);
+      tabs = roomTabs(roomLayout, el, { onShow: (name) => name === "discussion" && scrollToBottom() });
+      marker.replaceWith(tabs.floorBanner, tabs.el, tabs.panels.debate, tabs.panels.discussion);
+      scrollToBottom();
+    },
+    onStatus: (status) => tabs?.update(status),
+  });
   container.append(debate.el);
   const actions = actionsSection(ctx, { query: { room: room.id }, topic, linkProposals: true, hideWhenEmpty: true });
   container.append(actions.section);
@@ -297,6 +312,7 @@ export async function render(ctx, params, container) {
     socket.removeEventListener("status", onStatus);
     unsubscribe();
     debate.stop();
+    tabs?.stop();
     actions.stop();
   };
 }
