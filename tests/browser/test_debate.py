@@ -33,6 +33,14 @@ def make_room(server, token: str, **debate) -> int:
     return room_id
 
 
+def open_room(page, room_id: int) -> None:
+    """The room page with its debate in view: on a phone, behind the room's "Débat" tab."""
+    page.goto(f"/#/room/{room_id}")
+    if page.viewport_size["width"] < 768:
+        page.get_by_test_id("tab-debate").click()
+    expect(page.get_by_test_id("debate")).to_be_visible()
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"debate-{name}.png"), full_page=True)
@@ -50,8 +58,7 @@ def test_two_participants_and_a_moderator_run_a_debate_with_the_big_screen(scree
             assert joined.status_code in (200, 201), joined.text
     screen = screens.new_page("bigscreen")
     for page in (moderator, ana, bob):
-        page.goto(f"/#/room/{room_id}")
-        expect(page.get_by_test_id("debate")).to_be_visible()
+        open_room(page, room_id)
     screen.goto(f"/#/screen/{room_id}")
     expect(screen.get_by_test_id("bigscreen")).to_be_visible()
     expect(screen.get_by_test_id("screen-qr")).to_be_visible()
@@ -136,8 +143,7 @@ def test_countdown_agrees_on_devices_whose_clocks_are_off_by_an_hour(screens, da
         page.add_init_script(SKEW_SCRIPT % skew_ms)
         skewed.append(page)
     for page in (moderator, speaker, *skewed):
-        page.goto(f"/#/room/{room_id}")
-        expect(page.get_by_test_id("debate")).to_be_visible()
+        open_room(page, room_id)
     assert abs(skewed[0].evaluate("Date.now()") - skewed[1].evaluate("Date.now()") - 7_200_000) < 60_000
     speaker.get_by_test_id("hand-toggle").click()
     expect(moderator.get_by_test_id("queue-item")).to_have_count(1)

@@ -273,6 +273,7 @@ def test_access_lost_live_hides_the_debate_and_the_big_screen(screens, daphne_se
         expect(page.get_by_test_id("vote-kind")).to_have_attribute("data-kind", "consent")
     screen.goto(f"/#/screen/{room_id}")
     expect(screen.get_by_test_id("screen-question")).to_have_count(1)
+    member.get_by_test_id("tab-debate").click()  # a phone: the debate is behind its tab
     expect(member.get_by_test_id("floor-moderation")).to_be_visible()  # a moderator's tools
 
     # The member is made a plain member again: the moderator's tools go, the debate stays.

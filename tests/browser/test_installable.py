@@ -47,6 +47,8 @@ def test_the_app_opens_without_network_once_visited(screens):
     expect(page.get_by_test_id("brand")).to_be_visible()
     expect(page.get_by_test_id("conn-status")).not_to_have_attribute("data-state", "online")
     # The shell runs (script, styles, router): it says who is signed in and that it is offline.
+    expect(page.get_by_test_id("nav-toggle")).to_be_visible()  # a phone: the links are behind it
+    page.get_by_test_id("nav-toggle").click()
     expect(page.get_by_test_id("nav-commune")).to_be_visible()
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,7 @@ def test_suggestions_nearby_and_tag_page(screens, daphne_server):
         assert client.patch("/auth/me", json={"home_commune": LE_PORT}).status_code == 200
     page.reload()  # the client reads the new home commune at start
     expect(page.get_by_test_id("conn-status")).to_have_attribute("data-state", "online")
+    page.get_by_test_id("nav-toggle").click()  # a phone: the links are behind the menu button
     page.get_by_test_id("nav-profile").click()
     interests = page.get_by_test_id("profile-interests")
     interests.fill("voile, " + tag[:6])

@@ -117,6 +117,7 @@ def test_participant_sees_their_check_in_live(screens, daphne_server):
     expect(page.get_by_test_id("my-status")).to_contain_text("enregistré·e")
     page.screenshot(path=str(screens_dir() / "test_participant_checked_in_live-event-phone.png"), full_page=True)
     # "My events and tickets" lists it with the new status and the ticket's code.
+    page.get_by_test_id("nav-toggle").click()  # a phone: the links are behind the menu button
     page.get_by_test_id("nav-mine").click()
     mine = page.get_by_test_id("my-event").filter(has_text=event_title)
     expect(mine).to_have_attribute("data-status", "checked_in")

@@ -26,6 +26,7 @@ def png_bytes(colour=(200, 60, 40)) -> bytes:
 def test_profile_avatar_privacy_and_avatars_beside_messages(screens, daphne_server):
     ana_name, ben_name = unique("ana"), unique("ben")
     ana = screens.signed_up("ana-phone", ana_name, phone=True)
+    ana.get_by_test_id("nav-toggle").click()  # a phone: the links are behind the menu button
     ana.get_by_test_id("nav-profile").click()
     ana.get_by_test_id("profile-display-name").fill("Ana Técher")
     ana.get_by_test_id("profile-bio").fill("Vélo et jardins créoles.")
