@@ -27,9 +27,9 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
   let upvoted = new Set();
   let mineIds = new Set();
   let queue = { current: null, hands: [] };
-  let questions = { items: [] };
+  let questions = null; // until the topic's first `questions` state
   function status() {
-    if (onStatus) onStatus({ questionIds: questions.items.map((q) => q.id), vote: info.current_vote, floorMine: Boolean(me && queue.current && queue.current.user === me) });
+    if (onStatus) onStatus({ questionIds: questions ? questions.items.map((q) => q.id) : null, vote: info.current_vote, floorMine: Boolean(me && queue.current && queue.current.user === me) });
   }
 
   // --- floor -----------------------------------------------------------------------------
@@ -207,8 +207,9 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
   }
 
   function renderQuestions() {
-    questionList.replaceChildren(...questions.items.map(questionRow));
-    if (!questions.items.length) questionList.append(h("li", { class: "muted", text: t("debate.no_questions") }));
+    const items = questions ? questions.items : [];
+    questionList.replaceChildren(...items.map(questionRow));
+    if (!items.length) questionList.append(h("li", { class: "muted", text: t("debate.no_questions") }));
     status();
   }
 

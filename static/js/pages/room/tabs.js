@@ -98,8 +98,10 @@ export function roomTabs(discussion, debate, { onShow = null } = {}) {
     panels,
     /** The debate panel's news: ids of the questions shown, the open vote, whether I have the floor. */
     update(status) {
-      if (seenQuestions === null) seenQuestions = new Set(status.questionIds);
-      lastStatus = status;
+      const questionIds = status.questionIds ?? lastStatus.questionIds;
+      // The questions there when the page opened are not news; those asked after are.
+      if (seenQuestions === null && status.questionIds) seenQuestions = new Set(questionIds);
+      lastStatus = { ...status, questionIds };
       renderBadges();
     },
     messageArrived() {
