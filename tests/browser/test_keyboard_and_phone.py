@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import axe_violations
 from tests.browser.conftest import ARTIFACTS, unique
 from tests.browser.test_debate import make_room
 from tests.browser.test_event import create_event
@@ -217,6 +218,7 @@ def test_phone_room_with_a_live_debate_has_discussion_and_debate_tabs(screens, d
     expect(phone.get_by_test_id("tab-debate-questions")).to_have_text("1 nouvelle question")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "phone-debate-discussion-tab.png"))
+    assert not axe_violations(phone)
 
     # Keyboard: the tabs are one stop, the arrow keys switch; the debate's own actions are there.
     phone.get_by_test_id("tab-discussion").focus()
@@ -234,6 +236,7 @@ def test_phone_room_with_a_live_debate_has_discussion_and_debate_tabs(screens, d
     phone.get_by_test_id("hand-toggle").click()
     expect(phone.get_by_test_id("hand-toggle")).to_have_attribute("aria-pressed", "true")
     phone.screenshot(path=str(ARTIFACTS / "phone-debate-debate-tab.png"), full_page=True)
+    assert not axe_violations(phone)
 
     # Back on the discussion, the floor given: announced, and shown above the tabs and on the tab.
     phone.get_by_test_id("tab-debate").focus()
@@ -283,6 +286,7 @@ def test_phone_header_folds_the_links_behind_a_menu_button(screens, daphne_serve
     assert focused_testid(page) == "nav-commune"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-header-menu-open.png"))
+    assert not axe_violations(page)
     page.keyboard.press("Escape")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(toggle).to_be_focused()

@@ -15,7 +15,8 @@ export class Presence {
     this.list = h("ul", { class: "presence", "data-testid": "presence-list", "aria-label": t("room.online", { n: 0 }) });
     this.offlineNote = h("p", { class: "muted", "data-testid": "presence-offline", hidden: true, text: t("room.presence_offline") });
     // Beside the messages on a wide screen; one scrollable line above them on a phone.
-    this.el = h("aside", { class: "card room-side", "data-testid": "presence" }, h("h2", {}, this.count), this.offlineNote, this.list);
+    // A stop on the keyboard: on a phone, with many online, the line scrolls (and must by keys).
+    this.el = h("aside", { class: "card room-side", "data-testid": "presence", tabindex: "0", "aria-labelledby": "presence-h" }, h("h2", { id: "presence-h" }, this.count), this.offlineNote, this.list);
     this.typing = h("p", { class: "typing muted", "data-testid": "typing", "aria-live": "off" });
     this.timer = setInterval(() => this.renderTyping(), 1000);
   }
