@@ -252,6 +252,11 @@ def test_phone_room_with_a_live_debate_has_discussion_and_debate_tabs(screens, d
     phone.get_by_test_id("composer").fill("Je prends la parole depuis mon téléphone")
     phone.get_by_test_id("send").click()
     expect(moderator.get_by_test_id("message").last).to_contain_text("depuis mon téléphone")
+    # The vote closed now: the debate tab no longer says a vote is open.
+    expect(phone.get_by_test_id("tab-debate-vote")).to_be_visible()
+    moderator.get_by_test_id("vote-close-now").click()
+    expect(moderator.get_by_test_id("vote-result")).to_have_attribute("data-result", "adopted")
+    expect(phone.get_by_test_id("tab-debate-vote")).to_be_hidden()
 
     # In English.
     phone.get_by_test_id("lang-select").select_option("en")

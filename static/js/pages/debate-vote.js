@@ -12,7 +12,7 @@ import { KindResults, resultWords } from "./proposal/results.js";
 import { barScale, optionLabel, TallyBars } from "./proposal/tally.js";
 
 /** The live card of one proposal: {el, stop()}. `readOnly` (the big screen) shows no buttons. */
-export function voteCard(ctx, proposalId, { moderator = false, readOnly = false } = {}) {
+export function voteCard(ctx, proposalId, { moderator = false, readOnly = false, onClosed = null } = {}) {
   const { socket } = ctx;
   const topic = `proposal:${proposalId}`;
   const el = h("div", { class: "vote-card", "data-testid": "vote-card", "data-proposal": String(proposalId) });
@@ -55,6 +55,7 @@ export function voteCard(ctx, proposalId, { moderator = false, readOnly = false 
     result.className = `banner ${res === "adopted" ? "banner-good" : res === "refused" ? "banner-bad" : ""}`;
     result.textContent = res ? resultWords(res, reason) : t("debate.vote_closed");
     renderButtons();
+    if (onClosed) onClosed();
   }
   function renderButtons() {
     buttons.replaceChildren();

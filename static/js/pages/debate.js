@@ -24,12 +24,13 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
   const root = h("section", { class: "card debate", "data-testid": "debate", "aria-labelledby": "debate-h" });
   const stops = [];
   let info = { moderator: false, mine: [], upvoted: [], current_vote: null };
+  let voteOpen = false;
   let upvoted = new Set();
   let mineIds = new Set();
   let queue = { current: null, hands: [] };
   let questions = null; // until the topic's first `questions` state
   function status() {
-    if (onStatus) onStatus({ questionIds: questions ? questions.items.map((q) => q.id) : null, vote: info.current_vote, floorMine: Boolean(me && queue.current && queue.current.user === me) });
+    if (onStatus) onStatus({ questionIds: questions ? questions.items.map((q) => q.id) : null, vote: voteOpen ? info.current_vote : null, floorMine: Boolean(me && queue.current && queue.current.user === me) });
   }
 
   // --- floor -----------------------------------------------------------------------------
@@ -279,7 +280,12 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
   let vote = null;
   function showVote(proposalId) {
     if (vote) vote.stop();
-    vote = proposalId ? voteCard(ctx, proposalId, { moderator: info.moderator }) : null;
+    voteOpen = Boolean(proposalId); // until its card hears it closed (the phone's "vote open" badge)
+    const onClosed = () => {
+      voteOpen = false;
+      status();
+    };
+    vote = proposalId ? voteCard(ctx, proposalId, { moderator: info.moderator, onClosed }) : null;
     voteBox.replaceChildren(...(vote ? [vote.el] : []));
     status();
   }
