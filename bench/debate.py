@@ -65,6 +65,8 @@ class Stack:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            # Required since the public default key was refused (the soak had the same fault).
+            "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "bench-only-secret-key",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "RATE_LIMIT_PER_SECOND": "100000",
             "RATE_LIMIT_BURST": "100000",
