@@ -70,6 +70,9 @@ class Stack:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "RATE_LIMIT_PER_SECOND": "100000",
             "RATE_LIMIT_BURST": "100000",
+            # Every simulated person connects from 127.0.0.1 (the per-address cap is for the internet).
+            "SOCKETS_PER_IP": "1000000",
+            "SOCKETS_PER_USER": "1000000",
             "LOG_LEVEL": "WARNING",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "SCHEDULER_IN_PROCESS": "0",
