@@ -309,26 +309,3 @@ def test_phone_header_folds_the_links_behind_a_menu_button(screens, daphne_serve
     in_view(page, "signout")
     page.screenshot(path=str(ARTIFACTS / "phone-header-menu-en.png"))
     assert not screens.console_errors, screens.console_errors
-
-
-def test_phone_room_turns_to_tabs_when_its_debate_starts_live(screens, daphne_server):
-    moderator = screens.signed_up("debate-later-moderator", unique("mod"))
-    phone = screens.signed_up("debate-later-phone", unique("leo"), phone=True)
-    room_id = make_room(daphne_server, screens.token_of(moderator))  # no debate yet
-    with daphne_server.api(screens.token_of(phone)) as client:
-        assert client.post(f"/rooms/{room_id}/join", json={}).status_code in (200, 201)
-    phone.goto(f"/#/room/{room_id}")
-    expect(phone.get_by_test_id("composer")).to_be_visible()
-    expect(phone.get_by_test_id("room-tabs")).to_have_count(0)  # a plain room: no tabs
-    # The moderator asks the first question: the phone's room gets its tabs, discussion kept.
-    with daphne_server.api(screens.token_of(moderator)) as client:
-        asked = client.post(f"/debates/{room_id}/questions", json={"body": "On commence par le budget ?"})
-        assert asked.status_code == 201, asked.text
-    expect(phone.get_by_test_id("room-tabs")).to_be_visible()
-    expect(phone.get_by_test_id("tab-discussion")).to_have_attribute("aria-selected", "true")
-    for testid in ("composer", "send", "tab-debate"):
-        in_view(phone, testid)
-    phone.get_by_test_id("tab-debate").click()
-    expect(phone.get_by_test_id("question")).to_contain_text("budget")
-    phone.screenshot(path=str(ARTIFACTS / "phone-debate-started-live.png"))
-    assert not screens.console_errors, screens.console_errors

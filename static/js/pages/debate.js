@@ -1,4 +1,5 @@
 // Debate mode in a room (or an event's room): questions with upvotes, the floor, quick votes.
+//
 // Participants follow `debate:<room>` (questions as everyone sees them) and `floor:<room>`;
 // moderators also follow `moderation:<room>`, whose `questions` state carries pending and
 // hidden questions and every author. Countdowns run on the server clock (socket.serverNow).
@@ -14,17 +15,16 @@ import { ReportPanel } from "./room/report.js";
 
 const QUESTION_MAX = 500;
 
-/** The debate panel of a room; `onActive` is called once the room runs a debate (at load or
- * live), so the page can move the panel first or behind a tab (phones in the hall); `onStatus`
- * hears what a tab's badges show ({questionIds, vote, floorMine}). Returns {el, stop()}. */
+/** The debate panel of a room; `onActive` is called once if the room runs a debate, so the
+ * page can move the panel first or behind a tab (phones in the hall); `onStatus` hears what a
+ * tab's badges show ({questionIds, vote, floorMine}). Returns {el, stop()}. */
 export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = {}) {
   const { socket } = ctx;
   const me = ctx.me && ctx.me.username;
   const root = h("section", { class: "card debate", "data-testid": "debate", "aria-labelledby": "debate-h" });
   const stops = [];
   let info = { moderator: false, mine: [], upvoted: [], current_vote: null };
-  let voteOpen = false, activated = false; // activated: onActive once, at load or when a first question, hand or vote arrives live
-  const activate = () => !activated && onActive && ((activated = true), onActive(root), status());
+  let voteOpen = false;
   let upvoted = new Set();
   let mineIds = new Set();
   let queue = { current: null, hands: [] };
@@ -32,6 +32,7 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
   function status() {
     if (onStatus) onStatus({ questionIds: questions ? questions.items.map((q) => q.id) : null, vote: voteOpen ? info.current_vote : null, floorMine: Boolean(me && queue.current && queue.current.user === me) });
   }
+
   // --- floor -----------------------------------------------------------------------------
   const speaker = h("p", { class: "speaker", "data-testid": "floor-current" });
   const timer = countdown(socket, {
@@ -323,7 +324,6 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
         questions = frame.data;
         renderQuestions();
       }
-      if (frame.data && frame.data.items && frame.data.items.length) activate();
     },
     revoked,
     event(frame) {
@@ -332,7 +332,6 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
       if (frame.kind === "question.hidden" && mineIds.has(d.id)) refreshMine();
       if (frame.kind === "question.asked" && mineIds.has(d.id)) refreshMine();
       if (frame.kind === "vote.opened") {
-        activate();
         info.current_vote = d.proposal;
         showVote(d.proposal);
         ctx.announce(t("debate.vote_opened", { title: d.title }));
@@ -344,7 +343,6 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
       if (frame.kind !== "queue") return;
       queue = frame.data;
       renderQueue();
-      if (queue.current || (queue.hands && queue.hands.length)) activate();
     },
     event(frame) {
       const d = frame.data || {};
@@ -372,7 +370,7 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
       root.replaceChildren(h("p", { class: "form-error", role: "alert", text: errorText(err) }));
       return;
     }
-    if (info.active) activate();
+    if (info.active && onActive) onActive(root);
     upvoted = new Set(info.upvoted);
     mineIds = new Set(info.mine.map((q) => q.id));
     renderMine();
