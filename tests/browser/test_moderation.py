@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import unique
+from tests.browser.test_debate import open_room
 
 pytestmark = pytest.mark.browser
 
@@ -114,7 +115,7 @@ def test_a_reported_debate_question_leaves_everyones_list_live(screens, daphne_s
     watcher = screens.new_page("question-watcher-en")
     watcher.add_init_script("localStorage.setItem('cl.lang', 'en')")
     for page in (reporter, watcher):
-        page.goto(f"/#/room/{room['id']}")
+        open_room(page, room["id"])  # on the phone, behind the room's "Débat" tab
         expect(page.get_by_test_id("question-body")).to_have_text("Une question hors sujet et blessante")
     expect(watcher.get_by_test_id("report-question")).to_have_count(0)  # signed out: nothing to report with
     reporter.get_by_test_id("report-question").click()
