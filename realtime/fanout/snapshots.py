@@ -47,15 +47,12 @@ class Snapshots:
             self._next_compute.clear()
         try:
             computed = await db_call(topic_state_compute, topic)
-        except AppError as error:
-            if error.code == "rate_limited":
+        except Exception as error:
+            if isinstance(error, AppError) and error.code == "rate_limited":
                 log.info("state of %s: the database is busy, computed again shortly", topic)
                 self.schedule(topic)  # after REALTIME_STATE_INTERVAL: its subscribers still need it
             else:
                 log.exception("computing state of %s", topic)
-            return
-        except Exception:
-            log.exception("computing state of %s", topic)
             return
         if computed is None:
             return
