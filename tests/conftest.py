@@ -6,8 +6,8 @@ import itertools
 import json
 
 import pytest
-from channels.testing import WebsocketCommunicator
 
+from tests.communicator import Communicator
 from tests.live import LiveStack
 from tests.live_deploy import NginxProxy
 from tests.tools import require_tool
@@ -77,7 +77,7 @@ def make_room(db):
 class Socket:
     """A WebsocketCommunicator speaking JSON, on the project's real ASGI application."""
 
-    def __init__(self, communicator: WebsocketCommunicator) -> None:
+    def __init__(self, communicator: Communicator) -> None:
         self.communicator = communicator
 
     async def send(self, frame) -> None:
@@ -110,7 +110,7 @@ async def connect():
         all_headers = list(headers or [])
         if user is not None:
             all_headers.append((b"authorization", f"Bearer {user.token}".encode()))
-        communicator = WebsocketCommunicator(application, "/ws/", headers=all_headers)
+        communicator = Communicator(application, "/ws/", headers=all_headers)
         connected, _ = await communicator.connect()
         assert connected
         socket = Socket(communicator)
@@ -130,9 +130,19 @@ async def connect():
     assert leftovers == {}, f"the hub still serves topics after every socket left: {leftovers}"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Lets fixtures see at teardown whether their test failed (`item.failed_phases`).
+    report = yield
+    if report.failed:
+        item.failed_phases = {*getattr(item, "failed_phases", ()), report.when}
+    return report
+
+
 @pytest.fixture
-def live_stack():
-    """`live_stack(processes=2, redis=True, scheduler=False)` -> a started LiveStack; stopped at teardown."""
+def live_stack(request):
+    """`live_stack(processes=2, redis=True, scheduler=False)` -> a started LiveStack; stopped at
+    teardown, its tmp dir removed (kept, with the servers' logs, when the test failed)."""
     stacks: list[LiveStack] = []
 
     def start(**kwargs) -> LiveStack:
@@ -141,8 +151,9 @@ def live_stack():
         return stack
 
     yield start
+    failed = bool(getattr(request.node, "failed_phases", ()))
     for stack in stacks:
-        stack.close()
+        stack.close(keep_files=failed)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -62,6 +63,19 @@ def wait_port(port: int, process: subprocess.Popen | None = None, timeout: float
 class LiveStack:
     def __init__(self, *, processes: int = 1, redis: bool = False, scheduler: bool = False, env: dict | None = None):
         self.tmp = tempfile.mkdtemp(prefix="cl-live-")
+        self.pg_database: str | None = None
+        self.redis_port: int | None = None
+        self.redis_process: subprocess.Popen | None = None
+        self.ports: list[int] = []
+        self.servers: list[subprocess.Popen | None] = []
+        self.scheduler_process: subprocess.Popen | None = None
+        try:
+            self._start(processes=processes, redis=redis, scheduler=scheduler, env=env)
+        except BaseException:
+            self.close(keep_files=True)  # what started is stopped; the logs say why the rest did not
+            raise
+
+    def _start(self, *, processes: int, redis: bool, scheduler: bool, env: dict | None) -> None:
         self.env = dict(os.environ)
         self.env.update(
             {
@@ -79,7 +93,6 @@ class LiveStack:
             }
         )
         self.env.pop("REDIS_URL", None)
-        self.pg_database: str | None = None
         # A database of its own, copied from a template migrated once per test process
         # (tests/live_database.py), unless the test brings one (a restored backup): that one is migrated.
         brought = bool(env and {"DATABASE_URL", "SQLITE_PATH"} & env.keys())
@@ -94,8 +107,6 @@ class LiveStack:
             live_database.sqlite_copy(self.env, self.env["SQLITE_PATH"])
         if env:
             self.env.update(env)
-        self.redis_port: int | None = None
-        self.redis_process: subprocess.Popen | None = None
         if redis:
             self.redis_port = free_port()
             self.redis_start()
@@ -103,9 +114,6 @@ class LiveStack:
         self.env.setdefault("SCHEDULER_IN_PROCESS", "0" if (redis or scheduler) else "1")
         if brought:
             live_database.migrate(self.env)
-        self.ports: list[int] = []
-        self.servers: list[subprocess.Popen | None] = []
-        self.scheduler_process: subprocess.Popen | None = None
         for _ in range(processes):
             self.server_start()
         if scheduler:
@@ -176,7 +184,9 @@ class LiveStack:
         path = os.path.join(self.tmp, f"{name}.log")
         return open(path, errors="replace").read() if os.path.exists(path) else ""
 
-    def close(self) -> None:
+    def close(self, *, keep_files: bool = False) -> None:
+        """Stop every process, drop the PostgreSQL database and remove the tmp dir (its SQLite file
+        and the processes' logs), unless `keep_files` (the fixture keeps them for a failed test)."""
         for process in [*self.servers, self.scheduler_process]:
             if process is not None and process.poll() is None:
                 process.terminate()
@@ -189,6 +199,10 @@ class LiveStack:
         self.redis_stop()
         if self.pg_database:
             self._pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+        if keep_files:
+            print(f"LiveStack files kept in {self.tmp}")
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     @staticmethod
     def _pg_admin(sql: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -14,6 +13,7 @@ from accounts.services import token_issue, user_register
 from accounts.socket_auth import bearer_token
 from realtime import fanout
 from realtime.errors import AppError
+from tests.communicator import Communicator
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -141,10 +141,10 @@ async def test_socket_with_a_revoked_token_is_refused_and_a_valid_one_is_signed_
     from config.routing import application
 
     user, token = await database_sync_to_async(user_register)(username="remi", password="pass-word-123")
-    refused = WebsocketCommunicator(application, "/ws/", headers=[(b"authorization", b"Bearer revoked")])
+    refused = Communicator(application, "/ws/", headers=[(b"authorization", b"Bearer revoked")])
     connected, _ = await refused.connect()
     assert not connected
-    accepted = WebsocketCommunicator(application, "/ws/", subprotocols=["bearer", token])
+    accepted = Communicator(application, "/ws/", subprotocols=["bearer", token])
     connected, subprotocol = await accepted.connect()
     assert connected and subprotocol == "bearer"
     # Signed in: a write command is not refused with auth_required (it fails on its topic instead).

@@ -6,10 +6,10 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from discussions.models import Message
 from discussions.services import message_post
+from tests.communicator import Communicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -262,12 +262,12 @@ async def test_foreign_origin_and_bad_token_are_refused(make_user, db):
     from config.routing import application
 
     alice = await run(make_user, "alice")
-    foreign = WebsocketCommunicator(
+    foreign = Communicator(
         application, "/ws/", headers=[(b"origin", b"https://evil.example"), (b"host", b"127.0.0.1:8000")]
     )
     connected, _ = await foreign.connect()
     assert not connected
-    same = WebsocketCommunicator(
+    same = Communicator(
         application,
         "/ws/",
         headers=[
@@ -279,7 +279,7 @@ async def test_foreign_origin_and_bad_token_are_refused(make_user, db):
     connected, _ = await same.connect()
     assert connected
     await same.disconnect()
-    bad = WebsocketCommunicator(application, "/ws/", headers=[(b"authorization", b"Bearer not-a-token")])
+    bad = Communicator(application, "/ws/", headers=[(b"authorization", b"Bearer not-a-token")])
     connected, _ = await bad.connect()
     assert not connected
 
@@ -295,7 +295,7 @@ async def test_browser_session_cookie_authenticates_the_socket(make_user, make_r
     client = Client()
     await run(client.force_login, alice)
     cookie = f"{django_settings.SESSION_COOKIE_NAME}={client.cookies[django_settings.SESSION_COOKIE_NAME].value}"
-    communicator = WebsocketCommunicator(
+    communicator = Communicator(
         application,
         "/ws/",
         headers=[(b"cookie", cookie.encode()), (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")],
@@ -316,7 +316,7 @@ async def test_token_in_subprotocols_authenticates_a_browser_socket(make_user, m
 
     alice = await run(make_user, "alice")
     room = await run(make_room, alice)
-    communicator = WebsocketCommunicator(application, "/ws/", subprotocols=["bearer", alice.token])
+    communicator = Communicator(application, "/ws/", subprotocols=["bearer", alice.token])
     connected, subprotocol = await communicator.connect()
     assert connected and subprotocol == "bearer"
     await communicator.send_json_to({"type": "post", "topic": room.topic, "body": "jeton", "ref": "t"})

@@ -20,10 +20,10 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
+from tests.communicator import Communicator
 from tests.live import LiveSocket
 from tests.realtime.fuzz import World, play, scripts
 
@@ -31,7 +31,7 @@ FUZZ_FRAMES = int(os.environ.get("FUZZ_FRAMES", "0"))
 
 
 class CommunicatorExchange:
-    def __init__(self, communicator: WebsocketCommunicator) -> None:
+    def __init__(self, communicator: Communicator) -> None:
         self.communicator = communicator
 
     async def exchange(self, text: str, ping_ref: str) -> list[dict]:
@@ -116,9 +116,7 @@ def test_scripts_get_protocol_answers_and_write_exactly_what_they_were_told(make
     reached = Counter()
 
     async def one(script, alice, world, ids) -> None:
-        communicator = WebsocketCommunicator(
-            application, "/ws/", headers=[(b"authorization", f"Bearer {alice.token}".encode())]
-        )
+        communicator = Communicator(application, "/ws/", headers=[(b"authorization", f"Bearer {alice.token}".encode())])
         assert (await communicator.connect(timeout=10))[0]
         try:
             outcome = await play(CommunicatorExchange(communicator), world, script)
