@@ -332,6 +332,10 @@ SCHEDULER_JOB_INTERVALS = {
     "realtime.retention:retention_apply": REALTIME_RETENTION_INTERVAL,
 }
 SCHEDULER_INTERVAL = env_float("SCHEDULER_INTERVAL", 0.25)
+# A per-tick job that found nothing to do runs again after this many seconds, or at the due time of
+# the next row it knows of if sooner (realtime/scheduler.py): rows another process adds are found
+# within it, and an idle scheduler no longer queries every tick.
+SCHEDULER_IDLE_INTERVAL = env_float("SCHEDULER_IDLE_INTERVAL", 1.0)
 # Called as `function(user=…)` inside the transaction that erases an account (accounts.services.user_erase).
 ACCOUNT_ERASERS = [
     "discussions.services:user_rooms_erase",

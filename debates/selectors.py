@@ -7,7 +7,7 @@ carries everything, for the moderators' topic.
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from debates.models import Debate, Hand, Question, Turn
@@ -230,6 +230,11 @@ def turns_due(now=None) -> list[int]:
             "id", flat=True
         )[:200]
     )
+
+
+def turn_next_end():
+    """When the next open turn that ends itself reaches its limit (None: no such turn)."""
+    return Turn.objects.filter(auto_end=True, ended_at__isnull=True).aggregate(at=Min("ends_at"))["at"]
 
 
 def question_by_id(question_id: int) -> Question | None:

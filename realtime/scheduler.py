@@ -3,6 +3,15 @@
 Run as `manage.py run_scheduler`, or as a thread of the web process when SCHEDULER_IN_PROCESS
 (the single-process default). Each job must be safe to run in several processes at once:
 they claim their rows with conditional updates, so every transition happens exactly once.
+
+A job run every tick need not query every tick when it has nothing to do. What it returns says
+when it runs next:
+- a `datetime`: the moment its next known row comes due (a closing date, a turn's end); it runs
+  then, but no later than SCHEDULER_IDLE_INTERVAL from now, to find the rows other processes
+  added since;
+- a falsy value (None, 0: nothing done, nothing known): again after SCHEDULER_IDLE_INTERVAL;
+- anything else (work done, more may wait): at the next tick.
+A job with an interval of its own (SCHEDULER_JOB_INTERVALS) never runs more often than that.
 """
 
 from __future__ import annotations
@@ -12,10 +21,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 
 from realtime import metrics
 from realtime.registry import registered
@@ -48,16 +59,24 @@ def scheduler_tick() -> None:
             continue
         if job.due:
             metrics.SCHEDULER_LAG.labels(job.name).observe(now - job.due)
-        job.due = now + max(job.every, settings.SCHEDULER_INTERVAL)
-        outcome = "ok"
+        outcome, result = "ok", True
         try:
-            job.function()
+            result = job.function()
         except Exception:
             outcome = "failed"
             log.exception("scheduler job %s failed", job.name, extra={"job": job.name})
         finally:
             close_old_connections()
             metrics.SCHEDULER_RUNS.labels(job.name, outcome).inc()
+        job.due = now + max(job.every, next_run_delay(result))
+
+
+def next_run_delay(result: object) -> float:
+    """Seconds until a job runs again, from what it returned (see the module's docstring)."""
+    tick, idle = settings.SCHEDULER_INTERVAL, max(settings.SCHEDULER_IDLE_INTERVAL, settings.SCHEDULER_INTERVAL)
+    if isinstance(result, datetime):
+        return min(max((result - timezone.now()).total_seconds(), tick), idle)
+    return tick if result else idle
 
 
 def scheduler_run(*, stop: threading.Event | None = None) -> None:

@@ -452,3 +452,23 @@ def test_present_mode_counts_checked_in_attendees(make_user, make_proposal, comm
         assert code_of(lambda u=user: services.vote_cast(user=u, proposal_id=proposal.id, choice="up")) == "forbidden"
     assert selectors.eligible_count(proposal) == 1
     assert selectors.proposal_tally_by_id(proposal.id)["turnout"] == 1.0
+
+
+def test_the_scheduler_runs_again_when_the_next_proposal_comes_due(make_proposal, settings):
+    """proposals_advance returns the next known due date; the scheduler's next run is then, within
+    [SCHEDULER_INTERVAL, SCHEDULER_IDLE_INTERVAL] (an idle scheduler does not query every tick)."""
+    from realtime.scheduler import next_run_delay
+
+    settings.SCHEDULER_INTERVAL, settings.SCHEDULER_IDLE_INTERVAL = 0.25, 1.0
+    assert proposals_advance() is None
+    assert next_run_delay(None) == 1.0
+    draft = make_proposal(amendable_until=soon(0.5), closes_at=soon(3600))
+    due = proposals_advance()
+    assert due == Proposal.objects.get(id=draft.id).amendable_until
+    assert 0.25 <= next_run_delay(due) <= 0.5
+    expire(draft, "amendable_until")
+    assert proposals_advance() == Proposal.objects.get(id=draft.id).closes_at  # opened: its closing is next
+    assert next_run_delay(proposals_advance()) == 1.0  # an hour away: found again within the idle interval
+    expire(draft)
+    assert next_run_delay(proposals_advance()) == 1.0  # closed: nothing waits
+    assert Proposal.objects.get(id=draft.id).phase == Proposal.RESOLVED
