@@ -334,3 +334,22 @@ def test_an_events_organisers_moderate_its_room_and_a_present_vote_belongs_to_th
     proposal = Proposal.objects.get(id=opened["id"])
     assert (proposal.event_id, proposal.room_id, proposal.eligibility) == (event.id, None, "present")
     assert proposal_close_now(user=co_organiser, proposal_id=proposal.id)["result"] in ("adopted", "refused")
+
+
+def test_turns_end_returns_when_the_next_self_ending_turn_is_due(debate_room, make_user):
+    """What the scheduler runs: it ends due turns and says when the next one ends (None: none)."""
+    from datetime import timedelta
+
+    from debates.scheduler import turns_end
+
+    room, moderator = debate_room
+    speaker = make_user("speaker")
+    assert turns_end() is None
+    services.debate_configure(user=moderator, room_id=room.id, turn_limit=60, auto_end=True)
+    services.hand_raise(user=speaker, room_id=room.id)
+    services.floor_next(user=moderator, room_id=room.id)
+    turn = Turn.objects.get(ended_at__isnull=True)
+    assert turns_end() == turn.ends_at
+    Turn.objects.filter(id=turn.id).update(ends_at=timezone.now() - timedelta(seconds=1))
+    assert turns_end() is None  # ended by its limit: no turn waits
+    assert Turn.objects.get(id=turn.id).ended_at is not None
