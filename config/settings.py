@@ -229,6 +229,7 @@ REALTIME_TOPIC_KINDS = {
     "floor": "debates.topics:FloorTopic",
     "organisation": "organisations.topics:OrganisationTopic",
     "orgadmin": "organisations.topics:OrganisationAdminTopic",
+    "communemod": "moderation.topics:CommuneModerationTopic",
 }
 # Socket writes: maps {type: (realtime.schemas.WriteCommand model, handler)}.
 REALTIME_COMMANDS = [

@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from accounts.api import request_user
 from moderation import selectors, services
 from moderation.inputs import PolicyIn, ReportIn, SanctionIn, TrustIn
+from moderation.scope import Scope
 from realtime.errors import AppError
 
 router = Router(tags=["moderation"])
@@ -18,9 +19,10 @@ class Reported(Schema):
     item: int
     counted: bool
     hidden: bool
+    judges: int | None = None
 
 
-@router.post("/reports", response=Reported, summary="Report a message or a debate question, with a reason")
+@router.post("/reports", response=Reported, summary="Report a message, a debate question or a proposal, with a reason")
 def report(request: HttpRequest, payload: ReportIn):
     return services.item_report(
         user=request_user(request), kind=payload.kind, item_id=payload.item, reason=payload.reason, ref=payload.ref
@@ -43,6 +45,29 @@ def queue(request: HttpRequest, room_id: int, status: str = "open"):
     if status not in ("open", "kept", "removed"):
         raise AppError("bad_request", "status must be open, kept or removed")
     return {"items": selectors.room_queue(room, status=status)}
+
+
+def _status_checked(status: str) -> str:
+    if status not in ("open", "kept", "removed"):
+        raise AppError("bad_request", "status must be open, kept or removed")
+    return status
+
+
+@router.get("/communes/{insee}/me", summary="Whether you judge the commune's reports (its referents)")
+def commune_roles(request: HttpRequest, insee: str):
+    return selectors.commune_roles_of(insee=insee, user=request_user(request))
+
+
+@router.get("/communes/{insee}/queue", summary="Commune-wide proposals hidden by reports, awaiting the referents' vote")
+def commune_queue(request: HttpRequest, insee: str, status: str = "open"):
+    commune = selectors.commune_for_judges(insee=insee, user=request_user(request))
+    return {"items": selectors.scope_queue(Scope(commune_id=commune.insee), status=_status_checked(status))}
+
+
+@router.get("/communes/{insee}/audit", summary="The commune's moderation actions, newest first (referents)")
+def commune_audit(request: HttpRequest, insee: str):
+    commune = selectors.commune_for_judges(insee=insee, user=request_user(request))
+    return {"items": selectors.scope_audit(Scope(commune_id=commune.insee))}
 
 
 @router.get("/rooms/{room_id}/audit", summary="The room's moderation actions, newest first (moderators)")

@@ -1,5 +1,5 @@
 """The `data` of the event kinds co-moderation publishes on `moderation:<room>` (the room's
-moderators' topic). Rooms themselves get `message.hidden` / `message.restored` /
+moderators' topic) and `communemod:<insee>` (the commune's referents' topic). Rooms themselves get `message.hidden` / `message.restored` /
 `message.deleted`, debates their `question.*` events."""
 
 from __future__ import annotations
@@ -25,4 +25,11 @@ class CaseDecided(EventData):
     decision: Literal["kept", "removed"]
 
 
-EVENT_SCHEMAS = {"case.opened": CaseOpened, "case.decided": CaseDecided}
+class AuditAdded(EventData):
+    """An entry joined the audit log (the page fetches the log again; the entry is not copied)."""
+
+    action: str
+    at: str
+
+
+EVENT_SCHEMAS = {"case.opened": CaseOpened, "case.decided": CaseDecided, "audit.added": AuditAdded}

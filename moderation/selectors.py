@@ -1,13 +1,17 @@
-"""Reads of co-moderation: who judges a room's reports, its queue (the hidden texts, for those
-who vote on them only), its audit log and settings (moderators), one's own decided items."""
+"""Reads of co-moderation: who judges a scope's reports (a room, or a commune for its
+commune-wide proposals), its queue (the hidden texts, for those who vote on them only), its
+audit log and settings (moderators, referents), one's own decided items."""
 
 from __future__ import annotations
 
 from accounts.selectors import DELETED_USER
+from communes.models import Commune
+from communes.selectors import commune_get
 from debates.selectors import question_by_id
 from discussions.models import Room
 from discussions.selectors import message_by_id, room_get_readable, room_moderated_by
 from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from moderation.scope import Scope
 from proposals.selectors import proposal_by_id
 from realtime.auth import signed_in
 from realtime.errors import AppError
@@ -41,6 +45,26 @@ def room_roles_of(*, room_id: int, user) -> dict:
     return {"room": room.id, "moderator": bool(moderator), "judge": bool(judge)}
 
 
+def commune_for_judges(*, insee: str, user) -> Commune:
+    """The commune, if `user` is one of its referents (or staff): they judge reports of its
+    commune-wide proposals. Checked on every request, so a referent who loses the role loses
+    the queue at once."""
+    commune = commune_get(insee=insee)
+    if not signed_in(user):
+        raise AppError("auth_required", "sign in first")
+    if not Scope(commune_id=commune.insee).judged_by(user):
+        raise AppError("forbidden", "only the commune's referents see its moderation queue")
+    return commune
+
+
+def commune_roles_of(*, insee: str, user) -> dict:
+    """What `user` does in the commune's moderation (referents judge and read the audit log)."""
+    commune = commune_get(insee=insee)
+    judge = Scope(commune_id=commune.insee).judged_by(user)
+    referents = Scope(commune_id=commune.insee).judges()
+    return {"commune": commune.insee, "moderator": judge, "judge": judge, "judges": len(referents)}
+
+
 def room_for_moderators(*, room_id: int, user) -> Room:
     room = room_get_readable(room_id=room_id, user=user)
     if not signed_in(user):
@@ -71,6 +95,7 @@ def case_as_dict(case: Case, *, with_text: bool) -> dict:
         "kind": case.kind,
         "item": case.item,
         "room": case.room_id,
+        "commune": case.commune_id,
         "status": case.status,
         "reports": reports.count(),
         "reasons": list(reports.values_list("reason", flat=True)[:50]),
@@ -86,13 +111,21 @@ def case_as_dict(case: Case, *, with_text: bool) -> dict:
     return data
 
 
-def room_queue(room: Room, *, status: str = Case.OPEN) -> list[dict]:
-    cases = Case.objects.filter(room=room, status=status).select_related("proposal")[:LIST_MAX]
+def scope_queue(scope: Scope, *, status: str = Case.OPEN) -> list[dict]:
+    cases = Case.objects.filter(status=status, **scope.fields).select_related("proposal")[:LIST_MAX]
     return [case_as_dict(case, with_text=True) for case in cases]
 
 
+def room_queue(room: Room, *, status: str = Case.OPEN) -> list[dict]:
+    return scope_queue(Scope(room_id=room.id), status=status)
+
+
 def room_audit(room: Room) -> list[dict]:
-    entries = AuditEntry.objects.filter(room=room).select_related("actor", "subject")[:LIST_MAX]
+    return scope_audit(Scope(room_id=room.id))
+
+
+def scope_audit(scope: Scope) -> list[dict]:
+    entries = AuditEntry.objects.filter(**scope.fields).select_related("actor", "subject")[:LIST_MAX]
     return [
         {
             "action": entry.action,

@@ -1,9 +1,10 @@
 """Writes of co-moderation: report an item, the case a report opens (item hidden, secret vote
-among the room's moderators and trusted members), the decision when that vote closes, mute
-and ban, trusted members, the room's policy. Every action lands in the room's audit log.
+among its scope's judges: a room's moderators and trusted members, or a commune's referents for a
+commune-wide proposal — see moderation.scope), the decision when that vote closes, mute and ban,
+trusted members, the room's policy. Every action lands in the scope's audit log.
 
-Lock order: the room's `RoomPolicy` row first (reports of one room queue there, so the count
-that opens a case is exact and a case opens once), then the item's own rows and topics.
+Lock order: the scope's policy row first (reports of one scope queue there, so the count that
+opens a case is exact and a case opens once), then the item's own rows and topics.
 """
 
 from __future__ import annotations
@@ -20,16 +21,11 @@ from debates.services import (
     question_reported_restore,
     question_visible_readable,
 )
-from discussions.selectors import (
-    message_in_room_readable,
-    room_get_readable,
-    room_moderated_by,
-    room_moderators,
-    room_role,
-)
+from discussions.selectors import message_in_room_readable, room_get_readable, room_moderated_by, room_role
 from discussions.services import message_hide, message_remove, message_restore, room_sanction_set
 from moderation.inputs import PolicyIn
 from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from moderation.scope import Scope
 from notifications.services import notify
 from proposals.models import Proposal
 from proposals.selectors import proposal_get_readable
@@ -51,7 +47,7 @@ VOTE_TITLES = {
     "proposal": "Modération : retirer la proposition n° {id} ?",
 }
 _VOTE_RULE = (
-    "Son texte et les raisons des signalements sont dans la file de modération du salon. "
+    "Son texte et les raisons des signalements sont dans la file de modération {where}. "
     "Pour = retirer, Contre = garder ; il faut {threshold} % de Pour pour retirer."
 )
 VOTE_BODIES = {
@@ -66,50 +62,61 @@ VOTE_BODIES = {
 
 def moderation_topic(room_id: int) -> str:
     """The moderators' topic of a room (debates.topics.ModerationTopic authorises it)."""
-    return f"moderation:{room_id}"
+    return Scope(room_id=room_id).topic
 
 
-def _item_resolve(kind: str, item_id: int, user) -> tuple[int, object]:
-    """(room id, author) of an item `user` may read; `not_found` otherwise, worded as for an
+def _item_resolve(kind: str, item_id: int, user) -> tuple[Scope, object]:
+    """(scope, author) of an item `user` may read; `not_found` otherwise, worded as for an
     item that does not exist, so nobody learns what they may not read."""
     if kind == "message":
         message = message_in_room_readable(message_id=item_id, user=user)
-        return message.room_id, message.author
+        return Scope(room_id=message.room_id), message.author
     if kind == "question":
         question = question_visible_readable(question_id=item_id, user=user)
-        return question.debate.room_id, question.author
+        return Scope(room_id=question.debate.room_id), question.author
     if kind == "proposal":
         return _proposal_resolve(item_id, user)
     raise AppError("bad_request", "kind must be message, question or proposal")
 
 
-def _proposal_resolve(proposal_id: int, user) -> tuple[int, object]:
-    """A proposal is judged by the moderators of its room, or of its event's room; a vote among
-    named electors (a moderation vote) and a commune-wide proposal (no room) cannot be reported."""
+def _proposal_resolve(proposal_id: int, user) -> tuple[Scope, object]:
+    """A proposal is judged in its room, or its event's room; a commune-wide one (no room, no
+    event) by its commune's referents. A vote among named electors (a moderation vote) cannot be
+    reported; an event without a room has nobody to judge its proposals."""
     proposal = proposal_get_readable(proposal_id=proposal_id, user=user)
     if proposal.eligibility == Proposal.ELECTORS:
         raise AppError("bad_request", "a moderation vote cannot be reported")
-    room_id = proposal.room_id or (proposal.event.room_id if proposal.event_id is not None else None)
+    if proposal.room_id is None and proposal.event_id is None:
+        return Scope(commune_id=proposal.commune_id), proposal.author
+    room_id = proposal.room_id or proposal.event.room_id
     if room_id is None:
-        raise AppError(
-            "bad_request",
-            "only a proposal in a room or an event can be reported (a commune-wide one has no moderators)",
-        )
-    return room_id, proposal.author
+        raise AppError("bad_request", "this event has no room, so nobody moderates its proposals")
+    return Scope(room_id=room_id), proposal.author
 
 
 def _policy_locked(room_id: int) -> RoomPolicy:
-    RoomPolicy.objects.get_or_create(room_id=room_id)
-    return RoomPolicy.objects.select_for_update().get(room_id=room_id)
+    return Scope(room_id=room_id).policy_locked()
 
 
 def audit(
-    *, room_id: int, actor, action: str, subject=None, kind: str = "", item=None, reason: str = "", details=None
+    *,
+    room_id: int | None = None,
+    scope: Scope | None = None,
+    actor,
+    action: str,
+    subject=None,
+    kind: str = "",
+    item=None,
+    reason: str = "",
+    details=None,
 ) -> None:
-    """One audit entry. `reason` is the English sentence (kept for compatibility); `details`
-    holds the same facts structured (a count, a share, a verdict) for clients to phrase."""
-    AuditEntry.objects.create(
-        room_id=room_id,
+    """One audit entry in `scope` (or the room `room_id`). `reason` is the English sentence
+    (kept for compatibility); `details` holds the same facts structured (a count, a share, a
+    verdict) for clients to phrase. Published as `audit.added` on the scope's topic, so the
+    moderators' log follows live."""
+    scope = scope or Scope(room_id=room_id)
+    entry = AuditEntry.objects.create(
+        **scope.fields,
         actor=actor,
         action=action,
         subject=subject,
@@ -118,59 +125,61 @@ def audit(
         reason=reason[:1000],
         details=details or {},
     )
+    topic_event_append(topic=scope.topic, kind="audit.added", data={"action": entry.action, "at": entry.at.isoformat()})
 
 
 @user_write("report", signed_out="sign in to report")
 def item_report(*, user, kind: str, item_id: int, reason: str, ref: str | None = None) -> dict:
     """Report a message, a debate question or a proposal one may read, with a reason. One report per person and
-    item (a database constraint; a second counts once). The report that reaches the room's
-    threshold hides the item everywhere, live, and opens the moderation vote."""
-    room_id, author = _item_resolve(kind, item_id, user)
+    item (a database constraint; a second counts once). The report that reaches the scope's
+    threshold hides the item everywhere, live, and opens the moderation vote — unless the scope
+    has nobody to judge it (a commune without referents): then the report is recorded, the item
+    stays visible and the answer says `judges: 0`; the next report after a judge is named opens
+    the vote."""
+    scope, author = _item_resolve(kind, item_id, user)
     if author is not None and author.id == user.id:
         raise AppError("conflict", f"you cannot report your own {ITEM_WORDS[kind]}")
-    policy = _policy_locked(room_id)
+    policy = scope.policy_locked()
     case = Case.objects.filter(kind=kind, item=item_id).first()
     if case is not None and case.status == Case.KEPT:
-        raise AppError("conflict", f"the room's moderation vote already kept this {ITEM_WORDS[kind]}")
+        raise AppError("conflict", f"the moderation vote already kept this {ITEM_WORDS[kind]}")
     try:
         with transaction.atomic():
-            Report.objects.create(kind=kind, item=item_id, room_id=room_id, reporter=user, reason=reason)
+            Report.objects.create(kind=kind, item=item_id, reporter=user, reason=reason, **scope.fields)
         counted = True
     except IntegrityError:
         counted = False
+    result = {"kind": kind, "item": item_id, "counted": counted, "hidden": case is not None}
     if case is None and Report.objects.filter(kind=kind, item=item_id).count() >= policy.report_threshold:
-        case = _case_open(kind=kind, item_id=item_id, room_id=room_id, author=author, policy=policy)
-    return {"kind": kind, "item": item_id, "counted": counted, "hidden": case is not None}
+        electors = scope.electors(author)
+        if not electors:
+            return result | {"judges": 0}
+        _case_open(kind=kind, item_id=item_id, scope=scope, author=author, policy=policy, electors=electors)
+        result["hidden"] = True
+    return result
 
 
-def _electors(room_id: int, author) -> list:
-    people = {user.id: user for user in room_moderators(room_id)}
-    for trusted in Trusted.objects.filter(room_id=room_id).select_related("user"):
-        people[trusted.user_id] = trusted.user
-    if author is not None:
-        people.pop(author.id, None)  # nobody judges their own words
-    return [user for user in people.values() if user.is_active]
-
-
-def _case_open(*, kind: str, item_id: int, room_id: int, author, policy: RoomPolicy) -> Case:
+def _case_open(*, kind: str, item_id: int, scope: Scope, author, policy, electors: list) -> Case:
     if kind == "message":
-        message_hide(room_id=room_id, message_id=item_id)
+        message_hide(room_id=scope.room_id, message_id=item_id)
     elif kind == "question":
-        question_reported_hide(room_id=room_id, question_id=item_id)
+        question_reported_hide(room_id=scope.room_id, question_id=item_id)
     else:
         proposal_reported_hide(proposal_id=item_id)
+    where = "de la commune" if scope.is_commune else "du salon"
     proposal = proposal_open_for_electors(
-        room_id=room_id,
+        room_id=scope.room_id,
+        commune=None if scope.room_id is not None else scope.commune_id,
         title=VOTE_TITLES[kind].format(id=item_id),
-        body=VOTE_BODIES[kind].format(threshold=policy.vote_threshold),
-        electors=_electors(room_id, author),
+        body=VOTE_BODIES[kind].format(threshold=policy.vote_threshold, where=where),
+        electors=electors,
         majority=policy.vote_threshold,
         closes_at=timezone.now() + timedelta(hours=policy.vote_hours),
     )
-    case = Case.objects.create(kind=kind, item=item_id, room_id=room_id, author=author, proposal=proposal)
+    case = Case.objects.create(kind=kind, item=item_id, author=author, proposal=proposal, **scope.fields)
     reports = Report.objects.filter(kind=kind, item=item_id).count()
     audit(
-        room_id=room_id,
+        scope=scope,
         actor=None,
         action="hidden",
         subject=author,
@@ -180,7 +189,7 @@ def _case_open(*, kind: str, item_id: int, room_id: int, author, policy: RoomPol
         details={"reports": reports},
     )
     topic_event_append(
-        topic=moderation_topic(room_id),
+        topic=scope.topic,
         kind="case.opened",
         data={
             "id": case.id,
@@ -201,6 +210,8 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
     case = Case.objects.select_for_update().filter(proposal_id=proposal.id, status=Case.OPEN).first()
     if case is None:
         return
+    scope = Scope.of(case)
+    by = "the commune's moderation vote" if scope.is_commune else "the room's moderation vote"
     outcome = proposal.outcome or {}
     share = outcome.get("up_share")
     share = share if isinstance(share, int | float) else None
@@ -212,8 +223,7 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
     case.decided_at = timezone.now()
     verdict = "removed" if removed else "kept"
     case.decision = (
-        f"{verdict} by the room's moderation vote: {share_text} for removal "
-        f"(removal needs {proposal.majority} %); reported as: {reasons}"
+        f"{verdict} by {by}: {share_text} for removal (removal needs {proposal.majority} %); reported as: {reasons}"
     )[:1000]
     case.save(update_fields=["status", "decided_at", "decision"])
     _item_decide(case, removed=removed)
@@ -226,26 +236,31 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
     if case.author_id is not None:
         # The author is told the outcome either way, and why (the vote's share and the reasons
         # given), never the removed text. `action` names the item's kind and the outcome.
+        # A commune's vote has its own wording (`…_by_commune_vote`): not "the room's vote".
+        action = f"{case.kind}_{'removed_by_vote' if removed else 'kept'}"
+        if scope.is_commune:
+            action = f"{case.kind}_{verdict}_by_commune_vote"
         notify(
             kind="moderation",
             recipients=[case.author_id],
-            subject=f"room:{case.room_id}",
+            subject=f"room:{case.room_id}" if case.room_id is not None else f"commune:{case.commune_id}",
             data={
-                "title": case.room.name,
+                "title": scope.name(),
                 "excerpt": f"{share_text} — {reasons}"[:200],
-                "action": f"{case.kind}_{'removed_by_vote' if removed else 'kept'}",
+                "action": action,
                 "item_kind": case.kind,
+                "scope": "commune" if scope.is_commune else "room",
                 "outcome": verdict,
                 "share": details["share"],
                 "majority": proposal.majority,
                 "reason": reasons[:500],
                 "url": f"/#/proposal/{case.item}"
                 if case.kind == "proposal" and not removed
-                else f"/#/room/{case.room_id}",
+                else (f"/#/room/{case.room_id}" if case.room_id is not None else f"/#/commune/{case.commune_id}"),
             },
         )
     audit(
-        room_id=case.room_id,
+        scope=scope,
         actor=None,
         action=verdict,
         subject=case.author,
@@ -255,7 +270,7 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         details=details,
     )
     topic_event_append(
-        topic=moderation_topic(case.room_id),
+        topic=scope.topic,
         kind="case.decided",
         data={"id": case.id, "kind": case.kind, "item": case.item, "decision": case.status},
     )

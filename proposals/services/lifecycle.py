@@ -112,14 +112,23 @@ def proposal_create(*, author, proposal: ProposalIn, ref: str | None = None) -> 
     return {"id": row.id, "topic": row.topic}
 
 
-def proposal_open_for_electors(*, room_id: int, title: str, body: str, electors: list, majority: int, closes_at):
-    """Open at once a secret vote For / Against / Blank / Incomplete attached to a room, that
-    only `electors` may read and vote on (a moderation vote); no commune news, listed nowhere.
-    Called inside the caller's write; returns the proposal."""
+def proposal_open_for_electors(
+    *, title: str, body: str, electors: list, majority: int, closes_at, room_id: int | None = None, commune=None
+):
+    """Open at once a secret vote For / Against / Blank / Incomplete attached to a room (or, for
+    a commune's moderation, to the commune), that only `electors` may read and vote on (a
+    moderation vote); no commune news, listed nowhere. Called inside the caller's write; returns
+    the proposal."""
     proposal = ProposalIn(title=title, body=body, majority=majority, closes_at=closes_at, anonymous=True)
-    room = Room.objects.get(id=room_id)
+    room = Room.objects.get(id=room_id) if room_id is not None else None
     return _proposal_make(
-        proposal, author=None, room=room, event=None, commune=None, eligibility=Proposal.ELECTORS, electors=electors
+        proposal,
+        author=None,
+        room=room,
+        event=None,
+        commune=None if room is not None else commune_get(insee=commune),
+        eligibility=Proposal.ELECTORS,
+        electors=electors,
     )
 
 

@@ -160,10 +160,6 @@ def test_what_cannot_be_reported(stage, make_user, make_proposal):  # noqa: F811
     with pytest.raises(AppError) as own:
         item_report(user=author, kind="proposal", item_id=stage["proposal"].id, reason="moi")
     assert own.value.code == "conflict"
-    commune_wide = make_proposal(author=author, commune="97411", title="Pour toute la commune")
-    with pytest.raises(AppError) as nowhere:
-        item_report(user=stage["reporters"][0], kind="proposal", item_id=commune_wide.id, reason="x")
-    assert nowhere.value.code == "bad_request" and "room" in nowhere.value.message
     with pytest.raises(AppError) as missing:
         item_report(user=stage["reporters"][0], kind="proposal", item_id=999999, reason="x")
     assert missing.value.code == "not_found"

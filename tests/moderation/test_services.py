@@ -53,7 +53,7 @@ def test_the_same_person_twice_counts_once_and_three_people_hide_the_message(sce
     assert vote.eligibility == Proposal.ELECTORS and vote.anonymous and vote.majority == 75
     electors = set(vote.electors.values_list("user__username", flat=True))
     assert electors == {"owner", "modo", "sure"}  # moderators and trusted members, not the author
-    assert [e.kind for e in events(f"moderation:{scene.room.id}")] == ["case.opened"]
+    assert [e.kind for e in events(f"moderation:{scene.room.id}") if e.kind != "audit.added"] == ["case.opened"]
     assert AuditEntry.objects.filter(action="hidden", item=scene.message).count() == 1
     # Hidden, it is out of everyone's reach, reports included.
     with pytest.raises(AppError) as gone:
