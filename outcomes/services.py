@@ -56,6 +56,20 @@ def reopen_refuse_when_followed(*, proposal: Proposal, **_) -> None:
         raise AppError("conflict", f"this decision is followed ({followed}): it cannot reopen")
 
 
+def outcome_texts(*, proposal: Proposal, **_) -> list[str]:
+    """`proposal_texts` receiver: the outcome statement and the actions' titles of a proposal
+    being hidden or removed by its moderation vote (blanked from stored events with its own)."""
+    texts = list(Outcome.objects.filter(proposal_id=proposal.id).values_list("statement", flat=True))
+    return texts + list(Action.objects.filter(proposal_id=proposal.id).values_list("title", flat=True))
+
+
+def outcomes_erase(*, proposal: Proposal, **_) -> None:
+    """`proposal_removed` receiver: a proposal removed by a moderation vote keeps no outcome
+    statement nor action title (the rows stay, so assignees' links and counts hold, textless)."""
+    Outcome.objects.filter(proposal_id=proposal.id).update(statement="")
+    Action.objects.filter(proposal_id=proposal.id).update(title="")
+
+
 @user_write("outcome_state")
 def outcome_state(*, user, proposal_id: int, statement: str, ref: str | None = None) -> dict:
     """State (or restate) what the closed proposal decided; publishes `outcome.stated`."""

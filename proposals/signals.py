@@ -11,3 +11,12 @@ proposal_resolved = Signal()
 # changes: a receiver raises `AppError` to refuse (outcomes: a decision already followed by an
 # outcome statement or actions does not reopen).
 proposal_reopening = Signal()
+
+# Sent with `proposal=` when a reported proposal is hidden or removed (co-moderation): each
+# receiver returns the texts it holds about the proposal (outcomes: the outcome statement, the
+# actions' titles), so they are blanked from stored events and notifications with its own.
+proposal_texts = Signal()
+
+# Sent with `proposal=` inside the transaction of a removal by a moderation vote, after the
+# stored events were blanked: receivers erase the texts they hold about it (outcomes).
+proposal_removed = Signal()

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from notifications.services import notifications_about_redact
 from proposals.ballots import secret_ballots_unlink
-from proposals.models import Proposal
+from proposals.models import Amendment, Proposal
 from proposals.services.common import proposal_row_locked
+from proposals.signals import proposal_removed, proposal_texts
 from realtime.access import topic_access_changed
 from realtime.models import TopicEvent
 from realtime.redaction import json_text_names, string_values_replace
@@ -29,8 +30,13 @@ _BY_ID = {"commune.proposal_created", "commune.proposal_closed"}
 
 
 def _texts(proposal: Proposal) -> list[str]:
+    """Every text about the proposal: its own, its amendments', and those other apps hold about
+    it (`proposal_texts`: the outcome statement, the actions' titles)."""
     texts = [proposal.title, proposal.body, proposal.arguments_for, proposal.arguments_against]
     texts += [o.get("label", "") for o in proposal.options if proposal.kind != "meeting" and "label" in o]
+    texts += list(Amendment.objects.filter(proposal_id=proposal.id).values_list("body", flat=True))
+    for _, held in proposal_texts.send(sender=Proposal, proposal=proposal):
+        texts += list(held or [])
     return [text for text in dict.fromkeys(texts) if text and len(text) >= 2]
 
 
@@ -109,11 +115,14 @@ def proposal_reported_restore(*, proposal_id: int) -> None:
 
 
 def proposal_reported_remove(*, proposal_id: int) -> None:
-    """The vote removed it: its texts are erased (title, body, arguments, custom option labels)
-    and blanked again from stored events; its vote stops (archived, secret links destroyed); it
-    stays hidden for good. Publishes `proposal.removed`."""
+    """The vote removed it: its texts are erased (title, body, arguments, custom option labels,
+    its amendments' bodies, and through `proposal_removed` its outcome statement and actions'
+    titles) and blanked again from stored events; its vote stops (archived, secret links
+    destroyed); it stays hidden for good. Publishes `proposal.removed`."""
     locked = proposal_row_locked(proposal_id)
     proposal_events_redact(locked)
+    Amendment.objects.filter(proposal_id=locked.id).update(body="")
+    proposal_removed.send(sender=Proposal, proposal=locked)
     locked.title = locked.body = locked.arguments_for = locked.arguments_against = ""
     if locked.kind != "meeting":
         locked.options = [{**option, "label": ""} if "label" in option else option for option in locked.options]
