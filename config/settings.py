@@ -241,6 +241,9 @@ REALTIME_COMMANDS = [
     "outcomes.commands:COMMANDS",
     "moderation.commands:COMMANDS",
 ]
+# What an event on another topic is about (`proposal:<id>`), stored indexed in TopicEvent.about
+# at append time so a hidden or removed proposal's text is taken back by a lookup, not a scan.
+REALTIME_EVENT_ABOUT = ["proposals.topics:event_about"]
 # Outbound event kinds: maps {kind: pydantic model of the event's `data`} (docs/PROTOCOL.md lists them).
 REALTIME_EVENT_SCHEMAS = [
     "discussions.event_schemas:EVENT_SCHEMAS",

@@ -20,9 +20,15 @@ class TopicEvent(models.Model):
     kind = models.CharField(max_length=64)
     data = models.JSONField()
     at = models.DateTimeField()
+    # The object the event is about when it lives on another topic (`proposal:12` for a
+    # proposal's news on its commune's topic, an action on a room's, a notice on a person's),
+    # computed at append time by settings.REALTIME_EVENT_ABOUT; null for most events. Indexed
+    # (only where set), so taking an object's text back out is a lookup, not a table scan.
+    about = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (null: partial index, usable by `=`)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["topic", "seq"], name="topic_event_unique_seq")]
+        indexes = [models.Index(fields=["about"], name="topic_event_about", condition=models.Q(about__isnull=False))]
         ordering = ["topic", "seq"]
 
     def __str__(self) -> str:

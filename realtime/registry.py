@@ -41,6 +41,22 @@ def write_commands() -> dict[str, tuple[type[BaseModel], Callable]]:
 
 
 @cache
+def event_about_rules() -> list[Callable[[str, str, dict], str | None]]:
+    """Callables `(topic, kind, data) -> "<prefix>:<id>" | None` naming the object an event
+    is about, stored in `TopicEvent.about` (settings.REALTIME_EVENT_ABOUT)."""
+    return [registered(path) for path in getattr(settings, "REALTIME_EVENT_ABOUT", [])]
+
+
+def event_about(topic: str, kind: str, data: dict) -> str | None:
+    """The first rule's answer, cut to the column's 64 characters; None when none answers."""
+    for rule in event_about_rules():
+        about = rule(topic, kind, data)
+        if about:
+            return about[:64]
+    return None
+
+
+@cache
 def event_schemas() -> dict[str, type[BaseModel]]:
     """Outbound event kinds: kind -> the model its `data` matches."""
     schemas: dict[str, type[BaseModel]] = {}
@@ -98,6 +114,6 @@ def registries_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     errors += [
         e for path in settings.REALTIME_EVENT_SCHEMAS for e in _entry_problems("REALTIME_EVENT_SCHEMAS", path, _schemas)
     ]
-    for setting in ("SCHEDULER_JOBS", "DEMO_LOADERS"):
-        errors += [e for path in getattr(settings, setting) for e in _entry_problems(setting, path, _callable)]
+    for setting in ("SCHEDULER_JOBS", "DEMO_LOADERS", "REALTIME_EVENT_ABOUT"):
+        errors += [e for path in getattr(settings, setting, []) for e in _entry_problems(setting, path, _callable)]
     return errors

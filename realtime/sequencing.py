@@ -12,6 +12,7 @@ from realtime import fanout
 from realtime.batching import next_seq
 from realtime.frames import event_frame
 from realtime.models import TopicEvent
+from realtime.registry import event_about
 
 
 def topic_seq_take(topic: str) -> int:
@@ -35,7 +36,9 @@ def topic_event_append(*, topic: str, kind: str, data: dict, seq: int | None = N
         raise RuntimeError("topic_event_append must run inside transaction.atomic")
     if seq is None:
         seq = topic_seq_take(topic)
-    event = TopicEvent.objects.create(topic=topic, seq=seq, kind=kind, data=data, at=at or timezone.now())
+    event = TopicEvent.objects.create(
+        topic=topic, seq=seq, kind=kind, data=data, at=at or timezone.now(), about=event_about(topic, kind, data)
+    )
     frame = event_frame(topic=topic, seq=seq, kind=kind, data=data, at=event.at)
     transaction.on_commit(lambda: fanout.publish_event(topic, seq, frame))
     return event

@@ -10,8 +10,6 @@ search. While hidden, new events and notices about it carry no title (`proposal_
 
 from __future__ import annotations
 
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from notifications.services import notifications_about_redact
@@ -21,12 +19,9 @@ from proposals.services.common import proposal_row_locked
 from proposals.signals import proposal_removed, proposal_texts
 from realtime.access import topic_access_changed
 from realtime.models import TopicEvent
-from realtime.redaction import json_text_names, string_values_replace
+from realtime.redaction import string_values_replace
 from realtime.sequencing import topic_event_append
 from realtime.state import topic_state_changed
-
-# Events that name a proposal by `data.id` on another topic than its own.
-_BY_ID = {"commune.proposal_created", "commune.proposal_closed"}
 
 
 def _texts(proposal: Proposal) -> list[str]:
@@ -40,41 +35,19 @@ def _texts(proposal: Proposal) -> list[str]:
     return [text for text in dict.fromkeys(texts) if text and len(text) >= 2]
 
 
-def _about(value: object, proposal: Proposal) -> bool:
-    """Whether a stored event's data is about `proposal` (so its copies of the text go)."""
-    if isinstance(value, list):
-        return any(_about(item, proposal) for item in value)
-    if not isinstance(value, dict):
-        return False
-    if value.get("proposal") == proposal.id or value.get("subject") == proposal.topic:
-        return True
-    if value.get("url") == f"/#/proposal/{proposal.id}":
-        return True
-    return any(_about(item, proposal) for item in value.values() if isinstance(item, dict | list))
-
-
 def proposal_events_redact(proposal: Proposal) -> int:
     """Blank the proposal's texts (exact string values) in every stored event about it: its own
     topic, the commune's news, its actions on room and commune topics, an organisation's list, a
-    debate's quick vote, its notifications on personal topics. Returns how many changed."""
+    debate's quick vote, its notifications on personal topics. Those are found by index: the
+    proposal's topic, or `about` (set at append time by `proposals.topics.event_about`), so the
+    cost follows the proposal's events, not the table. Returns how many changed."""
     texts = _texts(proposal)
     if not texts:
         return 0
-    names = Q()
-    for text in texts:
-        names |= json_text_names(text)
-    rows = TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(names).select_for_update()
+    rows = TopicEvent.objects.filter(topic=proposal.topic).select_for_update()
+    others = TopicEvent.objects.filter(about=proposal.topic).select_for_update()
     changed = 0
-    for event in rows:
-        about = event.topic == proposal.topic or _about(event.data, proposal)
-        about = about or (event.kind in _BY_ID and event.data.get("id") == proposal.id)
-        about = about or (
-            event.kind == "organisation.item_added"
-            and event.data.get("kind") == "proposal"
-            and event.data.get("id") == proposal.id
-        )
-        if not about:
-            continue
+    for event in [*rows, *others]:
         data = event.data
         for text in texts:
             data = string_values_replace(data, text, "")
