@@ -192,7 +192,14 @@ export async function render(ctx, params, container) {
       .catch(() => {});
   }
   if (ctx.me && (ctx.me.referent_of || []).includes(insee)) {
-    container.append(h("p", {}, h("a", { href: `#/commune/${encodeURIComponent(insee)}/desk`, "data-testid": "desk-link", text: t("desk.link") })));
+    container.append(
+      h(
+        "p",
+        { class: "row wrap" },
+        h("a", { href: `#/commune/${encodeURIComponent(insee)}/desk`, "data-testid": "desk-link", text: t("desk.link") }),
+        h("a", { href: `#/moderation/commune/${encodeURIComponent(insee)}`, "data-testid": "commune-moderation-link", text: t("moderation.commune_link") }),
+      ),
+    );
   }
   if (ctx.me) {
     if (ctx.me.home_commune === insee) {

@@ -1,6 +1,8 @@
-// A room's co-moderation (#/moderation/<room>): the queue of hidden items with their secret
-// vote (moderators and trusted members), and for moderators mute/ban, trusted members, the
-// thresholds and the audit log. The queue follows `moderation:<room>` live for moderators.
+// Co-moderation of a scope. A room's (#/moderation/<room>): the queue of hidden items with their
+// secret vote (moderators and trusted members), and for moderators mute/ban, trusted members, the
+// thresholds and the audit log. A commune's (#/moderation/commune/<insee>): its commune-wide
+// proposals hidden by reports, voted on by its referents, and their audit log. Queue and log
+// follow the scope's topic live (`moderation:<room>`, `communemod:<insee>`).
 
 import { get, patch, post } from "../api.js";
 import { field, h } from "../dom.js";
@@ -13,6 +15,7 @@ function card(id, title, ...children) {
 }
 
 export async function render(ctx, params, container) {
+  if (params[0] === "commune") return renderCommune(ctx, params[1] || "", container);
   const roomId = params[0];
   container.append(h("p", { class: "muted", text: t("common.loading") }));
   let room;
@@ -29,14 +32,67 @@ export async function render(ctx, params, container) {
     return null;
   }
   const base = `moderation/rooms/${room.id}`;
-  const queueList = h("ul", { class: "list cases", "data-testid": "queue", "aria-live": "polite" });
-  const decidedList = h("ul", { class: "list", "data-testid": "decided" });
+  const queue = queueCards(ctx, base, roles, { room: true });
   container.replaceChildren(
     h("h1", { text: t("moderation.title", { room: room.name }) }),
     h("p", {}, h("a", { href: `#/room/${room.id}`, "data-testid": "back-to-room", text: t("moderation.back") })),
-    card("h-queue", t("moderation.queue"), h("p", { class: "muted", text: t("moderation.queue_hint") }), queueList),
-    card("h-decided", t("moderation.decided"), decidedList),
+    ...queue.cards,
   );
+  const stops = [];
+  if (roles.moderator) {
+    const tools = moderatorTools(ctx, room, base);
+    stops.push(followScope(ctx, `moderation:${room.id}`, queue.load, tools.refresh));
+    container.append(...tools.cards);
+  }
+  return () => stops.forEach((stop) => stop());
+}
+
+/** The scope's topic: a case opened or decided reloads the queue; any audit entry (a decision, a
+ * mute, a trusted member) reloads the log, so both stay live. */
+function followScope(ctx, topic, loadQueue, refreshLog) {
+  return ctx.socket.subscribe(topic, {
+    event(frame) {
+      if (frame.kind === "case.opened" || frame.kind === "case.decided") loadQueue();
+      if (frame.kind === "audit.added" || frame.kind === "case.decided") refreshLog();
+    },
+  });
+}
+
+/** A commune's moderation: its referents judge the commune-wide proposals reported. */
+async function renderCommune(ctx, insee, container) {
+  container.append(h("p", { class: "muted", text: t("common.loading") }));
+  let commune;
+  let roles;
+  try {
+    commune = await get(`communes/${encodeURIComponent(insee)}`);
+    roles = await get(`moderation/communes/${encodeURIComponent(insee)}/me`);
+  } catch (err) {
+    container.replaceChildren(h("p", { class: "form-error", role: "alert", text: errorText(err) }));
+    return null;
+  }
+  const heading = h("h1", { "data-testid": "moderation-title", text: t("moderation.commune_title", { commune: commune.name }) });
+  const back = h("p", {}, h("a", { href: `#/commune/${encodeURIComponent(insee)}`, "data-testid": "back-to-commune", text: t("moderation.commune_back") }));
+  if (!roles.judge) {
+    container.replaceChildren(heading, back, h("p", { class: "form-error", role: "alert", "data-testid": "moderation-forbidden", text: t("moderation.commune_not_judge") }));
+    return null;
+  }
+  const base = `moderation/communes/${encodeURIComponent(insee)}`;
+  const queue = queueCards(ctx, base, roles, { room: false });
+  const log = auditCard(base, { commune: true });
+  container.replaceChildren(heading, back, h("p", { class: "muted", "data-testid": "commune-rule", text: t("moderation.commune_rule", { n: roles.judges }) }), ...queue.cards, log.card);
+  log.refresh();
+  const stop = followScope(ctx, `communemod:${insee}`, queue.load, log.refresh);
+  return () => stop();
+}
+
+/** The queue (open cases, each with its secret vote) and the decided cases of a scope. */
+function queueCards(ctx, base, roles, { room }) {
+  const queueList = h("ul", { class: "list cases", "data-testid": "queue", "aria-live": "polite" });
+  const decidedList = h("ul", { class: "list", "data-testid": "decided" });
+  const cards = [
+    card("h-queue", t("moderation.queue"), h("p", { class: "muted", text: t(room ? "moderation.queue_hint" : "moderation.commune_hint") }), queueList),
+    card("h-decided", t("moderation.decided"), decidedList),
+  ];
 
   function caseItem(c) {
     const note = h("p", { class: "muted", role: "status", "data-testid": "case-note" });
@@ -52,7 +108,8 @@ export async function render(ctx, params, container) {
       h("button", { type: "button", "data-testid": "case-remove", text: t("moderation.vote_remove"), onclick: vote("up") }),
       h("button", { type: "button", class: "secondary", "data-testid": "case-keep", text: t("moderation.vote_keep"), onclick: vote("down") }),
     ];
-    if (roles.moderator) {
+    // Closing early is the room moderators' (a commune's vote closes when all voted, or at its date).
+    if (roles.moderator && room) {
       buttons.push(
         h("button", {
           type: "button",
@@ -76,7 +133,7 @@ export async function render(ctx, params, container) {
       h("strong", { text: t(`moderation.kind_${c.kind}`, { author: c.author || "?" }) }),
       h("blockquote", { class: "reply-ref", "data-testid": "case-text", text: c.text }),
       // A reported proposal: its moderators (not trusted members) may still open its page.
-      c.kind === "proposal" && roles.moderator ? h("p", {}, h("a", { href: `#/proposal/${c.item}`, "data-testid": "case-open", text: t("moderation.open_proposal") })) : null,
+      c.kind === "proposal" && roles.moderator && room ? h("p", {}, h("a", { href: `#/proposal/${c.item}`, "data-testid": "case-open", text: t("moderation.open_proposal") })) : null,
       h("small", { class: "muted block", "data-testid": "case-reports", text: t("moderation.reports", { n: c.reports }) }),
       h("ul", { class: "reasons" }, c.reasons.map((r) => h("li", { text: r }))),
       h("small", { class: "muted block", text: t("moderation.closes", { date: when(c.closes_at) }) }),
@@ -109,46 +166,62 @@ export async function render(ctx, params, container) {
     }
   }
   load();
-
-  const stops = [];
-  if (roles.moderator) {
-    stops.push(
-      ctx.socket.subscribe(`moderation:${room.id}`, {
-        event(frame) {
-          if (frame.kind === "case.opened" || frame.kind === "case.decided") load();
-        },
-      }),
-    );
-    container.append(...moderatorTools(ctx, room, base));
-  }
-  return () => stops.forEach((stop) => stop());
+  return { cards, load };
 }
 
 /** The entry's why in the page's language from its structured details (the server's English
  * `reason` only for entries without them: a moderator's own words, older entries). */
-function auditReason(a) {
+function auditReason(a, commune = false) {
   const d = a.details || {};
   if (typeof d.reports === "number") return t("moderation.audit_reports", { n: d.reports });
   if (d.verdict) {
     const share = d.share === null || d.share === undefined ? t("moderation.audit_no_votes") : t("moderation.audit_share", { share: d.share });
     const reasons = (d.reasons || []).join(" ; ");
-    return t(`moderation.audit_decision_${d.verdict}`, { share, majority: d.majority, reasons });
+    return t(`moderation.audit_decision_${d.verdict}${commune ? "_commune" : ""}`, { share, majority: d.majority, reasons });
   }
   return a.reason;
+}
+
+/** The scope's audit log, newest first (moderators, referents); `refresh` fetches it again. */
+function auditCard(base, { commune = false } = {}) {
+  const auditList = h("ol", { class: "list", "data-testid": "audit", "aria-live": "polite" });
+  async function refresh() {
+    try {
+      const audit = await get(`${base}/audit`);
+      auditList.replaceChildren(
+        ...(audit.items.length
+          ? audit.items.map((a) =>
+              h(
+                "li",
+                { "data-testid": "audit-entry", "data-action": a.action },
+                h("span", { class: "badge", text: t(`moderation.audit_${a.action}`) }),
+                " ",
+                h("span", { "data-testid": "audit-text", text: [a.actor || t("moderation.the_vote"), a.subject, auditReason(a, commune)].filter(Boolean).join(" · ") }),
+                h("small", { class: "muted block", text: when(a.at) }),
+              ),
+            )
+          : [h("li", { class: "muted", text: t("moderation.none") })]),
+      );
+    } catch (err) {
+      auditList.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
+    }
+  }
+  return { card: card("h-audit", t("moderation.audit"), auditList), refresh };
 }
 
 /** Mute and ban, trusted members, thresholds, the audit log: moderators only. */
 function moderatorTools(ctx, room, base) {
   const sanctionsList = h("ul", { class: "list", "data-testid": "sanctions" });
   const trustedList = h("ul", { class: "list", "data-testid": "trusted" });
-  const auditList = h("ol", { class: "list", "data-testid": "audit" });
+  const log = auditCard(base);
   const reportThreshold = h("input", { type: "number", min: 1, max: 50, "data-testid": "report-threshold" });
   const voteThreshold = h("input", { type: "number", min: 50, max: 100, "data-testid": "vote-threshold" });
   const settingsNote = h("p", { class: "muted", role: "status", "data-testid": "settings-note" });
 
   async function refresh() {
     try {
-      const [settings, audit] = await Promise.all([get(`${base}/settings`), get(`${base}/audit`)]);
+      log.refresh();
+      const settings = await get(`${base}/settings`);
       reportThreshold.value = settings.report_threshold;
       voteThreshold.value = settings.vote_threshold;
       sanctionsList.replaceChildren(
@@ -173,20 +246,8 @@ function moderatorTools(ctx, room, base) {
             )
           : [h("li", { class: "muted", text: t("moderation.none") })]),
       );
-      auditList.replaceChildren(
-        ...audit.items.map((a) =>
-          h(
-            "li",
-            { "data-testid": "audit-entry", "data-action": a.action },
-            h("span", { class: "badge", text: t(`moderation.audit_${a.action}`) }),
-            " ",
-            h("span", { "data-testid": "audit-text", text: [a.actor || t("moderation.the_vote"), a.subject, auditReason(a)].filter(Boolean).join(" · ") }),
-            h("small", { class: "muted block", text: when(a.at) }),
-          ),
-        ),
-      );
     } catch (err) {
-      auditList.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
+      sanctionsList.replaceChildren(h("li", { class: "form-error", text: errorText(err) }));
     }
   }
 
@@ -217,7 +278,7 @@ function moderatorTools(ctx, room, base) {
     }
   }
   refresh();
-  return [
+  const cards = [
     card(
       "h-sanctions",
       t("moderation.sanctions"),
@@ -281,6 +342,7 @@ function moderatorTools(ctx, room, base) {
         settingsNote,
       ),
     ),
-    card("h-audit", t("moderation.audit"), auditList),
+    log.card,
   ];
+  return { cards, refresh: log.refresh };
 }

@@ -47,11 +47,10 @@ function layout(ctx, room, parts) {
   };
 }
 
-/** The link to the room's moderation (its moderators and trusted members), and what the room's
- * moderation votes decided about the reader's own messages, with why. */
-/** "Your message/proposal no. N was removed/kept": worded per kind where the kind has its own words. */
+/** "Your message/question/proposal no. N was removed/kept": worded per kind (and for a commune's
+ * vote) where the kind has its own words. */
 function mineText(c) {
-  const key = `moderation.mine_${c.kind}_${c.status}`;
+  const key = `moderation.mine_${c.kind}_${c.status}${c.commune ? "_commune" : ""}`;
   return t(key) !== key ? t(key, { n: c.item }) : t(`moderation.mine_${c.status}`, { n: c.item });
 }
 

@@ -72,7 +72,7 @@ export class ReportPanel {
     try {
       const data = await this.socket.write({ type: "report", topic: this.topic, item: this.item, reason: this.reason.value });
       this.form.hidden = true;
-      this.status.textContent = t(!data.counted ? "report.already" : data.hidden ? "report.sent_hidden" : "report.sent");
+      this.status.textContent = t(!data.counted ? "report.already" : data.hidden ? "report.sent_hidden" : data.judges === 0 ? "report.no_judges" : "report.sent");
     } catch (err) {
       this.error.textContent = errorText(err);
     }
