@@ -363,6 +363,7 @@ DEMO_LOADERS = [
     "outcomes.demo:demo_load",
     "moderation.demo:demo_load",
     "demo.trust:demo_load",
+    "moderation.demo:demo_commune_load",
 ]
 
 # Deliver queued notifications in a background thread right after the writer commits (the

@@ -30,3 +30,29 @@ def demo_load() -> str:
     ):
         item_report(user=reporter, kind="message", item_id=posted["id"], reason=reason)
     return "1 trusted member, 1 message hidden pending its moderation vote"
+
+
+def demo_commune_load() -> str:
+    """After demo.trust (marie is a referent of Saint-Denis): a commune-wide proposal hidden by
+    three reports, pending its referents' secret vote (marie sees it at #/moderation/commune/97411)."""
+    from proposals.inputs import ProposalIn
+    from proposals.services import proposal_create
+
+    if Case.objects.filter(commune__isnull=False).exists():
+        return ""
+    troll = demo_user("anonyme974")
+    created = proposal_create(
+        author=troll,
+        proposal=ProposalIn(
+            title="Interdire le marché forain aux « gens des hauts »",
+            body="Ils salissent tout, qu'ils restent chez eux. Réservons le marché aux vrais Dionysiens.",
+            commune="97411",
+        ),
+    )
+    for reporter, reason in (
+        (demo_user("lucie"), "Discriminatoire envers les habitants des hauts"),
+        (demo_user("paul"), "Propos méprisants"),
+        (demo_user("nadia"), "Exclut une partie de la commune"),
+    ):
+        item_report(user=reporter, kind="proposal", item_id=created["id"], reason=reason)
+    return "1 commune-wide proposal hidden pending the referents' moderation vote"

@@ -13,9 +13,9 @@ def test_demo_load_creates_the_demo_proposals_once(capsys):
     call_command("load_demo")
     assert Proposal.objects.count() == loaded
     # Open: the eight of proposals.demo, the town hall's (organisations.demo) and the debate's vote on
-    # the spot (debates.demo); outcomes.demo's is decided; moderation.demo's vote among named electors
-    # is left aside.
-    public = Proposal.objects.exclude(eligibility=Proposal.ELECTORS)
+    # the spot (debates.demo); outcomes.demo's is decided; moderation.demo's votes among named
+    # electors, and the commune-wide proposal it hid pending the referents' vote, are left aside.
+    public = Proposal.objects.exclude(eligibility=Proposal.ELECTORS).filter(hidden_at__isnull=True)
     assert public.filter(phase=Proposal.TOVOTE).count() == 10
     secret = public.get(anonymous=True)
     assert secret.multiple_choice and secret.room is not None
