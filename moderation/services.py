@@ -234,31 +234,7 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         "reasons": reason_list,
     }
     if case.author_id is not None:
-        # The author is told the outcome either way, and why (the vote's share and the reasons
-        # given), never the removed text. `action` names the item's kind and the outcome.
-        # A commune's vote has its own wording (`…_by_commune_vote`): not "the room's vote".
-        action = f"{case.kind}_{'removed_by_vote' if removed else 'kept'}"
-        if scope.is_commune:
-            action = f"{case.kind}_{verdict}_by_commune_vote"
-        notify(
-            kind="moderation",
-            recipients=[case.author_id],
-            subject=f"room:{case.room_id}" if case.room_id is not None else f"commune:{case.commune_id}",
-            data={
-                "title": scope.name(),
-                "excerpt": f"{share_text} — {reasons}"[:200],
-                "action": action,
-                "item_kind": case.kind,
-                "scope": "commune" if scope.is_commune else "room",
-                "outcome": verdict,
-                "share": details["share"],
-                "majority": proposal.majority,
-                "reason": reasons[:500],
-                "url": f"/#/proposal/{case.item}"
-                if case.kind == "proposal" and not removed
-                else (f"/#/room/{case.room_id}" if case.room_id is not None else f"/#/commune/{case.commune_id}"),
-            },
-        )
+        _author_notify(case, scope, details, excerpt=f"{share_text} — {reasons}", reasons=reasons)
     audit(
         scope=scope,
         actor=None,
@@ -273,6 +249,35 @@ def case_decide_on_close(*, proposal: Proposal, **_) -> None:
         topic=scope.topic,
         kind="case.decided",
         data={"id": case.id, "kind": case.kind, "item": case.item, "decision": case.status},
+    )
+
+
+def _author_notify(case: Case, scope: Scope, details: dict, *, excerpt: str, reasons: str) -> None:
+    """The author is told the outcome either way, and why (the vote's share and the reasons
+    given), never the removed text. `action` names the item's kind and the outcome; a commune's
+    vote has its own wording (`…_by_commune_vote`): not "the room's vote"."""
+    verdict = details["verdict"]
+    removed = verdict == "removed"
+    action = f"{case.kind}_{'removed_by_vote' if removed else 'kept'}"
+    if scope.is_commune:
+        action = f"{case.kind}_{verdict}_by_commune_vote"
+    place = f"/#/room/{case.room_id}" if case.room_id is not None else f"/#/commune/{case.commune_id}"
+    notify(
+        kind="moderation",
+        recipients=[case.author_id],
+        subject=f"room:{case.room_id}" if case.room_id is not None else f"commune:{case.commune_id}",
+        data={
+            "title": scope.name(),
+            "excerpt": excerpt[:200],
+            "action": action,
+            "item_kind": case.kind,
+            "scope": "commune" if scope.is_commune else "room",
+            "outcome": verdict,
+            "share": details["share"],
+            "majority": details["majority"],
+            "reason": reasons[:500],
+            "url": f"/#/proposal/{case.item}" if case.kind == "proposal" and not removed else place,
+        },
     )
 
 
