@@ -43,6 +43,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "read_at"], name="notification_user_read"),
             models.Index(fields=["email", "emailed_at"], name="notification_email_due"),
+            # notifications_about_redact finds a hidden proposal's notices by subject, by index.
+            models.Index(fields=["subject"], name="notification_subject"),
         ]
 
     def __str__(self) -> str:

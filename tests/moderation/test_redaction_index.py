@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 
+from notifications.models import Notification
 from proposals.models import Proposal
 from proposals.services.reported import proposal_events_redact
 from realtime.models import TopicEvent
@@ -63,4 +64,6 @@ def test_the_database_plans_the_about_lookup_on_its_index(make_user, commune):  
             with connection.cursor() as cursor:  # a tiny table: make the planner show its index
                 cursor.execute("SET LOCAL enable_seqscan = off")
         plan = TopicEvent.objects.filter(about="proposal:1").explain()
+        notices = Notification.objects.filter(subject="proposal:1").explain()
     assert "topic_event_about" in plan, plan
+    assert "notification_subject" in notices, notices  # its notices too (notifications_about_redact)
