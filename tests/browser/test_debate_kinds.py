@@ -310,3 +310,63 @@ def test_access_lost_live_hides_the_debate_and_the_big_screen(screens, daphne_se
     shot(reader_en, "revoked-phone-en")
     shot(screen, "revoked-screen")
     assert not screens.console_errors, screens.console_errors
+
+
+def test_meeting_time_quick_vote_fixes_the_next_date_on_the_spot(screens, daphne_server):
+    """The hall picks its next meeting among slots the moderator types in the one-step form; a
+    phone votes by keyboard; the big screen shows the slots, live counts and the chosen slot."""
+    moderator = screens.signed_up("moderator", unique("mod"))
+    ana = screens.signed_up("ana", unique("ana"), phone=True)
+    token = screens.token_of(moderator)
+    room_id = make_room(daphne_server, token)
+    screen = screens.new_page("bigscreen")
+    for page in (moderator, ana):
+        page.goto(f"/#/room/{room_id}")
+        expect(page.get_by_test_id("debate")).to_be_visible()
+    screen.goto(f"/#/screen/{room_id}")
+    expect(screen.get_by_test_id("bigscreen")).to_be_visible()
+
+    form = moderator.get_by_test_id("quick-vote-form")
+    moderator.get_by_test_id("quick-vote-toggle").click()
+    moderator.get_by_test_id("quick-title").fill("Prochaine réunion du conseil ?")
+    moderator.get_by_test_id("quick-kind").select_option("meeting")
+    expect(moderator.get_by_test_id("quick-kind-hint")).not_to_be_empty()
+    expect(form.get_by_test_id("quick-slots")).to_be_visible()
+    expect(form.get_by_test_id("quick-choices")).to_be_hidden()  # the slots are the options
+    slots = (("2031-03-04T18:00", "2031-03-04T20:00"), ("2031-03-11T18:00", "2031-03-11T20:00"))
+    for n, (start, end) in enumerate(slots, 1):
+        form.get_by_test_id(f"slot-start-{n}").fill(start)
+        form.get_by_test_id(f"slot-end-{n}").fill(end)
+    moderator.get_by_test_id("quick-eligibility").select_option("signed_in")
+    moderator.get_by_test_id("quick-open").click()
+    expect(moderator.get_by_test_id("announcer")).to_contain_text("Vote ouvert")
+    for page in (moderator, ana, screen):
+        expect(page.get_by_test_id("vote-kind")).to_have_attribute("data-kind", "meeting")
+    # The slots are shown on the island's clock (Indian/Reunion), as typed.
+    expect(screen.get_by_test_id("vote-card")).to_contain_text("18:00")
+    expect(screen.get_by_test_id("vote-card")).to_contain_text("20:00")
+
+    # Ana, on her phone, by keyboard: the second slot, then Enter on the submit button.
+    if ana.get_by_test_id("tab-debate").count():
+        ana.get_by_test_id("tab-debate").click()
+    ana.get_by_test_id("pick-s2").focus()
+    ana.keyboard.press("Space")
+    expect(ana.get_by_test_id("pick-s2")).to_be_checked()
+    ana.get_by_test_id("quick-ballot-submit").focus()
+    ana.keyboard.press("Enter")
+    expect(ana.get_by_test_id("quick-ballot-status")).to_have_attribute("data-voted", "true")
+    api_voter(daphne_server, current_vote(daphne_server, token, room_id), choices=["s1", "s2"])
+    expect(screen.get_by_test_id("count-s2")).to_have_attribute("data-count", "2")
+    expect(screen.get_by_test_id("count-s1")).to_have_attribute("data-count", "1")
+    expect(screen.get_by_test_id("turnout")).to_have_attribute("data-total", "2")
+    shot(screen, "meeting-live")
+    shot(ana, "meeting-phone")
+    assert ana.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    moderator.get_by_test_id("vote-close-now").click()
+    for page in (screen, ana):
+        expect(page.get_by_test_id("winner")).to_have_attribute("data-winner", "s2")
+    expect(screen.get_by_test_id("winner")).to_contain_text("11")
+    expect(ana.get_by_test_id("quick-ballot-submit")).to_have_count(0)  # closed: no more ballots
+    shot(screen, "meeting-closed")
+    assert not screens.console_errors, screens.console_errors

@@ -8,8 +8,8 @@ import { errorText, t } from "../i18n.js";
 import { zonedToIso } from "./event/form.js";
 import { kindFields } from "./proposal/form.js";
 
-/** The kinds that make sense on the spot: a meeting time (slots) is chosen over days, not live. */
-export const QUICK_KINDS = ["vote", "consent", "approval", "ranked", "score", "dot"];
+/** Every ballot kind, a meeting time too: a meeting fixes its next date on the spot, among slots. */
+export const QUICK_KINDS = ["vote", "consent", "approval", "ranked", "score", "dot", "meeting"];
 
 /** Moderators: open a vote in one step; the debate then shows it to everyone and on the big screen. */
 export function quickVoteForm(ctx, roomId) {
