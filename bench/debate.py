@@ -36,6 +36,7 @@ from pathlib import Path
 import httpx
 import websockets
 
+from bench.profile import summarise
 from bench.servers import Server, free_port, port_accepts, raise_nofile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,7 @@ def parse_args(argv=None):
     p.add_argument("--posts-per-s", type=float, default=2.0)
     p.add_argument("--processes", type=int, default=2)
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--profile", action="store_true", help="sample the servers with py-spy during the debate phase")
     return p.parse_args(argv)
 
 
@@ -96,7 +98,8 @@ class Stack:
             time.sleep(0.05)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=self.env, check=True)
         self.servers = [
-            Server(f"debate-{i}", "config.asgi:application", ROOT, self.env, tmp) for i in range(args.processes)
+            Server(f"debate-{i}", "config.asgi:application", ROOT, self.env, tmp, profile=args.profile)
+            for i in range(args.processes)
         ]
 
     def seed(self, n: int) -> list[tuple[str, str]]:
@@ -210,15 +213,23 @@ async def chat_phase(
     sent: dict[str, float] = {}
     n = int(seconds * rate)
     start = time.monotonic()
+    answered: list[asyncio.Future] = []
+
+    async def post(body: str) -> float:
+        at = time.monotonic()
+        await poster.request({"type": "post", "topic": room, "body": body})
+        return time.monotonic() - at
+
     for i in range(n):
         await asyncio.sleep(max(0.0, start + i / rate - time.monotonic()))
         body = f"{tag}-{i}-{uuid.uuid4().hex[:6]}"
         sent[body] = time.monotonic()
-        asyncio.ensure_future(poster.request({"type": "post", "topic": room, "body": body}))
+        answered.append(asyncio.ensure_future(post(body)))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not all(all(b in w.posts_seen for b in sent) for w in watchers):
         await asyncio.sleep(0.1)  # waiting for stragglers of a load test, bounded
-    return [w.posts_seen[b] - t for b, t in sent.items() for w in watchers if b in w.posts_seen]
+    delivered = [w.posts_seen[b] - t for b, t in sent.items() for w in watchers if b in w.posts_seen]
+    return delivered, await asyncio.gather(*answered)
 
 
 async def debate_load(
@@ -303,15 +314,20 @@ async def amain(args) -> int:
         clients = [*watchers, *participants, moderator, poster]
 
         print(f"phase 1: chat only, {args.seconds:.0f}s", flush=True)
-        chat_only = await chat_phase(poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "chat")
+        chat_only, chat_only_ok = await chat_phase(
+            poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "chat"
+        )
         print(f"phase 2: debate, {args.seconds:.0f}s", flush=True)
         for w in watchers:
             w.questions_frames.clear()
         chat_task = asyncio.ensure_future(
             chat_phase(poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "debate")
         )
+        for server in stack.servers:
+            server.profile_begin("debate")
         load = await debate_load(args, participants, moderator, room_id, question_ids)
-        chat_debate = await chat_task
+        chat_debate, chat_debate_ok = await chat_task
+        profiles = [server.profile_end() for server in stack.servers]
 
         async with stack.http() as http:
             final = (await http.get(f"/debates/{room_id}/questions")).json()
@@ -343,6 +359,9 @@ async def amain(args) -> int:
             "chat_p99_ms_chat_only": round(base * 1000, 1) if base else None,
             "chat_p99_ms_debate": round(during * 1000, 1) if during else None,
             "chat_p99_ratio": round(during / base, 2) if base and during else None,
+            # The poster's own `ok` (the write path alone, before fan-out), same phases.
+            "chat_ok_p99_ms_chat_only": round(p99(chat_only_ok) * 1000, 1),
+            "chat_ok_p99_ms_debate": round(p99(chat_debate_ok) * 1000, 1),
         }
         targets = {
             "exact final state": exact_counts and exact_everywhere,
@@ -359,6 +378,11 @@ async def amain(args) -> int:
         path = out_dir / f"debate-{time.strftime('%Y%m%d-%H%M%S')}.json"
         path.write_text(json.dumps({"result": result, "targets": targets}, indent=2, ensure_ascii=False))
         print(f"written {path}")
+        for files in filter(None, profiles):
+            summary = summarise(files[0], 15)
+            print(f"profile {files[0]} ({summary['busy_samples']} busy samples), project frames:")
+            for frame, share in summary["project_inclusive"]:
+                print(f"  {share:5.1f}  {frame}")
         return 0
     finally:
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)

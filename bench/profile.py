@@ -34,7 +34,7 @@ IDLE_LEAVES = (
     "Lock.acquire",
     "scheduler_run",
 )
-PROJECT_DIRS = ("realtime/", "accounts/", "discussions/", "events/", "proposals/", "communes/", "config/")
+PROJECT_DIRS = ("realtime/", "accounts/", "discussions/", "events/", "proposals/", "debates/", "communes/", "config/")
 
 
 def summarise(path: Path, top: int = 25) -> dict:

@@ -278,6 +278,9 @@ REALTIME_REPLAY_COOLDOWN = env_float("REALTIME_REPLAY_COOLDOWN", 5.0)
 REALTIME_GROUP_COMMIT = os.environ.get("REALTIME_GROUP_COMMIT", "1") == "1"
 REALTIME_GROUP_COMMIT_WINDOW_MS = env_float("REALTIME_GROUP_COMMIT_WINDOW_MS", 2.0)
 REALTIME_GROUP_COMMIT_MAX_BATCH = int(os.environ.get("REALTIME_GROUP_COMMIT_MAX_BATCH", "200"))
+# A batch takes no further write once it has run this long (the rest go in the next batch), so a
+# topic with a backlog never holds the database thread and the write lock for long; 0: no bound.
+REALTIME_GROUP_COMMIT_BUDGET_MS = env_float("REALTIME_GROUP_COMMIT_BUDGET_MS", 50.0)
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
 REALTIME_STATE_INTERVAL = env_float("REALTIME_STATE_INTERVAL", 0.25)
 # How often each process compares the heads of the topics it serves with the database,

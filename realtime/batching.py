@@ -22,6 +22,12 @@ database call and one transaction:
   BUSY_ATTEMPTS tries a write answers `rate_limited` with `retry_after` (never `internal`), so
   under a lock held for good every writer is answered within about BUSY_ATTEMPTS × lock_timeout.
 
+- a batch stops taking writes once it has run for ``REALTIME_GROUP_COMMIT_BUDGET_MS``: the writes
+  left go first in the topic's next batch (not a try). A topic with a backlog (a hundred upvotes a
+  second) thus holds the database for a bounded time, and the other topics' batches (the room's
+  chat) run in between instead of waiting behind hundreds of its writes. On SQLite every write
+  of a process queues on one thread and the file has one writer: that bound is the chat's wait.
+
 The services themselves do not change: a batched call is the same ``function(**kwargs)``
 the consumer would have run alone, and its own ``transaction.atomic`` nests as a savepoint.
 """
@@ -31,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,9 +120,25 @@ def batch_cached(key: object, compute: Callable[[], Any]) -> Any:
     return cache[key]
 
 
+def batch_before_commit(key: object, function: Callable[[], None]) -> None:
+    """``function()`` once for the running batch, after its last write and before it commits,
+    however many of its writes ask (the upvotes of a batch bump their debate's version once);
+    outside a batch it runs now. It runs even if the writes that asked rolled back, so it must
+    be harmless then (a version that grows once more, a snapshot recomputed once more)."""
+    deferred = getattr(_local, "deferred", None)
+    if deferred is None or getattr(_local, "cache", None) is None:
+        function()
+        return
+    deferred.setdefault(key, function)
+
+
 def in_batched_write() -> bool:
     """Whether this thread is running one write of a batch, inside that write's own savepoint."""
     return getattr(_local, "cache", None) is not None
+
+
+class BatchNotRunError(Exception):
+    """A write the batch left for the next one: the batch had used its time budget."""
 
 
 class BatchBusyError(Exception):
@@ -133,11 +156,14 @@ class BatchBusyError(Exception):
 BUSY_ATTEMPTS = 2
 
 
-def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
-    """Run the calls in one transaction, each in its own savepoint: [(ok, result or exception)]."""
+def run_batch(calls: list[tuple[Callable, dict]], budget_s: float | None = None) -> list[tuple[bool, Any]]:
+    """Run the calls in one transaction, each in its own savepoint: [(ok, result or exception)].
+    Once ``budget_s`` has passed, the calls not yet run are answered ``BatchNotRunError``."""
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     outcomes: list[tuple[bool, Any]] = []
     seqs = SeqRange()
     _local.seqs = seqs
+    _local.deferred = deferred = {}
     cache: dict = {}
     cached_for: Callable | None = None
     busy: BatchBusyError | None = None
@@ -148,6 +174,9 @@ def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
                     # A lock or statement timeout already hit this batch: the writes behind it
                     # would each wait as long again; they go again in the next batch instead.
                     outcomes.append((False, BatchBusyError(busy.answer)))
+                    continue
+                if deadline is not None and outcomes and time.monotonic() > deadline:
+                    outcomes.append((False, BatchNotRunError()))
                     continue
                 if function is not cached_for:  # batch_cached: shared by one command's writes only
                     cache.clear()
@@ -171,10 +200,13 @@ def run_batch(calls: list[tuple[Callable, dict]]) -> list[tuple[bool, Any]]:
                     outcomes.append((False, exc))
                 finally:
                     _local.cache = None
+            for function in deferred.values():
+                function()
             seqs.flush()
     finally:
         _local.seqs = None
         _local.cache = None
+        _local.deferred = None
     return outcomes
 
 
@@ -196,10 +228,11 @@ class _Write:
 class TopicWriter:
     """Per process: one queue of pending writes per topic, drained batch by batch."""
 
-    def __init__(self, window_s: float, max_batch: int):
+    def __init__(self, window_s: float, max_batch: int, budget_s: float | None = None):
         self.loop = asyncio.get_running_loop()
         self.window_s = window_s
         self.max_batch = max_batch
+        self.budget_s = budget_s
         self.pending: dict[str, list[_Write]] = {}
         self.draining: set[str] = set()
         self.batches = 0
@@ -233,7 +266,7 @@ class TopicWriter:
 
     async def _commit(self, topic: str, batch: list[_Write]) -> None:
         try:
-            outcomes = await db_call(run_batch, [(w.function, w.kwargs) for w in batch])
+            outcomes = await db_call(run_batch, [(w.function, w.kwargs) for w in batch], self.budget_s)
         except AppError as exc:
             # The database is busy (a lock or statement timeout, no free thread: realtime.db):
             # nothing of the batch committed; every write goes again, as below.
@@ -242,10 +275,13 @@ class TopicWriter:
             log.warning("a batch of %d writes could not commit; running each alone", len(batch), exc_info=True)
             outcomes = [await db_call(_run_alone, w.function, w.kwargs) for w in batch]
         self.batches += 1
-        self.writes += len(batch)
+        self.writes += sum(not isinstance(value, BatchNotRunError) for _, value in outcomes)
         again: list[_Write] = []
         for w, (ok, value) in zip(batch, outcomes, strict=True):
             if w.future.done():
+                continue
+            if not ok and isinstance(value, BatchNotRunError):
+                again.append(w)
                 continue
             if not ok and isinstance(value, BatchBusyError):
                 w.attempts += 1  # the batch met a busy database: a try for every write in it
@@ -268,7 +304,10 @@ def topic_writer() -> TopicWriter:
     """The process's writer (created on first use, from settings; anew if the event loop changed)."""
     global _writer
     if _writer is None or _writer.loop is not asyncio.get_running_loop():
+        budget_ms = settings.REALTIME_GROUP_COMMIT_BUDGET_MS
         _writer = TopicWriter(
-            settings.REALTIME_GROUP_COMMIT_WINDOW_MS / 1000.0, settings.REALTIME_GROUP_COMMIT_MAX_BATCH
+            settings.REALTIME_GROUP_COMMIT_WINDOW_MS / 1000.0,
+            settings.REALTIME_GROUP_COMMIT_MAX_BATCH,
+            budget_ms / 1000.0 if budget_ms > 0 else None,
         )
     return _writer

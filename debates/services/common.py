@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import F
+
 from debates.models import Debate
 from discussions.selectors import room_get_readable
 from realtime.errors import AppError
@@ -46,6 +48,14 @@ def questions_changed(debate: Debate) -> None:
     """Bump the questions version (row locked) and refresh both audiences' `questions` state."""
     debate.questions_version += 1
     debate.save(update_fields=["questions_version"])
+    topic_state_changed(questions_topic(debate.room_id))
+    topic_state_changed(moderation_topic(debate.room_id))
+
+
+def questions_changed_by_id(debate: Debate) -> None:
+    """`questions_changed` without saving the whole row: for a bump deferred to the end of a batch,
+    when the `debate` object in hand may be older than the row (its version moved meanwhile)."""
+    Debate.objects.filter(id=debate.id).update(questions_version=F("questions_version") + 1)
     topic_state_changed(questions_topic(debate.room_id))
     topic_state_changed(moderation_topic(debate.room_id))
 

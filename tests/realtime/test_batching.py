@@ -16,7 +16,7 @@ from discussions.services import message_post
 from proposals.inputs import ProposalIn
 from proposals.models import Proposal, Vote
 from proposals.services import proposal_create, vote_cast
-from realtime.batching import BUSY_ATTEMPTS, TopicWriter, run_batch
+from realtime.batching import BUSY_ATTEMPTS, BatchNotRunError, TopicWriter, run_batch
 from realtime.errors import AppError
 from realtime.event_log import topic_head
 from realtime.models import TopicEvent, WriteReceipt
@@ -276,3 +276,41 @@ def test_a_banned_or_muted_poster_is_refused_inside_a_batch_as_alone(make_user, 
             message_post(author=who, room_id=room.id, body="hi", ref="alone")
         alone.append((error.value.code, error.value.message))
     assert [(value.code, value.message) for _, value in outcomes[1:3]] == alone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_past_its_budget_leaves_the_rest_unrun_and_unchanged(make_user, make_room):
+    alice = make_user()
+    room = make_room(alice)
+    posts = [(message_post, {"author": alice, "room_id": room.id, "body": f"m{i}", "ref": f"r{i}"}) for i in range(4)]
+    outcomes = run_batch(posts, budget_s=0.0)  # the first write always runs: a batch never stalls
+    assert outcomes[0][0] and outcomes[0][1]["seq"] == 1
+    assert [type(value) for _, value in outcomes[1:]] == [BatchNotRunError] * 3
+    assert list(Message.objects.values_list("body", flat=True)) == ["m0"]
+    assert not WriteReceipt.objects.filter(ref__in=["r1", "r2", "r3"]).exists()
+    assert topic_head(room.topic) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_writes_left_by_the_budget_go_first_in_the_next_batches_with_gapless_seqs(make_user, make_room):
+    """A backlog runs in short batches (here one write each), in arrival order, none lost or
+    counted as a try; another topic's write meanwhile gets its own batch between them."""
+    alice = await asyncio.to_thread(make_user)
+    room, other = await asyncio.to_thread(make_room, alice), await asyncio.to_thread(make_room, alice)
+    writer = TopicWriter(window_s=0.005, max_batch=50, budget_s=0.0)
+
+    async def post(room_id: int, topic: str, i: int):
+        body = {"author": alice, "room_id": room_id, "body": f"m{i}", "ref": f"{topic}-{i}"}
+        return await writer.write(topic, message_post, **body)
+
+    backlog = [asyncio.ensure_future(post(room.id, room.topic, i)) for i in range(8)]
+    await asyncio.sleep(0)  # the backlog is queued first
+    aside = await post(other.id, other.topic, 0)
+    results = await asyncio.gather(*backlog)
+    assert [r["seq"] for r in results] == list(range(1, 9))  # arrival order kept across batches
+    assert aside["seq"] == 1
+    assert writer.writes == 9 and writer.batches == 9  # each batch ran one write, none ran twice
+    assert await asyncio.to_thread(seqs_of, room.topic) == list(range(1, 9))
+    # The other topic's write did not wait for the whole backlog: it committed before its last write.
+    ids = await asyncio.to_thread(lambda: dict(Message.objects.values_list("room_id", "id").order_by("id")))
+    assert ids[other.id] < await asyncio.to_thread(lambda: Message.objects.get(room=room, body="m7").id)
