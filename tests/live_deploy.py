@@ -4,6 +4,7 @@ daphne processes, and a client that resumes the way PROTOCOL.md asks (reconnect,
 from __future__ import annotations
 
 import asyncio
+import shutil
 import ssl
 import subprocess
 import tempfile
@@ -172,3 +173,4 @@ class NginxProxy:
     def close(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        shutil.rmtree(self.workdir, ignore_errors=True)  # its config, certificate and logs

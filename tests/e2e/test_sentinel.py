@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -106,6 +107,7 @@ class SentinelCluster:
             if process.poll() is None:
                 process.kill()
                 process.wait(timeout=10)
+        shutil.rmtree(self.workdir, ignore_errors=True)  # the sentinels' config files
 
 
 @pytest.fixture
