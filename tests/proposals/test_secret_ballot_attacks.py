@@ -4,6 +4,7 @@ what is left after the vote closes."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -126,5 +127,7 @@ def test_hidden_counts_cannot_be_probed_through_admin_filters(make_user, make_pr
         guesses = {n: shows("/admin/proposals/proposal/?" + lookup.format(n), proposal.title) for n in (0, 3)}
         assert guesses[0] == guesses[3], lookup
     votes = client.get("/admin/proposals/vote/").content.decode()
-    assert "c2" not in votes and "Zanbrokal" not in votes
+    # As a word: the page's random CSRF token contains the letters "c2" about once in sixty pages
+    # (this test failed so on PostgreSQL under `make test-fast`, with nothing revealed).
+    assert re.search(r"\bc2\b", votes) is None and "Zanbrokal" not in votes
     assert not shows("/admin/proposals/vote/?choice=c2", "hidden0")
