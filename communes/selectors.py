@@ -49,6 +49,11 @@ def referent_communes(*, user) -> list[str]:
     return list(Referent.objects.filter(user=user).order_by("commune_id").values_list("commune_id", flat=True))
 
 
+def referent_is(*, user, insee: str | None) -> bool:
+    """Whether `user` is one of the commune's referents."""
+    return insee is not None and Referent.objects.filter(commune_id=insee, user_id=user.id).exists()
+
+
 def resident_is_verified(*, user, insee: str | None) -> bool:
     return insee is not None and ResidentVerification.objects.filter(user=user, commune_id=insee).exists()
 

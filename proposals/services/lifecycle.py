@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.tags import tags_index_set
-from communes.selectors import commune_get
+from communes.selectors import commune_get, referent_is
 from communes.stream import commune_news_append
 from discussions.models import Room
 from discussions.selectors import room_get_readable, room_moderated_by
@@ -304,6 +304,8 @@ def may_close(proposal: Proposal, user) -> bool:
         return True
     if proposal.room_id is not None and room_moderated_by(room=proposal.room, user=user):
         return True
+    if proposal.eligibility == Proposal.ELECTORS and proposal.room_id is None:
+        return referent_is(user=user, insee=proposal.commune_id)  # a commune's moderation vote
     if proposal.event_id is None:
         return False
     return event_is_organiser(event=event_get_visible(event_id=proposal.event_id, user=user), user=user)

@@ -148,3 +148,17 @@ def test_a_referent_who_wrote_the_proposal_does_not_judge_it(wide):
         item_report(user=reporter, kind="proposal", item_id=proposal["id"], reason="x")
     vote = Proposal.objects.get(id=Case.objects.get(item=proposal["id"]).proposal_id)
     assert list(vote.electors.values_list("user__username", flat=True)) == ["paul"]
+
+
+def test_a_referent_may_close_the_communes_vote_early_and_nobody_else(wide):
+    from proposals.services import proposal_close_now
+
+    report_three(wide)
+    case = Case.objects.get(kind="proposal", item=wide["proposal"].id)
+    vote_cast(user=wide["marie"], proposal_id=case.proposal_id, choice="up")  # paul has not voted
+    with pytest.raises(AppError) as refused:
+        proposal_close_now(user=wide["reporters"][0], proposal_id=case.proposal_id)
+    assert refused.value.code == "not_found"  # not an elector: the vote does not exist for them
+    proposal_close_now(user=wide["paul"], proposal_id=case.proposal_id)
+    case.refresh_from_db()
+    assert case.status == Case.REMOVED  # 1 of 1 ballot for removal: 100 % >= 75 %

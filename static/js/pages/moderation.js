@@ -108,8 +108,8 @@ function queueCards(ctx, base, roles, { room }) {
       h("button", { type: "button", "data-testid": "case-remove", text: t("moderation.vote_remove"), onclick: vote("up") }),
       h("button", { type: "button", class: "secondary", "data-testid": "case-keep", text: t("moderation.vote_keep"), onclick: vote("down") }),
     ];
-    // Closing early is the room moderators' (a commune's vote closes when all voted, or at its date).
-    if (roles.moderator && room) {
+    // Closing early: a room's moderators, a commune's referents.
+    if (roles.moderator) {
       buttons.push(
         h("button", {
           type: "button",
