@@ -30,12 +30,22 @@ def tokens_valid(now=None) -> QuerySet[Token]:
 def token_get_valid(key: str) -> Token | None:
     """The valid token of this key (its user loaded); each use slides its expiry, written at most
     once per TOKEN_TOUCH_SECONDS so that reads do not all become writes."""
+    return tokens_get_valid([key]).get(key)
+
+
+def tokens_get_valid(keys: list[str]) -> dict[str, Token]:
+    """`token_get_valid` for many keys at once (the handshakes of a reconnect storm): one query
+    for the tokens and their users, one update for those whose expiry slides. Invalid keys are
+    left out."""
     now = timezone.now()
-    token = tokens_valid(now).select_related("user").filter(key_hash=Token.hash(key)).first()
-    if token is not None and (now - token.last_used_at).total_seconds() > settings.TOKEN_TOUCH_SECONDS:
-        Token.objects.filter(id=token.id).update(last_used_at=now)
-        token.last_used_at = now
-    return token
+    by_hash = {Token.hash(key): key for key in keys}
+    found = {by_hash[t.key_hash]: t for t in tokens_valid(now).select_related("user").filter(key_hash__in=by_hash)}
+    stale = [t for t in found.values() if (now - t.last_used_at).total_seconds() > settings.TOKEN_TOUCH_SECONDS]
+    if stale:
+        Token.objects.filter(id__in=[t.id for t in stale]).update(last_used_at=now)
+        for token in stale:
+            token.last_used_at = now
+    return found
 
 
 def user_by_token(key: str) -> User | None:

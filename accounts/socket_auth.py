@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 
-from accounts.selectors import token_from_authorization, token_get_valid
+from accounts.selectors import token_from_authorization, tokens_get_valid
+from realtime.errors import AppError
+from realtime.shared_reads import SharedReads
 
 
 def bearer_token(scope) -> str | None:
@@ -32,17 +33,31 @@ class SocketAuthMiddleware:
         token = bearer_token(scope)
         if token is None:
             return await self.session_app(scope, receive, send)
-        user, token_id = await _token_user(token)
+        try:
+            user, token_id = await _token_user(token)
+        except AppError as exc:  # no database thread in time: the consumer says so and closes (4013)
+            user, token_id, busy = None, None, exc
+        else:
+            busy = None
         # This frame lives as long as the socket: it keeps the user and no more (issue 17: memory per socket).
         del token
+        if busy is not None:
+            return await self.app(dict(scope, bearer_user=None, bearer_busy=busy, bearer_given=True), receive, send)
         return await self.app(dict(scope, bearer_user=user, bearer_token_id=token_id, bearer_given=True), receive, send)
 
 
-@database_sync_to_async
-def _token_user(token: str) -> tuple:
+def _token_users(tokens: dict[str, None]) -> dict[str, tuple]:
+    """{token: (user, token id)} of the valid ones."""
+    return {key: (token.user, token.id) for key, token in tokens_get_valid(list(tokens)).items()}
+
+
+# The handshakes of a reconnect storm look their tokens up together (realtime.shared_reads).
+_token_reads = SharedReads("tokens", _token_users, missing=(None, None))
+
+
+async def _token_user(token: str) -> tuple:
     """(user, token id) of a valid token, else (None, None)."""
-    valid = token_get_valid(token)
-    return (valid.user, valid.id) if valid is not None else (None, None)
+    return await _token_reads.get(token)
 
 
 def SocketAuthStack(app):  # noqa: N802 - named like Channels' own stacks

@@ -68,12 +68,22 @@ class ReconnectRecorder:
             except Exception as exc:
                 self.failures[type(exc).__name__] += 1
                 continue
-            frame = {"type": "subscribe", "topic": self.topic, "ref": "resub"}
-            if self.last_seq[i] is not None:
-                frame["since"] = self.last_seq[i]
-            ws.send_text(orjson.dumps(frame))
             self.sockets[i] = ws
+            self._subscribe(i, ws)
             return
+
+    def _subscribe(self, i: int, ws):
+        frame = {"type": "subscribe", "topic": self.topic, "ref": "resub"}
+        if self.last_seq[i] is not None:
+            frame["since"] = self.last_seq[i]
+        ws.send_text(orjson.dumps(frame))
+
+    def _refused(self, i: int, ws, d: dict):
+        """A refused subscribe: `rate_limited` asks again after `retry_after`, as the browser does."""
+        self.failures["error:" + str(d.get("code"))] += 1
+        if d.get("code") == "rate_limited" and d.get("ref") == "resub" and not self.done.done():
+            wait = max(0.2, float(d.get("retry_after") or 1))
+            asyncio.get_running_loop().call_later(wait, lambda: self.sockets[i] is ws and self._subscribe(i, ws))
 
     def on_frame(self, ws, payload: bytes, t: float):
         d = orjson.loads(payload)
@@ -86,7 +96,7 @@ class ReconnectRecorder:
         elif typ == "event" and d.get("topic") == self.topic:
             self._record(i, d, t)
         elif typ == "error":
-            self.failures["error:" + str(d.get("code"))] += 1
+            self._refused(i, ws, d)
 
     def _record(self, i: int, d: dict, t: float):
         seq = d.get("seq")

@@ -119,6 +119,7 @@ def parse_args(argv=None):
     )
     ap.add_argument("--idle", type=int, help="override the idle-socket count of scenario 6")
     ap.add_argument("--subscribers", type=int, help="override the subscriber count of scenarios 1-3")
+    ap.add_argument("--reconnect-sockets", type=int, help="override the socket count of scenario 8")
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"), help="results folder")
     return ap.parse_args(argv)
 
@@ -149,6 +150,8 @@ def config_from(args) -> dict:
         cfg["idle"] = args.idle
     if args.subscribers:
         cfg["subscribers"] = args.subscribers
+    if args.reconnect_sockets:
+        cfg["reconnect_sockets"] = args.reconnect_sockets
     cfg["scenarios"] = {int(x) for x in args.scenarios.split(",") if x.strip()}
     return cfg
 

@@ -75,6 +75,34 @@ def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> R
     return room
 
 
+def room_readers_check(*, room_id: int, users: list) -> list[AppError | None]:
+    """`room_get_readable` for many people at once (the subscribes of a
+    reconnect storm): None for each who may read the room, else the error they would get. Three
+    queries whatever the number: the room, the bans among them, their memberships if private."""
+    room = Room.objects.filter(id=room_id).first()
+    if room is None:
+        return [AppError("not_found", f"room {room_id} does not exist") for _ in users]
+    ids = {user.pk for user in users if signed_in(user)}
+    banned = set(
+        RoomSanction.objects.filter(room=room, user_id__in=ids, kind=RoomSanction.BAN).values_list("user_id", flat=True)
+    )
+    members = (
+        set(Membership.objects.filter(room=room, user_id__in=ids).values_list("user_id", flat=True))
+        if room.visibility == Room.PRIVATE
+        else set()
+    )
+    answers: list[AppError | None] = []
+    for user in users:
+        pk = user.pk if signed_in(user) else None
+        if room.visibility == Room.PRIVATE and pk not in members:
+            answers.append(AppError("not_found", f"room {room_id} does not exist"))
+        elif pk in banned:
+            answers.append(AppError("forbidden", "you are banned from this room by its moderators"))
+        else:
+            answers.append(None)
+    return answers
+
+
 def _room_and_sanctions(room_id: int) -> tuple[Room | None, dict[int, set[str]]]:
     room = Room.objects.filter(id=room_id).first()
     sanctions: dict[int, set[str]] = {}

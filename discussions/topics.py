@@ -1,4 +1,5 @@
-from discussions.selectors import reactions_snapshot, room_get_readable
+from discussions.selectors import reactions_snapshot, room_get_readable, room_readers_check
+from realtime.errors import AppError
 from realtime.topics import TopicKind
 
 
@@ -11,6 +12,9 @@ class RoomTopic(TopicKind):
 
     def authorize_read(self, user, object_id: int) -> None:
         room_get_readable(room_id=object_id, user=user)
+
+    def authorize_read_many(self, users: list, object_id: int) -> list[AppError | None]:
+        return room_readers_check(room_id=object_id, users=users)
 
     def state_snapshot(self, object_id: int) -> dict | None:
         return reactions_snapshot(object_id)

@@ -31,7 +31,8 @@ from realtime.registry import write_commands
 from realtime.replay import replay_reads
 from realtime.revocation import CLOSE_REVOKED, revocation_watch, socket_credentials
 from realtime.schemas import Ping, Subscribe, Typing, Unsubscribe, input_parse
-from realtime.topics import topic_parse
+from realtime.shared_reads import SharedReads
+from realtime.topics import topic_parse, topics_readers_check
 
 log = logging.getLogger(__name__)
 # One line per command: socket, user, command, outcome, duration. Never a body, a token or a choice.
@@ -39,6 +40,7 @@ command_log = logging.getLogger("realtime.commands")
 
 MAX_TOPICS_PER_SOCKET = 200
 CLOSE_TOO_MANY_SOCKETS = 4029
+CLOSE_TRY_AGAIN_LATER = 4013  # like 1013 "Try Again Later", which autobahn does not let an application send
 CORE_COMMANDS: dict[str, type[BaseModel]] = {
     "subscribe": Subscribe,
     "unsubscribe": Unsubscribe,
@@ -47,6 +49,10 @@ CORE_COMMANDS: dict[str, type[BaseModel]] = {
 }
 
 LOGGED_COMMANDS = {*CORE_COMMANDS, "connect", "disconnect"}
+
+# The subscribes of a reconnect storm (and the re-checks after an access change) are authorised
+# together: a few queries per topic, not one per socket (realtime.shared_reads).
+_read_checks = SharedReads("read_access", topics_readers_check)
 
 
 def server_now_ms() -> int:
@@ -108,6 +114,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if self.scope.get("bearer_given"):
             self.user = self.scope.get("bearer_user")
+            if self.scope.get("bearer_busy") is not None:
+                await self.close_busy(self.scope["bearer_busy"])
+                return
             if self.user is None:
                 await self.close()
                 return
@@ -125,6 +134,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.credentials = socket_credentials(self.scope, self.user)
         if self.credentials:
             revocation_watch().register(self, self.credentials)
+
+    async def close_busy(self, busy: AppError) -> None:
+        """The token could not be checked in time (no database thread: a reconnect storm): accepted
+        only to say so, then closed with 4013 (try again later); the client's backoff brings it back."""
+        await self.accept(subprotocol="bearer" if "bearer" in (self.scope.get("subprotocols") or []) else None)
+        await self.send_text(error_frame(code=busy.code, message=busy.message, retry_after=busy.retry_after))
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def slots_take(self) -> bool:
         """Cap the sockets of one client address and of one user (this process; PROTOCOL.md B.9)."""
@@ -274,8 +290,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def on_subscribe(self, command: Subscribe) -> None:
         topic = command.topic
-        kind, object_id = topic_parse(topic)
-        await db_call(kind.authorize_read, self.user if self.authenticated else None, object_id)
+        kind, _ = topic_parse(topic)
+        await self.authorize_read(topic)
         if command.since is not None:
             wait = self.replayed_at.get(topic, -1e9) + settings.REALTIME_REPLAY_COOLDOWN - time.monotonic()
             if wait > 0:
@@ -311,6 +327,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if kind.has_presence:
             self.hub.presence_join(sub)
 
+    async def authorize_read(self, topic: str) -> None:
+        """Raise the AppError of a topic this socket may not follow (checked with the others asking now)."""
+        user = self.user if self.authenticated else None
+        refused = await _read_checks.get((topic, user.pk if user is not None else None), user)
+        if refused is not None:
+            raise AppError(refused.code, refused.message, retry_after=refused.retry_after)
+
     async def replay(self, sub: fanout.Subscription, since: int, head: int) -> None:
         """Send the events (since, head] page by page, each page once the client took the last one,
         so a replay never sits whole in memory, here or in the transport."""
@@ -335,9 +358,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def access_recheck(self, sub: fanout.Subscription) -> bool:
         """Called by the hub when access to `sub.topic` changed: True if still allowed; else the
         subscription ends here with `unsubscribed` carrying `code: forbidden` (fails closed)."""
-        kind, object_id = topic_parse(sub.topic)
         try:
-            await db_call(kind.authorize_read, self.user if self.authenticated else None, object_id)
+            await self.authorize_read(sub.topic)
             return True
         except AppError:
             pass

@@ -24,6 +24,10 @@ REPLAY_REQUESTS = Counter("cl_replay_requests", "subscribe with since")
 REPLAY_RESETS = Counter("cl_replay_resets", "subscribe with since answered reset: true")
 REPLAY_READS = Counter("cl_replay_reads", "Database reads of replay heads and pages (shared by concurrent subscribes)")
 REPLAY_READ_REQUESTS = Counter("cl_replay_read_requests", "Replay heads and pages asked for (one read serves many)")
+SHARED_READS = Counter(
+    "cl_shared_reads", "Database reads made for many sockets at once (realtime.shared_reads)", ["reader"]
+)
+SHARED_READ_KEYS = Counter("cl_shared_read_keys", "Keys those reads answered (tokens, topic readers)", ["reader"])
 GAP_REPAIRS = Counter("cl_gap_repairs", "Events read from the database to fill a gap in what Redis delivered")
 SWEEPS = Counter("cl_sweeps", "Periodic comparisons of served topics' heads with the database")
 REDIS_RECONNECTS = Counter("cl_redis_reconnects", "Redis pub/sub connections lost and opened again")

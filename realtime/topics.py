@@ -36,6 +36,19 @@ class TopicKind:
         """Raise AppError(not_found | forbidden) when `user` may not follow this topic."""
         raise NotImplementedError
 
+    def authorize_read_many(self, users: list, object_id: int) -> list[AppError | None]:
+        """`authorize_read` for many readers of one topic at once (a reconnect storm): None for
+        each who may follow it, else their error. A kind whose topics gather crowds overrides it
+        with a few queries for all of them."""
+        answers: list[AppError | None] = []
+        for user in users:
+            try:
+                self.authorize_read(user, object_id)
+                answers.append(None)
+            except AppError as exc:
+                answers.append(exc)
+        return answers
+
     def state_snapshot(self, object_id: int) -> dict | None:
         """The current `state` data, with a `version` that only grows; None if no state."""
         return None
@@ -70,6 +83,20 @@ def topic_parse(topic: object) -> tuple[TopicKind, int | str]:
     if object_id is None:
         raise AppError("bad_request", f"malformed topic {topic[:80]!r}; bad id for a {kind.prefix} topic")
     return kind, object_id
+
+
+def topics_readers_check(asked: dict) -> dict:
+    """{(topic, user id): error or None} for {(topic, user id): user}: the readers of each topic
+    checked together (`TopicKind.authorize_read_many`). A reader is None when not signed in."""
+    by_topic: dict[str, list] = {}
+    for key in asked:
+        by_topic.setdefault(key[0], []).append(key)
+    answers: dict = {}
+    for topic, keys in by_topic.items():
+        kind, object_id = topic_parse(topic)
+        for key, answer in zip(keys, kind.authorize_read_many([asked[k] for k in keys], object_id), strict=True):
+            answers[key] = answer
+    return answers
 
 
 def topic_object_id(topic: str, prefix: str) -> int:

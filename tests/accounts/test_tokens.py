@@ -49,6 +49,32 @@ def test_tokens_expire_when_idle_and_each_use_slides_the_expiry(settings):
 
 
 @pytest.mark.django_db
+def test_many_tokens_are_checked_in_one_query_and_slid_in_one_update(settings, make_user, django_assert_num_queries):
+    """The handshakes of a reconnect storm (accounts.socket_auth reads their tokens together)."""
+    from accounts.models import Token
+    from accounts.selectors import tokens_get_valid
+
+    settings.TOKEN_TOUCH_SECONDS = 60
+    users = [make_user() for _ in range(5)]
+    fresh, stale, revoked, inactive, gone = users
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Token.objects.filter(user__in=[stale, revoked, inactive]).update(last_used_at=long_ago)
+    Token.objects.filter(user=revoked).update(revoked_at=timezone.now())
+    type(inactive).objects.filter(id=inactive.id).update(is_active=False)
+    keys = [u.token for u in users[:4]] + ["no-such-token"]
+    with django_assert_num_queries(2):  # the tokens with their users; the one update that slides
+        found = tokens_get_valid(keys)
+    assert {key: token.user.username for key, token in found.items()} == {
+        fresh.token: fresh.username,
+        stale.token: stale.username,
+    }
+    assert Token.objects.get(user=stale).last_used_at > long_ago  # slid
+    assert Token.objects.get(user=revoked).last_used_at == long_ago  # refused: not slid
+    with django_assert_num_queries(1):  # used again within TOKEN_TOUCH_SECONDS: a read only
+        assert set(tokens_get_valid([fresh.token, stale.token, gone.token])) == {fresh.token, stale.token, gone.token}
+
+
+@pytest.mark.django_db
 def test_owner_lists_and_revokes_tokens_others_cannot():
     from accounts.models import User
 

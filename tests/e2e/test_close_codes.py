@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import socket
 import time
@@ -279,3 +280,20 @@ async def test_the_same_topic_is_not_replayed_twice_in_a_row(live_stack):
         await client.request({"type": "ping"})
         assert client.seqs(topic) == list(range(1, 31))  # replayed once; still subscribed
         assert (await client.subscribe(topic))["type"] == "subscribed"  # without `since`: fine
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="the database-thread gate is PostgreSQL's"
+)
+async def test_a_token_that_cannot_be_checked_in_time_gets_rate_limited_then_4013(live_stack):
+    """No database thread within DB_WAIT_SECONDS (0 here: never): the handshake is not left to time
+    out (daphne would refuse it after 5 s, the client would learn nothing); it is told to come back."""
+    stack = live_stack(env={"DB_WAIT_SECONDS": "0"})
+    ((_, token),) = stack.create_users(1)
+    ws = await websockets.connect(
+        stack.ws_url(), additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=20
+    )
+    error = json.loads(await asyncio.wait_for(ws.recv(), 20))
+    assert error["type"] == "error" and error["code"] == "rate_limited" and error["retry_after"] > 0
+    assert await close_code(ws) == 4013
+    assert "Traceback" not in stack.log("daphne-0")
