@@ -260,6 +260,7 @@ class LiveSocket:
     def __init__(self, ws) -> None:
         self.ws = ws
         self.frames: list[dict] = []
+        self.retries = 0  # commands sent again after `rate_limited` (request_retrying)
         self._waiters: list[tuple[Callable[[dict], bool], asyncio.Future]] = []
         self._reader = asyncio.get_running_loop().create_task(self._read())
         self.closed = asyncio.Event()
@@ -319,6 +320,20 @@ class LiveSocket:
             reply.cancel()
             raise
         return await reply
+
+    async def request_retrying(self, frame: dict, timeout: float = 10.0, attempts: int = 5) -> dict:
+        """`request`, sent again with the same ref after the server's `retry_after` while it answers
+        `rate_limited` (its admission control under a burst), as the protocol asks of a client and
+        static/js/socket.js does. The same ref makes a repeat harmless: a write that did happen
+        answers its first `ok` again. `self.retries` counts the repeats."""
+        frame = {"ref": uuid.uuid4().hex, **frame}
+        for _ in range(attempts - 1):
+            reply = await self.request(frame, timeout)
+            if reply.get("code") != "rate_limited":
+                return reply
+            self.retries += 1
+            await asyncio.sleep(reply["retry_after"])  # the server's own backoff, not a guess
+        return await self.request(frame, timeout)
 
     async def subscribe(self, topic: str, since: int | None = None) -> dict:
         frame = {"type": "subscribe", "topic": topic}

@@ -41,7 +41,7 @@ async def _all_at_once(sockets, frames_for) -> list[list[dict]]:
 
     async def one(index: int, socket: LiveSocket) -> list[dict]:
         await start.wait()
-        return [await socket.request(frame, timeout=180) for frame in frames_for(index)]
+        return [await socket.request_retrying(frame, timeout=180) for frame in frames_for(index)]
 
     tasks = [asyncio.ensure_future(one(i, s)) for i, s in enumerate(sockets)]
     await asyncio.sleep(0)
@@ -157,7 +157,8 @@ print(json.dumps({{"rows": rows, "state": questions_public({room_id})}}))
         with capsys.disabled():
             print(
                 f"\n[debate upvotes] {PEOPLE} people, {len(flat)} writes in {burst_seconds:.1f}s; "
-                f"questions frames per subscriber min {min(counts)} max {max(counts)} (bound {bound})"
+                f"questions frames per subscriber min {min(counts)} max {max(counts)} (bound {bound}); "
+                f"{sum(s.retries for s in sockets)} sent again after rate_limited"
             )
     finally:
         await asyncio.gather(*(s.close() for s in sockets))

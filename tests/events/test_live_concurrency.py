@@ -46,7 +46,7 @@ async def _all_at_once(sockets: list[LiveSocket], frame_for) -> list[dict]:
 
     async def one(index: int, socket: LiveSocket) -> dict:
         await start.wait()
-        return await socket.request(frame_for(index), timeout=120)
+        return await socket.request_retrying(frame_for(index), timeout=120)
 
     tasks = [asyncio.ensure_future(one(i, s)) for i, s in enumerate(sockets)]
     await asyncio.sleep(0)  # let every task reach the barrier
@@ -92,7 +92,7 @@ async def test_500_rsvps_to_100_seats_then_30_declines(live_stack, capsys):
                 f"min {min(burst['frames'])} max {max(burst['frames'])} (bound {burst['frame_bound']}); "
                 f"{DECLINERS} declines in {declines['seconds']:.2f}s -> first {DECLINERS} waitlisted promoted, "
                 f"frames per subscriber min {min(declines['frames'])} max {max(declines['frames'])}; "
-                f"final {json.dumps(declines['state'])}"
+                f"final {json.dumps(declines['state'])}; {sum(s.retries for s in sockets)} sent again after rate_limited"
             )
     finally:
         await asyncio.gather(*(s.close() for s in everyone), return_exceptions=True)
