@@ -72,9 +72,10 @@ class LiveWebSocketProtocol(WebSocketProtocol):
     """daphne's protocol with a byte-bounded outbound queue (see the module docstring)."""
 
     def _connectionMade(self) -> None:
+        if self.CONFIG_ATTRS:  # the factory's first socket: the next ones are built lean
+            self.factory.protocol = lean_protocol(self.factory)
+            self.maxMessagePayloadSize = self.maxFramePayloadSize = settings.REALTIME_MAX_FRAME_BYTES
         super()._connectionMade()
-        self.maxMessagePayloadSize = settings.REALTIME_MAX_FRAME_BYTES
-        self.maxFramePayloadSize = settings.REALTIME_MAX_FRAME_BYTES
         self.outbound: deque[bytes] = deque()
         self.outbound_bytes = 0
         self.transport_paused = False
@@ -187,6 +188,23 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         limit = settings.REALTIME_MAX_FRAME_BYTES
         self.sendMessage(error_frame(code="too_large", message=f"frames are limited to {limit} bytes").encode())
         self.sendClose(code=CLOSE_TOO_LARGE, reason="frame too large")
+
+
+def lean_protocol(factory) -> type[LiveWebSocketProtocol]:
+    """The protocol class for `factory`'s sockets, with the factory's options on the class.
+
+    autobahn copies some forty options from the factory onto every protocol instance when its
+    TCP connection is made (`_connectionMade`), and formats them all with `pformat` for a debug
+    line that is then dropped: a few KiB per idle socket and ~10 % of a process's CPU during a
+    reconnect storm (py-spy, bench S8). An option that is already a class attribute is not
+    copied, and with `CONFIG_ATTRS` empty there is nothing to format. daphne sets its options
+    once (`setProtocolOptions` right after it builds the factory), before the first connection."""
+    options = {name: getattr(factory, name) for name in LiveWebSocketProtocol.CONFIG_ATTRS}
+    options["maxMessagePayloadSize"] = options["maxFramePayloadSize"] = settings.REALTIME_MAX_FRAME_BYTES
+    # A function stored on a class would become a method: the callables (perMessageCompressionAccept)
+    # stay plain functions.
+    options = {name: staticmethod(value) if callable(value) else value for name, value in options.items()}
+    return type("LeanLiveWebSocketProtocol", (LiveWebSocketProtocol,), {**options, "CONFIG_ATTRS": ()})
 
 
 def close_all_restarting() -> defer.Deferred:
