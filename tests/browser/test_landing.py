@@ -87,6 +87,7 @@ def test_a_newcomer_lands_on_the_map_and_its_list(screens, daphne_server):
     page.evaluate(
         "document.querySelector('[data-testid=landing-map]').leafletMap.setView([-20.89, 55.45], 17, {animate: false})"
     )
+    expect(page.locator(".leaflet-cluster-anim")).to_have_count(0)  # the clusters' 200 ms split (test_commune_map)
     page.locator('[data-testid="landing-marker-events"][aria-label="Pique-nique à la Providence"]').click()
     expect(page).to_have_url(f"{daphne_server.url}/#/event/{placed['id']}")
 
