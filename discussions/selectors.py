@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.selectors import DELETED_USER
@@ -51,6 +53,23 @@ def room_sanctions_of(*, room_id: int, user) -> set[str]:
     return set(RoomSanction.objects.filter(room_id=room_id, user=user).values_list("kind", flat=True))
 
 
+def _room_missing(room_id: int) -> AppError:
+    return AppError("not_found", f"room {room_id} does not exist")
+
+
+def _room_read_refusal(room: Room, *, member: Callable[[], bool], banned: bool, private_as: str) -> AppError | None:
+    """The one rule of who may read a room, however its facts were read (one reader, the readers
+    of a reconnect storm, the posts of a group-commit batch): a private room's outsiders get
+    `private_as` (`member` is asked only for a private room), a banned person `forbidden`."""
+    if room.visibility == Room.PRIVATE and not member():
+        if private_as == "not_found":
+            return _room_missing(room.id)
+        return AppError("forbidden", "this room is private to its members")
+    if banned:
+        return AppError("forbidden", "you are banned from this room by its moderators")
+    return None
+
+
 def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> Room:
     """The room if `user` may read it. A private room is invisible to outsiders:
     `not_found` over HTTP, `forbidden` on subscribe (private_as). A banned person may not read
@@ -65,13 +84,15 @@ def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> R
         )
     room = rooms.first()
     if room is None:
-        raise AppError("not_found", f"room {room_id} does not exist")
-    if room.visibility == Room.PRIVATE and room_role(room=room, user=user) is None:
-        if private_as == "not_found":
-            raise AppError("not_found", f"room {room_id} does not exist")
-        raise AppError("forbidden", "this room is private to its members")
-    if getattr(room, "viewer_banned", False):
-        raise AppError("forbidden", "you are banned from this room by its moderators")
+        raise _room_missing(room_id)
+    refusal = _room_read_refusal(
+        room,
+        member=lambda: room_role(room=room, user=user) is not None,
+        banned=getattr(room, "viewer_banned", False),
+        private_as=private_as,
+    )
+    if refusal is not None:
+        raise refusal
     return room
 
 
@@ -81,7 +102,7 @@ def room_readers_check(*, room_id: int, users: list) -> list[AppError | None]:
     queries whatever the number: the room, the bans among them, their memberships if private."""
     room = Room.objects.filter(id=room_id).first()
     if room is None:
-        return [AppError("not_found", f"room {room_id} does not exist") for _ in users]
+        return [_room_missing(room_id) for _ in users]
     ids = {user.pk for user in users if signed_in(user)}
     banned = set(
         RoomSanction.objects.filter(room=room, user_id__in=ids, kind=RoomSanction.BAN).values_list("user_id", flat=True)
@@ -91,16 +112,11 @@ def room_readers_check(*, room_id: int, users: list) -> list[AppError | None]:
         if room.visibility == Room.PRIVATE
         else set()
     )
-    answers: list[AppError | None] = []
-    for user in users:
-        pk = user.pk if signed_in(user) else None
-        if room.visibility == Room.PRIVATE and pk not in members:
-            answers.append(AppError("not_found", f"room {room_id} does not exist"))
-        elif pk in banned:
-            answers.append(AppError("forbidden", "you are banned from this room by its moderators"))
-        else:
-            answers.append(None)
-    return answers
+    pks = [user.pk if signed_in(user) else None for user in users]
+    return [
+        _room_read_refusal(room, member=lambda pk=pk: pk in members, banned=pk in banned, private_as="not_found")
+        for pk in pks
+    ]
 
 
 def _room_and_sanctions(room_id: int) -> tuple[Room | None, dict[int, set[str]]]:
@@ -138,12 +154,16 @@ def room_get_readable_batched(*, room_id: int, user) -> Room:
 def _room_readable_in_batch(*, room_id: int, user) -> tuple[Room, set[str]]:
     room, sanctions = batch_cached(("room-sanctions", room_id), lambda: _room_and_sanctions(room_id))
     if room is None:
-        raise AppError("not_found", f"room {room_id} does not exist")
-    if room.visibility == Room.PRIVATE and room_role(room=room, user=user) is None:
-        raise AppError("forbidden", "this room is private to its members")
+        raise _room_missing(room_id)
     kinds = sanctions.get(user.pk, set()) if signed_in(user) else set()
-    if RoomSanction.BAN in kinds:
-        raise AppError("forbidden", "you are banned from this room by its moderators")
+    refusal = _room_read_refusal(
+        room,
+        member=lambda: room_role(room=room, user=user) is not None,
+        banned=RoomSanction.BAN in kinds,
+        private_as="forbidden",
+    )
+    if refusal is not None:
+        raise refusal
     return room, kinds
 
 
