@@ -34,16 +34,13 @@ class SocketAuthMiddleware:
         if token is None:
             return await self.session_app(scope, receive, send)
         try:
-            user, token_id = await _token_user(token)
+            user, token_id = await _token_reads.get(token)
+            found = {"bearer_user": user, "bearer_token_id": token_id}
         except AppError as exc:  # no database thread in time: the consumer says so and closes (4013)
-            user, token_id, busy = None, None, exc
-        else:
-            busy = None
+            found = {"bearer_user": None, "bearer_busy": exc}
         # This frame lives as long as the socket: it keeps the user and no more (issue 17: memory per socket).
         del token
-        if busy is not None:
-            return await self.app(dict(scope, bearer_user=None, bearer_busy=busy, bearer_given=True), receive, send)
-        return await self.app(dict(scope, bearer_user=user, bearer_token_id=token_id, bearer_given=True), receive, send)
+        return await self.app(dict(scope, bearer_given=True, **found), receive, send)
 
 
 def _token_users(tokens: dict[str, None]) -> dict[str, tuple]:
@@ -53,11 +50,6 @@ def _token_users(tokens: dict[str, None]) -> dict[str, tuple]:
 
 # The handshakes of a reconnect storm look their tokens up together (realtime.shared_reads).
 _token_reads = SharedReads("tokens", _token_users, missing=(None, None))
-
-
-async def _token_user(token: str) -> tuple:
-    """(user, token id) of a valid token, else (None, None)."""
-    return await _token_reads.get(token)
 
 
 def SocketAuthStack(app):  # noqa: N802 - named like Channels' own stacks
