@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from communes.models import Commune, Referent
+from discussions.models import Room
 from discussions.selectors import room_moderated_by, room_moderators
 from moderation.models import CommunePolicy, Policy, RoomPolicy, Trusted
 from realtime.auth import signed_in
@@ -54,21 +55,21 @@ class Scope:
 
     def name(self) -> str:
         if self.room_id is not None:
-            from discussions.models import Room
-
             return Room.objects.values_list("name", flat=True).get(id=self.room_id)
         return Commune.objects.values_list("name", flat=True).get(insee=self.commune_id)
+
+    @property
+    def policy_model(self) -> type[Policy]:
+        return RoomPolicy if self.room_id is not None else CommunePolicy
 
     def policy_locked(self) -> Policy:
         """The scope's policy row, locked: reports of one scope queue there, so the count that
         opens a case is exact and a case opens once."""
-        model = RoomPolicy if self.room_id is not None else CommunePolicy
-        model.objects.get_or_create(**self.fields)
-        return model.objects.select_for_update().get(**self.fields)
+        self.policy_model.objects.get_or_create(**self.fields)
+        return self.policy_model.objects.select_for_update().get(**self.fields)
 
     def policy(self) -> Policy:
-        model = RoomPolicy if self.room_id is not None else CommunePolicy
-        return model.objects.filter(**self.fields).first() or model(**self.fields)
+        return self.policy_model.objects.filter(**self.fields).first() or self.policy_model(**self.fields)
 
     def judges(self) -> list:
         """Everyone who votes on the scope's reports (active accounts)."""
@@ -92,8 +93,6 @@ class Scope:
         if user.is_staff:
             return True
         if self.room_id is not None:
-            from discussions.models import Room
-
             return room_moderated_by(room=Room.objects.get(id=self.room_id), user=user)
         return Referent.objects.filter(commune_id=self.commune_id, user=user).exists()
 
