@@ -48,16 +48,20 @@ def questions_changed(debate: Debate) -> None:
     """Bump the questions version (row locked) and refresh both audiences' `questions` state."""
     debate.questions_version += 1
     debate.save(update_fields=["questions_version"])
-    topic_state_changed(questions_topic(debate.room_id))
-    topic_state_changed(moderation_topic(debate.room_id))
+    _questions_states_refresh(debate.room_id)
 
 
 def questions_changed_by_id(debate: Debate) -> None:
     """`questions_changed` without saving the whole row: for a bump deferred to the end of a batch,
     when the `debate` object in hand may be older than the row (its version moved meanwhile)."""
     Debate.objects.filter(id=debate.id).update(questions_version=F("questions_version") + 1)
-    topic_state_changed(questions_topic(debate.room_id))
-    topic_state_changed(moderation_topic(debate.room_id))
+    _questions_states_refresh(debate.room_id)
+
+
+def _questions_states_refresh(room_id: int) -> None:
+    """Both audiences' `questions` state: the participants' and the moderators'."""
+    topic_state_changed(questions_topic(room_id))
+    topic_state_changed(moderation_topic(room_id))
 
 
 def queue_changed(debate: Debate) -> None:
