@@ -138,10 +138,22 @@ function wireMenu() {
     if (ev.target.closest("a, button")) setMenu(false);
   });
   document.querySelector(".topbar").addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+    if (toggle.getAttribute("aria-expanded") !== "true") return;
+    if (ev.key === "Escape") {
       setMenu(false);
       toggle.focus();
+    } else if (ev.key === "Tab") {
+      // While the phone's menu is open, Tab cycles through the button and the menu's links only.
+      const ring = [toggle, ...nav.querySelectorAll("a[href], button:not([disabled])")].filter((el) => el.getClientRects().length);
+      const at = ring.indexOf(document.activeElement);
+      const next = at === -1 ? 0 : (at + (ev.shiftKey ? ring.length - 1 : 1)) % ring.length;
+      ev.preventDefault();
+      ring[next].focus();
     }
+  });
+  // Focus leaving the open menu some other way (a click elsewhere, a screen reader's jump) closes it.
+  document.addEventListener("focusin", (ev) => {
+    if (toggle.getAttribute("aria-expanded") === "true" && !nav.contains(ev.target) && ev.target !== toggle) setMenu(false);
   });
   window.addEventListener("hashchange", () => setMenu(false));
 }

@@ -292,6 +292,18 @@ def test_phone_header_folds_the_links_behind_a_menu_button(screens, daphne_serve
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "phone-header-menu-open.png"))
     assert not axe_violations(page)
+    # Focus is trapped while it is open: past the last link Tab comes back to the button, and
+    # Shift+Tab from the button goes to the last link, not to the page behind the menu.
+    for _ in links[1:]:
+        page.keyboard.press("Tab")
+    assert focused_testid(page) == "signout"
+    page.keyboard.press("Tab")
+    assert focused_testid(page) == "nav-toggle"
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Shift+Tab")
+    assert focused_testid(page) == "signout"
+    page.keyboard.press("Shift+Tab")
+    assert focused_testid(page) == "nav-account"
     page.keyboard.press("Escape")
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(toggle).to_be_focused()

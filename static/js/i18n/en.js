@@ -29,6 +29,7 @@ export default {
   "map.type.others": "Other",
   "news.title": "Live from the commune",
   "news.none": "Nothing new yet.",
+  "news.untitled": "(hidden pending moderation)",
   "news.commune.room_created": "New room",
   "news.commune.event_created": "New event",
   "news.commune.proposal_created": "New proposal",

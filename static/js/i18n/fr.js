@@ -29,6 +29,7 @@ export default {
   "map.type.others": "Autre",
   "news.title": "En direct de la commune",
   "news.none": "Rien de neuf pour l'instant.",
+  "news.untitled": "(masquée en attente de modération)",
   "news.commune.room_created": "Nouveau salon",
   "news.commune.event_created": "Nouvel événement",
   "news.commune.proposal_created": "Nouvelle proposition",

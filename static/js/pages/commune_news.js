@@ -24,7 +24,8 @@ function newsItem(frame) {
     { "data-testid": "news-item", "data-kind": frame.kind, "data-seq": String(frame.seq) },
     h("span", { class: "badge", text: what }),
     " ",
-    h("a", { href, text: title }),
+    // A proposal hidden by moderation went out without its title: no nameless link to a page one may not read.
+    title ? h("a", { href, text: title }) : h("span", { class: "muted", "data-testid": "news-untitled", text: t("news.untitled") }),
     h("small", { class: "muted block", text: formatDateTime(frame.at, undefined, { dateStyle: "medium", timeStyle: "short" }) }),
   );
 }

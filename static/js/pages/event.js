@@ -4,7 +4,7 @@
 import { avatar } from "../avatars.js";
 import { tagLinks } from "../tags.js";
 import { get } from "../api.js";
-import { h } from "../dom.js";
+import { append, clear, h } from "../dom.js";
 import { errorText, formatNumber, t } from "../i18n.js";
 import { signinPrompt } from "./auth.js";
 import { debatePanel } from "./debate.js";
@@ -106,7 +106,8 @@ async function renderDetails(ctx, ev, container) {
     h("a", { href: `/api/events/${encodeURIComponent(ev.id)}/ics`, download: `event-${ev.id}.ics`, "data-testid": "calendar-link", text: t("event.calendar") }),
     ev.room ? h("a", { href: `#/room/${ev.room.id}`, "data-testid": "event-room-link", text: t("event.room") }) : null,
   );
-  container.replaceChildren(
+  // dom.js's append skips the parts that are null here; the native replaceChildren would print "null".
+  append(clear(container), [
     cancelled,
     title,
     details.el,
@@ -118,7 +119,7 @@ async function renderDetails(ctx, ev, container) {
     links,
     ev.show_participants ? participantsCard(ev) : null,
     isOrganiser(ctx, ev) ? organiserPanel(ctx, ev) : null,
-  );
+  ]);
 
   let mine = myRsvpOf(ev);
   function renderMine() {

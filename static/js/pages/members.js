@@ -2,7 +2,7 @@
 // the ownership (owners), leave.
 
 import { api, get, post } from "../api.js";
-import { clear, field, h } from "../dom.js";
+import { append, clear, field, h } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import "../notifications-i18n.js";
 
@@ -20,14 +20,15 @@ export async function render(ctx, params, container) {
   const username = h("input", { type: "text", autocomplete: "off", "data-testid": "invite-username", maxlength: "150" });
   const invite = h("form", { class: "row wrap" }, field(t("members.invite"), username), h("button", { type: "submit", "data-testid": "invite-send", text: t("members.invite_send") }));
   const leave = h("button", { type: "button", class: "secondary", "data-testid": "leave", text: t("members.leave") });
-  container.append(
+  // dom.js's append skips the parts that are null here; the native append would print "null".
+  append(container, [
     h("p", {}, h("a", { href: `#/room/${room.id}`, text: `← ${room.name}` })),
     h("h1", { text: t("members.title", { room: room.name }) }),
     ["owner", "moderator"].includes(room.role) ? invite : null,
     status,
     list,
     room.role ? leave : null,
-  );
+  ]);
   const act = async (promise, message) => {
     try {
       await promise;

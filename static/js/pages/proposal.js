@@ -1,7 +1,7 @@
 // A proposal: live bars per option, turnout, countdown, your vote, result, amendments.
 
 import { get } from "../api.js";
-import { h } from "../dom.js";
+import { append, clear, h } from "../dom.js";
 import { errorText, formatDateTime, formatDuration, t } from "../i18n.js";
 import { outcomePanel } from "./actions.js";
 import { signinPrompt } from "./auth.js";
@@ -81,7 +81,8 @@ export async function render(ctx, params, container) {
   const report = mayReport ? new ReportPanel({ socket, topic, kind: "proposal" }) : null;
   const reportButton = report && h("button", { type: "button", class: "link", "data-testid": "report-proposal", text: t("proposal.report"), onclick: () => report.open(p.id, { author: p.author || "", body: p.title }) });
 
-  container.replaceChildren(
+  // dom.js's append skips the parts that are null here; the native replaceChildren would print "null".
+  append(clear(container), [
     banner,
     hiddenNote,
     h("h1", { "data-testid": "proposal-title", text: p.title }),
@@ -94,7 +95,7 @@ export async function render(ctx, params, container) {
     voteBox,
     manage.el,
     amendments.el,
-  );
+  ]);
 
   // --- rendering -------------------------------------------------------------------------
   function applyTally(tally) {
