@@ -197,6 +197,7 @@ function renderConn() {
 
 let cleanup = null;
 let routeToken = 0;
+let routed = false;
 
 async function route() {
   if (location.hash === "#main") return; // a skip link followed without script handling
@@ -281,6 +282,11 @@ async function route() {
     return;
   }
   cleanup = typeof done === "function" ? done : null;
+  // The link followed went away with the old page: the keyboard (and a screen reader) would
+  // carry on from where it was. Start them at the new page's content instead, unless the page
+  // focused a field itself. The first page of a load leaves focus alone (Tab: the skip link).
+  if (routed && (!document.activeElement || document.activeElement === document.body)) main.focus({ preventScroll: true });
+  routed = true;
 }
 
 async function boot() {
