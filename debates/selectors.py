@@ -19,9 +19,9 @@ from realtime.errors import AppError
 TOP_QUESTIONS = 200
 
 
-def debate_readable(*, room_id: int, user, private_as: str = "not_found") -> Debate:
+def debate_readable(*, room_id: int, user) -> Debate:
     """The room's debate, or an unsaved one with the defaults: reading creates nothing."""
-    room = room_get_readable(room_id=room_id, user=user, private_as=private_as)
+    room = room_get_readable(room_id=room_id, user=user)
     return Debate.objects.filter(room=room).select_related("room").first() or Debate(room=room)
 
 

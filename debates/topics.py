@@ -27,7 +27,7 @@ class DebateTopic(_RoomDerived):
     state_kind = "questions"
 
     def authorize_read(self, user, object_id: int) -> None:
-        room_get_readable(room_id=object_id, user=user, private_as="forbidden")
+        room_get_readable(room_id=object_id, user=user)
 
     def state_snapshot(self, object_id: int) -> dict | None:
         return questions_public(object_id)
@@ -38,7 +38,7 @@ class ModerationTopic(_RoomDerived):
     state_kind = "questions"
 
     def authorize_read(self, user, object_id: int) -> None:
-        room = room_get_readable(room_id=object_id, user=user, private_as="forbidden")
+        room = room_get_readable(room_id=object_id, user=user)
         moderator_required(room=room, user=user)
 
     def state_snapshot(self, object_id: int) -> dict | None:
@@ -50,7 +50,7 @@ class FloorTopic(_RoomDerived):
     state_kind = "queue"
 
     def authorize_read(self, user, object_id: int) -> None:
-        room_get_readable(room_id=object_id, user=user, private_as="forbidden")
+        room_get_readable(room_id=object_id, user=user)
 
     def state_snapshot(self, object_id: int) -> dict | None:
         return queue_snapshot(object_id)

@@ -23,7 +23,7 @@ def reaction_set(*, user, room_id: int, message_id: int, emoji: str, on: bool = 
     message's new count of that emoji."""
     if emoji not in EMOJI:
         raise AppError("bad_request", f"emoji must be one of {' '.join(EMOJI)}")
-    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    room = room_get_readable(room_id=room_id, user=user)
     room_writer_check(room=room, user=user)  # muted: reads, does not react
     message = Message.objects.filter(id=message_id, room=room, deleted_at__isnull=True, hidden_at__isnull=True).first()
     if message is None:
@@ -52,7 +52,7 @@ def read_marker_set(*, user, room_id: int, seq: int, ref: str | None = None) -> 
     """Advance the caller's read marker in a room they may read (it never moves back)."""
     if seq < 0:
         raise AppError("bad_request", "seq must be >= 0")
-    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    room = room_get_readable(room_id=room_id, user=user)
     marker, _ = ReadMarker.objects.select_for_update().get_or_create(room=room, user=user)
     if seq > marker.seq:
         marker.seq = seq

@@ -57,22 +57,22 @@ def _room_missing(room_id: int) -> AppError:
     return AppError("not_found", f"room {room_id} does not exist")
 
 
-def _room_read_refusal(room: Room, *, member: Callable[[], bool], banned: bool, private_as: str) -> AppError | None:
+def _room_read_refusal(room: Room, *, member: Callable[[], bool], banned: bool) -> AppError | None:
     """The one rule of who may read a room, however its facts were read (one reader, the readers
     of a reconnect storm, the posts of a group-commit batch): a private room's outsiders get
-    `private_as` (`member` is asked only for a private room), a banned person `forbidden`."""
+    `not_found`, worded as for a missing room, to a read and a write alike, so that its
+    sequential id says nothing (`member` is asked only for a private room); a banned person
+    `forbidden` (they know they were banned)."""
     if room.visibility == Room.PRIVATE and not member():
-        if private_as == "not_found":
-            return _room_missing(room.id)
-        return AppError("forbidden", "this room is private to its members")
+        return _room_missing(room.id)
     if banned:
         return AppError("forbidden", "you are banned from this room by its moderators")
     return None
 
 
-def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> Room:
+def room_get_readable(*, room_id: int, user) -> Room:
     """The room if `user` may read it. A private room is invisible to outsiders:
-    `not_found` over HTTP, `forbidden` on subscribe (private_as). A banned person may not read
+    `not_found` on every path, HTTP or socket, read or write. A banned person may not read
     it (`forbidden`: they know they were banned). The person's sanctions come with the room row
     (one query) and stay on it for `room_writer_check`."""
     rooms = Room.objects.filter(id=room_id)
@@ -89,7 +89,6 @@ def room_get_readable(*, room_id: int, user, private_as: str = "not_found") -> R
         room,
         member=lambda: room_role(room=room, user=user) is not None,
         banned=getattr(room, "viewer_banned", False),
-        private_as=private_as,
     )
     if refusal is not None:
         raise refusal
@@ -113,10 +112,7 @@ def room_readers_check(*, room_id: int, users: list) -> list[AppError | None]:
         else set()
     )
     pks = [user.pk if signed_in(user) else None for user in users]
-    return [
-        _room_read_refusal(room, member=lambda pk=pk: pk in members, banned=pk in banned, private_as="not_found")
-        for pk in pks
-    ]
+    return [_room_read_refusal(room, member=lambda pk=pk: pk in members, banned=pk in banned) for pk in pks]
 
 
 def _room_and_sanctions(room_id: int) -> tuple[Room | None, dict[int, set[str]]]:
@@ -129,11 +125,11 @@ def _room_and_sanctions(room_id: int) -> tuple[Room | None, dict[int, set[str]]]
 
 
 def room_get_postable(*, room_id: int, user) -> Room:
-    """`room_get_readable(private_as="forbidden")` then `room_writer_check`, for a post: the same
+    """`room_get_readable` then `room_writer_check`, for a post: the same
     answers, but the room row and its sanctions are read once for the posts of one group-commit
     batch (realtime.batching.batch_cached; posting changes no room, role or sanction)."""
     if not in_batched_write():
-        room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+        room = room_get_readable(room_id=room_id, user=user)
         room_writer_check(room=room, user=user)
         return room
     room, kinds = _room_readable_in_batch(room_id=room_id, user=user)
@@ -143,11 +139,11 @@ def room_get_postable(*, room_id: int, user) -> Room:
 
 
 def room_get_readable_batched(*, room_id: int, user) -> Room:
-    """`room_get_readable(private_as="forbidden")` for a write that changes no room, role or
+    """`room_get_readable` for a write that changes no room, role or
     sanction (an upvote): in a group-commit batch the room and its sanctions are read once for
     the writes of one command (realtime.batching.batch_cached)."""
     if not in_batched_write():
-        return room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+        return room_get_readable(room_id=room_id, user=user)
     return _room_readable_in_batch(room_id=room_id, user=user)[0]
 
 
@@ -160,7 +156,6 @@ def _room_readable_in_batch(*, room_id: int, user) -> tuple[Room, set[str]]:
         room,
         member=lambda: room_role(room=room, user=user) is not None,
         banned=RoomSanction.BAN in kinds,
-        private_as="forbidden",
     )
     if refusal is not None:
         raise refusal

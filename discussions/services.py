@@ -157,7 +157,7 @@ def _message_events_redact(*, room: Room, message: Message) -> None:
 @user_write("edit")
 def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | None = None) -> dict:
     """The author edits their message; publishes `message.edited`."""
-    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    room = room_get_readable(room_id=room_id, user=user)
     room_writer_check(room=room, user=user)
     message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=False)
     _message_events_redact(room=room, message=message)
@@ -175,7 +175,7 @@ def message_edit(*, user, room_id: int, message_id: int, body: str, ref: str | N
 @user_write("delete")
 def message_delete(*, user, room_id: int, message_id: int, ref: str | None = None) -> dict:
     """The author, or a moderator of the room, deletes a message; publishes `message.deleted`."""
-    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    room = room_get_readable(room_id=room_id, user=user)
     message = _message_for_change(user=user, room=room, message_id=message_id, moderators_too=True)
     if message.author_id != user.id:
         # Before the text goes: the author alone is told what of theirs was removed.

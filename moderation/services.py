@@ -300,7 +300,7 @@ def _item_decide(case: Case, *, removed: bool) -> None:
 
 
 def _moderator_room(room_id: int, user):
-    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    room = room_get_readable(room_id=room_id, user=user)
     if not (user.is_staff or room_moderated_by(room=room, user=user)):
         raise AppError("forbidden", "only the room's owners and moderators may do this")
     return room

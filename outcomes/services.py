@@ -32,7 +32,7 @@ def _decided(proposal_id: int, user) -> Proposal:
     """The proposal, readable by `user` and steered by them, whose vote has closed; its row is
     locked, so a reopening (which takes the same lock) cannot slip between the phase checked
     here and the outcome or action written (see `reopen_refuse_when_followed`)."""
-    proposal = proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    proposal = proposal_get_readable(proposal_id=proposal_id, user=user)
     if not proposal_steered_by(proposal=proposal, user=user):
         raise AppError("forbidden", f"{STEERERS} state the outcome and make actions")
     phase = Proposal.objects.select_for_update().values_list("phase", flat=True).get(id=proposal.id)
@@ -169,7 +169,7 @@ def _action_locked(action_id: int, user, proposal_id: int | None) -> Action:
     if action is None or (proposal_id is not None and action.proposal_id != proposal_id):
         raise AppError("not_found", f"action {action_id} does not exist")
     try:
-        proposal_check_readable(proposal=action.proposal, user=user, private_as="not_found")
+        proposal_check_readable(proposal=action.proposal, user=user)
     except AppError:
         raise AppError("not_found", f"action {action_id} does not exist") from None
     return action

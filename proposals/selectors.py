@@ -31,7 +31,7 @@ from realtime.errors import AppError
 # --- reading proposals ---------------------------------------------------------------------
 
 
-def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_found") -> None:
+def proposal_check_readable(*, proposal: Proposal, user) -> None:
     """A proposal is as readable as its room or event; commune-wide ones are public. A vote
     among named electors (moderation) is readable by them and staff only: `not_found` to others.
     A proposal hidden by reports (or removed by its room's moderation vote) is read only by the
@@ -44,7 +44,7 @@ def proposal_check_readable(*, proposal: Proposal, user, private_as: str = "not_
         raise AppError("not_found", f"proposal {proposal.id} does not exist")
     if proposal.room_id is not None:
         try:
-            room_get_readable(room_id=proposal.room_id, user=user, private_as=private_as)
+            room_get_readable(room_id=proposal.room_id, user=user)
         except AppError as exc:
             if exc.code == "not_found":
                 raise AppError("not_found", f"proposal {proposal.id} does not exist") from None
@@ -74,11 +74,11 @@ def proposal_title_shown(proposal: Proposal) -> str:
     return "" if proposal.hidden_at is not None else proposal.title
 
 
-def proposal_get_readable(*, proposal_id: int, user, private_as: str = "not_found") -> Proposal:
+def proposal_get_readable(*, proposal_id: int, user) -> Proposal:
     proposal = Proposal.objects.filter(id=proposal_id).first()
     if proposal is None:
         raise AppError("not_found", f"proposal {proposal_id} does not exist")
-    proposal_check_readable(proposal=proposal, user=user, private_as=private_as)
+    proposal_check_readable(proposal=proposal, user=user)
     return proposal
 
 

@@ -32,7 +32,7 @@ def debate_locked(*, room_id: int, user) -> Debate:
     """The room's debate row, locked until commit: every debate write of a room queues here,
     so counts, arrival numbers and versions move together. Call inside transaction.atomic."""
     signed_in_required(user)
-    room = room_get_readable(room_id=room_id, user=user, private_as="forbidden")
+    room = room_get_readable(room_id=room_id, user=user)
     # Created on first use: every room may run a debate.
     Debate.objects.get_or_create(room=room)
     return debate_lock(room)

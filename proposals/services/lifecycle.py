@@ -72,7 +72,7 @@ def _scope(proposal: ProposalIn, *, author) -> tuple:
     electorate its eligibility names."""
     room = event = commune = None
     if proposal.room is not None:
-        room = room_get_readable(room_id=proposal.room, user=author, private_as="forbidden")
+        room = room_get_readable(room_id=proposal.room, user=author)
         commune = room.commune
     if proposal.event is not None:
         event = event_get_visible(event_id=proposal.event, user=author)
@@ -276,7 +276,7 @@ def proposal_close_now(*, user, proposal_id: int, reason: str = "", ref: str | N
     `by`, `note`); returns it."""
     if len(reason) > REASON_MAX:
         raise AppError("bad_request", f"reason: at most {REASON_MAX} characters")
-    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user)
     if not may_close(proposal, user):
         raise AppError("forbidden", "only the author, the room's moderators or the event's organisers close a vote")
     locked = proposal_row_locked(proposal_id)
@@ -354,7 +354,7 @@ def _close(
 def proposal_archive(*, user, proposal_id: int, ref: str | None = None) -> dict:
     """The author or a room owner/moderator archives a proposal; voting stops; publishes
     `proposal.archived`. A resolved proposal keeps its result. Returns {id, phase}."""
-    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user)
     allowed = proposal.author_id == user.id or user.is_staff
     if not allowed and proposal.room_id is not None:
         allowed = room_moderated_by(room=proposal.room, user=user)

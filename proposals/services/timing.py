@@ -31,7 +31,7 @@ MODERATORS_ONLY = "only the author, the room's moderators or the event's organis
 
 
 def _moderated_locked(*, user, proposal_id: int) -> Proposal:
-    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user)
     if not may_close(proposal, user):
         raise AppError("forbidden", MODERATORS_ONLY)
     return proposal_row_locked(proposal_id)
@@ -117,7 +117,7 @@ def proposal_revise(*, user, proposal_id: int, body: str, reason: str, ref: str 
     """Consent: the author (or staff) revises the text while the vote runs. Standing blocks were
     about the old text, so they are lifted: each blocker's ballot is removed (they may vote
     again, even without `can_change`); other ballots stand. Publishes `proposal.revised`."""
-    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user, private_as="forbidden")
+    proposal = selectors.proposal_get_readable(proposal_id=proposal_id, user=user)
     if proposal.author_id != user.id and not user.is_staff:
         raise AppError("forbidden", "only the author revises a proposal")
     locked = proposal_row_locked(proposal_id)

@@ -29,7 +29,7 @@ def _voting_open_check(proposal: Proposal, now: datetime) -> None:
 def _voter_locked(*, user, proposal_id: int) -> Proposal:
     """The proposal, locked, if `user` may read it and vote on it (one read of the row)."""
     proposal = proposal_row_locked(proposal_id)
-    selectors.proposal_check_readable(proposal=proposal, user=user, private_as="forbidden")
+    selectors.proposal_check_readable(proposal=proposal, user=user)
     selectors.user_eligible_check(proposal=proposal, user=user)
     return proposal
 

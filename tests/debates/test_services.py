@@ -304,7 +304,7 @@ def test_private_room_debate_is_closed_to_outsiders(make_user, make_room):
     room = make_room(owner, visibility="private")
     with pytest.raises(AppError) as caught:
         services.question_ask(author=outsider, room_id=room.id, body="Je peux ?")
-    assert caught.value.code == "forbidden"
+    assert caught.value.code == "not_found"  # as for a missing room: its id says nothing
     with pytest.raises(AppError) as caught:
         services.hand_raise(user=None, room_id=room.id)
     assert caught.value.code == "auth_required"

@@ -186,3 +186,49 @@ print(json.dumps([str(b) for b in SecretBallot.objects.filter(proposal_id={propo
     finally:
         for socket in [*watchers, author, *sockets.values()]:
             await socket.close()
+
+
+async def test_writes_to_a_private_room_answer_like_a_missing_one(live_stack):
+    """Finding 9 (private ids listed): room ids are sequential, so an outsider's write to a private
+    room, to its debate or to its proposal answers exactly as one to a room that does not exist,
+    on the socket and over HTTP; `forbidden` stays for a member who reads but may not write."""
+    stack = live_stack()
+    (_, t_owner), (muted_name, t_muted), (_, t_outsider) = stack.create_users(3)
+    with stack.http(0, t_owner) as http:
+        room = http.post("/api/rooms", json={"name": "Bureau", "visibility": "private"}).json()
+        invited = http.post(f"/api/rooms/{room['id']}/invitations", json={"username": muted_name})
+        assert invited.status_code == 201, invited.text
+        proposal = http.post("/api/proposals", json={"title": "Ordre du jour", "body": "…", "room": room["id"]}).json()
+    with stack.http(0, t_muted) as http:
+        invitation = http.get("/api/rooms/invitations/pending").json()[0]["id"]
+        assert http.post(f"/api/rooms/invitations/{invitation}/accept").status_code == 200
+    with stack.http(0, t_owner) as http:
+        muted = http.post(
+            f"/api/moderation/rooms/{room['id']}/sanctions", json={"user": muted_name, "kind": "mute", "reason": "test"}
+        )
+        assert muted.status_code == 200, muted.text
+    missing = room["id"] + 1000
+    writes = {
+        "post": lambda rid: {"type": "post", "topic": f"room:{rid}", "body": "bonjour"},
+        "react": lambda rid: {"type": "react", "topic": f"room:{rid}", "message": 1, "emoji": "👍"},
+        "ask": lambda rid: {"type": "ask", "topic": f"debate:{rid}", "body": "Une question ?"},
+    }
+    async with await LiveSocket.open(stack.ws_url(0), t_outsider) as outsider:
+        for name, frame in writes.items():
+            private, absent = await outsider.request(frame(room["id"])), await outsider.request(frame(missing))
+            assert private["type"] == absent["type"] == "error", (name, private, absent)
+            assert private["code"] == absent["code"] == "not_found", (name, private, absent)
+            assert private["message"] == absent["message"].replace(str(missing), str(room["id"])), (name, private)
+        voted = await outsider.request({"type": "vote", "topic": proposal["topic"], "choice": "yes"})
+        assert voted["type"] == "error" and voted["code"] == "not_found", voted
+        subscribed = await outsider.request({"type": "subscribe", "topic": f"room:{room['id']}"})
+        assert subscribed["code"] == "not_found", subscribed
+    with stack.http(0, t_outsider) as http:
+        private = http.post(f"/api/rooms/{room['id']}/messages", json={"body": "bonjour"})
+        absent = http.post(f"/api/rooms/{missing}/messages", json={"body": "bonjour"})
+        assert private.status_code == absent.status_code == 404, (private.text, absent.text)
+        assert private.json()["code"] == "not_found"
+    async with await LiveSocket.open(stack.ws_url(0), t_muted) as member:
+        refused = await member.request(writes["post"](room["id"]))
+        assert refused["type"] == "error" and refused["code"] == "forbidden", refused
+        assert "muted" in refused["message"]
