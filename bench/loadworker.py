@@ -25,6 +25,7 @@ import asyncio
 import collections
 import os
 import resource
+import socket
 import time
 import traceback
 
@@ -269,12 +270,28 @@ class Worker:
             ws.on_message = _ignore
         return out
 
-    async def cmd_pause_reading(self, group, paused=True):
-        """Stalled readers: the kernel buffers fill, then the server must hold (or drop) what it sends."""
+    async def cmd_pause_reading(self, group, paused=True, receive_buffer=None):
+        """Stalled readers: the kernel buffers fill, then the server must hold (or drop) what it sends.
+        ``receive_buffer`` shrinks each socket's kernel receive buffer first (SO_RCVBUF)."""
         _, live = self._live(group)
         for ws in live:
+            if paused and receive_buffer:
+                ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
             (ws.transport.pause_reading if paused else ws.transport.resume_reading)()
         return {"sockets": len(live)}
+
+    async def cmd_close_codes(self, group, wait):
+        """Read again and wait (at most ``wait`` s) for each socket's close: its code, ``None`` when
+        the connection ended without a close frame, ``"open"`` when it never closed."""
+        _, live = self._live(group)
+        for ws in live:
+            ws.transport.resume_reading()
+        codes = collections.Counter()
+        if live:
+            await asyncio.wait([asyncio.ensure_future(asyncio.shield(ws.closed)) for ws in live], timeout=wait)
+        for ws in live:
+            codes[str(ws.closed.result()) if ws.closed.done() else "open"] += 1
+        return {"codes": dict(codes)}
 
     async def cmd_arm_reconnect(self, group, host, port, path, topic, tag, expect, ready_rid=None):
         g, _ = self._live(group)

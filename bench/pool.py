@@ -172,11 +172,26 @@ class Pool:
             base += c
         return self._check(await asyncio.gather(*futs))
 
-    async def pause_reading(self, group, paused=True):
+    async def pause_reading(self, group, paused=True, receive_buffer=None):
         rs = self._check(
-            await asyncio.gather(*(w.request("pause_reading", group=group, paused=paused) for w in self.workers))
+            await asyncio.gather(
+                *(
+                    w.request("pause_reading", group=group, paused=paused, receive_buffer=receive_buffer)
+                    for w in self.workers
+                )
+            )
         )
         return sum(r["sockets"] for r in rs)
+
+    async def close_codes(self, group, wait):
+        """How the group's sockets were closed, once reading again: {code: count} (cmd_close_codes)."""
+        rs = self._check(
+            await asyncio.gather(*(w.request("close_codes", group=group, wait=wait) for w in self.workers))
+        )
+        codes = collections.Counter()
+        for r in rs:
+            codes.update(r["codes"])
+        return dict(codes)
 
     async def count_open(self, group):
         rs = self._check(await asyncio.gather(*(w.request("count_open", group=group) for w in self.workers)))

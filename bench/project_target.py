@@ -71,8 +71,10 @@ class ProjectTarget(Target):
         log_dir: Path,
         anonymous: bool = False,
         profile: bool = False,
+        server_env: dict | None = None,
     ):
         self.name = name
+        self.server_env = server_env or {}  # a phase's own settings (S9's stalled-readers shape)
         self.profile = profile
         self.n_procs = n_procs
         self.db = db
@@ -100,6 +102,7 @@ class ProjectTarget(Target):
             BENCH_REDIS_PREFIX=f"clb{self.run_id}",
             PYTHONPATH=pythonpath(),
             **self.db.env,
+            **self.server_env,
         )
         env.pop("REDIS_URL", None)
         if self.n_procs > 1:

@@ -76,8 +76,8 @@ QUICK = dict(
     kill_after=2.0,
     stall_healthy=10,
     stall_sockets=50,
-    stall_posts=500,
-    stall_drain=20.0,
+    stall_posts=10000,  # the burst: fewer posts never reach a stalled reader's bound
+    stall_drain=60.0,
     ceiling_burst=200,
 )
 ALL_TARGETS = list(PLAN)

@@ -25,6 +25,8 @@ SCENARIOS = {
     "reconnect": scenarios.reconnect_storm,
     "stalled": scenarios.stalled_readers,
 }
+# Server settings of the phase that runs a scenario (one server for the whole phase).
+SERVER_ENV = {"stalled": scenarios.STALLED_SERVER_ENV}
 # target -> phases -> (result key, the scenario numbers that select it)
 PLAN = {
     "tutorial-pubsub": [[("fanout", {1, 2})], [("idle", {6})]],
@@ -52,7 +54,7 @@ class RunContext:
     db: ProjectDatabase | None = None
 
 
-def make_target(name: str, ctx: RunContext, peer_db: ProjectDatabase | None):
+def make_target(name: str, ctx: RunContext, peer_db: ProjectDatabase | None, server_env: dict | None = None):
     if name == "ceiling":
         return CeilingTarget(ctx.log_dir)
     if name.startswith("tutorial-"):
@@ -60,7 +62,15 @@ def make_target(name: str, ctx: RunContext, peer_db: ProjectDatabase | None):
         return PeerTarget(layer, ctx.run_id, ctx.log_dir, persist_db=peer_db)
     n_procs = 2 if name == "project-2proc" else 1
     return ProjectTarget(
-        name, n_procs, ctx.db, ctx.users, ctx.run_id, ctx.log_dir, ctx.args.anonymous, ctx.args.profile
+        name,
+        n_procs,
+        ctx.db,
+        ctx.users,
+        ctx.run_id,
+        ctx.log_dir,
+        ctx.args.anonymous,
+        ctx.args.profile,
+        server_env=server_env,
     )
 
 
@@ -87,7 +97,8 @@ def collect_profile(t, out: dict, label: str, progress):
 
 
 async def run_phase(name: str, phase: list, ctx: RunContext, out: dict, peer_db) -> None:
-    t = make_target(name, ctx, peer_db)
+    server_env = {k: v for key, _ in phase for k, v in SERVER_ENV.get(key, {}).items()}
+    t = make_target(name, ctx, peer_db, server_env)
     ctx.progress(f"{name}: starting")
     t.start()
     try:

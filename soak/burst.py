@@ -5,6 +5,8 @@ runs twice: first alone (reference), then with STALLED subscribers that subscrib
 reading. Reported: the server's RSS before and its peak during each burst (sampled every
 0.2 s), the watchers' p99 delivery latency, and how the stalled sockets were closed.
 Goals: RSS raised by at most 50 MiB over the baseline; healthy p99 moved by less than 20 %.
+The same shape as bench S9 (`python -m bench --scenarios 9`): the server's settings and the
+stalled clients' receive buffer come from bench/scenarios/resilience.py.
 
     python -m soak --burst            # artifacts/soak/burst.json
 """
@@ -18,6 +20,7 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.scenarios.resilience import STALLED_CLOSE_WAIT_S, STALLED_RECEIVE_BUFFER, STALLED_SERVER_ENV
 from soak.run import Client, Stats, rss_mib
 from tests.live import LiveStack
 
@@ -33,7 +36,7 @@ async def burst_once(stack: LiveStack, topic: str, tokens: list[str], stalled: i
         await watcher.subscribe(topic)
     stuck = [Client(stack, 0, tokens[HEALTHY + i], stats) for i in range(stalled)]
     for client in stuck:
-        await client.open(receive_buffer=4096)
+        await client.open(receive_buffer=STALLED_RECEIVE_BUFFER)
         await client.subscribe(topic)
         client.proto.transport.pause_reading()
     baseline = rss_mib(stack)[0]
@@ -72,7 +75,7 @@ async def burst_once(stack: LiveStack, topic: str, tokens: list[str], stalled: i
     closes = []
     for client in stuck:
         try:
-            closes.append(await asyncio.wait_for(client.proto.closed, 30))
+            closes.append(await asyncio.wait_for(client.proto.closed, STALLED_CLOSE_WAIT_S))
         except TimeoutError:
             closes.append("still open")  # never cut: its queue never reached the bound
             client.close()
@@ -94,11 +97,8 @@ async def burst_once(stack: LiveStack, topic: str, tokens: list[str], stalled: i
 
 
 async def burst() -> int:
-    # A grace longer than the burst: each stalled reader's close frame (and its transport's 64 KiB)
-    # waits until the reader comes back, so the peak counts them and the reader sees its 4008.
-    # A fixed kernel buffer per socket (256 KiB), so that every stalled reader passes its bound
-    # whatever the machine's TCP autotuning (left to it, a reader could absorb the whole burst).
-    env = {"LOG_LEVEL": "WARNING", "REALTIME_SLOW_CLIENT_GRACE": "3600", "REALTIME_SOCKET_SEND_BUFFER": "131072"}
+    # The stalled-readers shape of bench S9 (bench/scenarios/resilience.py says why).
+    env = {"LOG_LEVEL": "WARNING", **STALLED_SERVER_ENV}
     stack = LiveStack(env=env)
     try:
         users = stack.create_users(HEALTHY + STALLED + POSTERS, prefix="burst")

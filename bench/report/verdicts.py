@@ -106,6 +106,13 @@ def socket_rows(rows: Rows, t: dict) -> None:
     if s9 and "error" not in s9:
         rows.at_most("9", "RSS growth with stalled readers MiB", s9.get("rss_growth_mib"), 50)
         rows.at_most("9", "healthy p99 with / without stalled readers", s9.get("p99_ratio"), 1.2)
+        cut, stalled = s9.get("stalled_cut_4008"), g(s9, "stalled_open", "opened")
+        rows.add(
+            "9", "stalled readers cut by their bound (4008)", cut, f"{stalled}", cut is not None and cut == stalled
+        )
+        for burst in ("alone", "with_stalled"):
+            d = g(s9, burst, "delivered_pct")
+            rows.add("9", f"healthy delivered % ({burst})", d, "100 %", d == 100.0)
     ceiling = g(t.get("ceiling", {}), "fanout", "s2", "deliveries_per_s")
     if ceiling:
         share = ratio(g(p, "fanout", "s2", "deliveries_per_s"), ceiling)
