@@ -268,9 +268,7 @@ export async function render(ctx, params, container) {
       showError(errorText(frame));
     },
     revoked() {
-      // Access withdrawn live: say so, and stop offering to write.
-      container.querySelector(".room-head").after(accessLost());
-      if (composer) composer.form.hidden = true;
+      lose();
     },
   };
 
@@ -306,12 +304,27 @@ export async function render(ctx, params, container) {
   const actions = actionsSection(ctx, { query: { room: room.id }, topic, linkProposals: true, hideWhenEmpty: true });
   container.append(actions.section);
 
-  return () => {
+  let stopped = false;
+  function stop() {
+    if (stopped) return;
+    stopped = true;
     presence.stop();
     socket.removeEventListener("status", onStatus);
     unsubscribe();
     debate.stop();
     tabs?.stop();
     actions.stop();
-  };
+  }
+  // Access withdrawn live (`unsubscribed`, code `forbidden`, on the room's topic: the room turned
+  // private, the reader was removed or banned): nothing this reader may no longer see stays on
+  // screen — messages, presence, the debate, actions — only the room's name and why.
+  function lose() {
+    if (container.dataset.revoked) return;
+    container.dataset.revoked = "true";
+    stop();
+    const name = h("h1", { "data-testid": "room-name", text: room.name });
+    container.replaceChildren(h("div", { class: "room-head" }, name), accessLost());
+  }
+
+  return stop;
 }
