@@ -96,6 +96,14 @@ async def reconnect_storm(target, pool, cfg, progress) -> dict:
     return out
 
 
+def slow_consumer_closes(metrics_text: str) -> int:
+    """The server's count of 4008 closes, from its /metrics page (Prometheus text format)."""
+    for line in metrics_text.splitlines():
+        if line.startswith("cl_slow_consumer_closes_total "):
+            return int(float(line.split()[1]))
+    return 0
+
+
 async def _sample_rss(server, peak: list, stop: asyncio.Event):
     while not stop.is_set():
         try:
@@ -137,6 +145,7 @@ async def stalled_readers(target, pool, cfg, progress) -> dict:
         out["alone"] = await _burst_rss(target, pool, healthy, topic, n_h, cfg)
         opened = await target.open_subs(pool, stalled, n_s, topic, users=users[n_h + 1 : n_h + n_s + 1])
         await pool.pause_reading(stalled, receive_buffer=STALLED_RECEIVE_BUFFER)
+        closes_before = slow_consumer_closes((await target.http.get("/metrics")).text)
         out["stalled_open"] = opened
         progress(f"{target.name}: S9 the same burst with {opened['opened']} stalled readers")
         out["with_stalled"] = await _burst_rss(target, pool, healthy, topic, n_h, cfg)
@@ -146,11 +155,13 @@ async def stalled_readers(target, pool, cfg, progress) -> dict:
         complete = out["alone"].get("delivered_pct") == out["with_stalled"].get("delivered_pct") == 100.0
         out["p99_ratio"] = round(w / a, 2) if a and w and complete else None
         out["rss_growth_mib"] = out["with_stalled"]["rss_growth_mib"]
-        # Every stalled reader should be cut by its bound (4008). "None" is a connection dropped
-        # without a close frame (daphne's unanswered pings, ~50 s: a burst slower than that), "open"
-        # one never cut: neither tested the bound.
+        # Every stalled reader should be cut by its bound (4008). On the client side "None" is a
+        # connection dropped without a close frame (daphne's unanswered pings, ~50 s), "open" one
+        # never cut.
         out["stalled_close_codes"] = await pool.close_codes(stalled, STALLED_CLOSE_WAIT_S)
-        out["stalled_cut_4008"] = out["stalled_close_codes"].get("4008", 0)
+        # Counted by the server: a reader cut with 4008 and then dropped by daphne's unanswered
+        # pings before it read its close frame shows "None" on the client side.
+        out["stalled_cut_4008"] = slow_consumer_closes((await target.http.get("/metrics")).text) - closes_before
         progress(
             f"{target.name}: S9 healthy p99 {a} ms alone, {w} ms with stalled readers; RSS +{out['rss_growth_mib']} MiB;"
             f" stalled readers' closes {out['stalled_close_codes']}"
