@@ -57,7 +57,7 @@ class Hub:
             served_topics=self.table.names,
             on_reconnected=self._after_reconnect,
         )
-        self.snapshots = Snapshots(loop=loop, link=self.link, submit=self.submit)
+        self.snapshots = Snapshots(loop=loop, link=self.link, submit=self.submit, served_here=self.table.__contains__)
         self.presence = Presence(
             loop=loop, table=self.table, link=self.link, snapshots=self.snapshots, submit=self.submit
         )

@@ -141,6 +141,18 @@ class RedisLink:
             # Harmless: a stray payload for an unserved topic is dropped by the hub.
             log.info("Redis unsubscribe from %s failed (%s)", topic, exc.__class__.__name__)
 
+    async def followed_elsewhere(self, topic: str) -> bool:
+        """Whether any process's link is subscribed to `topic`'s channel (PUBSUB NUMSUB). True when
+        Redis cannot say: the caller then does the work rather than risk a stale subscriber."""
+        if self.client is None:
+            return True
+        try:
+            [(_, count)] = await self.client.pubsub_numsub(redis_channel(topic))
+        except Exception as exc:
+            log.info("PUBSUB NUMSUB for %s failed (%s)", topic, exc.__class__.__name__)
+            return True
+        return int(count) > 0
+
     async def publish(self, topic: str, payload: str) -> None:
         """Best effort: the database stays the truth (receivers sweep and backfill)."""
         if self.client is None:

@@ -15,6 +15,7 @@ from realtime.fanout.items import Inbound, StateArrived, StateFlushDue
 from realtime.fanout.redis_link import RedisLink
 from realtime.fanout.topic_table import ServedTopic, StateSlot, Subscription
 from realtime.fanout.wire import state_payload
+from realtime.frames import broadcast_prepare
 from realtime.state_snapshot import topic_state_compute
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,18 @@ COMPUTE_TIMES_MAX = 10_000
 
 
 class Snapshots:
-    def __init__(self, *, loop: asyncio.AbstractEventLoop, link: RedisLink, submit: Callable[[Inbound], None]) -> None:
+    def __init__(
+        self,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        link: RedisLink,
+        submit: Callable[[Inbound], None],
+        served_here: Callable[[str], bool],
+    ) -> None:
         self.loop = loop
         self._link = link
         self._submit = submit
+        self._served_here = served_here
         self._next_compute: dict[str, float] = {}
         self._scheduled: set[str] = set()
 
@@ -45,6 +54,8 @@ class Snapshots:
         self._next_compute[topic] = time.monotonic() + settings.REALTIME_STATE_INTERVAL
         if len(self._next_compute) > COMPUTE_TIMES_MAX:
             self._next_compute.clear()
+        if not await self._followed(topic):
+            return
         try:
             computed = await db_call(topic_state_compute, topic)
         except Exception as error:
@@ -59,6 +70,17 @@ class Snapshots:
         kind, version, text = computed
         self._submit(StateArrived(topic, kind, version, text))
         await self._link.publish(topic, state_payload(kind, version, text))
+
+    async def _followed(self, topic: str) -> bool:
+        """Whether a socket of any process follows `topic`: nobody gets a snapshot computed for
+        nobody (the moderators' questions while no moderator has the page open). A process that
+        subscribes later reads the state itself once its Redis subscription is confirmed
+        (`send_current`), so after this answer, hence after the write: it misses nothing."""
+        if self._served_here(topic):
+            return True
+        if not self._link.enabled:
+            return False  # one process: every socket is here
+        return await self._link.followed_elsewhere(topic)
 
     # --- receiver side: forward the newest version to the sockets, coalesced -------------
 
@@ -82,8 +104,9 @@ class Snapshots:
             return
         slot.flush_pending = False
         slot.sent_at = time.monotonic()
+        prepared = broadcast_prepare(slot.text)  # framed once, written as is to every socket
         for sub in list(served.subscribers):
-            await sub.deliver_state(kind, slot.version, slot.text)
+            await sub.deliver_state(kind, slot.version, slot.text, prepared)
 
     async def send_current(self, served: ServedTopic, sub: Subscription) -> None:
         """Send a new subscriber the topic's current state: cached, or read from the database once

@@ -12,6 +12,8 @@ from realtime import metrics
 from realtime.db import db_call
 from realtime.event_log import topic_events_after
 
+STATE_FRAMES_SENT = metrics.FRAMES_SENT.labels("state")
+
 
 class Socket(Protocol):
     """What the hub needs from a connection (the consumer implements it)."""
@@ -78,11 +80,16 @@ class Subscription:
         self.last_seq = seq
         await self.socket.send_text(text)
 
-    async def deliver_state(self, kind: str, version: int, text: str) -> None:
+    async def deliver_state(self, kind: str, version: int, text: str, prepared: object = None) -> None:
+        """Send a `state` frame unless this socket already has that version or a newer one; with
+        `prepared` (the frame framed once for every socket of the topic) written as is."""
         if self.buffer is not None or self.state_versions.get(kind, -1) >= version:
             metrics.FRAMES_DROPPED.labels("state", "superseded").inc()
             return
         self.state_versions[kind] = version
+        if prepared is not None and self.socket.send_prepared(prepared):
+            STATE_FRAMES_SENT.inc()
+            return
         await self.socket.send_text(text)
 
 

@@ -140,3 +140,83 @@ async def test_a_state_read_refused_busy_reaches_the_subscriber_later(live_sub, 
     assert socket.texts == []  # refused: nothing yet, and the subscribe is not failed for it
     await asyncio.wait_for(socket.done.wait(), 10)  # recomputed (twice) and flushed to everyone
     assert socket.texts == ['{"type":"state","n":3}'] and len(calls) == 3
+
+
+@pytest.fixture
+def private_redis(settings):
+    """A redis-server of the test's own on a free port, as REDIS_URL (the hub links to it)."""
+    import subprocess
+
+    from tests.live import free_port, wait_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port, process)
+        settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
+        yield settings.REDIS_URL
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+STATE = ("questions", 5, '{"type":"state","topic":"room:42","kind":"questions","data":{"version":5}}')
+
+
+async def test_a_snapshot_nobody_follows_anywhere_is_not_computed(private_redis, monkeypatch):
+    """No socket of this process nor any other Redis-linked process follows the topic: the
+    database is not asked (the moderators' questions while no moderator has the page open)."""
+    calls = _stub_state(monkeypatch, [STATE])
+    hub = fanout.process_hub()
+    try:
+        await asyncio.wait_for(hub.link.ready.wait(), 5)
+        await hub.snapshots._compute_and_publish(TOPIC)
+        assert calls == []
+    finally:
+        await fanout.process_hub_stop()
+
+
+async def test_a_snapshot_followed_by_another_process_is_computed_and_published(private_redis, monkeypatch):
+    import redis.asyncio as aioredis
+
+    from realtime.fanout.wire import redis_channel
+
+    calls = _stub_state(monkeypatch, [STATE])
+    other = aioredis.Redis.from_url(private_redis)
+    pubsub = other.pubsub()
+    await pubsub.subscribe(redis_channel(TOPIC))  # another process's link serving the topic
+    hub = fanout.process_hub()
+    try:
+        await asyncio.wait_for(hub.link.ready.wait(), 5)
+        await hub.snapshots._compute_and_publish(TOPIC)
+        assert calls == [TOPIC]
+        message = None
+        for _ in range(3):  # the subscribe confirmation reads as None first
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+            if message is not None:
+                break
+        assert message is not None and message["data"].decode() == f"Squestions|5|{STATE[2]}"
+    finally:
+        await fanout.process_hub_stop()
+        await pubsub.aclose()
+        await other.aclose()
+
+
+async def test_a_snapshot_followed_here_is_computed_and_sent(live_sub, monkeypatch):
+    hub, attach = live_sub
+    calls = _stub_state(monkeypatch, [STATE])
+    socket = await attach(expected=1)
+    await hub.snapshots._compute_and_publish(TOPIC)
+    await asyncio.wait_for(socket.done.wait(), 5)  # flushed through the prepared (framed once) path
+    assert calls == [TOPIC] and socket.texts == [STATE[2]]
+
+
+async def test_without_redis_an_unserved_snapshot_is_not_computed(live_sub, monkeypatch):
+    hub, _ = live_sub
+    calls = _stub_state(monkeypatch, [STATE])
+    await hub.snapshots._compute_and_publish("room:43")
+    assert calls == []
