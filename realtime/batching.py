@@ -45,6 +45,8 @@ from typing import Any
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
+from realtime import ratelimit
+from realtime.auth import signed_in
 from realtime.db import database_timeout_error, db_call
 from realtime.errors import AppError
 from realtime.models import Topic
@@ -132,6 +134,26 @@ def batch_before_commit(key: object, function: Callable[[], None]) -> None:
     deferred.setdefault(key, function)
 
 
+@dataclass
+class WriteToken:
+    """The rate-limit token a batch asked for, for one of its writes, before running them
+    (`ratelimit.write_take_many`): its user, the wait Redis answered (0: taken), whether used."""
+
+    user_key: object
+    wait: float
+    used: bool = False
+
+
+def batch_write_token(user_key: object) -> float | None:
+    """The wait of the token the running batch took for its running write, if that write's user
+    is `user_key` and has not used it; None when the write must take its own (`write_allow`)."""
+    token = getattr(_local, "token", None)
+    if token is None or token.used or token.user_key != user_key:
+        return None
+    token.used = True
+    return token.wait
+
+
 def in_batched_write() -> bool:
     """Whether this thread is running one write of a batch, inside that write's own savepoint."""
     return getattr(_local, "cache", None) is not None
@@ -156,9 +178,14 @@ class BatchBusyError(Exception):
 BUSY_ATTEMPTS = 2
 
 
-def run_batch(calls: list[tuple[Callable, dict]], budget_s: float | None = None) -> list[tuple[bool, Any]]:
+def run_batch(
+    calls: list[tuple[Callable, dict]],
+    budget_s: float | None = None,
+    tokens: list[WriteToken | None] | None = None,
+) -> list[tuple[bool, Any]]:
     """Run the calls in one transaction, each in its own savepoint: [(ok, result or exception)].
-    Once ``budget_s`` has passed, the calls not yet run are answered ``BatchNotRunError``."""
+    Once ``budget_s`` has passed, the calls not yet run are answered ``BatchNotRunError``.
+    ``tokens[i]``, if any, is the rate-limit token taken beforehand for ``calls[i]``."""
     deadline = None if budget_s is None else time.monotonic() + budget_s
     outcomes: list[tuple[bool, Any]] = []
     seqs = SeqRange()
@@ -169,7 +196,7 @@ def run_batch(calls: list[tuple[Callable, dict]], budget_s: float | None = None)
     busy: BatchBusyError | None = None
     try:
         with transaction.atomic():
-            for function, kwargs in calls:
+            for index, (function, kwargs) in enumerate(calls):
                 if busy is not None:
                     # A lock or statement timeout already hit this batch: the writes behind it
                     # would each wait as long again; they go again in the next batch instead.
@@ -183,6 +210,7 @@ def run_batch(calls: list[tuple[Callable, dict]], budget_s: float | None = None)
                     cached_for = function
                 mark = seqs.mark()
                 _local.cache = cache
+                _local.token = tokens[index] if tokens else None
                 try:
                     with transaction.atomic():
                         outcomes.append((True, function(**kwargs)))
@@ -200,12 +228,14 @@ def run_batch(calls: list[tuple[Callable, dict]], budget_s: float | None = None)
                     outcomes.append((False, exc))
                 finally:
                     _local.cache = None
+                    _local.token = None
             for function in deferred.values():
                 function()
             seqs.flush()
     finally:
         _local.seqs = None
         _local.cache = None
+        _local.token = None
         _local.deferred = None
     return outcomes
 
@@ -265,8 +295,10 @@ class TopicWriter:
         return batch
 
     async def _commit(self, topic: str, batch: list[_Write]) -> None:
+        tokens = await _tokens_take(batch)
+        ran_alone = False
         try:
-            outcomes = await db_call(run_batch, [(w.function, w.kwargs) for w in batch], self.budget_s)
+            outcomes = await db_call(run_batch, [(w.function, w.kwargs) for w in batch], self.budget_s, tokens)
         except AppError as exc:
             # The database is busy (a lock or statement timeout, no free thread: realtime.db):
             # nothing of the batch committed; every write goes again, as below.
@@ -274,6 +306,7 @@ class TopicWriter:
         except Exception:
             log.warning("a batch of %d writes could not commit; running each alone", len(batch), exc_info=True)
             outcomes = [await db_call(_run_alone, w.function, w.kwargs) for w in batch]
+            ran_alone = True  # each took its own token
         self.batches += 1
         self.writes += sum(not isinstance(value, BatchNotRunError) for _, value in outcomes)
         again: list[_Write] = []
@@ -295,6 +328,28 @@ class TopicWriter:
                 w.future.set_exception(value)
         if again:  # first in the next batch, in their order (the drain loop takes them)
             self.pending[topic] = again + self.pending.get(topic, [])
+        if tokens:
+            # A token stays spent only by a write that used it and got its answer; the others
+            # (not run, rolled back to run again, run alone) give it back.
+            retried = {id(w) for w in again}
+            await ratelimit.write_give_back(
+                [
+                    token.user_key
+                    for token, w in zip(tokens, batch, strict=True)
+                    if token is not None and token.wait == 0 and (ran_alone or not token.used or id(w) in retried)
+                ]
+            )
+
+
+async def _tokens_take(batch: list[_Write]) -> list[WriteToken | None] | None:
+    """The batch's rate-limit tokens in one Redis call, before it takes the database thread (a
+    round trip per write inside the transaction held the thread, and on SQLite the file's lock)."""
+    keys = [w.kwargs["user"].pk if signed_in(w.kwargs.get("user")) else None for w in batch]
+    waits = await ratelimit.write_take_many([key for key in keys if key is not None])
+    if waits is None:
+        return None
+    answers = iter(waits)
+    return [None if key is None else WriteToken(key, next(answers)) for key in keys]
 
 
 _writer: TopicWriter | None = None

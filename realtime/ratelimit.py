@@ -45,6 +45,28 @@ redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
 return tostring(wait)
 """
 
+# KEYS buckets (a key may repeat: taken in turn); ARGV rate, burst, cost. Takes `cost` from each
+# (or gives -cost back, up to the burst, when cost < 0) and returns each one's wait, as BUCKET_LUA.
+BUCKETS_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local v = redis.call('HMGET', key, 'tokens', 'stamp')
+  local tokens, stamp = tonumber(v[1]), tonumber(v[2])
+  if tokens == nil then tokens, stamp = burst, now end
+  tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
+  local wait = 0
+  if cost < 0 then tokens = math.min(burst, tokens - cost)
+  elseif tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'stamp', tostring(now))
+  redis.call('EXPIRE', key, math.ceil(burst / rate) + 60)
+  waits[i] = tostring(wait)
+end
+return waits
+"""
+
 # KEYS[1] failures; ARGV mode (check|fail|reset), free failures, cap seconds, window seconds.
 # After `free` failures each further one doubles the wait (1 s, 2 s, 4 s …, at most `cap`).
 BACKOFF_LUA = """
@@ -184,6 +206,38 @@ def write_allow(user_key: object) -> None:
         return
     wait = bucket_wait(f"write:{user_key}", rate=settings.RATE_LIMIT_PER_SECOND, burst=settings.RATE_LIMIT_BURST)
     _refuse(wait, "Too many writes; slow down.")
+
+
+def write_refuse(wait: float) -> None:
+    """Raise `rate_limited` for a write whose token was asked for beforehand (`write_take_many`)
+    and came back with `wait` seconds to wait; nothing when it was taken (0)."""
+    _refuse(wait, "Too many writes; slow down.")
+
+
+async def write_take_many(user_keys: list[object]) -> list[float] | None:
+    """One token from each user's write bucket, in order (a user twice takes two), all processes,
+    in ONE atomic Redis call: a group-commit batch asks for its writes' tokens together instead
+    of one round trip per write on the database thread. The waits, as `bucket_wait`'s; None
+    without Redis or while it is unreachable (each write then takes its own, `write_allow`)."""
+    if not settings.REDIS_URL or not user_keys:
+        return None
+    return await _buckets_eval([f"write:{key}" for key in user_keys], cost=1.0)
+
+
+async def write_give_back(user_keys: list[object]) -> None:
+    """Return tokens `write_take_many` took for writes that did not run (or run again later)."""
+    if settings.REDIS_URL and user_keys:
+        await _buckets_eval([f"write:{key}" for key in user_keys], cost=-1.0)
+
+
+async def _buckets_eval(keys: list[str], *, cost: float) -> list[float] | None:
+    rate, burst = settings.RATE_LIMIT_PER_SECOND, settings.RATE_LIMIT_BURST
+    try:
+        waits = await _redis_async().eval(BUCKETS_LUA, len(keys), *[KEY_PREFIX + k for k in keys], rate, burst, cost)
+    except REDIS_DOWN:
+        _redis_failed()
+        return None
+    return [float(wait) for wait in waits]
 
 
 def write_check(user_key: object) -> None:

@@ -23,7 +23,7 @@ from django.db import transaction
 
 from realtime import ratelimit
 from realtime.auth import signed_in
-from realtime.batching import in_batched_write
+from realtime.batching import batch_write_token, in_batched_write
 from realtime.errors import AppError
 from realtime.idempotency import write_once
 
@@ -49,7 +49,11 @@ def user_write(
             user = kwargs.get(actor)
             if not signed_in(user):
                 raise AppError("auth_required", signed_out)
-            ratelimit.write_allow(user.pk)
+            wait = batch_write_token(user.pk)  # the batch asked Redis for its writes' tokens at once
+            if wait is None:
+                ratelimit.write_allow(user.pk)
+            else:
+                ratelimit.write_refuse(wait)
             token = _inside_write.set(True)
             try:
                 # In a batch the write already runs in its own savepoint (realtime.batching): no second one.

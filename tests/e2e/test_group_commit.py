@@ -93,3 +93,44 @@ async def test_a_vote_storm_over_two_processes_keeps_one_vote_each_and_exact_cou
     finally:
         for socket in voters:
             await socket.close()
+
+
+async def test_one_user_s_write_limit_stays_exact_when_batches_take_their_tokens_at_once(live_stack):
+    """A batch asks Redis for its writes' rate-limit tokens in one call; writes it leaves for the next
+    batch (here every one but the first: a 1 µs budget) give theirs back. One user writing from 20
+    sockets on two processes at once (a socket has one write in flight, so a batch holds several of
+    the user's sockets) gets exactly the burst accepted, whatever the batching."""
+    burst, sockets_each = 12, 10
+    stack = live_stack(
+        processes=2,
+        redis=True,
+        env={
+            "REALTIME_GROUP_COMMIT": "1",
+            "RATE_LIMIT_PER_SECOND": "0.001",  # no refill during the test
+            "RATE_LIMIT_BURST": str(burst),
+            "REALTIME_GROUP_COMMIT_BUDGET_MS": "0.001",
+        },
+    )
+    (_, owner), (_, writer) = stack.create_users(2)
+    topic = http_post(stack, owner, "/api/rooms", {"name": "Conseil de quartier", "visibility": "public"})["topic"]
+    watcher = await LiveSocket.open(stack.ws_url(0), owner)
+    sockets = await asyncio.gather(*(LiveSocket.open(stack.ws_url(i % 2), writer) for i in range(2 * sockets_each)))
+    try:
+        assert (await watcher.subscribe(topic))["seq"] == 0
+        replies = await asyncio.gather(
+            *(
+                socket.request({"type": "post", "topic": topic, "body": f"s{i}", "ref": f"s{i}"}, timeout=60)
+                for i, socket in enumerate(sockets)
+            )
+        )
+        accepted = [r for r in replies if r["type"] == "ok"]
+        refused = [r for r in replies if r["type"] == "error"]
+        assert len(accepted) == burst, [r.get("code") for r in refused]
+        assert len(refused) == len(sockets) - burst and {r["code"] for r in refused} == {"rate_limited"}
+        assert all(r["retry_after"] > 0 for r in refused)
+        await watcher.wait_seq(topic, burst, timeout=30)
+        await watcher.request({"type": "ping"})
+        assert watcher.seqs(topic) == list(range(1, burst + 1))
+    finally:
+        for socket in [watcher, *sockets]:
+            await socket.close()
