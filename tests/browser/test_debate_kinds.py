@@ -45,6 +45,13 @@ def open_quick_vote(page, *, title: str, kind: str, choices=(), eligibility: str
     expect(page.get_by_test_id("announcer")).to_contain_text("Vote ouvert")
 
 
+def open_debate_tab(page) -> None:
+    """On a phone, the vote opened started the debate: the room's tabs appeared live (waited for
+    here); the debate's tab shows the ballot."""
+    page.get_by_test_id("tab-debate").click()
+    expect(page.get_by_test_id("panel-debate")).to_be_visible()
+
+
 def api_voter(server, proposal_id: int, **ballot) -> None:
     with server.api(server.register(unique("votant"))) as client:
         voted = client.post(f"/proposals/{proposal_id}/vote", json=ballot)
@@ -80,6 +87,8 @@ def test_consent_and_ranked_quick_votes_followed_by_the_big_screen(screens, daph
     open_quick_vote(moderator, title="Fermer la rue le dimanche ?", kind="consent")
     for page in (moderator, ana, bob, screen):
         expect(page.get_by_test_id("vote-kind")).to_have_attribute("data-kind", "consent")
+    for page in (ana, bob):
+        open_debate_tab(page)
     ana.get_by_test_id("consent-agree").click()
     ana.get_by_test_id("quick-ballot-submit").click()
     expect(ana.get_by_test_id("quick-ballot-status")).to_have_text("Votre bulletin est enregistré.")
@@ -174,6 +183,7 @@ def test_score_hidden_dot_and_approval_on_the_big_screen_in_english(screens, dap
         hidden=True,
     )
     expect(screen.get_by_test_id("vote-kind")).to_have_text("Score")
+    open_debate_tab(ana)
     ana.get_by_test_id("score-c1").focus()
     ana.keyboard.press("End")
     expect(ana.get_by_test_id("score-value-c1")).to_have_text("4")
@@ -347,8 +357,7 @@ def test_meeting_time_quick_vote_fixes_the_next_date_on_the_spot(screens, daphne
     expect(screen.get_by_test_id("vote-card")).to_contain_text("20:00")
 
     # Ana, on her phone, by keyboard: the second slot, then Enter on the submit button.
-    if ana.get_by_test_id("tab-debate").count():
-        ana.get_by_test_id("tab-debate").click()
+    open_debate_tab(ana)
     ana.get_by_test_id("pick-s2").focus()
     ana.keyboard.press("Space")
     expect(ana.get_by_test_id("pick-s2")).to_be_checked()

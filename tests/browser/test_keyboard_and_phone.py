@@ -321,3 +321,43 @@ def test_phone_header_folds_the_links_behind_a_menu_button(screens, daphne_serve
     in_view(page, "signout")
     page.screenshot(path=str(ARTIFACTS / "phone-header-menu-en.png"))
     assert not screens.console_errors, screens.console_errors
+
+
+def test_phone_room_gets_its_tabs_live_when_a_debate_starts(screens, daphne_server):
+    """The phone opened the room before any debate: no tabs. The moderator asks the first question:
+    the Discussion / Débat tabs appear without a reload, the question counted as new."""
+    moderator = screens.signed_up("debate-late-moderator", unique("mod"))
+    phone = screens.signed_up("debate-late-phone", unique("ana"), phone=True)
+    room_id = make_room(daphne_server, screens.token_of(moderator))  # no debate settings: not running
+    with daphne_server.api(screens.token_of(phone)) as client:
+        assert client.post(f"/rooms/{room_id}/join", json={}).status_code in (200, 201)
+    phone.goto(f"/#/room/{room_id}")
+    expect(phone.get_by_test_id("composer")).to_be_visible()
+    expect(phone.get_by_test_id("debate")).to_be_attached()  # the panel is there, its topics followed
+    assert phone.get_by_test_id("room-tabs").count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-late-before.png"))
+
+    with daphne_server.api(screens.token_of(moderator)) as client:
+        asked = client.post(f"/debates/{room_id}/questions", json={"body": "On commence par le budget ?"})
+        assert asked.status_code == 201, asked.text
+    expect(phone.get_by_test_id("room-tabs")).to_be_visible()
+    expect(phone.get_by_test_id("tab-discussion")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_test_id("tab-debate-questions")).to_have_text("1 nouvelle question")
+    for testid in ("composer", "send", "tab-debate"):
+        in_view(phone, testid)
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-late-tabs.png"))
+    assert not axe_violations(phone)
+
+    # Keyboard: the arrow key opens the debate tab, the question is there.
+    phone.get_by_test_id("tab-discussion").focus()
+    phone.keyboard.press("ArrowRight")
+    expect(phone.get_by_test_id("tab-debate")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_test_id("panel-debate").get_by_test_id("question")).to_contain_text("budget")
+    expect(phone.get_by_test_id("panel-discussion")).to_be_hidden()
+
+    phone.get_by_test_id("lang-select").select_option("en")
+    expect(phone.get_by_test_id("tab-debate")).to_contain_text("Debate")
+    expect(phone.get_by_test_id("tab-discussion")).to_contain_text("Discussion")
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-late-en.png"))
+    assert not screens.console_errors, screens.console_errors

@@ -15,8 +15,9 @@ import { ReportPanel } from "./room/report.js";
 
 const QUESTION_MAX = 500;
 
-/** The debate panel of a room; `onActive` is called once if the room runs a debate, so the
- * page can move the panel first or behind a tab (phones in the hall); `onStatus` hears what a
+/** The debate panel of a room; `onActive` is called once when the room runs a debate (when the
+ * page opens, or live when one starts), so the page can move the panel first or behind a tab
+ * (phones in the hall), with `{live: true}` in the second case; `onStatus` hears what a
  * tab's badges show ({questionIds, vote, floorMine}). Returns {el, stop()}. */
 export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = {}) {
   const { socket } = ctx;
@@ -316,8 +317,40 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
     ctx.announce(t("debate.moderation_lost"));
   }
 
+  // A debate that starts while the page is open (a first question, a hand raised, a vote, the
+  // floor's settings): ask the server again whether the room runs one, by the same rule as when
+  // the page opened, so the phone's tabs appear live. One request at a time; a frame heard
+  // meanwhile asks once more after it (its change may be newer than that answer).
+  let activeCheck = null;
+  let activeCheckAgain = false;
+  function activityHeard(frame) {
+    if (info.active || !onActive || root.dataset.revoked) return;
+    if (frame.type === "state" && !(frame.data && frame.data.version > 0)) return; // an empty debate
+    if (activeCheck) {
+      activeCheckAgain = true;
+      return;
+    }
+    activeCheck = get(`debates/${roomId}`)
+      .then((fresh) => {
+        if (fresh.active && !info.active) {
+          info.active = true;
+          onActive(root, { live: true });
+          status();
+        }
+      })
+      .catch(() => {}) // the next frame asks again
+      .finally(() => {
+        activeCheck = null;
+        if (activeCheckAgain) {
+          activeCheckAgain = false;
+          activityHeard({ type: "event" });
+        }
+      });
+  }
+
   const questionsListener = {
     state(frame) {
+      activityHeard(frame);
       if (frame.kind !== "questions") return;
       if (frame.topic === questionsTopic) publicQuestions = frame.data;
       if (!info.moderator || frame.topic === moderationTopic) {
@@ -327,6 +360,7 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
     },
     revoked,
     event(frame) {
+      activityHeard(frame);
       const d = frame.data || {};
       if (frame.kind === "question.answered" && mineIds.has(d.id) && frame.topic === questionsTopic) ctx.announce(t("debate.your_answered"));
       if (frame.kind === "question.hidden" && mineIds.has(d.id)) refreshMine();
@@ -340,11 +374,13 @@ export function debatePanel(ctx, roomId, { onActive = null, onStatus = null } = 
   };
   const floorListener = {
     state(frame) {
+      activityHeard(frame);
       if (frame.kind !== "queue") return;
       queue = frame.data;
       renderQueue();
     },
     event(frame) {
+      activityHeard(frame);
       const d = frame.data || {};
       if (frame.kind === "floor.given" && d.user === me) ctx.announce(t("debate.your_floor"));
       if (frame.kind === "floor.ended" && d.user === me) ctx.announce(t("debate.your_floor_ended"));

@@ -290,11 +290,12 @@ export async function render(ctx, params, container) {
   // A live debate: on a phone, "Discussion" / "Débat" tabs; wider, the debate above the messages.
   let tabs = null;
   const debate = debatePanel(ctx, room.id, {
-    onActive: (el) => {
+    onActive: (el, { live = false } = {}) => {
       const roomLayout = container.querySelector(".room-layout");
       const marker = document.createComment("tabs");
       roomLayout.before(marker);
-      tabs = roomTabs(roomLayout, el, { onShow: (name) => name === "discussion" && scrollToBottom() });
+      // Started live: the room had no question when the page opened, so every one is news.
+      tabs = roomTabs(roomLayout, el, { onShow: (name) => name === "discussion" && scrollToBottom(), seenAtOpen: live ? [] : null });
       marker.replaceWith(tabs.floorBanner, tabs.el, tabs.panels.debate, tabs.panels.discussion);
       scrollToBottom();
     },

@@ -12,8 +12,9 @@ function badge(testid) {
   return h("span", { class: "count-badge", "data-testid": testid, hidden: true });
 }
 
-/** `discussion` and `debate` are the two parts; returns {el, floorBanner, panels, update(status), messageArrived(), stop()}. */
-export function roomTabs(discussion, debate, { onShow = null } = {}) {
+/** `discussion` and `debate` are the two parts; `seenAtOpen`, the ids of the questions that are not
+ * news (default: those of the first update); returns {el, floorBanner, panels, update(status), messageArrived(), stop()}. */
+export function roomTabs(discussion, debate, { onShow = null, seenAtOpen = null } = {}) {
   const names = ["discussion", "debate"];
   const parts = { discussion, debate };
   const newQuestions = badge("tab-debate-questions");
@@ -31,7 +32,7 @@ export function roomTabs(discussion, debate, { onShow = null } = {}) {
   const floorBanner = h("p", { class: "banner banner-good", "data-testid": "floor-banner", hidden: true });
   const media = window.matchMedia(NARROW);
   let current = "discussion";
-  let seenQuestions = null;
+  let seenQuestions = seenAtOpen ? new Set(seenAtOpen) : null;
   let lastStatus = { questionIds: [], vote: null, floorMine: false };
   let unseenMessages = 0;
 
