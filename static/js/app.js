@@ -130,6 +130,15 @@ function setMenu(open) {
   document.getElementById("nav").classList.toggle("open", open);
 }
 
+/** The header's height as a CSS variable: on a narrow desktop its links wrap to a second line,
+ * and the room's message pane (app.css, .scroller) leaves that much less room to the composer. */
+function trackTopbarHeight() {
+  const topbar = document.querySelector(".topbar");
+  const set = () => document.documentElement.style.setProperty("--topbar-h", `${topbar.offsetHeight}px`);
+  new ResizeObserver(set).observe(topbar);
+  set();
+}
+
 function wireMenu() {
   const toggle = document.getElementById("nav-toggle");
   const nav = document.getElementById("nav");
@@ -311,6 +320,7 @@ async function boot() {
     document.getElementById("main").focus();
   });
   wireMenu();
+  trackTopbarHeight();
   await loadMe();
   renderNav();
   ctx.socket.start();

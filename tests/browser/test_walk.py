@@ -132,6 +132,11 @@ def test_every_route_on_a_phone_in_french_and_english(screens, daphne_server):
     separators = page.get_by_test_id("day-separator")
     expect(separators).to_have_count(2)
     assert re.search(r"\b20\d\d\b", separators.first.inner_text()), separators.first.inner_text()
+    # Its owner's settings, folded, leave the composer and its button in view on the phone.
+    expect(page.get_by_test_id("room-settings-open")).to_be_visible()
+    for testid in ("composer", "send"):
+        box = page.get_by_test_id(testid).bounding_box()
+        assert box and box["y"] + box["height"] <= 844, (testid, box)
 
     # Signed out, the pages a visitor reaches from the first screen.
     visitor = screens.new_page("walk-visitor", phone=True)
@@ -274,4 +279,25 @@ def test_the_main_paths_by_keyboard_only(screens, daphne_server):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "keyboard-presses.json").write_text(json.dumps(presses, indent=1))
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_a_1280x720_room_keeps_send_in_view_in_both_languages(screens, daphne_server):
+    """The French header wraps its links to a second line at this width: the message pane gives
+    that height back, so "Envoyer" is not pushed below the window."""
+    page = screens.signed_up("desktop-room", unique("bureau"))
+    room_id = create_room(daphne_server, screens.token_of(page), "Salon du bureau")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    heights = {}
+    for lang in ("fr", "en"):
+        page.get_by_test_id("lang-select").select_option(lang)
+        page.goto(f"/#/room/{room_id}")
+        expect(page.get_by_test_id("send")).to_be_visible()
+        heights[lang] = page.locator(".topbar").bounding_box()["height"]
+        for testid in ("composer", "send"):
+            box = page.get_by_test_id(testid).bounding_box()
+            assert box and box["y"] + box["height"] <= 720, (lang, testid, box, heights)
+        assert page.get_by_test_id("scroller").bounding_box()["height"] >= 380, lang  # still a pane to read
+        page.screenshot(path=str(ARTIFACTS / f"test_walk-desktop-room-{lang}.png"))
+    assert heights["fr"] > heights["en"]  # the case this is about: the French header's second line
     assert not screens.console_errors, screens.console_errors

@@ -125,7 +125,8 @@ export async function render(ctx, params, container) {
   if (report) composer.form.before(report.el);
   if (me) moderationLinks(ctx, room, container);
   const settings = me ? roomSettings(room) : null;
-  if (settings) container.querySelector(".room-head").after(settings);
+  // In the title's row while folded: a card of its own pushed the composer below a 720 px window.
+  if (settings) container.querySelector(".room-head").append(settings);
 
   if (me && !room.role && room.visibility === "private") {
     const join = h("button", {
