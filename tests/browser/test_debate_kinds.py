@@ -299,23 +299,24 @@ def test_access_lost_live_hides_the_debate_and_the_big_screen(screens, daphne_se
     with daphne_server.api(token) as client:
         turned = client.patch(f"/rooms/{room_id}", json={"visibility": "private"})
         assert turned.status_code == 200, turned.text
-    expect(reader.get_by_test_id("debate-revoked")).to_have_text(
-        "Vous n'avez plus accès à ce débat : le salon est devenu privé, ou vous n'en êtes plus membre. "
-        "Questions, parole et vote ne sont plus affichés."
+    # The room itself is lost live, so its page keeps nothing of it: no debate panel at all, only
+    # the room's name and why (room.js `lose`); the big screen says the debate is no longer public.
+    expect(reader.get_by_test_id("room-revoked")).to_have_text(
+        "Vous n’avez plus accès à ce salon (il est devenu privé, ou vous n’en êtes plus membre)."
     )
-    expect(reader_en.get_by_test_id("debate-revoked")).to_contain_text("You no longer have access to this debate")
+    expect(reader_en.get_by_test_id("room-revoked")).to_contain_text("You no longer have access to this room")
     expect(screen.get_by_test_id("screen-revoked")).to_contain_text("Ce débat n'est plus public")
     for page in (reader, reader_en):
-        expect(page.get_by_test_id("debate-revoked")).to_have_attribute("role", "alert")
-        for testid in ("question", "vote-card", "hand-toggle", "ask-form", "queue"):
+        expect(page.get_by_test_id("room-revoked")).to_have_attribute("role", "alert")
+        for testid in ("debate", "question", "vote-card", "hand-toggle", "ask-form", "queue", "composer"):
             expect(page.get_by_test_id(testid)).to_have_count(0)
     for testid in ("screen-question", "vote-card", "screen-qr"):
         expect(screen.get_by_test_id(testid)).to_have_count(0)
     for page in (owner, member):
         expect(page.get_by_test_id("question")).to_have_count(1)
-        expect(page.get_by_test_id("debate-revoked")).to_have_count(0)
+        expect(page.get_by_test_id("room-revoked")).to_have_count(0)
     # What the reader's page still shows carries nothing of the debate.
-    assert "Qui entretient le jardin" not in reader.get_by_test_id("debate").inner_text()
+    assert "Qui entretient le jardin" not in reader.locator("main").inner_text()
     shot(reader, "revoked-phone")
     shot(reader_en, "revoked-phone-en")
     shot(screen, "revoked-screen")

@@ -293,6 +293,7 @@ export async function render(ctx, params, container) {
   const debate = debatePanel(ctx, room.id, {
     onActive: (el, { live = false } = {}) => {
       const roomLayout = container.querySelector(".room-layout");
+      if (container.dataset.revoked || !roomLayout) return; // the room was lost meanwhile: nothing of it is shown
       const marker = document.createComment("tabs");
       roomLayout.before(marker);
       // Started live: the room had no question when the page opened, so every one is news.
