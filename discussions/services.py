@@ -139,6 +139,7 @@ def message_post(*, author, room_id: int, body: str, reply_to: int | None = None
         seq=seq,
         at=now,
         data={"id": message.id, "author": author.username, "body": body, "reply_to": reply_to, "at": now.isoformat()},
+        bulk=True,  # nothing reads a post's event back within its batch's posts
     )
     message_notify(message=message, room=room)
     return {"id": message.id, "seq": seq}

@@ -12,6 +12,10 @@ database call and one transaction:
   and the head written once before commit (``SeqRange``), so seqs stay gapless (a failed
   write gives its seqs back) and in commit order across processes (the row stays locked
   until commit);
+- rows a write only appends (a post's event, a write's receipt result) are staged with
+  ``batch_create`` / ``batch_receipt_result`` and written with one statement per table for the
+  writes of one command (``BatchRows``), once they succeeded: a failed write's rows are dropped
+  with its savepoint;
 - what the services publish on commit still happens on commit (Django drops the on-commit
   callbacks of a rolled-back savepoint), in the order the writes ran;
 - if the batch as a whole cannot commit (a deadlock, a lost connection), each of its writes
@@ -49,7 +53,7 @@ from realtime import ratelimit
 from realtime.auth import signed_in
 from realtime.db import database_timeout_error, db_call
 from realtime.errors import AppError
-from realtime.models import Topic
+from realtime.models import Topic, WriteReceipt
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +100,67 @@ def _upsert_head(topic: str, by: int) -> int:
             [topic, by, by],
         )
         return cursor.fetchone()[0]
+
+
+class BatchRows:
+    """Rows staged by the writes of a batch, written in bulk: one INSERT per model for the
+    created rows, one UPDATE for the receipts' results. A write stages into its own lists, which
+    join the batch's only once its savepoint is released; ``flush`` runs before the batch runs
+    another command (whose reads might look for them) and before commit."""
+
+    def __init__(self):
+        self.created: dict[type, list] = {}
+        self.results: dict[int, dict] = {}  # receipt id -> result
+        self.write_created: list = []
+        self.write_results: dict[int, dict] = {}
+
+    def keep_write(self) -> None:
+        for instance in self.write_created:
+            self.created.setdefault(type(instance), []).append(instance)
+        self.results.update(self.write_results)
+        self.drop_write()
+
+    def drop_write(self) -> None:
+        self.write_created = []
+        self.write_results = {}
+
+    def flush(self) -> None:
+        for model, instances in self.created.items():
+            model.objects.bulk_create(instances)
+        self.created = {}
+        if self.results:
+            receipts = [WriteReceipt(pk=pk, result=result) for pk, result in self.results.items()]
+            WriteReceipt.objects.bulk_update(receipts, ["result"])
+            self.results = {}
+
+
+def batch_create(model: type, **fields) -> Any:
+    """``model.objects.create(**fields)``, or, inside a batched write, the unsaved instance staged for
+    the batch's bulk INSERT. Only for a row that nothing reads back before the batch runs another
+    command (its pk is not set until then): a post's event."""
+    rows = getattr(_local, "rows", None)
+    if rows is None or getattr(_local, "cache", None) is None:
+        return model.objects.create(**fields)
+    instance = model(**fields)
+    rows.write_created.append(instance)
+    return instance
+
+
+def batch_receipt_result(receipt_id: int, result: dict) -> bool:
+    """Stage a receipt's result for the batch's one UPDATE; False outside a batched write (the
+    caller writes it now)."""
+    rows = getattr(_local, "rows", None)
+    if rows is None or getattr(_local, "cache", None) is None:
+        return False
+    rows.write_results[receipt_id] = result
+    return True
+
+
+def batch_staged_result(receipt_id: int) -> dict | None:
+    """The result an earlier write of the running batch staged for this receipt (a resend inside
+    one batch reads it here: the row still holds the claim's empty result)."""
+    rows = getattr(_local, "rows", None)
+    return None if rows is None else rows.results.get(receipt_id)
 
 
 def next_seq(topic: str) -> int:
@@ -189,7 +254,9 @@ def run_batch(
     deadline = None if budget_s is None else time.monotonic() + budget_s
     outcomes: list[tuple[bool, Any]] = []
     seqs = SeqRange()
+    rows = BatchRows()
     _local.seqs = seqs
+    _local.rows = rows
     _local.deferred = deferred = {}
     cache: dict = {}
     cached_for: Callable | None = None
@@ -208,13 +275,16 @@ def run_batch(
                 if function is not cached_for:  # batch_cached: shared by one command's writes only
                     cache.clear()
                     cached_for = function
+                    rows.flush()  # this command's reads see the rows the previous one staged
                 mark = seqs.mark()
                 _local.cache = cache
                 _local.token = tokens[index] if tokens else None
                 try:
                     with transaction.atomic():
                         outcomes.append((True, function(**kwargs)))
+                    rows.keep_write()
                 except OperationalError as exc:
+                    rows.drop_write()
                     cache.clear()
                     seqs.rewind(mark)
                     answer = database_timeout_error(exc)
@@ -223,17 +293,20 @@ def run_batch(
                     if busy is not None:
                         log.info("database timeout in a batched write (%s): it and the rest go again", exc.__cause__)
                 except Exception as exc:  # this write's own answer; the batch goes on
+                    rows.drop_write()
                     cache.clear()
                     seqs.rewind(mark)
                     outcomes.append((False, exc))
                 finally:
                     _local.cache = None
                     _local.token = None
+            rows.flush()
             for function in deferred.values():
                 function()
             seqs.flush()
     finally:
         _local.seqs = None
+        _local.rows = None
         _local.cache = None
         _local.token = None
         _local.deferred = None

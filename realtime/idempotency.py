@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from realtime.batching import batch_receipt_result, batch_staged_result
 from realtime.errors import AppError
 from realtime.models import WriteReceipt
 
@@ -29,7 +30,9 @@ def write_once(*, user, ref: str | None, action: str, perform: Callable[[], dict
     Must run inside the service's transaction: the receipt is claimed first (one insert that
     does nothing on a conflict), so a concurrent duplicate waits on the unique index until the
     first commits, then reads its result; if `perform` raises, the receipt rolls back with the
-    write. Two queries on the first send (claim, result), two on a resend (claim, read).
+    write. Two queries on the first send (claim, result), two on a resend (claim, read); in a
+    group-commit batch the result joins the batch's one UPDATE of receipts (a resend inside the
+    batch reads it from there).
     """
     if ref is None:
         return perform()
@@ -38,6 +41,9 @@ def write_once(*, user, ref: str | None, action: str, perform: Callable[[], dict
     receipt_id = _receipt_claim(user_id=user.pk, ref=ref, action=action)
     if receipt_id is None:
         existing = WriteReceipt.objects.get(user=user, ref=ref)
+        staged = batch_staged_result(existing.pk)  # an earlier write of this batch
+        if staged is not None:
+            return _replayed(existing, action, staged)
         cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
         if existing.created_at >= cutoff:
             return _replayed(existing, action)
@@ -53,7 +59,8 @@ def write_once(*, user, ref: str | None, action: str, perform: Callable[[], dict
             return result
     finally:
         _forget.reset(token)
-    WriteReceipt.objects.filter(pk=receipt_id).update(result=result)
+    if not batch_receipt_result(receipt_id, result):  # in a batch: one UPDATE for all its receipts
+        WriteReceipt.objects.filter(pk=receipt_id).update(result=result)
     return result
 
 
@@ -71,10 +78,10 @@ def _receipt_claim(*, user_id: int, ref: str, action: str) -> int | None:
     return row[0] if row else None
 
 
-def _replayed(receipt: WriteReceipt, action: str) -> dict:
+def _replayed(receipt: WriteReceipt, action: str, result: dict | None = None) -> dict:
     if receipt.action != action:
         raise AppError("conflict", f"ref already used for a '{receipt.action}' write")
-    return receipt.result
+    return receipt.result if result is None else result
 
 
 def receipts_purge() -> int:

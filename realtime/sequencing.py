@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from realtime import fanout
-from realtime.batching import next_seq
+from realtime.batching import batch_create, next_seq
 from realtime.frames import event_frame
 from realtime.models import TopicEvent
 from realtime.registry import event_about
@@ -28,17 +28,23 @@ def topic_seq_take(topic: str) -> int:
     return next_seq(topic)
 
 
-def topic_event_append(*, topic: str, kind: str, data: dict, seq: int | None = None, at=None) -> TopicEvent:
+def topic_event_append(
+    *, topic: str, kind: str, data: dict, seq: int | None = None, at=None, bulk: bool = False
+) -> TopicEvent:
     """Store the event under `seq` (taken with topic_seq_take in this transaction) or the
     topic's next seq, and publish it once the transaction commits, so nobody ever sees an
-    event that was rolled back."""
+    event that was rolled back.
+
+    `bulk`: inside a group-commit batch the row joins the batch's one INSERT of events
+    (realtime.batching.batch_create; its pk stays unset), for an event that neither this write
+    nor the next writes of its command read back (a post)."""
     if not connection.in_atomic_block:
         raise RuntimeError("topic_event_append must run inside transaction.atomic")
     if seq is None:
         seq = topic_seq_take(topic)
-    event = TopicEvent.objects.create(
-        topic=topic, seq=seq, kind=kind, data=data, at=at or timezone.now(), about=event_about(topic, kind, data)
-    )
+    fields = {"topic": topic, "seq": seq, "kind": kind, "data": data, "at": at or timezone.now()}
+    fields["about"] = event_about(topic, kind, data)
+    event = batch_create(TopicEvent, **fields) if bulk else TopicEvent.objects.create(**fields)
     frame = event_frame(topic=topic, seq=seq, kind=kind, data=data, at=event.at)
     transaction.on_commit(lambda: fanout.publish_event(topic, seq, frame))
     return event

@@ -230,12 +230,66 @@ def test_the_posts_of_one_batch_read_their_room_once(make_user, make_room, djang
     posts = [
         (message_post, {"author": u, "room_id": room.id, "body": f"m{i}", "ref": f"r{i}"}) for i, u in enumerate(users)
     ]
-    # Per post: the receipt's claim and result, the message, the event, one savepoint (two
-    # statements); per batch: the room and its sanctions, the seq upsert and head, begin/commit.
-    with django_assert_max_num_queries(6 * len(posts) + 6):
+    # Per post: the receipt's claim, the message, one savepoint (two statements); per batch: the
+    # room and its sanctions, the seq upsert and head, one INSERT of the events, one UPDATE of the
+    # receipts' results, begin/commit. It was 6 per post before events and results went in bulk.
+    with django_assert_max_num_queries(4 * len(posts) + 8):
         outcomes = run_batch(posts)
     assert all(ok for ok, _ in outcomes)
     assert seqs_of(room.topic) == list(range(1, 21))
+    events = TopicEvent.objects.filter(topic=room.topic).order_by("seq")
+    assert [(e.seq, e.data["id"]) for e in events] == [(v["seq"], v["id"]) for _, v in outcomes]
+    receipts = {r.ref: r.result for r in WriteReceipt.objects.filter(action="post")}
+    assert receipts == {f"r{i}": value for i, (_, value) in enumerate(outcomes)}
+
+
+def bulk_append_then_fail(topic: str) -> None:
+    topic_event_append(topic=topic, kind="k", data={"lost": True}, bulk=True)
+    raise AppError("conflict", "this write fails after staging its event")
+
+
+def post_then(function, **kwargs):
+    """A post, then another call in the same write (which may fail after the post was staged)."""
+    result = message_post(**kwargs)
+    function(topic=f"room:{kwargs['room_id']}")
+    return result
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_write_leaves_none_of_its_staged_rows_and_a_resend_answers_the_first(make_user, make_room):
+    """Staged events and receipt results join the batch only with their write: one that fails
+    after staging leaves no event, no receipt and no seq; a resend later in the batch reads the
+    first answer from the staged results (the row still holds the claim)."""
+    alice, bob = make_user(), make_user()
+    room = make_room(alice)
+    first = {"author": alice, "room_id": room.id, "body": "un", "ref": "a1"}
+    failing = {"author": bob, "room_id": room.id, "body": "perdu", "ref": "b1"}
+    calls = [
+        (message_post, first),
+        (post_then, {"function": bulk_append_then_fail, **failing}),
+        (message_post, {"author": bob, "room_id": room.id, "body": "deux", "ref": "b2"}),
+        (message_post, first),  # a resend after another command ran: staged rows were flushed
+        (message_post, {**first, "body": "autre texte"}),  # same ref again: still the first answer
+    ]
+    outcomes = run_batch(calls)
+    assert [ok for ok, _ in outcomes] == [True, False, True, True, True]
+    assert outcomes[3][1] == outcomes[4][1] == outcomes[0][1] == {"id": outcomes[0][1]["id"], "seq": 1}
+    assert outcomes[2][1]["seq"] == 2
+    assert seqs_of(room.topic) == [1, 2] and topic_head(room.topic) == 2
+    assert not TopicEvent.objects.filter(kind="k").exists()
+    assert list(Message.objects.order_by("seq").values_list("body", flat=True)) == ["un", "deux"]
+    assert not WriteReceipt.objects.filter(ref="b1").exists()
+    assert WriteReceipt.objects.get(ref="a1").result == outcomes[0][1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resend_in_the_same_run_of_posts_reads_the_staged_result(make_user, make_room):
+    alice = make_user()
+    room = make_room(alice)
+    same = {"author": alice, "room_id": room.id, "body": "une fois", "ref": "same"}
+    outcomes = run_batch([(message_post, same)] * 4)
+    assert [value for _, value in outcomes] == [outcomes[0][1]] * 4 == [{"id": outcomes[0][1]["id"], "seq": 1}] * 4
+    assert WriteReceipt.objects.get(ref="same").result == outcomes[0][1]
 
 
 @pytest.mark.django_db(transaction=True)
