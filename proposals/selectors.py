@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from discussions.selectors import (
     room_get_readable,
+    room_get_readable_batched,
     room_is_member,
     room_member_count,
     room_member_ids,
@@ -31,7 +32,7 @@ from realtime.errors import AppError
 # --- reading proposals ---------------------------------------------------------------------
 
 
-def proposal_check_readable(*, proposal: Proposal, user) -> None:
+def proposal_check_readable(*, proposal: Proposal, user, room_read_batched: bool = False) -> None:
     """A proposal is as readable as its room or event; commune-wide ones are public. A vote
     among named electors (moderation) is readable by them and staff only: `not_found` to others.
     A proposal hidden by reports (or removed by its room's moderation vote) is read only by the
@@ -44,7 +45,10 @@ def proposal_check_readable(*, proposal: Proposal, user) -> None:
         raise AppError("not_found", f"proposal {proposal.id} does not exist")
     if proposal.room_id is not None:
         try:
-            room_get_readable(room_id=proposal.room_id, user=user)
+            if room_read_batched:  # a vote: its batch reads the room once
+                room_get_readable_batched(room_id=proposal.room_id, user=user)
+            else:
+                room_get_readable(room_id=proposal.room_id, user=user)
         except AppError as exc:
             if exc.code == "not_found":
                 raise AppError("not_found", f"proposal {proposal.id} does not exist") from None

@@ -15,7 +15,8 @@ database call and one transaction:
 - rows a write only appends (a post's event, a write's receipt result) are staged with
   ``batch_create`` / ``batch_receipt_result`` and written with one statement per table for the
   writes of one command (``BatchRows``), once they succeeded: a failed write's rows are dropped
-  with its savepoint;
+  with its savepoint, and whenever the batch's cache is dropped (another command, a failed
+  write) the staged rows are written first, so no read of the batch misses them;
 - what the services publish on commit still happens on commit (Django drops the on-commit
   callbacks of a rolled-back savepoint), in the order the writes ran;
 - if the batch as a whole cannot commit (a deadlock, a lost connection), each of its writes
@@ -104,7 +105,7 @@ def _upsert_head(topic: str, by: int) -> int:
 
 class BatchRows:
     """Rows staged by the writes of a batch, written in bulk: one INSERT per model for the
-    created rows, one UPDATE for the receipts' results. A write stages into its own lists, which
+    created rows, one UPDATE for the receipts' results, one UPDATE per row changed in memory. A write stages into its own lists, which
     join the batch's only once its savepoint is released; ``flush`` runs before the batch runs
     another command (whose reads might look for them) and before commit."""
 
@@ -113,18 +114,33 @@ class BatchRows:
         self.results: dict[int, dict] = {}  # receipt id -> result
         self.write_created: list = []
         self.write_results: dict[int, dict] = {}
+        self.write_undo: list[Callable[[], None]] = []
+        self.saves: dict[int, tuple[Any, set[str]]] = {}  # id(instance) -> (instance, fields)
+        self.write_saves: list[tuple[Any, list[str]]] = []
+
+    def drop_write(self) -> None:
+        for undo in reversed(self.write_undo):
+            undo()
+        self.forget_write()
 
     def keep_write(self) -> None:
         for instance in self.write_created:
             self.created.setdefault(type(instance), []).append(instance)
         self.results.update(self.write_results)
-        self.drop_write()
+        for instance, fields in self.write_saves:
+            self.saves.setdefault(id(instance), (instance, set()))[1].update(fields)
+        self.forget_write()
 
-    def drop_write(self) -> None:
+    def forget_write(self) -> None:
         self.write_created = []
         self.write_results = {}
+        self.write_undo = []
+        self.write_saves = []
 
     def flush(self) -> None:
+        for instance, fields in self.saves.values():
+            instance.save(update_fields=sorted(fields))
+        self.saves = {}
         for model, instances in self.created.items():
             model.objects.bulk_create(instances)
         self.created = {}
@@ -144,6 +160,31 @@ def batch_create(model: type, **fields) -> Any:
     instance = model(**fields)
     rows.write_created.append(instance)
     return instance
+
+
+def batch_staged(instance) -> bool:
+    """Whether ``instance`` is a row staged by ``batch_create`` and not yet written."""
+    return instance.pk is None and getattr(_local, "rows", None) is not None
+
+
+def batch_undo(function: Callable[[], None]) -> None:
+    """Inside a batched write: ``function()`` if the write rolls back (a write that changes a row
+    an earlier write of the batch staged puts it back so); outside a batch nothing is staged."""
+    rows = getattr(_local, "rows", None)
+    if rows is not None and getattr(_local, "cache", None) is not None:
+        rows.write_undo.append(function)
+
+
+def batch_save(instance, fields: list[str]) -> None:
+    """``instance.save(update_fields=fields)``, or, inside a batched write, once for the writes of
+    one command (a proposal's counts, moved by each vote). The caller changed ``instance`` in
+    memory and registered with ``batch_undo`` how to put it back if the write rolls back; the
+    instance must be the one every write of the command reads (``batch_cached``)."""
+    rows = getattr(_local, "rows", None)
+    if rows is None or getattr(_local, "cache", None) is None:
+        instance.save(update_fields=fields)
+        return
+    rows.write_saves.append((instance, fields))
 
 
 def batch_receipt_result(receipt_id: int, result: dict) -> bool:
@@ -290,11 +331,14 @@ def run_batch(
                     answer = database_timeout_error(exc)
                     busy = BatchBusyError(answer) if answer is not None else None
                     outcomes.append((False, busy or exc))
+                    if busy is None:
+                        rows.flush()
                     if busy is not None:
                         log.info("database timeout in a batched write (%s): it and the rest go again", exc.__cause__)
                 except Exception as exc:  # this write's own answer; the batch goes on
                     rows.drop_write()
-                    cache.clear()
+                    cache.clear()  # what the cache knew of the staged rows goes: they are written now
+                    rows.flush()
                     seqs.rewind(mark)
                     outcomes.append((False, exc))
                 finally:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from realtime import fanout
+from realtime.batching import batch_before_commit
 
 
 def topic_state_changed(topic: str) -> None:
-    """Schedule a fresh snapshot of `topic` once the current transaction commits."""
-    transaction.on_commit(lambda: fanout.publish_state_dirty(topic))
+    """Schedule a fresh snapshot of `topic` once the current transaction commits (once per
+    group-commit batch, however many of its writes change the topic)."""
+    batch_before_commit(("state", topic), lambda: transaction.on_commit(lambda: fanout.publish_state_dirty(topic)))

@@ -12,6 +12,7 @@ from proposals.ballots import secret_vote_record
 from proposals.models import Amendment, AmendmentVote, Proposal, Vote
 from proposals.services.common import proposal_row_locked
 from proposals.services.lifecycle import proposal_close_if_all_voted
+from realtime.batching import batch_cached, batch_create, batch_save, batch_staged, batch_undo
 from realtime.errors import AppError
 from realtime.idempotency import receipt_forget
 from realtime.sequencing import topic_event_append
@@ -27,9 +28,13 @@ def _voting_open_check(proposal: Proposal, now: datetime) -> None:
 
 
 def _voter_locked(*, user, proposal_id: int) -> Proposal:
-    """The proposal, locked, if `user` may read it and vote on it (one read of the row)."""
-    proposal = proposal_row_locked(proposal_id)
-    selectors.proposal_check_readable(proposal=proposal, user=user)
+    """The proposal, locked, if `user` may read it and vote on it (one read of the row).
+
+    In a group-commit batch the votes of one run share the row read (and its room's): each vote
+    saves what it changes, and a vote that fails drops the batch's cache, so the next reads the
+    row again as the savepoint left it (realtime.batching.batch_cached)."""
+    proposal = batch_cached(("proposal-locked", proposal_id), lambda: proposal_row_locked(proposal_id))
+    selectors.proposal_check_readable(proposal=proposal, user=user, room_read_batched=True)
     selectors.user_eligible_check(proposal=proposal, user=user)
     return proposal
 
@@ -65,6 +70,9 @@ def vote_cast(
         old = _public_vote_record(locked, user, new)
     changed = old != new
     if changed:
+        tallied = ["counts", "detail", "total", "points_cast", "state_version"]
+        before = {field: getattr(locked, field) for field in tallied}
+        batch_undo(lambda: [setattr(locked, field, value) for field, value in before.items()])
         counts, detail = dict(locked.counts), dict(locked.detail or {})
         if rules.kind == counting.SCORE:
             detail = json.loads(json.dumps(detail))  # nested rows change: no shared dicts
@@ -77,7 +85,10 @@ def vote_cast(
         locked.points_cast += counting.ballot_points(new) or 0
         locked.counts, locked.detail = counts, detail
         locked.state_version += 1
-        locked.save(update_fields=["counts", "detail", "total", "points_cast", "state_version"])
+        if locked.eligibility == Proposal.ELECTORS:  # it may close now: its count is read from the row
+            locked.save(update_fields=tallied)
+        else:  # one UPDATE for the votes of a group-commit batch (the row is locked until commit)
+            batch_save(locked, tallied)
         topic_state_changed(locked.topic)
         if old is None:
             proposal_close_if_all_voted(locked)  # a moderation vote: the last elector closes it
@@ -99,19 +110,32 @@ def _public_vote_record(proposal: Proposal, user, ballot: dict) -> dict | None:
         "points": counting.ballot_points(ballot),
     }
     fields["budget"] = proposal.points_budget if fields["points"] is not None else None
-    vote = Vote.objects.filter(proposal=proposal, voter=user).first()
+    # The ballots this batch's run of votes staged (one INSERT for them all, realtime.batching):
+    # not in the table yet, so a second ballot of the same person in the run is found here.
+    # A vote among named electors may close the proposal, whose count reads the table: no staging.
+    staged = batch_cached(("ballots-staged", proposal.id), dict)
+    vote = staged.get(user.pk) or Vote.objects.filter(proposal=proposal, voter=user).first()
     if vote is None:
         # Under the proposal lock nobody else inserts this ballot; the unique constraint is the
-        # backstop (an IntegrityError here rolls the whole vote back).
-        Vote.objects.create(proposal=proposal, voter=user, **fields)
+        # backstop (an IntegrityError here rolls the whole vote back, or in a batch the batch).
+        if proposal.eligibility == Proposal.ELECTORS:
+            Vote.objects.create(proposal=proposal, voter=user, **fields)
+        else:
+            vote = batch_create(Vote, proposal=proposal, voter=user, **fields)
+            if batch_staged(vote):
+                staged[user.pk] = vote
         return None
     old = vote_ballot(vote)
     if not proposal.can_change:
         raise AppError("conflict", "you have already voted and this vote cannot be changed")
     if old != ballot:
+        before = {field: getattr(vote, field) for field in fields}
         for field, value in fields.items():
             setattr(vote, field, value)
-        vote.save(update_fields=list(fields))
+        if batch_staged(vote):  # written with the batch's INSERT; put back if this vote rolls back
+            batch_undo(lambda: [setattr(vote, field, value) for field, value in before.items()])
+        else:
+            vote.save(update_fields=list(fields))
     return old
 
 
