@@ -48,6 +48,7 @@ FULL = dict(
     stall_healthy=20,
     stall_sockets=50,
     stall_posts=10000,
+    stall_rate=300.0,  # posts/s: 10,000 in about 33 s
     stall_drain=60.0,
     ceiling_burst=500,
 )
@@ -77,6 +78,7 @@ QUICK = dict(
     stall_healthy=10,
     stall_sockets=50,
     stall_posts=10000,  # the burst: fewer posts never reach a stalled reader's bound
+    stall_rate=300.0,
     stall_drain=60.0,
     ceiling_burst=200,
 )
