@@ -48,3 +48,60 @@ def test_each_factory_keeps_its_own_options():
     for factory in (one, two):
         _connect(factory)
     assert (_connect(one).openHandshakeTimeout, _connect(two).openHandshakeTimeout) == (11, 3)
+
+
+def _tcp_pair():
+    """A Twisted TCP transport over one end of a real socket pair, and the other end to read."""
+    import socket
+
+    from twisted.internet import reactor, tcp
+
+    ours, peer = socket.socketpair()
+    ours.setblocking(False)
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    transport = tcp.Connection(ours, StringTransport(), reactor)
+    transport.connected = True
+    return transport, peer
+
+
+def _read_all(peer, transport, expected: int) -> bytes:
+    """Read what the peer was sent, letting the transport write what it buffered meanwhile."""
+    peer.setblocking(False)
+    got = bytearray()
+    for _ in range(100_000):  # bounded: a fault fails the comparison, it does not hang
+        if len(got) >= expected:
+            break
+        transport.doWrite()  # what Twisted's reactor does once the socket is writable
+        try:
+            got += peer.recv(65536)
+        except BlockingIOError:
+            pass
+    return bytes(got)
+
+
+def test_a_frame_the_kernel_takes_is_sent_at_once_and_a_backlog_keeps_its_order():
+    from realtime.daphne_protocol import write_now
+
+    transport, peer = _tcp_pair()
+    try:
+        write_now(transport, b"first")
+        # Sent without a turn of the reactor: nothing buffered, nothing registered for writing.
+        assert (transport.dataBuffer, transport._tempDataBuffer) == (b"", [])
+        assert peer.recv(100) == b"first"
+
+        # The peer stops reading: what the kernel does not take waits in the transport, and every
+        # later frame goes behind it, never around it.
+        # The peer reads a little between frames, so the kernel has room again while the
+        # transport still holds the rest of the frame before.
+        frames = [bytes([65 + i]) * 50_000 for i in range(4)]
+        got = bytearray()
+        for frame in frames:
+            write_now(transport, frame)
+            assert transport._tempDataBuffer or len(transport.dataBuffer) > transport.offset
+            got += peer.recv(2048)
+        got += _read_all(peer, transport, sum(map(len, frames)) - len(got))
+        assert bytes(got) == b"".join(frames)
+    finally:
+        transport.socket.close()
+        peer.close()
