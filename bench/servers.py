@@ -56,6 +56,9 @@ def read_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+LISTEN_BACKLOG = 4096
+
+
 class Server:
     """One daphne process."""
 
@@ -86,7 +89,10 @@ class Server:
         if self.cmd is not None:
             cmd = [*self.cmd, str(self.port)]
         else:
-            cmd = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(self.port), self.app]
+            # Every server, peers and project alike, listens with the same backlog (Twisted's
+            # default of 50 drops the SYNs of a reconnect storm: S8).
+            endpoint = f"tcp:port={self.port}:interface={HOST}:backlog={LISTEN_BACKLOG}"
+            cmd = [sys.executable, "-m", "daphne", "-e", endpoint, self.app]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             cmd,

@@ -23,9 +23,24 @@ from realtime.lifecycle import COMMAND_GRACE_SECONDS, process_drain
 log = logging.getLogger("config.server")
 
 
+# Twisted listens with a backlog of 50: a reconnect storm (3,000 clients back at once, bench S8)
+# overflows it, and the dropped SYNs come back after 1, 3, 7, 15 s, past a client's handshake
+# timeout. The kernel caps it at net.core.somaxconn (4096 on Debian).
+LISTEN_BACKLOG = int(os.environ.get("LISTEN_BACKLOG", "4096"))
+
+
+def endpoint_with_backlog(description: str, backlog: int = LISTEN_BACKLOG) -> str:
+    """A TCP endpoint description with a listen backlog, unless it names one (daphne's `-b/-p`
+    build `tcp:port=…:interface=…`; `-e` may give any)."""
+    if not description.startswith("tcp:") or "backlog=" in description:
+        return description
+    return f"{description}:backlog={backlog}"
+
+
 class DrainingServer(daphne.server.Server):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.endpoints = [endpoint_with_backlog(str(e)) for e in self.endpoints]
         self.ports: list = []
         self.draining = False
 
