@@ -162,12 +162,17 @@ def _receipt_results_write(results: dict[int, dict]) -> None:
         )
 
 
+def _write_rows() -> BatchRows | None:
+    """The running batch's staged rows while one of its writes runs (``in_batched_write``), else None."""
+    return getattr(_local, "rows", None) if in_batched_write() else None
+
+
 def batch_create(model: type, **fields) -> Any:
     """``model.objects.create(**fields)``, or, inside a batched write, the unsaved instance staged for
     the batch's bulk INSERT. Only for a row that nothing reads back before the batch runs another
     command (its pk is not set until then): a post's event."""
-    rows = getattr(_local, "rows", None)
-    if rows is None or getattr(_local, "cache", None) is None:
+    rows = _write_rows()
+    if rows is None:
         return model.objects.create(**fields)
     instance = model(**fields)
     rows.write_created.append(instance)
@@ -182,8 +187,8 @@ def batch_staged(instance) -> bool:
 def batch_undo(function: Callable[[], None]) -> None:
     """Inside a batched write: ``function()`` if the write rolls back (a write that changes a row
     an earlier write of the batch staged puts it back so); outside a batch nothing is staged."""
-    rows = getattr(_local, "rows", None)
-    if rows is not None and getattr(_local, "cache", None) is not None:
+    rows = _write_rows()
+    if rows is not None:
         rows.write_undo.append(function)
 
 
@@ -192,8 +197,8 @@ def batch_save(instance, fields: list[str]) -> None:
     one command (a proposal's counts, moved by each vote). The caller changed ``instance`` in
     memory and registered with ``batch_undo`` how to put it back if the write rolls back; the
     instance must be the one every write of the command reads (``batch_cached``)."""
-    rows = getattr(_local, "rows", None)
-    if rows is None or getattr(_local, "cache", None) is None:
+    rows = _write_rows()
+    if rows is None:
         instance.save(update_fields=fields)
         return
     rows.write_saves.append((instance, fields))
@@ -202,8 +207,8 @@ def batch_save(instance, fields: list[str]) -> None:
 def batch_receipt_result(receipt_id: int, result: dict) -> bool:
     """Stage a receipt's result for the batch's one UPDATE; False outside a batched write (the
     caller writes it now)."""
-    rows = getattr(_local, "rows", None)
-    if rows is None or getattr(_local, "cache", None) is None:
+    rows = _write_rows()
+    if rows is None:
         return False
     rows.write_results[receipt_id] = result
     return True
