@@ -34,10 +34,11 @@ import uuid
 from pathlib import Path
 
 import httpx
-import websockets
 
+from bench import wsclient
 from bench.profile import summarise
 from bench.servers import Server, free_port, port_accepts, raise_nofile
+from realtime.frames import state_delta_apply
 
 ROOT = Path(__file__).resolve().parent.parent
 INITIAL_QUESTIONS = 20
@@ -54,6 +55,11 @@ def parse_args(argv=None):
     p.add_argument("--posts-per-s", type=float, default=2.0)
     p.add_argument("--processes", type=int, default=2)
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument(
+        "--whole-states",
+        action="store_true",
+        help="subscribe without `deltas` (every questions frame the whole ranking, as before state deltas)",
+    )
     p.add_argument("--profile", action="store_true", help="sample the servers with py-spy during the debate phase")
     return p.parse_args(argv)
 
@@ -111,9 +117,6 @@ class Stack:
         for server in self.servers:
             server.start()
 
-    def ws(self, index: int) -> str:
-        return f"ws://127.0.0.1:{self.servers[index % len(self.servers)].port}/ws/"
-
     def http(self, token: str | None = None, index: int = 0) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         port = self.servers[index % len(self.servers)].port
@@ -139,66 +142,150 @@ class Stack:
             )
 
 
-class Client:
-    """One socket. Watchers keep only counts, arrival times and the raw last `questions` frame."""
+_REBUILT: dict[tuple[int, bytes], tuple[dict | None, dict]] = {}
 
-    def __init__(self, ws, *, watcher: bool):
-        self.ws = ws
+
+def rebuild(held: dict | None, raw: bytes) -> dict:
+    """The ranking a socket holds after `raw` (whole, or a delta on `held`), as the browser
+    rebuilds it. The sockets of one server process get the same frames in the same order, so the
+    same (held, frame) is rebuilt once for all of them (this one load client plays 2,000 phones)."""
+    key = (id(held), raw)
+    hit = _REBUILT.get(key)
+    if hit is not None and hit[0] is held:
+        return hit[1]
+    frame = json.loads(raw)
+    data = state_delta_apply(held, frame["data"]) if frame.get("delta") else frame["data"]
+    assert data is not None, "a delta whose base this socket does not hold"
+    if len(_REBUILT) > 10_000:
+        _REBUILT.clear()
+    _REBUILT[key] = (held, data)  # holds `held`, so its id names no other object meanwhile
+    return data
+
+
+class Client:
+    """One socket on the bench's own raw-asyncio client (`bench.wsclient`: one callback per frame,
+    no task or coroutine, so the load client keeps up with the watchers' frames). Watchers keep
+    only counts, arrival times and the raw last `questions` frame."""
+
+    def __init__(self, *, watcher: bool):
+        self.ws = None
         self.watcher = watcher
         self.replies: dict[str, asyncio.Future] = {}
         self.questions_frames: list[float] = []
-        self.last_questions: str | None = None
+        self.questions: dict | None = None  # the ranking held, rebuilt from deltas as the browser does
+        self.questions_bytes = 0
         self.last_questions_at = 0.0
         self.posts_seen: dict[str, float] = {}
-        self.task = asyncio.get_running_loop().create_task(self._read())
 
-    async def _read(self):
-        try:
-            async for raw in self.ws:
-                now = time.monotonic()
-                if '"kind":"questions"' in raw[:120]:
-                    self.questions_frames.append(now)
-                    self.last_questions, self.last_questions_at = raw, now
-                    continue
-                if '"kind":"message.posted"' in raw:
-                    body = json.loads(raw)["data"]["body"]
-                    self.posts_seen[body] = now
-                    continue
-                if '"ref"' in raw and (
-                    '"type":"ok"' in raw[:12] or '"type":"error"' in raw[:15] or '"subscribed"' in raw[:25]
-                ):
-                    frame = json.loads(raw)
-                    future = self.replies.pop(frame.get("ref"), None)
-                    if future is not None and not future.done():
-                        future.set_result(frame)
-        except websockets.ConnectionClosed:
-            pass
+    def on_message(self, ws, raw: bytes, now: float) -> None:
+        head = raw[:120]
+        if b'"kind":"questions"' in head:
+            self.questions_frames.append(now)
+            self.questions_bytes += len(raw)
+            if self.watcher:  # participants only count theirs
+                self.questions, self.last_questions_at = rebuild(self.questions, raw), now
+            return
+        if b'"kind":"message.posted"' in raw:
+            self.posts_seen[json.loads(raw)["data"]["body"]] = now
+            return
+        if b'"ref"' in raw and (
+            b'"type":"ok"' in raw[:12] or b'"type":"error"' in raw[:15] or b'"subscribed"' in raw[:25]
+        ):
+            frame = json.loads(raw)
+            future = self.replies.pop(frame.get("ref"), None)
+            if future is not None and not future.done():
+                future.set_result(frame)
 
     async def request(self, frame: dict) -> dict:
         ref = uuid.uuid4().hex
         future = asyncio.get_running_loop().create_future()
         self.replies[ref] = future
-        await self.ws.send(json.dumps({**frame, "ref": ref}))
+        self.ws.send_text(json.dumps({**frame, "ref": ref}))
         return await asyncio.wait_for(future, 120)
 
     async def close(self):
-        await self.ws.close()
-        self.task.cancel()
+        if self.ws is not None:
+            self.ws.close()
 
 
-async def open_clients(stack, tokens, *, watcher: bool, topics: list[str]) -> list[Client]:
+async def open_clients(stack, tokens, *, watcher: bool, topics: list[str], deltas: bool = False) -> list[Client]:
     sem = asyncio.Semaphore(64)
 
     async def one(i, token):
         async with sem:
             headers = {"Authorization": f"Bearer {token}"} if token else None
-            ws = await websockets.connect(stack.ws(i), additional_headers=headers, max_size=2**22, open_timeout=60)
-            client = Client(ws, watcher=watcher)
+            client = Client(watcher=watcher)
+            port = stack.servers[i % len(stack.servers)].port
+            client.ws = await wsclient.connect("127.0.0.1", port, "/ws/", headers, client.on_message, timeout=60)
             for topic in topics:
-                await client.request({"type": "subscribe", "topic": topic})
+                await client.request({"type": "subscribe", "topic": topic, "deltas": deltas})
             return client
 
     return await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
+
+
+class LoopLag:
+    """How late this client's own event loop runs (a 10 ms ticker's overshoot): when the load
+    client is saturated, its receive times include that delay, which is not the server's."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+        self.task = asyncio.get_running_loop().create_task(self._tick())
+
+    async def _tick(self):
+        while True:
+            at = time.monotonic()
+            await asyncio.sleep(0.01)
+            self.samples.append(time.monotonic() - at - 0.01)
+
+    def take(self) -> list[float]:
+        out, self.samples = self.samples, []
+        return out
+
+
+def machine_idle() -> tuple[float, float]:
+    """(idle, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)
+
+
+def idle_share(before: tuple[float, float], after: tuple[float, float]) -> float:
+    return round((after[0] - before[0]) / max(after[1] - before[1], 1e-9), 2)
+
+
+async def histogram_buckets(stack, name: str, labels: str = "") -> dict[float, float]:
+    """One histogram of every server, summed (cumulative buckets): `cl_write_seconds` for one
+    command (`labels='command="post",'`), `cl_db_pool_wait_seconds` (the wait for the database thread)."""
+    total: dict[float, float] = {}
+    prefix = f'{name}_bucket{{{labels}le="'
+    async with httpx.AsyncClient(timeout=30) as http:
+        for server in stack.servers:
+            text = (await http.get(f"http://127.0.0.1:{server.port}/metrics")).text
+            for line in text.splitlines():
+                if line.startswith(prefix):
+                    le = line[len(prefix) :].split('"', 1)[0]
+                    bound = float("inf") if le == "+Inf" else float(le)
+                    total[bound] = total.get(bound, 0.0) + float(line.rsplit(" ", 1)[1])
+    return total
+
+
+async def server_latencies(stack) -> dict[str, dict[float, float]]:
+    return {
+        "post": await histogram_buckets(stack, "cl_write_seconds", 'command="post",'),
+        "db_wait": await histogram_buckets(stack, "cl_db_pool_wait_seconds"),
+    }
+
+
+def bucket_p99(before: dict[float, float], after: dict[float, float]) -> str:
+    """The histogram bucket that holds the 99th percentile of what was observed in between."""
+    counts = {b: after.get(b, 0.0) - before.get(b, 0.0) for b in after}
+    n = counts.get(float("inf"), 0.0)
+    if not n:
+        return "none"
+    for bound in sorted(counts):
+        if counts[bound] >= 0.99 * n:
+            return f"≤ {bound * 1000:g} ms (of {int(n)})"
+    return "?"
 
 
 def p99(values: list[float]) -> float | None:
@@ -307,16 +394,28 @@ async def amain(args) -> int:
             ]
         topics = [f"room:{room_id}", f"debate:{room_id}", f"floor:{room_id}"]
         print(f"connecting {args.watchers} watchers and {args.participants} participants …", flush=True)
-        watchers = await open_clients(stack, [None] * args.watchers, watcher=True, topics=topics)
-        participants = await open_clients(stack, [t for _, t in people], watcher=False, topics=[f"debate:{room_id}"])
+        deltas = not args.whole_states  # as the browser subscribes
+        watchers = await open_clients(stack, [None] * args.watchers, watcher=True, topics=topics, deltas=deltas)
+        participants = await open_clients(
+            stack, [t for _, t in people], watcher=False, topics=[f"debate:{room_id}"], deltas=deltas
+        )
         (moderator,) = await open_clients(stack, [moderator_token], watcher=False, topics=[])
         (poster,) = await open_clients(stack, [poster_token], watcher=False, topics=[])
         clients = [*watchers, *participants, moderator, poster]
 
         print(f"phase 1: chat only, {args.seconds:.0f}s", flush=True)
+        lag_meter = LoopLag()
+        cpu_at = [s.cpu_seconds() for s in stack.servers]
+        client_at, idle_at = time.process_time(), machine_idle()
+        latencies_at = await server_latencies(stack)
+        lag_meter.take()
         chat_only, chat_only_ok = await chat_phase(
             poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "chat"
         )
+        chat_only_lag = lag_meter.take()
+        latencies_mid = await server_latencies(stack)
+        cpu_mid = [s.cpu_seconds() for s in stack.servers]
+        client_mid, idle_mid = time.process_time(), machine_idle()
         print(f"phase 2: debate, {args.seconds:.0f}s", flush=True)
         for w in watchers:
             w.questions_frames.clear()
@@ -327,6 +426,11 @@ async def amain(args) -> int:
             server.profile_begin("debate")
         load = await debate_load(args, participants, moderator, room_id, question_ids)
         chat_debate, chat_debate_ok = await chat_task
+        debate_lag = lag_meter.take()
+        lag_meter.task.cancel()
+        latencies_end = await server_latencies(stack)
+        cpu_end = [s.cpu_seconds() for s in stack.servers]
+        client_end, idle_end = time.process_time(), machine_idle()
         profiles = [server.profile_end() for server in stack.servers]
 
         async with stack.http() as http:
@@ -336,11 +440,10 @@ async def amain(args) -> int:
         } and len(final["items"]) == len(load["accepted"])
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(
-            w.last_questions is None or json.loads(w.last_questions)["data"]["version"] < final["version"]
-            for w in watchers
+            w.questions is None or w.questions["version"] < final["version"] for w in watchers
         ):
             await asyncio.sleep(0.05)  # bounded wait for the coalesced last frame
-        exact_everywhere = all(json.loads(w.last_questions)["data"] == final for w in watchers)
+        exact_everywhere = all(w.questions == final for w in watchers)
         lag = max(w.last_questions_at for w in watchers) - load["last_ok"]
         duration = max(w.questions_frames[-1] for w in watchers if w.questions_frames) - load["started"]
         rates = [len(w.questions_frames) / max(duration, 1e-9) for w in watchers]
@@ -355,6 +458,10 @@ async def amain(args) -> int:
             "exact_counts_db_vs_accepted": exact_counts,
             "exact_ranking_every_watcher": exact_everywhere,
             "questions_frames_per_s_max": round(max(rates), 2),
+            "state_deltas": not args.whole_states,
+            "questions_frame_bytes_mean": round(
+                sum(w.questions_bytes for w in watchers) / max(sum(len(w.questions_frames) for w in watchers), 1)
+            ),
             "ranking_lag_after_last_ok_ms": round(lag * 1000, 1),
             "chat_p99_ms_chat_only": round(base * 1000, 1) if base else None,
             "chat_p99_ms_debate": round(during * 1000, 1) if during else None,
@@ -362,6 +469,20 @@ async def amain(args) -> int:
             # The poster's own `ok` (the write path alone, before fan-out), same phases.
             "chat_ok_p99_ms_chat_only": round(p99(chat_only_ok) * 1000, 1),
             "chat_ok_p99_ms_debate": round(p99(chat_debate_ok) * 1000, 1),
+            # Where the time goes: the servers' own post latency (frame received → reply sent,
+            # histogram bucket), their CPU per phase, and this load client's own loop lag.
+            "server_post_p99_chat_only": bucket_p99(latencies_at["post"], latencies_mid["post"]),
+            "server_post_p99_debate": bucket_p99(latencies_mid["post"], latencies_end["post"]),
+            "server_db_wait_p99_chat_only": bucket_p99(latencies_at["db_wait"], latencies_mid["db_wait"]),
+            "server_db_wait_p99_debate": bucket_p99(latencies_mid["db_wait"], latencies_end["db_wait"]),
+            "server_cpu_s_chat_only": [round(b - a, 1) for a, b in zip(cpu_at, cpu_mid, strict=True)],
+            "server_cpu_s_debate": [round(b - a, 1) for a, b in zip(cpu_mid, cpu_end, strict=True)],
+            "client_cpu_s_chat_only": round(client_mid - client_at, 1),
+            "client_cpu_s_debate": round(client_end - client_mid, 1),
+            "machine_idle_share_chat_only": idle_share(idle_at, idle_mid),
+            "machine_idle_share_debate": idle_share(idle_mid, idle_end),
+            "client_loop_lag_p99_ms_chat_only": round(p99(chat_only_lag) * 1000, 1),
+            "client_loop_lag_p99_ms_debate": round(p99(debate_lag) * 1000, 1),
         }
         targets = {
             "exact final state": exact_counts and exact_everywhere,

@@ -300,7 +300,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.hub.detach(self.subscriptions.pop(topic))
         if len(self.subscriptions) >= MAX_TOPICS_PER_SOCKET:
             raise AppError("bad_request", f"at most {MAX_TOPICS_PER_SOCKET} topics per socket")
-        sub = fanout.Subscription(self, topic, username=self.user.username if self.authenticated else None)
+        sub = fanout.Subscription(
+            self, topic, username=self.user.username if self.authenticated else None, deltas=command.deltas
+        )
         self.subscriptions[topic] = sub
         channel = await self.hub.attach(sub)
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.

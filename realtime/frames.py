@@ -25,6 +25,56 @@ def state_frame(*, topic: str, kind: str, data: dict) -> str:
     return dumps({"type": "state", "topic": topic, "kind": kind, "data": data})
 
 
+def state_delta(old: dict, new: dict) -> dict | None:
+    """What a socket holding `old` needs to rebuild `new` (a `state` frame with `delta: true`), or
+    None where only the whole snapshot will do. Applies to a snapshot whose `items` is a list of
+    objects with an `id` (the debate's ranked questions): `order` lists the ids in their new order,
+    `changed` carries the new items whole and, for an item that changed, its `id` and the keys whose
+    value changed; every other key of `new` is copied. An item whose set of keys changed, or ids
+    not unique, mean the whole snapshot."""
+    before_items, after_items = old.get("items"), new.get("items")
+    if not isinstance(before_items, list) or not isinstance(after_items, list):
+        return None
+    if not all(isinstance(item, dict) and "id" in item for item in (*before_items, *after_items)):
+        return None
+    before = {item["id"]: item for item in before_items}
+    order = [item["id"] for item in after_items]
+    if len(before) != len(before_items) or len(set(order)) != len(order):
+        return None
+    changed = []
+    for item in after_items:
+        held = before.get(item["id"])
+        if held is None:
+            changed.append(item)
+        elif held != item:
+            if held.keys() != item.keys():
+                return None
+            changed.append({"id": item["id"], **{k: v for k, v in item.items() if held[k] != v}})
+    delta = {k: v for k, v in new.items() if k != "items"}
+    delta["order"] = order
+    delta["changed"] = changed
+    return delta
+
+
+def state_delta_apply(held: dict | None, delta: dict) -> dict | None:
+    """The snapshot a client rebuilds from the one it holds and a delta (what static/js/socket.js
+    does; the bench and the tests use this one), or None when `held` cannot be its base."""
+    if held is None or not isinstance(held.get("items"), list):
+        return None
+    by_id = {item["id"]: item for item in held["items"]}
+    for change in delta["changed"]:
+        by_id[change["id"]] = {**by_id.get(change["id"], {}), **change}
+    if any(i not in by_id for i in delta["order"]):
+        return None
+    rebuilt = {k: v for k, v in delta.items() if k not in ("order", "changed")}
+    rebuilt["items"] = [by_id[i] for i in delta["order"]]
+    return rebuilt
+
+
+def state_delta_frame(*, topic: str, kind: str, delta: dict) -> str:
+    return dumps({"type": "state", "topic": topic, "kind": kind, "delta": True, "data": delta})
+
+
 def error_frame(*, code: str, message: str, ref: str | None = None, retry_after: float | None = None) -> str:
     frame: dict[str, Any] = {"type": "error", "ref": ref, "code": code, "message": message}
     if retry_after is not None:

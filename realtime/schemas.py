@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -92,6 +93,8 @@ class Command(BaseModel):
 class Subscribe(Command):
     topic: TopicName
     since: Annotated[StrictInt, Field(ge=0)] | None = None
+    # The client rebuilds `state` frames sent as deltas (PROTOCOL.md, "State deltas").
+    deltas: StrictBool = False
 
 
 class Unsubscribe(Command):

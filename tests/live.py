@@ -335,10 +335,12 @@ class LiveSocket:
             await asyncio.sleep(reply["retry_after"])  # the server's own backoff, not a guess
         return await self.request(frame, timeout)
 
-    async def subscribe(self, topic: str, since: int | None = None) -> dict:
+    async def subscribe(self, topic: str, since: int | None = None, *, deltas: bool = False) -> dict:
         frame = {"type": "subscribe", "topic": topic}
         if since is not None:
             frame["since"] = since
+        if deltas:
+            frame["deltas"] = True
         return await self.request(frame)
 
     def events(self, topic: str, kind: str | None = None) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from django.conf import settings
@@ -41,8 +42,10 @@ log = logging.getLogger(__name__)
 GAP_WAIT_SECONDS = 0.05
 SWEEP_CHUNK = 500
 EVENT_FRAMES_SENT = metrics.FRAMES_SENT.labels("event")
-# Deliveries the dispatcher makes before it lets the rest of the process run (a few ms of work).
-YIELD_EVERY_DELIVERIES = 2000
+# How long the dispatcher runs before it lets the rest of the process run: the consumers'
+# commands, the writes' `ok`s and the other sockets' frames wait at most about that long behind
+# a fan-out (a debate sends events, rankings and queues to thousands of sockets every second).
+DISPATCH_SLICE_SECONDS = 0.005
 
 
 class Hub:
@@ -62,7 +65,7 @@ class Hub:
             loop=loop, table=self.table, link=self.link, snapshots=self.snapshots, submit=self.submit
         )
         self._tasks: list[asyncio.Task] = []
-        self._unyielded = 0  # deliveries since the dispatcher last yielded (`_drain`)
+        self._slice_started = 0.0  # when the dispatcher last let the process run (`_pause_if_long`)
         # Items that concern a topic whether or not it is served here.
         self._any_topic: dict[type, Callable[[Inbound], Awaitable[None]]] = {
             StateDirty: self._on_state_dirty,
@@ -175,11 +178,23 @@ class Hub:
 
     async def _dispatch_loop(self) -> None:
         while True:
-            item = await self.inbound.get()
+            if self.inbound.empty():
+                item = await self.inbound.get()
+                self._slice_started = time.perf_counter()  # it waited: the process ran meanwhile
+            else:
+                item = self.inbound.get_nowait()
             try:
                 await self._dispatch(item)
             except Exception:
                 log.exception("dispatching %r", item)
+            await self._pause_if_long()
+
+    async def _pause_if_long(self) -> None:
+        """Let the rest of the process run once the dispatcher has worked for a slice: a queue
+        of items (or one burst of events) fans out slice by slice, never in one long stretch."""
+        if time.perf_counter() - self._slice_started >= DISPATCH_SLICE_SECONDS:
+            await asyncio.sleep(0)
+            self._slice_started = time.perf_counter()
 
     async def _dispatch(self, item: Inbound) -> None:
         handler = self._any_topic.get(type(item))
@@ -262,12 +277,7 @@ class Hub:
                     await sub.deliver(seq, text)
             if direct:
                 EVENT_FRAMES_SENT.inc(direct)
-            self._unyielded += len(subscribers)
-            if self._unyielded >= YIELD_EVERY_DELIVERIES:
-                # A burst fans out in slices: the writes' `ok`s and new commands go on meanwhile.
-                # Between slices each socket's frames leave in one write.
-                self._unyielded = 0
-                await asyncio.sleep(0)
+            await self._pause_if_long()  # a burst fans out in slices: `ok`s and commands go on meanwhile
         if served.pending and not served.fill_scheduled:
             served.fill_scheduled = True
             self.loop.call_later(GAP_WAIT_SECONDS, self.submit, FillDue(served.topic))

@@ -13,9 +13,9 @@ from realtime.db import db_call
 from realtime.errors import AppError
 from realtime.fanout.items import Inbound, StateArrived, StateFlushDue
 from realtime.fanout.redis_link import RedisLink
-from realtime.fanout.topic_table import ServedTopic, StateSlot, Subscription
+from realtime.fanout.topic_table import ServedTopic, StateDelta, StateSlot, Subscription
 from realtime.fanout.wire import state_payload
-from realtime.frames import broadcast_prepare
+from realtime.frames import broadcast_prepare, loads, state_delta, state_delta_frame
 from realtime.state_snapshot import topic_state_compute
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,32 @@ class Snapshots:
             return
         slot.flush_pending = False
         slot.sent_at = time.monotonic()
-        prepared = broadcast_prepare(slot.text)  # framed once, written as is to every socket
-        for sub in list(served.subscribers):
-            await sub.deliver_state(kind, slot.version, slot.text, prepared)
+        # Taken once: a subscribe may cache a newer snapshot in the slot while this loop waits on a socket.
+        version, text, prepared = slot.version, slot.text, broadcast_prepare(slot.text)  # framed once
+        subscribers = list(served.subscribers)
+        delta = self._delta(served.topic, kind, slot, any(sub.deltas for sub in subscribers))
+        serial = slot.serial
+        for sub in subscribers:
+            await sub.deliver_state(kind, version, text, prepared, serial=serial, delta=delta)
+
+    @staticmethod
+    def _delta(topic: str, kind: str, slot: StateSlot, wanted: bool) -> StateDelta | None:
+        """Number this flush, and frame it once as a delta on the previous flush when some socket
+        takes deltas and the delta is smaller than the snapshot. Sockets that got the previous
+        flush get it; every other socket (a new one, one that skipped a version) the snapshot."""
+        base, previous = slot.serial, slot.flushed
+        slot.serial += 1
+        slot.flushed = loads(slot.text)["data"] if wanted else None
+        slot.flushed_version = slot.version
+        if previous is None or slot.flushed is None:
+            return None
+        change = state_delta(previous, slot.flushed)
+        if change is None:
+            return None
+        text = state_delta_frame(topic=topic, kind=kind, delta=change)
+        if len(text) >= len(slot.text):
+            return None
+        return StateDelta(base, text, broadcast_prepare(text))
 
     async def send_current(self, served: ServedTopic, sub: Subscription) -> None:
         """Send a new subscriber the topic's current state: cached, or read from the database once
@@ -127,7 +150,9 @@ class Snapshots:
                     slot.version, slot.text = version, text
         for kind, slot in list(served.states.items()):
             if slot.text is not None:
-                await sub.deliver_state(kind, slot.version, slot.text)
+                # The last flush's own text (a delta may build on it), or a newer one not flushed yet.
+                serial = slot.serial if slot.flushed is not None and slot.version == slot.flushed_version else None
+                await sub.deliver_state(kind, slot.version, slot.text, serial=serial)
 
     def _first_state(self, served: ServedTopic) -> asyncio.Future:
         if served.state_loading is None:

@@ -13,6 +13,7 @@ from realtime.db import db_call
 from realtime.event_log import topic_events_after
 
 STATE_FRAMES_SENT = metrics.FRAMES_SENT.labels("state")
+STATE_DELTAS_SENT = metrics.STATE_DELTAS_SENT
 
 
 class Socket(Protocol):
@@ -38,6 +39,10 @@ class Subscription:
     last_seq: int = 0
     buffer: list[tuple[int, str]] | None = field(default_factory=list)
     state_versions: dict[str, int] = field(default_factory=dict)
+    # The client rebuilds deltas (subscribe with `deltas: true`); per state kind, which flush of
+    # this process's slot it last got (`StateSlot.serial`), the base a delta may build on.
+    deltas: bool = False
+    state_serials: dict[str, int] = field(default_factory=dict)
 
     @property
     def live(self) -> bool:
@@ -80,17 +85,44 @@ class Subscription:
         self.last_seq = seq
         await self.socket.send_text(text)
 
-    async def deliver_state(self, kind: str, version: int, text: str, prepared: object = None) -> None:
+    async def deliver_state(
+        self,
+        kind: str,
+        version: int,
+        text: str,
+        prepared: object = None,
+        *,
+        serial: int | None = None,
+        delta: StateDelta | None = None,
+    ) -> None:
         """Send a `state` frame unless this socket already has that version or a newer one; with
-        `prepared` (the frame framed once for every socket of the topic) written as is."""
+        `prepared` (the frame framed once for every socket of the topic) written as is. A flush
+        passes its `serial` and, when it could, the `delta` from the flush before: a socket that
+        takes deltas and got exactly that flush gets the delta instead of the whole snapshot."""
         if self.buffer is not None or self.state_versions.get(kind, -1) >= version:
             metrics.FRAMES_DROPPED.labels("state", "superseded").inc()
             return
         self.state_versions[kind] = version
+        if delta is not None and self.deltas and self.state_serials.get(kind) == delta.base:
+            text, prepared = delta.text, delta.prepared
+            STATE_DELTAS_SENT.inc()
+        if serial is None:
+            self.state_serials.pop(kind, None)
+        else:
+            self.state_serials[kind] = serial
         if prepared is not None and self.socket.send_prepared(prepared):
             STATE_FRAMES_SENT.inc()
             return
         await self.socket.send_text(text)
+
+
+@dataclass(frozen=True)
+class StateDelta:
+    """A flush's snapshot as a delta on the flush before it (`base`), framed once."""
+
+    base: int
+    text: str
+    prepared: object
 
 
 @dataclass(eq=False)
@@ -99,6 +131,9 @@ class StateSlot:
     text: str | None = None
     sent_at: float = 0.0
     flush_pending: bool = False
+    serial: int = 0  # flushes so far; the one a socket last got is the base of its next delta
+    flushed: dict | None = None  # the data of flush `serial`, kept while a socket takes deltas
+    flushed_version: int = -1  # the version flush `serial` sent (its text is `text` while `version` equals it)
 
 
 @dataclass(eq=False)

@@ -23,6 +23,25 @@ export function newRef() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * Rebuild a `state` snapshot from the one held and a delta (PROTOCOL.md, "State deltas"):
+ * `order` lists the items' ids, `changed` the new items and the changed keys of the others;
+ * every other key is the snapshot's own. Null when the held snapshot cannot be the base.
+ */
+export function applyStateDelta(held, delta) {
+  if (held == null || !Array.isArray(held.items)) return null;
+  const byId = new Map(held.items.map((item) => [item.id, item]));
+  for (const change of delta.changed) byId.set(change.id, { ...(byId.get(change.id) || {}), ...change });
+  const items = [];
+  for (const id of delta.order) {
+    const item = byId.get(id);
+    if (item == null) return null;
+    items.push(item);
+  }
+  const { order, changed, ...rest } = delta;
+  return { ...rest, items };
+}
+
 export class WriteError extends Error {
   constructor(frame) {
     super(frame.message || frame.code);
@@ -198,7 +217,8 @@ export class LiveSocket extends EventTarget {
 
   _sendSubscribe(topic, sub) {
     const ref = `sub-${newRef()}`;
-    const frame = { type: "subscribe", topic, ref };
+    // deltas: the server may send a `state` as what changed since the last one (applyStateDelta).
+    const frame = { type: "subscribe", topic, ref, deltas: true };
     if (sub.lastSeq != null) frame.since = sub.lastSeq;
     this.subscribing.set(ref, topic);
     if (!this._rawSend(frame)) this.subscribing.delete(ref); // resent by the reconnect
@@ -230,7 +250,7 @@ export class LiveSocket extends EventTarget {
   subscribe(topic, listener, { since = null } = {}) {
     let sub = this.topics.get(topic);
     if (!sub) {
-      sub = { lastSeq: since, listeners: new Set(), versions: {}, subscribed: false };
+      sub = { lastSeq: since, listeners: new Set(), versions: {}, states: {}, subscribed: false };
       this.topics.set(topic, sub);
       sub.listeners.add(listener);
       this._sendSubscribe(topic, sub);
@@ -288,8 +308,21 @@ export class LiveSocket extends EventTarget {
         const version = frame.data && frame.data.version;
         const held = sub.versions[frame.kind];
         if (held != null && version != null && version < held) return; // stale snapshot
+        let whole = frame;
+        if (frame.delta) {
+          const data = applyStateDelta(sub.states[frame.kind], frame.data);
+          if (data == null) {
+            // Cannot happen while the server keeps its promise; start the topic over rather than guess.
+            delete sub.states[frame.kind];
+            this._sendSubscribe(frame.topic, sub);
+            return;
+          }
+          whole = { type: "state", topic: frame.topic, kind: frame.kind, data };
+        }
         if (version != null) sub.versions[frame.kind] = version;
-        this._emit(sub, "state", frame);
+        // Our own copy: the next delta builds on it, whatever the pages do with theirs.
+        sub.states[frame.kind] = whole.data;
+        this._emit(sub, "state", { ...whole, data: structuredClone(whole.data) });
         return;
       }
       case "typing": {

@@ -3,6 +3,7 @@ with the big screen following; countdowns agree on devices whose clocks are off 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -161,4 +162,45 @@ def test_countdown_agrees_on_devices_whose_clocks_are_off_by_an_hour(screens, da
     expect(skewed[0].get_by_test_id("floor-current")).to_contain_text(f"{speaker_name} has the floor")
     remaining = int(skewed[0].get_by_test_id("floor-countdown").get_attribute("data-remaining"))
     assert 90 <= remaining <= 120, remaining
+    assert not screens.console_errors, screens.console_errors
+
+
+def test_the_ranking_rebuilt_from_state_deltas_is_the_servers(screens, daphne_server):
+    """The browser subscribes with `deltas: true`: after the first whole ranking, upvotes arrive
+    as deltas (PROTOCOL.md B.1.1) that socket.js rebuilds; what the page shows is the server's
+    ranking, in the server's order, and the page never asks for a snapshot again."""
+    moderator = screens.signed_up("moderator", unique("mod"))
+    room_id = make_room(daphne_server, screens.token_of(moderator))
+    with daphne_server.api(screens.token_of(moderator)) as client:
+        ids = [
+            client.post(f"/debates/{room_id}/questions", json={"body": f"Question {n} sur le budget ?"}).json()["id"]
+            for n in range(6)
+        ]
+    page = screens.new_page("participant", phone=True)
+    frames: list[dict] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))))
+    open_room(page, room_id)
+    expect(page.get_by_test_id("question")).to_have_count(6)
+
+    voters = [daphne_server.register(unique("voter")) for _ in range(5)]
+    for n, token in enumerate(voters):  # question k gets k upvotes: the ranking turns upside down
+        with daphne_server.api(token) as client:
+            for question in ids[len(ids) - 1 - n :]:
+                upvoted = client.post(f"/debates/{room_id}/questions/{question}/upvote", json={})
+                assert upvoted.status_code in (200, 201), upvoted.text
+    with daphne_server.api() as client:
+        final = client.get(f"/debates/{room_id}/questions").json()
+    shown = page.get_by_test_id("question")
+    expect(shown.first).to_have_attribute("data-upvotes", str(final["items"][0]["upvotes"]))
+    expect(shown).to_have_count(6)
+    page.wait_for_function(
+        "v => [...document.querySelectorAll('[data-testid=question]')].map(e => e.dataset.upvotes).join() === v",
+        arg=",".join(str(q["upvotes"]) for q in final["items"]),
+    )
+    states = [f for f in frames if f.get("type") == "state" and f.get("kind") == "questions"]
+    assert not states[0].get("delta") and any(f.get("delta") for f in states[1:]), [f.get("delta") for f in states]
+    assert all(len(json.dumps(f)) < len(json.dumps(states[0])) for f in states[1:] if f.get("delta"))
+    order = [int(e.get_attribute("data-id")) for e in shown.all()]
+    assert order == [q["id"] for q in final["items"]]
+    shot(page, "deltas-phone")
     assert not screens.console_errors, screens.console_errors

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import statistics
 import time
 from datetime import datetime
 
+import orjson
 import pytest
 
+from realtime.frames import state_delta_apply
 from tests.live import LiveSocket
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +35,13 @@ def _state(kind: str, topic: str):
 
 
 def _last_state(socket: LiveSocket, kind: str, topic: str) -> dict:
-    return [f for f in socket.frames if _state(kind, topic)(f)][-1]["data"]
+    """The last snapshot the socket holds, rebuilt as a client does when it takes deltas."""
+    held = None
+    for frame in socket.frames:
+        if _state(kind, topic)(frame):
+            held = state_delta_apply(held, frame["data"]) if frame.get("delta") else frame["data"]
+            assert held is not None, "a delta whose base this socket does not hold"
+    return held
 
 
 async def _all_at_once(sockets, frames_for) -> list[list[dict]]:
@@ -49,13 +58,13 @@ async def _all_at_once(sockets, frames_for) -> list[list[dict]]:
     return await asyncio.gather(*tasks)
 
 
-async def _subscribe_all(sockets, topic: str) -> None:
+async def _subscribe_all(sockets, topic: str, deltas=frozenset()) -> None:
     """Subscribe every socket at once. A subscribe refused `rate_limited` (the server's admission
     control: 500 at once on PostgreSQL meets it) is sent again after its `retry_after`, as the
     protocol asks of a client; anything else is a failure."""
     pending = list(sockets)
     while pending:
-        replies = await asyncio.gather(*(s.subscribe(topic) for s in pending))
+        replies = await asyncio.gather(*(s.subscribe(topic, deltas=s in deltas) for s in pending))
         refused = [r for r in replies if r["type"] != "subscribed"]
         assert all(r.get("code") == "rate_limited" for r in refused), refused[:3]
         if refused:
@@ -101,8 +110,10 @@ async def test_upvotes_from_two_processes_are_exact_everywhere(live_stack, capsy
     question_ids = [r.json()["id"] for r in asked]
 
     sockets = [await LiveSocket.open(stack.ws_url(i % 2), token) for i, (_, token) in enumerate(people)]
+    # One subscriber in two takes deltas (as the browser does), on each process.
+    deltas = frozenset(sockets[i] for i in range(0, PEOPLE, 4)) | frozenset(sockets[i] for i in range(1, PEOPLE, 4))
     try:
-        await _subscribe_all(sockets, topic)
+        await _subscribe_all(sockets, topic, deltas)
         # Every subscriber gets the current ranking; at 500 on two busy cores that takes over 10 s.
         await asyncio.gather(*(s.wait_for(_state("questions", topic), 60) for s in sockets))
         before = [len(s.frames) for s in sockets]
@@ -149,6 +160,19 @@ print(json.dumps({{"rows": rows, "state": questions_public({room_id})}}))
             last = _last_state(socket, "questions", topic)
             assert last == final
             assert {q["id"]: q["upvotes"] for q in last["items"]} == expected
+        delta_frames = [sum(1 for f in s.frames if f.get("delta")) for s in sockets]
+        assert all(n > 0 for s, n in zip(sockets, delta_frames, strict=True) if s in deltas)
+        assert all(n == 0 for s, n in zip(sockets, delta_frames, strict=True) if s not in deltas)
+        sizes = {
+            taking: statistics.mean(
+                len(orjson.dumps(f))
+                for s, b in zip(sockets, before, strict=True)
+                if (s in deltas) == taking
+                for f in s.frames[b:]
+                if _state("questions", topic)(f)
+            )
+            for taking in (True, False)
+        }
         counts = [
             sum(1 for f in s.frames[b:] if _state("questions", topic)(f)) for s, b in zip(sockets, before, strict=True)
         ]
@@ -158,7 +182,8 @@ print(json.dumps({{"rows": rows, "state": questions_public({room_id})}}))
             print(
                 f"\n[debate upvotes] {PEOPLE} people, {len(flat)} writes in {burst_seconds:.1f}s; "
                 f"questions frames per subscriber min {min(counts)} max {max(counts)} (bound {bound}); "
-                f"{sum(s.retries for s in sockets)} sent again after rate_limited"
+                f"{sum(s.retries for s in sockets)} sent again after rate_limited; "
+                f"mean questions frame {sizes[True]:.0f} bytes with deltas, {sizes[False]:.0f} without"
             )
     finally:
         await asyncio.gather(*(s.close() for s in sockets))
