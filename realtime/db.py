@@ -3,7 +3,9 @@
 Channels' `database_sync_to_async` runs every call of the process on one thread. That suits
 SQLite (one writer at a time anyway), but on PostgreSQL it makes one slow transaction hold up
 every socket of the process; there, calls run on a small pool of threads, each with its own
-connection, and the row locks in the services keep concurrent writes correct.
+connection, and the row locks in the services keep concurrent writes correct. On SQLite the
+`state` snapshots, which write nothing, run on a second thread with its own connection
+(`db_read`): WAL lets it read while the writer writes, so writes do not queue behind them.
 
 A slow database must not freeze the process (SECURITY.md, "A slow database"):
 - PostgreSQL connections carry `statement_timeout` and `lock_timeout` (config/settings.py),
@@ -117,6 +119,31 @@ async def db_call(function: Callable, *args, **kwargs) -> Any:
     # Released when the thread is done, not when the caller stops waiting: the count stays true.
     future.add_done_callback(lambda _: gates.threads.release())
     return await future
+
+
+_reader: ThreadPoolExecutor | None = None
+
+
+def _read_on_reader(function: Callable, args: tuple, kwargs: dict, queued_at: float) -> Any:
+    metrics.DB_POOL_WAIT.observe(time.perf_counter() - queued_at)
+    close_old_connections()
+    try:
+        return function(*args, **kwargs)
+    finally:
+        close_old_connections()
+
+
+async def db_read(function: Callable, *args, **kwargs) -> Any:
+    """`db_call` for a read that writes nothing (a `state` snapshot). On SQLite it runs on its own
+    thread and connection: WAL lets it read while the writer writes, so the process's writes (a
+    chat post) do not queue behind the snapshots a debate recomputes four times a second."""
+    global _reader
+    if connection.vendor != "sqlite":
+        return await db_call(function, *args, **kwargs)
+    if _reader is None:
+        _reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-read")
+    call = functools.partial(_read_on_reader, function, args, kwargs, time.perf_counter())
+    return await asyncio.get_running_loop().run_in_executor(_reader, call)
 
 
 async def db_call_for_topic(topic: str, function: Callable, *args, **kwargs) -> Any:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from realtime.db import db_call
+from realtime.db import db_read
 from realtime.errors import AppError
 from realtime.fanout.items import Inbound, StateArrived, StateFlushDue
 from realtime.fanout.redis_link import RedisLink
@@ -57,7 +57,7 @@ class Snapshots:
         if not await self._followed(topic):
             return
         try:
-            computed = await db_call(topic_state_compute, topic)
+            computed = await db_read(topic_state_compute, topic)
         except Exception as error:
             if isinstance(error, AppError) and error.code == "rate_limited":
                 log.info("state of %s: the database is busy, computed again shortly", topic)
@@ -156,7 +156,7 @@ class Snapshots:
 
     def _first_state(self, served: ServedTopic) -> asyncio.Future:
         if served.state_loading is None:
-            task = served.state_loading = self.loop.create_task(db_call(topic_state_compute, served.topic))
+            task = served.state_loading = self.loop.create_task(db_read(topic_state_compute, served.topic))
 
             def done(task: asyncio.Task) -> None:
                 served.state_loading = None

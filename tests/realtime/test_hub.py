@@ -100,7 +100,7 @@ async def test_the_sweep_finds_events_nobody_published(live_sub):
 
 def _stub_state(monkeypatch, results: list) -> list[str]:
     """Replace the state computation with one that answers `results` in turn (an AppError is
-    raised, as db_call raises `rate_limited` when no database thread frees up in time)."""
+    raised, as db_read raises `rate_limited` when no database thread frees up in time)."""
     from realtime.fanout import snapshots
 
     calls: list[str] = []
@@ -113,7 +113,7 @@ def _stub_state(monkeypatch, results: list) -> list[str]:
             raise result
         return result
 
-    monkeypatch.setattr(snapshots, "db_call", db_call)
+    monkeypatch.setattr(snapshots, "db_read", db_call)
     return calls
 
 

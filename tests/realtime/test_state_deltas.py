@@ -121,7 +121,7 @@ async def test_the_hub_sends_deltas_only_to_sockets_that_asked_and_hold_the_base
     async def no_read(function, topic):
         raise AssertionError("the slot holds the state: no database read")
 
-    monkeypatch.setattr(snapshots, "db_call", no_read)
+    monkeypatch.setattr(snapshots, "db_read", no_read)
     deltas, whole = await _attach(hub, deltas=True), await _attach(hub, deltas=False)
     served = hub.table.get(TOPIC)
     sent = []
