@@ -124,15 +124,6 @@ async def db_call(function: Callable, *args, **kwargs) -> Any:
 _reader: ThreadPoolExecutor | None = None
 
 
-def _read_on_reader(function: Callable, args: tuple, kwargs: dict, queued_at: float) -> Any:
-    metrics.DB_POOL_WAIT.observe(time.perf_counter() - queued_at)
-    close_old_connections()
-    try:
-        return function(*args, **kwargs)
-    finally:
-        close_old_connections()
-
-
 async def db_read(function: Callable, *args, **kwargs) -> Any:
     """`db_call` for a read that writes nothing (a `state` snapshot). On SQLite it runs on its own
     thread and connection: WAL lets it read while the writer writes, so the process's writes (a
@@ -142,7 +133,7 @@ async def db_read(function: Callable, *args, **kwargs) -> Any:
         return await db_call(function, *args, **kwargs)
     if _reader is None:
         _reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-read")
-    call = functools.partial(_read_on_reader, function, args, kwargs, time.perf_counter())
+    call = functools.partial(_in_fresh_connection, function, args, kwargs, time.perf_counter())
     return await asyncio.get_running_loop().run_in_executor(_reader, call)
 
 

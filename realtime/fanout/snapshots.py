@@ -120,7 +120,6 @@ class Snapshots:
         base, previous = slot.serial, slot.flushed
         slot.serial += 1
         slot.flushed = loads(slot.text)["data"] if wanted else None
-        slot.flushed_version = slot.version
         if previous is None or slot.flushed is None:
             return None
         change = state_delta(previous, slot.flushed)
@@ -150,8 +149,10 @@ class Snapshots:
                     slot.version, slot.text = version, text
         for kind, slot in list(served.states.items()):
             if slot.text is not None:
-                # The last flush's own text (a delta may build on it), or a newer one not flushed yet.
-                serial = slot.serial if slot.flushed is not None and slot.version == slot.flushed_version else None
+                # The last flush's own text (a delta may build on it: the slot's text changes only
+                # with its version), or a newer one not flushed yet.
+                flushed = slot.flushed is not None and slot.flushed["version"] == slot.version
+                serial = slot.serial if flushed else None
                 await sub.deliver_state(kind, slot.version, slot.text, serial=serial)
 
     def _first_state(self, served: ServedTopic) -> asyncio.Future:

@@ -13,7 +13,6 @@ from realtime.db import db_call
 from realtime.event_log import topic_events_after
 
 STATE_FRAMES_SENT = metrics.FRAMES_SENT.labels("state")
-STATE_DELTAS_SENT = metrics.STATE_DELTAS_SENT
 
 
 class Socket(Protocol):
@@ -105,7 +104,7 @@ class Subscription:
         self.state_versions[kind] = version
         if delta is not None and self.deltas and self.state_serials.get(kind) == delta.base:
             text, prepared = delta.text, delta.prepared
-            STATE_DELTAS_SENT.inc()
+            metrics.STATE_DELTAS_SENT.inc()
         if serial is None:
             self.state_serials.pop(kind, None)
         else:
@@ -133,7 +132,6 @@ class StateSlot:
     flush_pending: bool = False
     serial: int = 0  # flushes so far; the one a socket last got is the base of its next delta
     flushed: dict | None = None  # the data of flush `serial`, kept while a socket takes deltas
-    flushed_version: int = -1  # the version flush `serial` sent (its text is `text` while `version` equals it)
 
 
 @dataclass(eq=False)
