@@ -34,6 +34,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench import wsclient
 from bench.profile import summarise
@@ -165,7 +166,8 @@ def rebuild(held: dict | None, raw: bytes) -> dict:
 class Client:
     """One socket on the bench's own raw-asyncio client (`bench.wsclient`: one callback per frame,
     no task or coroutine, so the load client keeps up with the watchers' frames). Watchers keep
-    only counts, arrival times and the raw last `questions` frame."""
+    counts, arrival times and the ranking they hold, rebuilt from deltas as the browser does;
+    participants only count their `questions` frames."""
 
     def __init__(self, *, watcher: bool):
         self.ws = None
@@ -253,27 +255,25 @@ def idle_share(before: tuple[float, float], after: tuple[float, float]) -> float
     return round((after[0] - before[0]) / max(after[1] - before[1], 1e-9), 2)
 
 
-async def histogram_buckets(stack, name: str, labels: str = "") -> dict[float, float]:
-    """One histogram of every server, summed (cumulative buckets): `cl_write_seconds` for one
-    command (`labels='command="post",'`), `cl_db_pool_wait_seconds` (the wait for the database thread)."""
-    total: dict[float, float] = {}
-    prefix = f'{name}_bucket{{{labels}le="'
+async def server_latencies(stack) -> dict[str, dict[float, float]]:
+    """Two histograms of every server, summed (cumulative buckets by upper bound), from one
+    `/metrics` read each: `post`, socket posts frame received → reply sent (`cl_write_seconds`);
+    `db_wait`, the wait for a database thread (`cl_db_pool_wait_seconds`)."""
+    wanted = {
+        "post": ("cl_write_seconds_bucket", {"command": "post"}),
+        "db_wait": ("cl_db_pool_wait_seconds_bucket", {}),
+    }
+    total: dict[str, dict[float, float]] = {key: {} for key in wanted}
     async with httpx.AsyncClient(timeout=30) as http:
         for server in stack.servers:
             text = (await http.get(f"http://127.0.0.1:{server.port}/metrics")).text
-            for line in text.splitlines():
-                if line.startswith(prefix):
-                    le = line[len(prefix) :].split('"', 1)[0]
-                    bound = float("inf") if le == "+Inf" else float(le)
-                    total[bound] = total.get(bound, 0.0) + float(line.rsplit(" ", 1)[1])
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    for key, (name, labels) in wanted.items():
+                        if sample.name == name and labels.items() <= sample.labels.items():
+                            bound = float(sample.labels["le"])  # "+Inf" parses as inf
+                            total[key][bound] = total[key].get(bound, 0.0) + sample.value
     return total
-
-
-async def server_latencies(stack) -> dict[str, dict[float, float]]:
-    return {
-        "post": await histogram_buckets(stack, "cl_write_seconds", 'command="post",'),
-        "db_wait": await histogram_buckets(stack, "cl_db_pool_wait_seconds"),
-    }
 
 
 def bucket_p99(before: dict[float, float], after: dict[float, float]) -> str:
