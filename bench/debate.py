@@ -258,17 +258,26 @@ def idle_share(before: tuple[float, float], after: tuple[float, float]) -> float
 async def server_latencies(stack) -> dict[str, dict[float, float]]:
     """Two histograms of every server, summed (cumulative buckets by upper bound), from one
     `/metrics` read each: `post`, socket posts frame received → reply sent (`cl_write_seconds`);
-    `db_wait`, the wait for a database thread (`cl_db_pool_wait_seconds`)."""
+    `db_wait`, the wait for a database thread (`cl_db_pool_wait_seconds`); `gc_full`, the full
+    garbage collections (`cl_gc_pause_seconds{generation="2"}`); and, keyed otherwise, `frames`,
+    the frames sent to sockets by kind (`cl_frames_sent`), `gc_seconds`, the time stopped by
+    collections of every generation (its `_sum`, under the key 0)."""
     wanted = {
         "post": ("cl_write_seconds_bucket", {"command": "post"}),
         "db_wait": ("cl_db_pool_wait_seconds_bucket", {}),
+        "gc_full": ("cl_gc_pause_seconds_bucket", {"generation": "2"}),
     }
-    total: dict[str, dict[float, float]] = {key: {} for key in wanted}
+    total: dict[str, dict] = {key: {} for key in [*wanted, "frames", "gc_seconds"]}
     async with httpx.AsyncClient(timeout=30) as http:
         for server in stack.servers:
             text = (await http.get(f"http://127.0.0.1:{server.port}/metrics")).text
             for family in text_string_to_metric_families(text):
                 for sample in family.samples:
+                    if sample.name == "cl_frames_sent_total":
+                        kind = sample.labels["kind"]
+                        total["frames"][kind] = total["frames"].get(kind, 0.0) + sample.value
+                    if sample.name == "cl_gc_pause_seconds_sum":
+                        total["gc_seconds"][0] = total["gc_seconds"].get(0, 0.0) + sample.value
                     for key, (name, labels) in wanted.items():
                         if sample.name == name and labels.items() <= sample.labels.items():
                             bound = float(sample.labels["le"])  # "+Inf" parses as inf
@@ -286,6 +295,17 @@ def bucket_p99(before: dict[float, float], after: dict[float, float]) -> str:
         if counts[bound] >= 0.99 * n:
             return f"≤ {bound * 1000:g} ms (of {int(n)})"
     return "?"
+
+
+def frame_rates(before: dict, after: dict, seconds: float) -> dict[str, int]:
+    """Frames sent to sockets per second by kind, all servers together, between two reads."""
+    frames = {kind: (n - before["frames"].get(kind, 0.0)) / seconds for kind, n in after["frames"].items()}
+    return {kind: round(rate) for kind, rate in sorted(frames.items()) if rate >= 0.5}
+
+
+def gc_stopped(before: dict, after: dict) -> float:
+    """Seconds the servers stood still collecting garbage between two reads, all together."""
+    return round(after["gc_seconds"].get(0, 0.0) - before["gc_seconds"].get(0, 0.0), 2)
 
 
 def p99(values: list[float]) -> float | None:
@@ -475,6 +495,12 @@ async def amain(args) -> int:
             "server_post_p99_debate": bucket_p99(latencies_mid["post"], latencies_end["post"]),
             "server_db_wait_p99_chat_only": bucket_p99(latencies_at["db_wait"], latencies_mid["db_wait"]),
             "server_db_wait_p99_debate": bucket_p99(latencies_mid["db_wait"], latencies_end["db_wait"]),
+            "server_gc_full_p99_chat_only": bucket_p99(latencies_at["gc_full"], latencies_mid["gc_full"]),
+            "server_gc_full_p99_debate": bucket_p99(latencies_mid["gc_full"], latencies_end["gc_full"]),
+            "server_gc_stopped_s_chat_only": gc_stopped(latencies_at, latencies_mid),
+            "server_gc_stopped_s_debate": gc_stopped(latencies_mid, latencies_end),
+            "server_frames_per_s_chat_only": frame_rates(latencies_at, latencies_mid, args.seconds),
+            "server_frames_per_s_debate": frame_rates(latencies_mid, latencies_end, args.seconds),
             "server_cpu_s_chat_only": [round(b - a, 1) for a, b in zip(cpu_at, cpu_mid, strict=True)],
             "server_cpu_s_debate": [round(b - a, 1) for a, b in zip(cpu_mid, cpu_end, strict=True)],
             "client_cpu_s_chat_only": round(client_mid - client_at, 1),

@@ -15,9 +15,12 @@ from django.conf import settings  # noqa: E402
 
 from config.routing import application  # noqa: E402, F401
 from realtime import daphne_protocol  # noqa: E402
+from realtime.collector import gc_tune  # noqa: E402
 
 # daphne builds our protocol subclass: bounded outbound bytes, 4009 / 4008 / 4012 closes.
 daphne_protocol.install()
+# Start-up objects frozen, fewer garbage collections, each pause measured (realtime/collector.py).
+gc_tune()
 
 if settings.SCHEDULER_IN_PROCESS:
     # Single-process mode: close proposals on time without a separate scheduler process.

@@ -396,6 +396,11 @@ DIGEST_PERIODS = {
 
 # daphne serves /static/ itself (no separate web server needed for the embedded default).
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
+# The garbage collector of a server process (realtime/collector.py): freeze what start-up built,
+# and collect the youngest generation every GC_GEN0_THRESHOLD allocations (0: Python's 700).
+GC_FREEZE = os.environ.get("GC_FREEZE", "1") == "1"
+GC_GEN0_THRESHOLD = int(os.environ.get("GC_GEN0_THRESHOLD", "10000"))
+
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
 DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
 

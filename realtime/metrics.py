@@ -34,6 +34,12 @@ SWEEPS = Counter("cl_sweeps", "Periodic comparisons of served topics' heads with
 REDIS_RECONNECTS = Counter("cl_redis_reconnects", "Redis pub/sub connections lost and opened again")
 SLOW_CONSUMER_CLOSES = Counter("cl_slow_consumer_closes", "Sockets closed with 4008 (outbound buffer overflowed)")
 RESTART_CLOSES = Counter("cl_restart_closes", "Sockets closed with 4012 while draining for a restart")
+GC_PAUSE = Histogram(
+    "cl_gc_pause_seconds",
+    "Garbage collections (the whole process stops), by generation (2: full)",
+    ["generation"],
+    buckets=LATENCY_BUCKETS,
+)
 COMMANDS = Counter("cl_commands", "Socket commands by outcome (ok or the error code)", ["command", "outcome"])
 WRITE_LATENCY = Histogram(
     "cl_write_seconds", "Socket write commands, frame received to reply sent", ["command"], buckets=LATENCY_BUCKETS

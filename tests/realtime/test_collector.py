@@ -1,0 +1,48 @@
+"""The garbage collector of a server process (realtime/collector.py), in a real server's start-up:
+the daphne entry point (config/asgi.py) imported in a fresh interpreter, as daphne does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import gc, json
+import config.asgi
+from prometheus_client import REGISTRY
+gc.collect()
+print(json.dumps({
+    "frozen": gc.get_freeze_count(),
+    "gen0_threshold": gc.get_threshold()[0],
+    "full_collections_measured": REGISTRY.get_sample_value("cl_gc_pause_seconds_count", {"generation": "2"}),
+}))
+"""
+
+
+def start_server_process(**env: str) -> dict:
+    environment = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings", SCHEDULER_IN_PROCESS="0", **env)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_server_freezes_what_start_up_built_and_measures_every_collection():
+    seen = start_server_process(GC_GEN0_THRESHOLD="12345")
+    assert seen["frozen"] > 10_000  # Django, the apps, the URL conf: never walked again
+    assert seen["gen0_threshold"] == 12345
+    assert seen["full_collections_measured"] >= 1  # the probe's own gc.collect(), observed
+
+
+def test_the_tuning_can_be_turned_off():
+    seen = start_server_process(GC_FREEZE="0", GC_GEN0_THRESHOLD="0")
+    assert seen["frozen"] == 0
+    assert seen["gen0_threshold"] == 700  # Python's own
+    assert seen["full_collections_measured"] >= 1  # still measured
