@@ -190,7 +190,11 @@ def test_phone_room_with_a_live_debate_has_discussion_and_debate_tabs(screens, d
             posted = client.post(f"/rooms/{room_id}/messages", json={"body": f"Avis numéro {i + 1}", "ref": f"a{i}"})
             assert posted.status_code == 201, posted.text
     moderator.goto(f"/#/room/{room_id}")
+    # The debate panel has read the room's debate (its moderator controls show) before typing: a
+    # question typed into a page still opening was once lost (the click sent an empty one).
+    expect(moderator.get_by_test_id("floor-moderation")).to_be_visible()
     moderator.get_by_test_id("ask-body").fill("Où passera la navette du dimanche ?")
+    expect(moderator.get_by_test_id("ask-body")).to_have_value("Où passera la navette du dimanche ?")
     moderator.get_by_test_id("ask-submit").click()
     expect(moderator.get_by_test_id("question")).to_have_count(1)
     moderator.get_by_test_id("quick-vote-toggle").click()
