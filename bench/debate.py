@@ -255,19 +255,20 @@ def idle_share(before: tuple[float, float], after: tuple[float, float]) -> float
     return round((after[0] - before[0]) / max(after[1] - before[1], 1e-9), 2)
 
 
-async def server_latencies(stack) -> dict[str, dict[float, float]]:
-    """Two histograms of every server, summed (cumulative buckets by upper bound), from one
-    `/metrics` read each: `post`, socket posts frame received → reply sent (`cl_write_seconds`);
-    `db_wait`, the wait for a database thread (`cl_db_pool_wait_seconds`); `gc_full`, the full
-    garbage collections (`cl_gc_pause_seconds{generation="2"}`); and, keyed otherwise, `frames`,
-    the frames sent to sockets by kind (`cl_frames_sent`), `gc_seconds`, the time stopped by
-    collections of every generation (its `_sum`, under the key 0)."""
+async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, float] | float]:
+    """What every server's `/metrics` says, summed over the servers, from one read each. Three
+    histograms, cumulative buckets by upper bound: `post`, socket posts frame received → reply
+    sent (`cl_write_seconds`); `db_wait`, the wait for a database thread
+    (`cl_db_pool_wait_seconds`); `gc_full`, the full garbage collections
+    (`cl_gc_pause_seconds{generation="2"}`). And `frames`, the frames sent to sockets by kind
+    (`cl_frames_sent`); `gc_seconds`, the seconds stopped by collections of every generation."""
     wanted = {
         "post": ("cl_write_seconds_bucket", {"command": "post"}),
         "db_wait": ("cl_db_pool_wait_seconds_bucket", {}),
         "gc_full": ("cl_gc_pause_seconds_bucket", {"generation": "2"}),
     }
-    total: dict[str, dict] = {key: {} for key in [*wanted, "frames", "gc_seconds"]}
+    total: dict = {key: {} for key in [*wanted, "frames"]}
+    total["gc_seconds"] = 0.0
     async with httpx.AsyncClient(timeout=30) as http:
         for server in stack.servers:
             text = (await http.get(f"http://127.0.0.1:{server.port}/metrics")).text
@@ -277,7 +278,7 @@ async def server_latencies(stack) -> dict[str, dict[float, float]]:
                         kind = sample.labels["kind"]
                         total["frames"][kind] = total["frames"].get(kind, 0.0) + sample.value
                     if sample.name == "cl_gc_pause_seconds_sum":
-                        total["gc_seconds"][0] = total["gc_seconds"].get(0, 0.0) + sample.value
+                        total["gc_seconds"] += sample.value
                     for key, (name, labels) in wanted.items():
                         if sample.name == name and labels.items() <= sample.labels.items():
                             bound = float(sample.labels["le"])  # "+Inf" parses as inf
@@ -305,7 +306,7 @@ def frame_rates(before: dict, after: dict, seconds: float) -> dict[str, int]:
 
 def gc_stopped(before: dict, after: dict) -> float:
     """Seconds the servers stood still collecting garbage between two reads, all together."""
-    return round(after["gc_seconds"].get(0, 0.0) - before["gc_seconds"].get(0, 0.0), 2)
+    return round(after["gc_seconds"] - before["gc_seconds"], 2)
 
 
 def p99(values: list[float]) -> float | None:

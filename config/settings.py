@@ -398,7 +398,7 @@ DIGEST_PERIODS = {
 SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # The garbage collector of a server process (realtime/collector.py): freeze what start-up built,
 # and collect the youngest generation every GC_GEN0_THRESHOLD allocations (0: Python's 700).
-GC_FREEZE = os.environ.get("GC_FREEZE", "1") == "1"
+GC_FREEZE = env_bool("GC_FREEZE", True)
 GC_GEN0_THRESHOLD = int(os.environ.get("GC_GEN0_THRESHOLD", "10000"))
 
 # Threads running database work for the sockets of one process (PostgreSQL; SQLite uses one).
