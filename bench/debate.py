@@ -256,16 +256,18 @@ def idle_share(before: tuple[float, float], after: tuple[float, float]) -> float
 
 
 async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, float] | float]:
-    """What every server's `/metrics` says, summed over the servers, from one read each. Three
+    """What every server's `/metrics` says, summed over the servers, from one read each. Four
     histograms, cumulative buckets by upper bound: `post`, socket posts frame received → reply
     sent (`cl_write_seconds`); `db_wait`, the wait for a database thread
     (`cl_db_pool_wait_seconds`); `gc_full`, the full garbage collections
-    (`cl_gc_pause_seconds{generation="2"}`). And `frames`, the frames sent to sockets by kind
+    (`cl_gc_pause_seconds{generation="2"}`); `loop_lag`, how late the event loops woke a timer
+    (`cl_event_loop_lag_seconds`). And `frames`, the frames sent to sockets by kind
     (`cl_frames_sent`); `gc_seconds`, the seconds stopped by collections of every generation."""
     wanted = {
         "post": ("cl_write_seconds_bucket", {"command": "post"}),
         "db_wait": ("cl_db_pool_wait_seconds_bucket", {}),
         "gc_full": ("cl_gc_pause_seconds_bucket", {"generation": "2"}),
+        "loop_lag": ("cl_event_loop_lag_seconds_bucket", {}),
     }
     total: dict = {key: {} for key in [*wanted, "frames"]}
     total["gc_seconds"] = 0.0
@@ -317,7 +319,7 @@ def p99(values: list[float]) -> float | None:
 
 async def chat_phase(
     poster: Client, watchers: list[Client], room: str, seconds: float, rate: float, tag: str
-) -> list[float]:
+) -> tuple[list[float], list[float], list]:
     sent: dict[str, float] = {}
     n = int(seconds * rate)
     start = time.monotonic()
@@ -337,7 +339,22 @@ async def chat_phase(
     while time.monotonic() < deadline and not all(all(b in w.posts_seen for b in sent) for w in watchers):
         await asyncio.sleep(0.1)  # waiting for stragglers of a load test, bounded
     delivered = [w.posts_seen[b] - t for b, t in sent.items() for w in watchers if b in w.posts_seen]
-    return delivered, await asyncio.gather(*answered)
+    oks = await asyncio.gather(*answered)
+    per_post = [
+        (ok, sorted(w.posts_seen[b] - t for w in watchers if b in w.posts_seen))
+        for (b, t), ok in zip(sent.items(), oks, strict=True)
+    ]
+    return delivered, oks, per_post
+
+
+def slowest_posts(per_post: list, n: int = 3) -> list[list[float]]:
+    """The `n` posts whose median watcher got them last: [poster's ok, first, median, last watcher]
+    in ms. A late first watcher is the write path (commit, publish); a wide spread is the fan-out."""
+    rows = [(seen[len(seen) // 2], ok, seen) for ok, seen in per_post if seen]
+    return [
+        [round(v * 1000) for v in (ok, seen[0], median, seen[-1])]
+        for median, ok, seen in sorted(rows, key=lambda row: row[0], reverse=True)[:n]
+    ]
 
 
 async def debate_load(
@@ -430,7 +447,7 @@ async def amain(args) -> int:
         client_at, idle_at = time.process_time(), machine_idle()
         latencies_at = await server_latencies(stack)
         lag_meter.take()
-        chat_only, chat_only_ok = await chat_phase(
+        chat_only, chat_only_ok, chat_only_posts = await chat_phase(
             poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "chat"
         )
         chat_only_lag = lag_meter.take()
@@ -446,7 +463,7 @@ async def amain(args) -> int:
         for server in stack.servers:
             server.profile_begin("debate")
         load = await debate_load(args, participants, moderator, room_id, question_ids)
-        chat_debate, chat_debate_ok = await chat_task
+        chat_debate, chat_debate_ok, chat_debate_posts = await chat_task
         debate_lag = lag_meter.take()
         lag_meter.task.cancel()
         latencies_end = await server_latencies(stack)
@@ -490,12 +507,17 @@ async def amain(args) -> int:
             # The poster's own `ok` (the write path alone, before fan-out), same phases.
             "chat_ok_p99_ms_chat_only": round(p99(chat_only_ok) * 1000, 1),
             "chat_ok_p99_ms_debate": round(p99(chat_debate_ok) * 1000, 1),
+            # The slowest posts: [ok, first, median, last watcher] ms (write path or fan-out?).
+            "chat_slowest_posts_ms_chat_only": slowest_posts(chat_only_posts),
+            "chat_slowest_posts_ms_debate": slowest_posts(chat_debate_posts),
             # Where the time goes: the servers' own post latency (frame received → reply sent,
             # histogram bucket), their CPU per phase, and this load client's own loop lag.
             "server_post_p99_chat_only": bucket_p99(latencies_at["post"], latencies_mid["post"]),
             "server_post_p99_debate": bucket_p99(latencies_mid["post"], latencies_end["post"]),
             "server_db_wait_p99_chat_only": bucket_p99(latencies_at["db_wait"], latencies_mid["db_wait"]),
             "server_db_wait_p99_debate": bucket_p99(latencies_mid["db_wait"], latencies_end["db_wait"]),
+            "server_loop_lag_p99_chat_only": bucket_p99(latencies_at["loop_lag"], latencies_mid["loop_lag"]),
+            "server_loop_lag_p99_debate": bucket_p99(latencies_mid["loop_lag"], latencies_end["loop_lag"]),
             "server_gc_full_p99_chat_only": bucket_p99(latencies_at["gc_full"], latencies_mid["gc_full"]),
             "server_gc_full_p99_debate": bucket_p99(latencies_mid["gc_full"], latencies_end["gc_full"]),
             "server_gc_stopped_s_chat_only": gc_stopped(latencies_at, latencies_mid),

@@ -1,5 +1,6 @@
-"""The garbage collector of a server process: start-up objects frozen, young collections rarer,
-every pause measured (`cl_gc_pause_seconds{generation}`).
+"""The health of a server process: its garbage collector (start-up objects frozen, young
+collections rarer, every pause measured: `cl_gc_pause_seconds{generation}`) and its event loop's
+lag (`cl_event_loop_lag_seconds`, `loop_lag_watch`).
 
 CPython's cycle collector stops the process while it runs, event loop included: no socket is
 read or written and no `ok` leaves until it is done. A full collection (generation 2) walks every
@@ -22,6 +23,7 @@ collector, and those it still collects (objects created after start-up are never
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 
@@ -54,3 +56,17 @@ def gc_tune() -> None:
     if settings.GC_GEN0_THRESHOLD:
         gc.set_threshold(settings.GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
     gc.callbacks.append(_measure)
+
+
+LOOP_LAG_TICK_SECONDS = 0.1
+
+
+async def loop_lag_watch() -> None:
+    """Measure, every LOOP_LAG_TICK_SECONDS, how much later than asked the event loop woke this
+    task: the time a ready callback waits behind the others (a fan-out, a burst of commands, a
+    collection). Every socket of the process shares that wait; it is what a busy process adds to
+    every frame's latency. Runs for the life of the hub (realtime.fanout)."""
+    while True:
+        asked = time.perf_counter()
+        await asyncio.sleep(LOOP_LAG_TICK_SECONDS)
+        metrics.LOOP_LAG.observe(max(0.0, time.perf_counter() - asked - LOOP_LAG_TICK_SECONDS))

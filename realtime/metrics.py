@@ -40,6 +40,11 @@ GC_PAUSE = Histogram(
     ["generation"],
     buckets=LATENCY_BUCKETS,
 )
+LOOP_LAG = Histogram(
+    "cl_event_loop_lag_seconds",
+    "How late the event loop woke a 100 ms timer: the wait every socket of the process shares",
+    buckets=LATENCY_BUCKETS,
+)
 COMMANDS = Counter("cl_commands", "Socket commands by outcome (ok or the error code)", ["command", "outcome"])
 WRITE_LATENCY = Histogram(
     "cl_write_seconds", "Socket write commands, frame received to reply sent", ["command"], buckets=LATENCY_BUCKETS

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from django.conf import settings
 
 from realtime import metrics
+from realtime.collector import loop_lag_watch
 from realtime.db import db_call
 from realtime.event_log import topic_events_after, topic_head, topic_heads
 from realtime.fanout.items import (
@@ -89,6 +90,7 @@ class Hub:
     def start(self) -> None:
         self._tasks.append(self.loop.create_task(self._dispatch_loop(), name="hub-dispatch"))
         self._tasks.append(self.loop.create_task(self._sweep_loop(), name="hub-sweep"))
+        self._tasks.append(self.loop.create_task(loop_lag_watch(), name="hub-loop-lag"))
         if self.link.enabled:
             self._tasks.append(self.loop.create_task(self.link.run(), name="hub-redis"))
             self._tasks.append(self.loop.create_task(self.presence.heartbeat(), name="hub-presence"))

@@ -46,3 +46,34 @@ def test_the_tuning_can_be_turned_off():
     assert seen["frozen"] == 0
     assert seen["gen0_threshold"] == 700  # Python's own
     assert seen["full_collections_measured"] >= 1  # still measured
+
+
+async def test_a_blocked_event_loop_is_measured_as_lag():
+    """`loop_lag_watch` observes how late the loop woke its timer: a stretch of 60 ms in which the
+    loop runs nothing else lands in the histogram's ≥ 50 ms buckets."""
+    import asyncio
+    import time
+
+    from prometheus_client import REGISTRY
+
+    from realtime.collector import LOOP_LAG_TICK_SECONDS, loop_lag_watch
+
+    def count(bound: str) -> float:
+        return REGISTRY.get_sample_value("cl_event_loop_lag_seconds_bucket", {"le": bound}) or 0.0
+
+    def total() -> float:
+        return REGISTRY.get_sample_value("cl_event_loop_lag_seconds_count") or 0.0
+
+    before_total, before_fast = total(), count("0.025")
+    watch = asyncio.get_running_loop().create_task(loop_lag_watch())
+    try:
+        await asyncio.sleep(0)  # the watch asks for its first tick
+        time.sleep(LOOP_LAG_TICK_SECONDS + 0.06)  # the loop is held: the tick comes ≥ 60 ms late
+        for _ in range(500):  # until the watch has observed that tick (bounded: 5 s)
+            if total() > before_total:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        watch.cancel()
+    assert total() == before_total + 1
+    assert count("0.025") == before_fast  # not counted as a short lag
