@@ -349,11 +349,12 @@ async def chat_phase(
 
 def slowest_posts(per_post: list, n: int = 3) -> list[list[float]]:
     """The `n` posts whose median watcher got them last: [poster's ok, first, median, last watcher]
-    in ms. A late first watcher is the write path (commit, publish); a wide spread is the fan-out."""
-    rows = [(seen[len(seen) // 2], ok, seen) for ok, seen in per_post if seen]
+    in ms, then the post's number in its phase (0: sent as the phase began). A late first watcher
+    is the write path (commit, publish); a wide spread is the fan-out."""
+    rows = [(seen[len(seen) // 2], ok, seen, i) for i, (ok, seen) in enumerate(per_post) if seen]
     return [
-        [round(v * 1000) for v in (ok, seen[0], median, seen[-1])]
-        for median, ok, seen in sorted(rows, key=lambda row: row[0], reverse=True)[:n]
+        [round(v * 1000) for v in (ok, seen[0], median, seen[-1])] + [i]
+        for median, ok, seen, i in sorted(rows, key=lambda row: row[0], reverse=True)[:n]
     ]
 
 
@@ -507,7 +508,7 @@ async def amain(args) -> int:
             # The poster's own `ok` (the write path alone, before fan-out), same phases.
             "chat_ok_p99_ms_chat_only": round(p99(chat_only_ok) * 1000, 1),
             "chat_ok_p99_ms_debate": round(p99(chat_debate_ok) * 1000, 1),
-            # The slowest posts: [ok, first, median, last watcher] ms (write path or fan-out?).
+            # The slowest posts: [ok, first, median, last watcher] ms, post number (write path or fan-out?).
             "chat_slowest_posts_ms_chat_only": slowest_posts(chat_only_posts),
             "chat_slowest_posts_ms_debate": slowest_posts(chat_debate_posts),
             # Where the time goes: the servers' own post latency (frame received → reply sent,

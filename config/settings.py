@@ -281,6 +281,14 @@ REALTIME_GROUP_COMMIT_MAX_BATCH = int(os.environ.get("REALTIME_GROUP_COMMIT_MAX_
 # A batch takes no further write once it has run this long (the rest go in the next batch), so a
 # topic with a backlog never holds the database thread and the write lock for long; 0: no bound.
 REALTIME_GROUP_COMMIT_BUDGET_MS = env_float("REALTIME_GROUP_COMMIT_BUDGET_MS", 50.0)
+# A topic that took REALTIME_GROUP_COMMIT_HOT_RATE writes within a second in one process (a debate's
+# upvotes, a vote storm) waits this long, not the window, to batch them: a few transactions a second
+# instead of one per write, and less wait for the quiet topics' writes (the chat). 0: always the window.
+REALTIME_GROUP_COMMIT_HOT_WINDOW_MS = env_float("REALTIME_GROUP_COMMIT_HOT_WINDOW_MS", 50.0)
+REALTIME_GROUP_COMMIT_HOT_RATE = env_float("REALTIME_GROUP_COMMIT_HOT_RATE", 20.0)
+# On SQLite, batches take the write lock in turn through an flock beside the database file
+# (realtime.db.sqlite_writer_turn): woken at the other process's commit, not by busy-handler polling.
+REALTIME_SQLITE_WRITER_TURN = env_bool("REALTIME_SQLITE_WRITER_TURN", True)
 # Minimum seconds between two state frames of one topic to one socket (coalescing window).
 REALTIME_STATE_INTERVAL = env_float("REALTIME_STATE_INTERVAL", 0.25)
 # How often each process compares the heads of the topics it serves with the database,

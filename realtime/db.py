@@ -16,15 +16,31 @@ A slow database must not freeze the process (SECURITY.md, "A slow database"):
   rest of the process;
 - both limits, and a timeout inside the database, answer `rate_limited` with `retry_after`
   instead of leaving the client without an answer.
+
+SQLite has one writer for the whole file. A transaction that finds the write lock taken (by
+another process) waits in SQLite's busy handler, which sleeps 1, 2, 5, 10, 15, 20, 25 ms … and
+tries again: it wakes late, and meanwhile the process that held the lock may take it again. The
+group commit's batches take turns through `sqlite_writer_turn` instead: an exclusive `flock` on a
+file beside the database, held around the transaction. A waiter tries it again every 0.1 ms at
+first, then at most every WRITER_TURN_POLL_MAX seconds (each wait releases the GIL), so it takes
+the turn within about a millisecond of its release; after the database's own busy timeout it goes
+on without it (a process stopped while holding the turn holds SQLite's lock too: SQLite's timeout
+then answers, as before). The flock only orders writers that take it; SQLite's own lock still
+guards the data, so a writer that does not (a management command, an HTTP write outside a batch)
+is as safe as before.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import functools
 import logging
+import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -155,3 +171,58 @@ async def db_call_for_topic(topic: str, function: Callable, *args, **kwargs) -> 
         gates.topic_users[topic] -= 1
         if not gates.topic_users[topic]:
             del gates.topic_users[topic], gates.topics[topic]
+
+
+_writer_locks = threading.local()
+
+
+def sqlite_writer_lock_path() -> str | None:
+    """The file whose flock orders the SQLite writers of every process, or None (PostgreSQL, an
+    in-memory database, the turn turned off)."""
+    if connection.vendor != "sqlite" or not settings.REALTIME_SQLITE_WRITER_TURN:
+        return None
+    name = str(connection.settings_dict["NAME"])
+    if name.startswith(":memory:") or "mode=memory" in name:
+        return None
+    return name + ".writer-lock"
+
+
+@contextlib.contextmanager
+def sqlite_writer_turn() -> Iterator[None]:
+    """Hold the SQLite writers' turn (see the module docstring) for the transaction inside."""
+    path = sqlite_writer_lock_path()
+    if path is None:
+        yield
+        return
+    fds = getattr(_writer_locks, "fds", None)
+    if fds is None:
+        fds = _writer_locks.fds = {}
+    fd = fds.get(path)
+    if fd is None:
+        fd = fds[path] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    held = _writer_turn_take(fd, float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5)))
+    try:
+        yield
+    finally:
+        if held:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+WRITER_TURN_POLL_MAX = 0.001
+
+
+def _writer_turn_take(fd: int, timeout: float) -> bool:
+    """Take the exclusive flock, polling (0.1 ms, doubling up to WRITER_TURN_POLL_MAX); False if it
+    was still held after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = 0.0001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                log.warning("the SQLite writer turn was held for %.0f s: writing without it", timeout)
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, WRITER_TURN_POLL_MAX)

@@ -107,10 +107,13 @@ def _redis_publish(topic: str, payload: str) -> None:
 
 def publish_event(topic: str, seq: int, frame: str) -> None:
     """Called on commit (any thread): hand the event to this process's hub and to Redis."""
+    # Redis first: the local hub, once woken, fans out holding the GIL, and this thread would wait
+    # for it (up to the 5 ms switch interval, each time it takes the GIL back) before the other
+    # processes even heard of the event.
+    _redis_publish(topic, event_payload(seq, frame))
     local = _local_hub()
     if local is not None:
         local.loop.call_soon_threadsafe(local.submit, EventArrived(topic, seq, frame))
-    _redis_publish(topic, event_payload(seq, frame))
 
 
 def publish_access_changed(topic: str) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from django.conf import settings
@@ -47,12 +48,20 @@ EVENT_FRAMES_SENT = metrics.FRAMES_SENT.labels("event")
 # commands, the writes' `ok`s and the other sockets' frames wait at most about that long behind
 # a fan-out (a debate sends events, rankings and queues to thousands of sockets every second).
 DISPATCH_SLICE_SECONDS = 0.005
+# What the dispatcher takes first: the sequenced events (and what orders or holds them). A `state`
+# is coalesced and versioned (PROTOCOL.md §4 promises no order between it and events), so a chat
+# message never waits behind the rankings, queues and presence of a debate queued before it.
+EVENT_ITEMS = (EventArrived, DrainDue, FillDue, AccessChanged)
 
 
 class Hub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.inbound: asyncio.Queue[Inbound] = asyncio.Queue()
+        # Two lanes into the one dispatcher: events first (EVENT_ITEMS), then everything else,
+        # each in the order submitted; so a topic's events still leave in order.
+        self._events: deque[Inbound] = deque()
+        self._others: deque[Inbound] = deque()
+        self._submitted = asyncio.Event()
         self.table = TopicTable()
         self.link = RedisLink(
             url=settings.REDIS_URL,
@@ -61,7 +70,13 @@ class Hub:
             served_topics=self.table.names,
             on_reconnected=self._after_reconnect,
         )
-        self.snapshots = Snapshots(loop=loop, link=self.link, submit=self.submit, served_here=self.table.__contains__)
+        self.snapshots = Snapshots(
+            loop=loop,
+            link=self.link,
+            submit=self.submit,
+            served_here=self.table.__contains__,
+            between=self._events_between,
+        )
         self.presence = Presence(
             loop=loop, table=self.table, link=self.link, snapshots=self.snapshots, submit=self.submit
         )
@@ -176,20 +191,35 @@ class Hub:
     # --- inbound (called from any thread via publish_* or from the Redis reader) ---------
 
     def submit(self, item: Inbound) -> None:
-        self.inbound.put_nowait(item)
+        (self._events if isinstance(item, EVENT_ITEMS) else self._others).append(item)
+        self._submitted.set()
 
     async def _dispatch_loop(self) -> None:
         while True:
-            if self.inbound.empty():
-                item = await self.inbound.get()
+            if not self._events and not self._others:
+                self._submitted.clear()
+                await self._submitted.wait()
                 self._slice_started = time.perf_counter()  # it waited: the process ran meanwhile
-            else:
-                item = self.inbound.get_nowait()
+            item = self._events.popleft() if self._events else self._others.popleft()
             try:
                 await self._dispatch(item)
             except Exception:
                 log.exception("dispatching %r", item)
             await self._pause_if_long()
+
+    async def _events_between(self) -> None:
+        """Inside a `state` flush (a snapshot to thousands of sockets, tens of milliseconds): let
+        the process run once the slice is used, then send the events queued meanwhile before the
+        rest of the flush. Events keep their order (one lane, first in first out); a snapshot has
+        no order with events (PROTOCOL.md §4), so the chat's message goes out between two
+        chunks of a ranking's sockets instead of after all of them."""
+        await self._pause_if_long()
+        while self._events:
+            item = self._events.popleft()
+            try:
+                await self._dispatch(item)
+            except Exception:
+                log.exception("dispatching %r", item)
 
     async def _pause_if_long(self) -> None:
         """Let the rest of the process run once the dispatcher has worked for a slice: a queue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
@@ -21,6 +21,8 @@ from realtime.state_snapshot import topic_state_compute
 log = logging.getLogger(__name__)
 # Forget when topics were last computed once this many are remembered (a bound, not a cache).
 COMPUTE_TIMES_MAX = 10_000
+# A flush to thousands of sockets checks every this many sockets whether events are waiting.
+FLUSH_CHUNK = 64
 
 
 class Snapshots:
@@ -31,8 +33,12 @@ class Snapshots:
         link: RedisLink,
         submit: Callable[[Inbound], None],
         served_here: Callable[[str], bool],
+        between: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.loop = loop
+        # Awaited every FLUSH_CHUNK sockets of a flush: the hub lets the process run and sends the
+        # events that arrived meanwhile, so none waits for the rest of a snapshot's fan-out.
+        self._between = between
         self._link = link
         self._submit = submit
         self._served_here = served_here
@@ -109,8 +115,10 @@ class Snapshots:
         subscribers = list(served.subscribers)
         delta = self._delta(served.topic, kind, slot, any(sub.deltas for sub in subscribers))
         serial = slot.serial
-        for sub in subscribers:
+        for index, sub in enumerate(subscribers, 1):
             await sub.deliver_state(kind, version, text, prepared, serial=serial, delta=delta)
+            if self._between is not None and index % FLUSH_CHUNK == 0:
+                await self._between()
 
     @staticmethod
     def _delta(topic: str, kind: str, slot: StateSlot, wanted: bool) -> StateDelta | None:
@@ -150,10 +158,22 @@ class Snapshots:
         for kind, slot in list(served.states.items()):
             if slot.text is not None:
                 # The last flush's own text (a delta may build on it: the slot's text changes only
-                # with its version), or a newer one not flushed yet.
+                # with its version), or a newer one not flushed yet, which a subscriber taking
+                # deltas makes the base of the next flush's delta (`_adopt`): else the first flush
+                # after a crowd subscribed (a debate opening) would send each the whole snapshot again.
                 flushed = slot.flushed is not None and slot.flushed["version"] == slot.version
+                if not flushed and sub.deltas:
+                    self._adopt(slot)
+                    flushed = True
                 serial = slot.serial if flushed else None
                 await sub.deliver_state(kind, slot.version, slot.text, serial=serial)
+
+    @staticmethod
+    def _adopt(slot: StateSlot) -> None:
+        """Number the slot's current text as if flushed (serial and data): the next flush's delta
+        builds on it. A socket that holds the previous serial gets the whole snapshot then."""
+        slot.serial += 1
+        slot.flushed = loads(slot.text)["data"]
 
     def _first_state(self, served: ServedTopic) -> asyncio.Future:
         if served.state_loading is None:

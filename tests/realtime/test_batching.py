@@ -368,3 +368,163 @@ async def test_writes_left_by_the_budget_go_first_in_the_next_batches_with_gaple
     # The other topic's write did not wait for the whole backlog: it committed before its last write.
     ids = await asyncio.to_thread(lambda: dict(Message.objects.values_list("room_id", "id").order_by("id")))
     assert ids[other.id] < await asyncio.to_thread(lambda: Message.objects.get(room=room, body="m7").id)
+
+
+async def test_a_topic_is_hot_once_it_took_hot_rate_writes_within_a_second(monkeypatch):
+    from realtime import batching
+
+    now = [1000.2]
+    monkeypatch.setattr(batching.time, "monotonic", lambda: now[0])
+    writer = TopicWriter(window_s=0.002, max_batch=50, hot_window_s=0.05, hot_rate=3)
+    for _ in range(2):
+        writer._count("debate:1")
+    writer._count("room:1")
+    assert writer.window("debate:1") == 0.002 and writer.window("room:1") == 0.002
+    writer._count("debate:1")
+    assert writer.rate("debate:1") == 3 and writer.window("debate:1") == 0.05
+    assert writer.window("room:1") == 0.002  # the chat of the same room keeps the short window
+    now[0] = 1001.5  # the next second: still hot on the count of the one before
+    writer._count("debate:1")
+    assert writer.rate("debate:1") == 3 and writer.window("debate:1") == 0.05
+    now[0] = 1003.0  # two quiet seconds later: short again
+    assert writer.rate("debate:1") == 0 and writer.window("debate:1") == 0.002
+    assert TopicWriter(window_s=0.002, max_batch=50).window("debate:1") == 0.002  # no hot window: never
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_writes_to_a_hot_topic_wait_the_hot_window_and_share_a_batch(make_user, make_room):
+    """Three writes 20 ms apart: three batches with the 2 ms window, one once the topic is hot."""
+    alice = await asyncio.to_thread(make_user)
+    room = await asyncio.to_thread(make_room, alice)
+    writer = TopicWriter(window_s=0.002, max_batch=50, hot_window_s=0.5, hot_rate=100)
+
+    async def spaced_posts(tag: str) -> list[dict]:
+        posts = []
+        for i in range(3):
+            body = {"author": alice, "room_id": room.id, "body": f"{tag}{i}", "ref": f"{tag}{i}"}
+            posts.append(asyncio.ensure_future(writer.write(room.topic, message_post, **body)))
+            await asyncio.sleep(0.02)  # the arrivals are spaced: what the window is for
+        return await asyncio.gather(*posts)
+
+    await spaced_posts("cold")
+    assert writer.batches == 3
+    writer.hot_rate = 3  # the topic took 3 writes this second: now hot
+    results = await spaced_posts("hot")
+    assert writer.batches == 4  # all three in one batch
+    assert [r["seq"] for r in results] == [4, 5, 6]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_sqlite_lane_runs_the_shortest_batch_first_and_lets_other_calls_in(settings, monkeypatch):
+    """Batches waiting for the database thread run fewest writes first, then quietest topic; a run of the lane gives the
+    thread back after its slice, so another call queued meanwhile runs before the rest."""
+    import threading
+
+    from realtime import batching
+    from realtime.db import db_call
+
+    settings.DB_THREADS = 1  # one database thread, as on SQLite
+    monkeypatch.setattr(batching, "LANE_SLICE_SECONDS", 0.0)
+    lane = batching.SqliteLane(asyncio.get_running_loop())
+    ran: list[str] = []
+    release = threading.Event()
+
+    def blocker() -> str:
+        release.wait(5)
+        ran.append("blocker")
+        return "blocker"
+
+    def call(name: str) -> str:
+        ran.append(name)
+        return name
+
+    first = asyncio.ensure_future(lane.run((0, 0), blocker))
+    await asyncio.sleep(0.05)  # the blocker holds the thread
+    queued = [
+        asyncio.ensure_future(lane.run(priority, call, name))
+        for priority, name in [((6, 50), "upvotes"), ((1, 3), "hands"), ((1, 2), "chat")]
+    ]
+    await asyncio.sleep(0)
+    other = asyncio.ensure_future(db_call(call, "subscribe"))
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(first, *queued, other) == ["blocker", "upvotes", "hands", "chat", "subscribe"]
+    assert ran == ["blocker", "subscribe", "chat", "hands", "upvotes"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_failing_call_in_the_lane_answers_its_caller_only(settings):
+    from realtime import batching
+
+    settings.DB_THREADS = 1
+    lane = batching.SqliteLane(asyncio.get_running_loop())
+
+    def fails():
+        raise AppError("conflict", "this one fails")
+
+    outcomes = await asyncio.gather(lane.run((1, 0), fails), lane.run((2, 0), lambda: "ok"), return_exceptions=True)
+    assert isinstance(outcomes[0], AppError) and outcomes[1] == "ok"
+    assert await lane.run((1, 0), lambda: "again") == "again"  # the lane goes on
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_holds_the_sqlite_writer_turn_while_it_runs(make_user, make_room):
+    """The flock beside the database is held for the batch's transaction and released after it."""
+    import fcntl
+    import os
+
+    from django.db import connection
+
+    from realtime.db import sqlite_writer_lock_path
+
+    if connection.vendor != "sqlite":
+        assert sqlite_writer_lock_path() is None  # PostgreSQL orders writers with its row locks
+        return
+    path = sqlite_writer_lock_path()
+    assert path == str(connection.settings_dict["NAME"]) + ".writer-lock"
+    alice = make_user()
+    room = make_room(alice)
+    other = os.open(path, os.O_RDWR | os.O_CREAT)  # another process's view: its own open file
+    seen: list[str] = []
+
+    def try_the_turn() -> None:
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(other, fcntl.LOCK_UN)
+            seen.append("free")
+        except BlockingIOError:
+            seen.append("held")
+
+    try:
+        outcomes = run_batch(
+            [
+                (try_the_turn, {}),
+                (message_post, {"author": alice, "room_id": room.id, "body": "m", "ref": "turn"}),
+            ]
+        )
+        assert [ok for ok, _ in outcomes] == [True, True]
+        try_the_turn()
+    finally:
+        os.close(other)
+    assert seen == ["held", "free"]
+
+
+def test_the_writer_turn_gives_up_after_the_timeout_and_is_off_for_memory_or_by_setting(tmp_path, settings):
+    import fcntl
+    import os
+
+    from realtime import db
+
+    path = str(tmp_path / "db.sqlite3.writer-lock")
+    holder, waiter = os.open(path, os.O_RDWR | os.O_CREAT), os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        assert db._writer_turn_take(waiter, 0.02) is False  # held elsewhere: goes on without it
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        assert db._writer_turn_take(waiter, 0.02) is True
+        fcntl.flock(waiter, fcntl.LOCK_UN)
+    finally:
+        os.close(holder)
+        os.close(waiter)
+    settings.REALTIME_SQLITE_WRITER_TURN = False
+    assert db.sqlite_writer_lock_path() is None

@@ -220,3 +220,52 @@ async def test_without_redis_an_unserved_snapshot_is_not_computed(live_sub, monk
     calls = _stub_state(monkeypatch, [STATE])
     await hub.snapshots._compute_and_publish("room:43")
     assert calls == []
+
+
+FLOOR_STATE = '{"type":"state","topic":"room:42","kind":"queue","data":{"version":1}}'
+
+
+async def test_an_event_goes_out_before_a_snapshot_queued_before_it(live_sub):
+    """Two lanes into the dispatcher: sequenced events first. A snapshot flush queued first (a
+    debate's ranking) leaves after the chat message that came just behind it."""
+    hub, attach = live_sub
+    socket = await attach(expected=2)
+    frames = await database_sync_to_async(committed_elsewhere)(1)
+    hub.snapshots.receive(hub.table.get(TOPIC), "queue", 1, FLOOR_STATE)  # queues its flush now
+    hub.submit(EventArrived(TOPIC, 1, frames[0]))  # behind it, in the same turn of the loop
+    await asyncio.wait_for(socket.done.wait(), 5)
+    assert [loads(t)["type"] for t in socket.texts] == ["event", "state"]
+
+
+async def test_an_event_arriving_during_a_long_flush_goes_out_between_its_chunks(live_sub, monkeypatch):
+    """A snapshot to many sockets is sent chunk by chunk; an event that arrives meanwhile goes to
+    every socket before the rest of the snapshot (not after all of it)."""
+    from realtime.fanout import hub as hub_module
+    from realtime.fanout import snapshots
+
+    monkeypatch.setattr(hub_module, "DISPATCH_SLICE_SECONDS", 0.0)  # every chunk lets the loop run
+    hub, _ = live_sub
+    frames: list[str] = []
+    arrived = []
+
+    class ArrivalSocket(RecordingSocket):
+        def send_prepared(self, prepared) -> bool:
+            if not arrived:  # the flush's first frame: the event reaches the process meanwhile
+                arrived.append(True)
+                hub.loop.call_soon(hub.submit, EventArrived(TOPIC, 1, frames[0]))
+            return super().send_prepared(prepared)
+
+    sockets = [ArrivalSocket(expected=2) for _ in range(snapshots.FLUSH_CHUNK * 3)]
+    for socket in sockets:
+        sub = fanout.Subscription(socket, TOPIC)
+        await hub.attach(sub)
+        await sub.go_live(0)
+    frames.extend(await database_sync_to_async(committed_elsewhere)(1))  # after the topic opened here
+    served = hub.table.get(TOPIC)
+    order = list(served.subscribers)  # the order the flush goes through them
+    hub.snapshots.receive(served, "queue", 1, FLOOR_STATE)
+    await asyncio.wait_for(asyncio.gather(*(s.done.wait() for s in sockets)), 5)
+    kinds = [[loads(t)["type"] for t in sub.socket.texts] for sub in order]
+    assert kinds[0] == ["state", "event"]  # the first chunk had its snapshot before the event came
+    assert kinds[-1] == ["event", "state"]  # the last waited for the event, not the reverse
+    assert all(sorted(k) == ["event", "state"] for k in kinds)  # each got both, once

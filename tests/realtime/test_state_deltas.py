@@ -187,3 +187,31 @@ async def test_a_newer_snapshot_cached_during_a_flush_is_not_announced_by_it(hub
     await hub.snapshots.flush(served, "questions")
     assert [f["data"]["version"] for f in slow.frames + other.frames] == [2, 2]
     assert all(s.state_versions["questions"] == 2 for s in served.subscribers)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_first_flush_after_a_crowd_subscribed_is_a_delta_on_what_they_got(hub):
+    """A debate opens: sockets that take deltas subscribe and get the snapshot read for them (never
+    flushed here); the next flush sends them a delta on it, not the whole ranking again. A socket
+    without deltas gets the whole snapshot, as always."""
+    served = None
+    sockets = []
+    for deltas in (True, True, False):
+        socket = Recording()
+        sub = fanout.Subscription(socket, TOPIC, deltas=deltas)
+        await hub.attach(sub)
+        await sub.go_live(0)
+        served = hub.table.get(TOPIC)
+        if not served.states:
+            _cache(served, _snapshot(1, [0] * 40))  # what the subscribe's own read cached
+        await hub.state_for_new_subscriber(served, sub)
+        sockets.append(socket)
+    _cache(served, _snapshot(2, [1] + [0] * 39))
+    await hub.snapshots.flush(served, "questions")
+    assert [[f.get("delta", False) for f in s.frames] for s in sockets] == [
+        [False, True],
+        [False, True],
+        [False, False],
+    ]
+    assert len(sockets[0].frames[1]["data"]["changed"]) == 1
+    assert sockets[0].rebuilt() == sockets[2].rebuilt() == [_snapshot(1, [0] * 40), _snapshot(2, [1] + [0] * 39)]
