@@ -410,9 +410,10 @@ class _Write:
 class SqliteLane:
     """On SQLite, the process's batches in one queue ordered by priority, run back to back on the
     database thread (``run``). One call of ``_run_queued`` (a ``db_call``) runs the queued batches,
-    lowest priority first (a tuple: the batch's writes, its topic's rate), then arrival; it returns after LANE_SLICE_SECONDS so that the
-    other database calls of the process (a subscribe's reads, an HTTP request), which queue on
-    the same thread, wait at most about that long; another call then goes on with the rest."""
+    lowest priority first (a tuple: the batch's writes, then its topic's rate), then arrival; it
+    returns after LANE_SLICE_SECONDS so that the other database calls of the process (a
+    subscribe's reads, an HTTP request), which queue on the same thread, wait at most about that
+    long; another call then goes on with the rest."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -477,6 +478,8 @@ def _settle(future: asyncio.Future, result: Any, exc: BaseException | None) -> N
         return
     if exc is None:
         future.set_result(result)
+    elif isinstance(exc, asyncio.CancelledError):  # the process is stopping
+        future.cancel()
     else:
         future.set_exception(exc)
 
