@@ -70,7 +70,7 @@ from django.db import OperationalError, connection, transaction
 
 from realtime import metrics, ratelimit
 from realtime.auth import signed_in
-from realtime.db import database_timeout_error, db_call, sqlite_writer_turn
+from realtime.db import database_timeout_error, db_call, single_database_thread, sqlite_writer_turn
 from realtime.errors import AppError
 from realtime.models import Topic, WriteReceipt
 
@@ -509,8 +509,7 @@ class TopicWriter:
         self.hot_rate = hot_rate
         self.pending: dict[str, list[_Write]] = {}
         self.draining: set[str] = set()
-        single_thread = connection.vendor == "sqlite" or settings.DB_THREADS <= 1
-        self.lane = SqliteLane(self.loop) if single_thread else None
+        self.lane = SqliteLane(self.loop) if single_database_thread() else None
         # topic -> [second of the monotonic clock, writes in it, writes in the second before]
         self.rates: dict[str, list[int]] = {}
         self.batches = 0
@@ -539,10 +538,10 @@ class TopicWriter:
 
     def rate(self, topic: str) -> int:
         """Writes to ``topic`` in this process within this second or the one before (the larger)."""
-        entry = self.rates.get(topic)
-        if entry is None or entry[0] < int(time.monotonic()) - 1:
+        entry, second = self.rates.get(topic), int(time.monotonic())
+        if entry is None or entry[0] < second - 1:
             return 0
-        return max(entry[1], entry[2]) if entry[0] == int(time.monotonic()) else entry[1]
+        return max(entry[1], entry[2]) if entry[0] == second else entry[1]
 
     def window(self, topic: str) -> float:
         """How long the first write of a batch waits for others: the hot window once the topic

@@ -120,13 +120,17 @@ async def _acquire(semaphore: asyncio.Semaphore, seconds: float) -> None:
         raise _busy() from None
 
 
+def single_database_thread() -> bool:
+    """Whether every database call of the process runs on one thread (SQLite, or DB_THREADS 1)."""
+    return connection.vendor == "sqlite" or settings.DB_THREADS <= 1
+
+
 async def db_call(function: Callable, *args, **kwargs) -> Any:
     global _pool
-    threads = settings.DB_THREADS
-    if connection.vendor == "sqlite" or threads <= 1:
+    if single_database_thread():
         return await database_sync_to_async(_after_wait)(time.perf_counter(), function, args, kwargs)
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="db")
+        _pool = ThreadPoolExecutor(max_workers=settings.DB_THREADS, thread_name_prefix="db")
     gates = _gates_here()
     queued_at = time.perf_counter()
     await _acquire(gates.threads, settings.DB_WAIT_SECONDS)
@@ -155,7 +159,7 @@ async def db_read(function: Callable, *args, **kwargs) -> Any:
 
 async def db_call_for_topic(topic: str, function: Callable, *args, **kwargs) -> Any:
     """`db_call` for a write to `topic`: at most DB_THREADS_PER_TOPIC of them run at once."""
-    if connection.vendor == "sqlite" or settings.DB_THREADS <= 1:
+    if single_database_thread():
         return await db_call(function, *args, **kwargs)
     gates = _gates_here()
     semaphore = gates.topics.setdefault(topic, asyncio.Semaphore(settings.DB_THREADS_PER_TOPIC))
@@ -179,12 +183,9 @@ _writer_locks = threading.local()
 def sqlite_writer_lock_path() -> str | None:
     """The file whose flock orders the SQLite writers of every process, or None (PostgreSQL, an
     in-memory database, the turn turned off)."""
-    if connection.vendor != "sqlite" or not settings.REALTIME_SQLITE_WRITER_TURN:
+    if connection.vendor != "sqlite" or not settings.REALTIME_SQLITE_WRITER_TURN or connection.is_in_memory_db():
         return None
-    name = str(connection.settings_dict["NAME"])
-    if name.startswith(":memory:") or "mode=memory" in name:
-        return None
-    return name + ".writer-lock"
+    return str(connection.settings_dict["NAME"]) + ".writer-lock"
 
 
 @contextlib.contextmanager
