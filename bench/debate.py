@@ -338,13 +338,12 @@ async def chat_phase(
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not all(all(b in w.posts_seen for b in sent) for w in watchers):
         await asyncio.sleep(0.1)  # waiting for stragglers of a load test, bounded
-    delivered = [w.posts_seen[b] - t for b, t in sent.items() for w in watchers if b in w.posts_seen]
     oks = await asyncio.gather(*answered)
     per_post = [
         (ok, sorted(w.posts_seen[b] - t for w in watchers if b in w.posts_seen))
         for (b, t), ok in zip(sent.items(), oks, strict=True)
     ]
-    return delivered, oks, per_post
+    return [d for _, seen in per_post for d in seen], oks, per_post
 
 
 def slowest_posts(per_post: list, n: int = 3) -> list[list[float]]:

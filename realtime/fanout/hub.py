@@ -200,11 +200,7 @@ class Hub:
                 self._submitted.clear()
                 await self._submitted.wait()
                 self._slice_started = time.perf_counter()  # it waited: the process ran meanwhile
-            item = self._events.popleft() if self._events else self._others.popleft()
-            try:
-                await self._dispatch(item)
-            except Exception:
-                log.exception("dispatching %r", item)
+            await self._dispatch_logged(self._events.popleft() if self._events else self._others.popleft())
             await self._pause_if_long()
 
     async def _events_between(self) -> None:
@@ -215,11 +211,14 @@ class Hub:
         chunks of a ranking's sockets instead of after all of them."""
         await self._pause_if_long()
         while self._events:
-            item = self._events.popleft()
-            try:
-                await self._dispatch(item)
-            except Exception:
-                log.exception("dispatching %r", item)
+            await self._dispatch_logged(self._events.popleft())
+
+    async def _dispatch_logged(self, item: Inbound) -> None:
+        """Dispatch one item; a handler's failure is logged and the dispatcher goes on."""
+        try:
+            await self._dispatch(item)
+        except Exception:
+            log.exception("dispatching %r", item)
 
     async def _pause_if_long(self) -> None:
         """Let the rest of the process run once the dispatcher has worked for a slice: a queue
