@@ -408,7 +408,10 @@ async def test_writes_to_a_hot_topic_wait_the_hot_window_and_share_a_batch(make_
 
     await spaced_posts("cold")
     assert writer.batches == 3
-    writer.hot_rate = 3  # the topic took 3 writes this second: now hot
+    # Now hot: the topic took at least one write within this second or the one before (its three
+    # may straddle a second's boundary, so a threshold of 3 would make this test flaky; the count
+    # itself is the test above).
+    writer.hot_rate = 1
     results = await spaced_posts("hot")
     assert writer.batches == 4  # all three in one batch
     assert [r["seq"] for r in results] == [4, 5, 6]
