@@ -6,7 +6,10 @@
 Phase 1 (chat only): a poster posts `--posts-per-s` messages in the room while the watchers
 follow it; delivery latency (send → each watcher) gives the baseline p99. Phase 2 (debate): the
 same posts, plus participants upvoting at `--upvotes-per-s` (some withdrawing), asking
-`--questions-per-s`, raising hands, and a moderator giving the floor every 2 s. Then:
+`--questions-per-s`, raising hands, and a moderator giving the floor every 2 s, each kind of
+action at random instants at its rate (`--load-shape poisson`; `ticks` is the earlier shape, all
+at once every 100 ms). The watchers live in `--observers` processes of their own, so that the
+load the driver sends does not delay their receive times (class Observers). Then:
 
 - exact final state: the ranking every watcher holds equals the database's (HTTP), and each
   question's upvotes equal the upvotes that were answered `ok` minus the withdrawals;
@@ -22,7 +25,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
+import multiprocessing
 import os
 import random
 import statistics
@@ -55,6 +61,13 @@ def parse_args(argv=None):
     p.add_argument("--questions-per-s", type=float, default=2.0)
     p.add_argument("--posts-per-s", type=float, default=2.0)
     p.add_argument("--processes", type=int, default=2)
+    p.add_argument(
+        "--load-shape",
+        choices=["poisson", "ticks"],
+        default="poisson",
+        help="how the debate's actions are spread in time (see load_schedule)",
+    )
+    p.add_argument("--observers", type=int, default=2, help="processes holding the watchers (see Observers)")
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument(
         "--whole-states",
@@ -178,6 +191,7 @@ class Client:
         self.questions_bytes = 0
         self.last_questions_at = 0.0
         self.posts_seen: dict[str, float] = {}
+        self.server = 0  # which server process it is connected to
 
     def on_message(self, ws, raw: bytes, now: float) -> None:
         head = raw[:120]
@@ -210,14 +224,18 @@ class Client:
             self.ws.close()
 
 
-async def open_clients(stack, tokens, *, watcher: bool, topics: list[str], deltas: bool = False) -> list[Client]:
+async def open_clients(
+    ports: list[int], tokens, *, watcher: bool, topics: list[str], deltas: bool = False, first: int = 0
+) -> list[Client]:
+    """One client per token, the i-th (counting from `first`) on server i mod the number of servers."""
     sem = asyncio.Semaphore(64)
 
     async def one(i, token):
         async with sem:
             headers = {"Authorization": f"Bearer {token}"} if token else None
             client = Client(watcher=watcher)
-            port = stack.servers[i % len(stack.servers)].port
+            client.server = (first + i) % len(ports)
+            port = ports[client.server]
             client.ws = await wsclient.connect("127.0.0.1", port, "/ws/", headers, client.on_message, timeout=60)
             for topic in topics:
                 await client.request({"type": "subscribe", "topic": topic, "deltas": deltas})
@@ -243,6 +261,123 @@ class LoopLag:
     def take(self) -> list[float]:
         out, self.samples = self.samples, []
         return out
+
+
+def quiet_gc() -> None:
+    """No garbage collection in a load client while it measures: a full collection over two
+    thousand sockets' objects stops its loop for tens of milliseconds, which its receive times
+    would count as the server's. What the client allocates in two phases fits in memory."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+
+
+class Observers:
+    """The watchers, in `--observers` processes of their own. A watcher stamps each frame when its
+    loop reads it; one load client that also plays the 1,000 participants (and 25,000 frames/s of
+    the debate to the watchers) stamps late whenever its loop is busy, and that lateness is the
+    client's, not the server's. Each observer process holds a block of watchers (spread over the
+    servers as before) and answers the driver's questions over a pipe; time.monotonic() is the
+    same clock in every process of the machine."""
+
+    def __init__(self, count: int, processes: int, ports: list[int], topics: list[str], deltas: bool):
+        ctx = multiprocessing.get_context("spawn")
+        bounds = [count * k // processes for k in range(processes + 1)]
+        self.pipes = []
+        self.procs = []
+        for k in range(processes):
+            mine, theirs = ctx.Pipe()
+            proc = ctx.Process(
+                target=observer_main,
+                args=(theirs, ports, bounds[k], bounds[k + 1] - bounds[k], topics, deltas),
+                daemon=True,
+            )
+            proc.start()
+            theirs.close()  # the child holds it now: if the child dies, recv() here ends (EOFError)
+            self.pipes.append(mine)
+            self.procs.append(proc)
+
+    async def ready(self):
+        for reply in await asyncio.gather(*(asyncio.to_thread(pipe.recv) for pipe in self.pipes)):
+            if reply != "ready":
+                raise RuntimeError(f"an observer could not open its watchers: {reply!r}")
+
+    async def ask(self, command: str, *args) -> list:
+        """Send one command to every observer; their replies, in order (waited off the loop)."""
+        for pipe in self.pipes:
+            pipe.send((command, args))
+        replies = await asyncio.gather(*(asyncio.to_thread(pipe.recv) for pipe in self.pipes))
+        for reply in replies:
+            if isinstance(reply, BaseException):
+                raise reply
+        return replies
+
+    async def close(self):
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ask("close"), 10)
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+
+
+def observer_main(pipe, ports, first, count, topics, deltas):
+    asyncio.run(_observe(pipe, ports, first, count, topics, deltas))
+
+
+async def _observe(pipe, ports, first, count, topics, deltas):
+    raise_nofile()
+    loop = asyncio.get_running_loop()
+    try:
+        watchers = await open_clients(ports, [None] * count, watcher=True, topics=topics, deltas=deltas, first=first)
+    except BaseException as exc:  # noqa: BLE001 - reported to the driver, which stops the run
+        pipe.send(exc)
+        return
+    quiet_gc()
+    lag = LoopLag()
+    pipe.send("ready")
+    while True:
+        command, args = await loop.run_in_executor(None, pipe.recv)
+        try:
+            reply = await _observer_command(watchers, lag, command, *args)
+        except BaseException as exc:  # noqa: BLE001
+            reply = exc
+        pipe.send(reply)
+        if command == "close":
+            return
+
+
+async def _observer_command(watchers: list[Client], lag: LoopLag, command: str, *args):
+    if command == "stats":  # at a phase's boundary: this process's CPU and loop lag since the last
+        (new_phase,) = args
+        if new_phase:
+            for w in watchers:
+                w.questions_frames.clear()
+        return {"cpu": time.process_time(), "lag": lag.take()}
+    if command == "posts":  # when each watcher saw each post (None: not within 30 s)
+        (bodies,) = args
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(all(b in w.posts_seen for b in bodies) for w in watchers):
+            await asyncio.sleep(0.1)  # waiting for stragglers of a load test, bounded
+        return [[(w.server, w.posts_seen.get(b)) for w in watchers] for b in bodies]
+    if command == "questions":  # the ranking each watcher holds once it reached the final version
+        (final,) = args
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(
+            w.questions is None or w.questions["version"] < final["version"] for w in watchers
+        ):
+            await asyncio.sleep(0.05)  # bounded wait for the coalesced last frame
+        return {
+            "exact": all(w.questions == final for w in watchers),
+            "last_at": max(w.last_questions_at for w in watchers),
+            "frames": [w.questions_frames for w in watchers],
+            "bytes": sum(w.questions_bytes for w in watchers),
+        }
+    if command == "close":
+        for w in watchers:
+            await w.close()
+        return None
+    raise ValueError(f"unknown observer command {command!r}")
 
 
 def machine_idle() -> tuple[float, float]:
@@ -318,7 +453,7 @@ def p99(values: list[float]) -> float | None:
 
 
 async def chat_phase(
-    poster: Client, watchers: list[Client], room: str, seconds: float, rate: float, tag: str
+    poster: Client, observers: Observers, room: str, seconds: float, rate: float, tag: str
 ) -> tuple[list[float], list[float], list]:
     sent: dict[str, float] = {}
     n = int(seconds * rate)
@@ -335,26 +470,90 @@ async def chat_phase(
         body = f"{tag}-{i}-{uuid.uuid4().hex[:6]}"
         sent[body] = time.monotonic()
         answered.append(asyncio.ensure_future(post(body)))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not all(all(b in w.posts_seen for b in sent) for w in watchers):
-        await asyncio.sleep(0.1)  # waiting for stragglers of a load test, bounded
     oks = await asyncio.gather(*answered)
+    seen = [sum(times, []) for times in zip(*await observers.ask("posts", list(sent)), strict=True)]
     per_post = [
-        (ok, sorted(w.posts_seen[b] - t for w in watchers if b in w.posts_seen))
-        for (b, t), ok in zip(sent.items(), oks, strict=True)
+        (ok, sorted(at - t for _, at in times if at is not None), t, times)
+        for (_, t), ok, times in zip(sent.items(), oks, seen, strict=True)
     ]
-    return [d for _, seen in per_post for d in seen], oks, per_post
+    return [d for _, seen, *_ in per_post for d in seen], oks, per_post
+
+
+def chat_path(per_post: list, poster_server: int) -> dict[str, list[int]]:
+    """Where a post's time goes, median and 90th percentile over the posts, in ms: the poster's
+    `ok` (the write path), the first watcher on the poster's server (the write, then the local
+    fan-out), the first watcher on another server (then Redis, and that server's dispatcher), the
+    median and last watcher."""
+    columns: dict[str, list[float]] = {"ok": [], "first_local": [], "first_remote": [], "median": [], "last": []}
+    for ok, seen, t, times in per_post:
+        local = [at - t for server, at in times if at is not None and server == poster_server]
+        remote = [at - t for server, at in times if at is not None and server != poster_server]
+        if not (local and seen):
+            continue
+        for name, value in (
+            ("ok", ok),
+            ("first_local", min(local)),
+            ("first_remote", min(remote) if remote else None),
+            ("median", seen[len(seen) // 2]),
+            ("last", seen[-1]),
+        ):
+            if value is not None:  # one server: no remote watcher
+                columns[name].append(value)
+    out = {}
+    for name, values in columns.items():
+        values.sort()
+        out[name] = (
+            [round(values[len(values) // 2] * 1000), round(values[len(values) * 9 // 10] * 1000)] if values else []
+        )
+    return out
 
 
 def slowest_posts(per_post: list, n: int = 3) -> list[list[float]]:
     """The `n` posts whose median watcher got them last: [poster's ok, first, median, last watcher]
     in ms, then the post's number in its phase (0: sent as the phase began). A late first watcher
     is the write path (commit, publish); a wide spread is the fan-out."""
-    rows = [(seen[len(seen) // 2], ok, seen, i) for i, (ok, seen) in enumerate(per_post) if seen]
+    rows = [(seen[len(seen) // 2], ok, seen, i) for i, (ok, seen, *_) in enumerate(per_post) if seen]
     return [
         [round(v * 1000) for v in (ok, seen[0], median, seen[-1])] + [i]
         for median, ok, seen, i in sorted(rows, key=lambda row: row[0], reverse=True)[:n]
     ]
+
+
+HANDS_PER_S = 5.0
+
+
+def load_schedule(args, rng: random.Random, actions: dict) -> list[tuple[float, object]]:
+    """When each action of the debate load happens, in seconds from its start, sorted.
+
+    `poisson` (the default): a thousand people acting on their own, each kind of action a Poisson
+    process at its rate (upvotes, questions, hands), and the moderator's `floor_next` every
+    FLOOR_EVERY_S from a random first instant. `ticks` (the shape of the first measurements): every
+    100 ms at once, ten upvotes, maybe a question and a hand, and `floor_next` every 20th tick;
+    the chat's posts (every 500 ms from the same instant) then always leave with such a burst."""
+    seconds = args.seconds
+    plan: list[tuple[float, object]] = []
+    if args.load_shape == "ticks":
+        for tick in range(int(seconds * 10)):
+            at = tick / 10
+            upvotes = int(args.upvotes_per_s / 10) + (rng.random() < (args.upvotes_per_s / 10) % 1)
+            plan += [(at, actions["upvote"])] * upvotes
+            if rng.random() < args.questions_per_s / 10:
+                plan.append((at, actions["ask"]))
+            if rng.random() < HANDS_PER_S / 10:
+                plan.append((at, actions["hand"]))
+            if tick % int(FLOOR_EVERY_S * 10) == 0:
+                plan.append((at, actions["floor"]))
+        return plan
+    for name, rate in (("upvote", args.upvotes_per_s), ("ask", args.questions_per_s), ("hand", HANDS_PER_S)):
+        at = rng.expovariate(rate)
+        while at < seconds:
+            plan.append((at, actions[name]))
+            at += rng.expovariate(rate)
+    at = rng.uniform(0, FLOOR_EVERY_S)
+    while at < seconds:
+        plan.append((at, actions["floor"]))
+        at += FLOOR_EVERY_S
+    return sorted(plan, key=lambda step: step[0])
 
 
 async def debate_load(
@@ -396,18 +595,13 @@ async def debate_load(
     async def hand(i: int):
         await participants[i].request({"type": "raise_hand", "topic": floor})
 
+    def floor_next(_: int):
+        return moderator.request({"type": "floor_next", "topic": floor})
+
     start = time.monotonic()
-    ticks = int(args.seconds * 10)
-    for tick in range(ticks):
-        await asyncio.sleep(max(0.0, start + tick / 10 - time.monotonic()))
-        for _ in range(int(args.upvotes_per_s / 10) + (rng.random() < (args.upvotes_per_s / 10) % 1)):
-            tasks.append(asyncio.ensure_future(upvote(rng.randrange(len(participants)))))
-        if rng.random() < args.questions_per_s / 10:
-            tasks.append(asyncio.ensure_future(ask(rng.randrange(len(participants)))))
-        if rng.random() < 0.5:
-            tasks.append(asyncio.ensure_future(hand(rng.randrange(len(participants)))))
-        if tick % int(FLOOR_EVERY_S * 10) == 0:
-            tasks.append(asyncio.ensure_future(moderator.request({"type": "floor_next", "topic": floor})))
+    for at, action in load_schedule(args, rng, {"upvote": upvote, "ask": ask, "hand": hand, "floor": floor_next}):
+        await asyncio.sleep(max(0.0, start + at - time.monotonic()))
+        tasks.append(asyncio.ensure_future(action(rng.randrange(len(participants)))))
     await asyncio.gather(*tasks)
     return {"accepted": accepted, "last_ok": last_ok[0], "started": start, "writes": len(tasks)}
 
@@ -420,6 +614,7 @@ async def amain(args) -> int:
     (_, moderator_token), (_, poster_token), people = users[0], users[1], users[2:]
     stack.start()
     clients: list[Client] = []
+    observers = None
     try:
         async with stack.http(moderator_token) as http:
             room = (await http.post("/rooms", json={"name": "Assemblée du bench"})).json()
@@ -433,32 +628,35 @@ async def amain(args) -> int:
         topics = [f"room:{room_id}", f"debate:{room_id}", f"floor:{room_id}"]
         print(f"connecting {args.watchers} watchers and {args.participants} participants …", flush=True)
         deltas = not args.whole_states  # as the browser subscribes
-        watchers = await open_clients(stack, [None] * args.watchers, watcher=True, topics=topics, deltas=deltas)
+        ports = [server.port for server in stack.servers]
+        observers = Observers(args.watchers, args.observers, ports, topics, deltas)
         participants = await open_clients(
-            stack, [t for _, t in people], watcher=False, topics=[f"debate:{room_id}"], deltas=deltas
+            ports, [t for _, t in people], watcher=False, topics=[f"debate:{room_id}"], deltas=deltas
         )
-        (moderator,) = await open_clients(stack, [moderator_token], watcher=False, topics=[])
-        (poster,) = await open_clients(stack, [poster_token], watcher=False, topics=[])
-        clients = [*watchers, *participants, moderator, poster]
+        (moderator,) = await open_clients(ports, [moderator_token], watcher=False, topics=[])
+        (poster,) = await open_clients(ports, [poster_token], watcher=False, topics=[])
+        clients = [*participants, moderator, poster]
+        await observers.ready()
+        quiet_gc()
 
         print(f"phase 1: chat only, {args.seconds:.0f}s", flush=True)
         lag_meter = LoopLag()
         cpu_at = [s.cpu_seconds() for s in stack.servers]
         client_at, idle_at = time.process_time(), machine_idle()
+        observed_at = await observers.ask("stats", False)
         latencies_at = await server_latencies(stack)
         lag_meter.take()
         chat_only, chat_only_ok, chat_only_posts = await chat_phase(
-            poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "chat"
+            poster, observers, f"room:{room_id}", args.seconds, args.posts_per_s, "chat"
         )
         chat_only_lag = lag_meter.take()
         latencies_mid = await server_latencies(stack)
         cpu_mid = [s.cpu_seconds() for s in stack.servers]
         client_mid, idle_mid = time.process_time(), machine_idle()
+        observed_mid = await observers.ask("stats", True)  # the debate's questions frames from here
         print(f"phase 2: debate, {args.seconds:.0f}s", flush=True)
-        for w in watchers:
-            w.questions_frames.clear()
         chat_task = asyncio.ensure_future(
-            chat_phase(poster, watchers, f"room:{room_id}", args.seconds, args.posts_per_s, "debate")
+            chat_phase(poster, observers, f"room:{room_id}", args.seconds, args.posts_per_s, "debate")
         )
         for server in stack.servers:
             server.profile_begin("debate")
@@ -469,6 +667,7 @@ async def amain(args) -> int:
         latencies_end = await server_latencies(stack)
         cpu_end = [s.cpu_seconds() for s in stack.servers]
         client_end, idle_end = time.process_time(), machine_idle()
+        observed_end = await observers.ask("stats", False)
         profiles = [server.profile_end() for server in stack.servers]
 
         async with stack.http() as http:
@@ -476,20 +675,18 @@ async def amain(args) -> int:
         exact_counts = {q["id"]: q["upvotes"] for q in final["items"]} == {
             q: n for q, n in load["accepted"].items() if q in {i["id"] for i in final["items"]}
         } and len(final["items"]) == len(load["accepted"])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(
-            w.questions is None or w.questions["version"] < final["version"] for w in watchers
-        ):
-            await asyncio.sleep(0.05)  # bounded wait for the coalesced last frame
-        exact_everywhere = all(w.questions == final for w in watchers)
-        lag = max(w.last_questions_at for w in watchers) - load["last_ok"]
-        duration = max(w.questions_frames[-1] for w in watchers if w.questions_frames) - load["started"]
-        rates = [len(w.questions_frames) / max(duration, 1e-9) for w in watchers]
+        held = await observers.ask("questions", final)
+        exact_everywhere = all(h["exact"] for h in held)
+        lag = max(h["last_at"] for h in held) - load["last_ok"]
+        frames = [f for h in held for f in h["frames"]]
+        duration = max(f[-1] for f in frames if f) - load["started"]
+        rates = [len(f) / max(duration, 1e-9) for f in frames]
         base, during = p99(chat_only), p99(chat_debate)
         result = {
             "participants": args.participants,
             "watchers": args.watchers,
             "processes": args.processes,
+            "load_shape": args.load_shape,
             "db": args.db,
             "seconds": args.seconds,
             "debate_writes": load["writes"],
@@ -497,9 +694,7 @@ async def amain(args) -> int:
             "exact_ranking_every_watcher": exact_everywhere,
             "questions_frames_per_s_max": round(max(rates), 2),
             "state_deltas": not args.whole_states,
-            "questions_frame_bytes_mean": round(
-                sum(w.questions_bytes for w in watchers) / max(sum(len(w.questions_frames) for w in watchers), 1)
-            ),
+            "questions_frame_bytes_mean": round(sum(h["bytes"] for h in held) / max(sum(map(len, frames)), 1)),
             "ranking_lag_after_last_ok_ms": round(lag * 1000, 1),
             "chat_p99_ms_chat_only": round(base * 1000, 1) if base else None,
             "chat_p99_ms_debate": round(during * 1000, 1) if during else None,
@@ -510,6 +705,9 @@ async def amain(args) -> int:
             # The slowest posts: [ok, first, median, last watcher] ms, post number (write path or fan-out?).
             "chat_slowest_posts_ms_chat_only": slowest_posts(chat_only_posts),
             "chat_slowest_posts_ms_debate": slowest_posts(chat_debate_posts),
+            # Median and 90th percentile of each step of a post's way (see chat_path).
+            "chat_path_ms_chat_only": chat_path(chat_only_posts, poster.server),
+            "chat_path_ms_debate": chat_path(chat_debate_posts, poster.server),
             # Where the time goes: the servers' own post latency (frame received → reply sent,
             # histogram bucket), their CPU per phase, and this load client's own loop lag.
             "server_post_p99_chat_only": bucket_p99(latencies_at["post"], latencies_mid["post"]),
@@ -526,12 +724,21 @@ async def amain(args) -> int:
             "server_frames_per_s_debate": frame_rates(latencies_mid, latencies_end, args.seconds),
             "server_cpu_s_chat_only": [round(b - a, 1) for a, b in zip(cpu_at, cpu_mid, strict=True)],
             "server_cpu_s_debate": [round(b - a, 1) for a, b in zip(cpu_mid, cpu_end, strict=True)],
-            "client_cpu_s_chat_only": round(client_mid - client_at, 1),
-            "client_cpu_s_debate": round(client_end - client_mid, 1),
+            # The load client: the driver (poster, participants, moderator) and the observers.
+            "client_cpu_s_chat_only": [round(client_mid - client_at, 1)]
+            + [round(b["cpu"] - a["cpu"], 1) for a, b in zip(observed_at, observed_mid, strict=True)],
+            "client_cpu_s_debate": [round(client_end - client_mid, 1)]
+            + [round(b["cpu"] - a["cpu"], 1) for a, b in zip(observed_mid, observed_end, strict=True)],
             "machine_idle_share_chat_only": idle_share(idle_at, idle_mid),
             "machine_idle_share_debate": idle_share(idle_mid, idle_end),
-            "client_loop_lag_p99_ms_chat_only": round(p99(chat_only_lag) * 1000, 1),
-            "client_loop_lag_p99_ms_debate": round(p99(debate_lag) * 1000, 1),
+            "client_loop_lag_p99_ms_chat_only": [round(p99(chat_only_lag) * 1000, 1)]
+            + [round(p99(o["lag"]) * 1000, 1) for o in observed_mid],
+            "client_loop_lag_p99_ms_debate": [round(p99(debate_lag) * 1000, 1)]
+            + [round(p99(o["lag"]) * 1000, 1) for o in observed_end],
+            "client_loop_lag_max_ms_chat_only": [round(max(chat_only_lag) * 1000, 1)]
+            + [round(max(o["lag"]) * 1000, 1) for o in observed_mid],
+            "client_loop_lag_max_ms_debate": [round(max(debate_lag) * 1000, 1)]
+            + [round(max(o["lag"]) * 1000, 1) for o in observed_end],
         }
         targets = {
             "exact final state": exact_counts and exact_everywhere,
@@ -556,6 +763,8 @@ async def amain(args) -> int:
         return 0
     finally:
         await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+        if observers is not None:
+            await observers.close()
         stack.stop()
 
 

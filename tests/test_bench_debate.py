@@ -1,0 +1,58 @@
+"""The debate benchmark's own arithmetic (bench/debate.py): the load it schedules and how it
+splits a post's time. The scenario itself runs under `make bench` (servers, Redis, 2,000 sockets)."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule
+
+ACTIONS = {name: name for name in ("upvote", "ask", "hand", "floor")}
+
+
+def schedule(shape: str, seconds: float = 20.0, seed: int = 11):
+    args = SimpleNamespace(seconds=seconds, upvotes_per_s=100.0, questions_per_s=2.0, load_shape=shape)
+    return load_schedule(args, random.Random(seed), ACTIONS)
+
+
+def count(plan, name: str) -> int:
+    return sum(1 for _, action in plan if action == name)
+
+
+def test_poisson_load_keeps_the_rates_and_spreads_the_actions():
+    plan = schedule("poisson")
+    times = [at for at, _ in plan]
+    assert times == sorted(times) and 0 <= times[0] and times[-1] < 20.0
+    assert 1800 <= count(plan, "upvote") <= 2200  # 100/s for 20 s, a Poisson count (sd ~45)
+    assert 20 <= count(plan, "ask") <= 60
+    assert 60 <= count(plan, "hand") <= 140  # HANDS_PER_S for 20 s
+    assert count(plan, "floor") == int(20.0 / FLOOR_EVERY_S)
+    # Independent people: hardly two actions in the same millisecond, unlike the ticks.
+    assert len({round(at, 3) for at in times}) > 0.9 * len(times)
+
+
+def test_ticks_load_is_the_first_measurements_shape():
+    plan = schedule("ticks", seconds=2.0)
+    assert {round(at * 10, 6) % 1 for at, _ in plan} == {0.0}  # every action on a 100 ms tick
+    assert count(plan, "upvote") == 200
+    assert count(plan, "floor") == int(2.0 / FLOOR_EVERY_S)
+    assert [at for at, action in plan if action == "floor"] == [0.0]
+    assert HANDS_PER_S == 5.0
+
+
+def test_chat_path_splits_local_and_remote_watchers():
+    # Two posts sent at t=10 and t=20; watchers on server 0 (the poster's) and server 1.
+    per_post = [
+        (0.020, [0.010, 0.015, 0.030], 10.0, [(0, 10.010), (1, 10.015), (1, 10.030)]),
+        (0.040, [0.020, 0.050, 0.060], 20.0, [(1, 20.020), (0, 20.050), (0, 20.060)]),
+    ]
+    path = chat_path(per_post, poster_server=0)
+    assert path["ok"] == [40, 40]  # median and 90th percentile of two: the upper one
+    assert path["first_local"] == [50, 50]
+    assert path["first_remote"] == [20, 20]
+    assert path["median"] == [50, 50]
+    assert path["last"] == [60, 60]
+    # One server only: no remote column, the rest still computed.
+    alone = chat_path([(0.02, [0.01], 1.0, [(0, 1.01)])], poster_server=0)
+    assert alone["first_remote"] == [] and alone["first_local"] == [10, 10]
