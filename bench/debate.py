@@ -297,16 +297,20 @@ class Observers:
             self.pipes.append(mine)
             self.procs.append(proc)
 
+    async def _replies(self) -> list:
+        """One message from every observer, in order (waited off the loop)."""
+        return await asyncio.gather(*(asyncio.to_thread(pipe.recv) for pipe in self.pipes))
+
     async def ready(self):
-        for reply in await asyncio.gather(*(asyncio.to_thread(pipe.recv) for pipe in self.pipes)):
+        for reply in await self._replies():
             if reply != "ready":
                 raise RuntimeError(f"an observer could not open its watchers: {reply!r}")
 
     async def ask(self, command: str, *args) -> list:
-        """Send one command to every observer; their replies, in order (waited off the loop)."""
+        """Send one command to every observer; their replies, in order."""
         for pipe in self.pipes:
             pipe.send((command, args))
-        replies = await asyncio.gather(*(asyncio.to_thread(pipe.recv) for pipe in self.pipes))
+        replies = await self._replies()
         for reply in replies:
             if isinstance(reply, BaseException):
                 raise reply
@@ -378,6 +382,16 @@ async def _observer_command(watchers: list[Client], lag: LoopLag, command: str, 
             await w.close()
         return None
     raise ValueError(f"unknown observer command {command!r}")
+
+
+def client_cpu(driver: float, before: list[dict], after: list[dict]) -> list[float]:
+    """CPU seconds of one phase: the driver's, then each observer's (from its "stats" replies)."""
+    return [round(driver, 1)] + [round(b["cpu"] - a["cpu"], 1) for a, b in zip(before, after, strict=True)]
+
+
+def client_lag(stat, driver: list[float], observed: list[dict]) -> list[float]:
+    """`stat` (p99, max) of one phase's loop lag in ms: the driver's, then each observer's."""
+    return [round(stat(lags) * 1000, 1) for lags in [driver, *(o["lag"] for o in observed)]]
 
 
 def machine_idle() -> tuple[float, float]:
@@ -725,20 +739,14 @@ async def amain(args) -> int:
             "server_cpu_s_chat_only": [round(b - a, 1) for a, b in zip(cpu_at, cpu_mid, strict=True)],
             "server_cpu_s_debate": [round(b - a, 1) for a, b in zip(cpu_mid, cpu_end, strict=True)],
             # The load client: the driver (poster, participants, moderator) and the observers.
-            "client_cpu_s_chat_only": [round(client_mid - client_at, 1)]
-            + [round(b["cpu"] - a["cpu"], 1) for a, b in zip(observed_at, observed_mid, strict=True)],
-            "client_cpu_s_debate": [round(client_end - client_mid, 1)]
-            + [round(b["cpu"] - a["cpu"], 1) for a, b in zip(observed_mid, observed_end, strict=True)],
+            "client_cpu_s_chat_only": client_cpu(client_mid - client_at, observed_at, observed_mid),
+            "client_cpu_s_debate": client_cpu(client_end - client_mid, observed_mid, observed_end),
             "machine_idle_share_chat_only": idle_share(idle_at, idle_mid),
             "machine_idle_share_debate": idle_share(idle_mid, idle_end),
-            "client_loop_lag_p99_ms_chat_only": [round(p99(chat_only_lag) * 1000, 1)]
-            + [round(p99(o["lag"]) * 1000, 1) for o in observed_mid],
-            "client_loop_lag_p99_ms_debate": [round(p99(debate_lag) * 1000, 1)]
-            + [round(p99(o["lag"]) * 1000, 1) for o in observed_end],
-            "client_loop_lag_max_ms_chat_only": [round(max(chat_only_lag) * 1000, 1)]
-            + [round(max(o["lag"]) * 1000, 1) for o in observed_mid],
-            "client_loop_lag_max_ms_debate": [round(max(debate_lag) * 1000, 1)]
-            + [round(max(o["lag"]) * 1000, 1) for o in observed_end],
+            "client_loop_lag_p99_ms_chat_only": client_lag(p99, chat_only_lag, observed_mid),
+            "client_loop_lag_p99_ms_debate": client_lag(p99, debate_lag, observed_end),
+            "client_loop_lag_max_ms_chat_only": client_lag(max, chat_only_lag, observed_mid),
+            "client_loop_lag_max_ms_debate": client_lag(max, debate_lag, observed_end),
         }
         targets = {
             "exact final state": exact_counts and exact_everywhere,
