@@ -189,6 +189,8 @@ class Client:
         self.questions_frames: list[float] = []
         self.questions: dict | None = None  # the ranking held, rebuilt from deltas as the browser does
         self.questions_bytes = 0
+        self.queue_frames = 0  # the floor's `queue` states this watcher got, and their bytes
+        self.queue_bytes = 0
         self.last_questions_at = 0.0
         self.posts_seen: dict[str, float] = {}
         self.server = 0  # which server process it is connected to
@@ -200,6 +202,10 @@ class Client:
             self.questions_bytes += len(raw)
             if self.watcher:  # participants only count theirs
                 self.questions, self.last_questions_at = rebuild(self.questions, raw), now
+            return
+        if b'"kind":"queue"' in head:
+            self.queue_frames += 1
+            self.queue_bytes += len(raw)
             return
         if b'"kind":"message.posted"' in raw:
             self.posts_seen[json.loads(raw)["data"]["body"]] = now
@@ -376,6 +382,8 @@ async def _observer_command(watchers: list[Client], lag: LoopLag, command: str, 
             "last_at": max(w.last_questions_at for w in watchers),
             "frames": [w.questions_frames for w in watchers],
             "bytes": sum(w.questions_bytes for w in watchers),
+            "queue_frames": sum(w.queue_frames for w in watchers),
+            "queue_bytes": sum(w.queue_bytes for w in watchers),
         }
     if command == "close":
         for w in watchers:
@@ -709,6 +717,9 @@ async def amain(args) -> int:
             "questions_frames_per_s_max": round(max(rates), 2),
             "state_deltas": not args.whole_states,
             "questions_frame_bytes_mean": round(sum(h["bytes"] for h in held) / max(sum(map(len, frames)), 1)),
+            "queue_frame_bytes_mean": round(
+                sum(h["queue_bytes"] for h in held) / max(sum(h["queue_frames"] for h in held), 1)
+            ),
             "ranking_lag_after_last_ok_ms": round(lag * 1000, 1),
             "chat_p99_ms_chat_only": round(base * 1000, 1) if base else None,
             "chat_p99_ms_debate": round(during * 1000, 1) if during else None,

@@ -157,6 +157,7 @@ def queue_snapshot(room_id: int) -> dict | None:
     totals = speaking_totals(debate.id)
     hands = [
         {
+            "id": hand.arrival,  # unique in the debate, new at each raise: what a delta names (B.1.1)
             "user": hand.user.username,
             "raised_at": hand.raised_at.isoformat(),
             "turns": totals.get(hand.user_id, (0, 0.0))[0],

@@ -25,16 +25,27 @@ def state_frame(*, topic: str, kind: str, data: dict) -> str:
     return dumps({"type": "state", "topic": topic, "kind": kind, "data": data})
 
 
+# The lists a delta can describe, by the key they have in a snapshot: the ranked questions of a
+# debate (`items`) and the floor's waiting hands (`hands`). One per snapshot.
+DELTA_LISTS = ("items", "hands")
+
+
+def _delta_list(snapshot: dict) -> str | None:
+    return next((key for key in DELTA_LISTS if isinstance(snapshot.get(key), list)), None)
+
+
 def state_delta(old: dict, new: dict) -> dict | None:
     """What a socket holding `old` needs to rebuild `new` (a `state` frame with `delta: true`), or
-    None where only the whole snapshot will do. Applies to a snapshot whose `items` is a list of
-    objects with an `id` (the debate's ranked questions): `order` lists the ids in their new order,
-    `changed` carries the new items whole and, for an item that changed, its `id` and the keys whose
-    value changed; every other key of `new` is copied. An item whose set of keys changed, or ids
+    None where only the whole snapshot will do. Applies to a snapshot whose list (`items`, the
+    debate's ranked questions, or `hands`, the floor's queue: DELTA_LISTS) holds objects with an
+    `id`: `order` lists the ids in their new order, `changed` carries the new items whole and, for
+    an item that changed, its `id` and the keys whose value changed; `list` names the list when it
+    is not `items`; every other key of `new` is copied. An item whose set of keys changed, or ids
     not unique, mean the whole snapshot."""
-    before_items, after_items = old.get("items"), new.get("items")
-    if not isinstance(before_items, list) or not isinstance(after_items, list):
+    key = _delta_list(new)
+    if key is None or _delta_list(old) != key:
         return None
+    before_items, after_items = old[key], new[key]
     if not all(isinstance(item, dict) and "id" in item for item in (*before_items, *after_items)):
         return None
     before = {item["id"]: item for item in before_items}
@@ -50,24 +61,27 @@ def state_delta(old: dict, new: dict) -> dict | None:
             if held.keys() != item.keys():
                 return None
             changed.append({"id": item["id"], **{k: v for k, v in item.items() if held[k] != v}})
-    delta = {k: v for k, v in new.items() if k != "items"}
+    delta = {k: v for k, v in new.items() if k != key}
     delta["order"] = order
     delta["changed"] = changed
+    if key != "items":
+        delta["list"] = key
     return delta
 
 
 def state_delta_apply(held: dict | None, delta: dict) -> dict | None:
     """The snapshot a client rebuilds from the one it holds and a delta (what static/js/socket.js
     does; the bench and the tests use this one), or None when `held` cannot be its base."""
-    if held is None or not isinstance(held.get("items"), list):
+    key = delta.get("list", "items")
+    if held is None or not isinstance(held.get(key), list):
         return None
-    by_id = {item["id"]: item for item in held["items"]}
+    by_id = {item["id"]: item for item in held[key]}
     for change in delta["changed"]:
         by_id[change["id"]] = {**by_id.get(change["id"], {}), **change}
     if any(i not in by_id for i in delta["order"]):
         return None
-    rebuilt = {k: v for k, v in delta.items() if k not in ("order", "changed")}
-    rebuilt["items"] = [by_id[i] for i in delta["order"]]
+    rebuilt = {k: v for k, v in delta.items() if k not in ("order", "changed", "list")}
+    rebuilt[key] = [by_id[i] for i in delta["order"]]
     return rebuilt
 
 

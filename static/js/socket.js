@@ -25,12 +25,14 @@ export function newRef() {
 
 /**
  * Rebuild a `state` snapshot from the one held and a delta (PROTOCOL.md, "State deltas"):
- * `order` lists the items' ids, `changed` the new items and the changed keys of the others;
- * every other key is the snapshot's own. Null when the held snapshot cannot be the base.
+ * `order` lists the ids of the snapshot's list (`items`, or the one `list` names), `changed` the
+ * new items and the changed keys of the others; every other key is the snapshot's own. Null when
+ * the held snapshot cannot be the base.
  */
 export function applyStateDelta(held, delta) {
-  if (held == null || !Array.isArray(held.items)) return null;
-  const byId = new Map(held.items.map((item) => [item.id, item]));
+  const key = delta.list || "items";
+  if (held == null || !Array.isArray(held[key])) return null;
+  const byId = new Map(held[key].map((item) => [item.id, item]));
   for (const change of delta.changed) byId.set(change.id, { ...(byId.get(change.id) || {}), ...change });
   const items = [];
   for (const id of delta.order) {
@@ -38,8 +40,8 @@ export function applyStateDelta(held, delta) {
     if (item == null) return null;
     items.push(item);
   }
-  const { order, changed, ...rest } = delta;
-  return { ...rest, items };
+  const { order, changed, list, ...rest } = delta;
+  return { ...rest, [key]: items };
 }
 
 export class WriteError extends Error {

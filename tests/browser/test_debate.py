@@ -204,3 +204,42 @@ def test_the_ranking_rebuilt_from_state_deltas_is_the_servers(screens, daphne_se
     assert order == [q["id"] for q in final["items"]]
     shot(page, "deltas-phone")
     assert not screens.console_errors, screens.console_errors
+
+
+def test_the_queue_rebuilt_from_state_deltas_is_the_servers(screens, daphne_server):
+    """The floor's queue travels as deltas too (`"list": "hands"`): hands raised and the floor given
+    change it a little each time; the phone shows the server's queue, in the server's order."""
+    moderator = screens.signed_up("moderator", unique("mod"))
+    moderator_token = screens.token_of(moderator)
+    room_id = make_room(daphne_server, moderator_token)
+
+    def raise_hand() -> None:
+        with daphne_server.api(daphne_server.register(unique("main"))) as client:
+            raised = client.post(f"/debates/{room_id}/hand", json={})
+            assert raised.status_code == 200, raised.text
+
+    raise_hand()  # the room runs a debate: its page shows it first
+    page = screens.new_page("participant", phone=True)
+    frames: list[dict] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))))
+    open_room(page, room_id)
+    expect(page.get_by_test_id("queue-item")).to_have_count(1)
+    for _ in range(4):
+        raise_hand()
+    with daphne_server.api(moderator_token) as client:
+        given = client.post(f"/debates/{room_id}/floor/next", json={})
+        assert given.status_code == 200, given.text
+        queue = client.get(f"/debates/{room_id}/queue").json()
+    assert queue["count"] == 4 and queue["current"] is not None
+    expected = [hand["user"] for hand in queue["hands"]]
+    page.wait_for_function(
+        "v => [...document.querySelectorAll('[data-testid=queue-item]')].map(e => e.dataset.user).join() === v",
+        arg=",".join(expected),
+    )
+    states = [f for f in frames if f.get("type") == "state" and f.get("kind") == "queue"]
+    deltas = [f for f in states if f.get("delta")]
+    assert deltas and all(f["data"]["list"] == "hands" for f in deltas), [f.get("delta") for f in states]
+    assert all(len(json.dumps(f)) < len(json.dumps(queue)) for f in deltas)
+    expect(page.get_by_test_id("floor-current")).to_be_visible()
+    shot(page, "queue-deltas-phone")
+    assert not screens.console_errors, screens.console_errors

@@ -201,8 +201,9 @@ async def test_hands_raised_at_once_give_one_order_and_next_gives_the_floor_once
         await LiveSocket.open(stack.ws_url(1), co_token),
     ]
     everyone = sockets + moderators
+    deltas = frozenset(everyone[::2])  # one client in two rebuilds the queue from deltas, as the browser does
     try:
-        await asyncio.gather(*(s.subscribe(topic) for s in everyone))
+        await asyncio.gather(*(s.subscribe(topic, deltas=s in deltas) for s in everyone))
         await asyncio.gather(*(s.wait_for(_state("queue", topic)) for s in everyone))
         replies = await _all_at_once(sockets, lambda i: [{"type": "raise_hand", "topic": topic}])
         assert all(r[0]["type"] == "ok" for r in replies), [r for r in replies if r[0]["type"] != "ok"][:3]
@@ -240,8 +241,34 @@ async def test_hands_raised_at_once_give_one_order_and_next_gives_the_floor_once
         for socket in everyone:
             await socket.wait_for(lambda f: f["type"] == "event" and f["kind"] == "floor.given", 30)
             assert len(socket.events(topic, "floor.given")) == 1
+
+        # The queue after the floor was given: the same on every client, most of them sent it as a
+        # delta (the ids of the hands in order and what changed), a fraction of the whole queue.
+        after = stack.run_python(
+            f"from debates.selectors import queue_snapshot\nprint(json.dumps(queue_snapshot({room_id})))"
+        )
+        assert after["current"]["user"] == order_by_arrival[0] and after["count"] == HANDS - 1
+        await asyncio.gather(
+            *(
+                s.wait_for(lambda f: _state("queue", topic)(f) and f["data"]["version"] >= after["version"], 30)
+                for s in everyone
+            )
+        )
+        assert all(_last_state(s, "queue", topic) == after for s in everyone)
+        queue_frames = {s: [f for f in s.frames if _state("queue", topic)(f)] for s in everyone}
+        assert all(any(f.get("delta") for f in queue_frames[s]) for s in deltas)
+        assert not any(f.get("delta") for s in everyone if s not in deltas for f in queue_frames[s])
+        last_sizes = {
+            taking: [len(orjson.dumps(queue_frames[s][-1])) for s in everyone if (s in deltas) == taking]
+            for taking in (True, False)
+        }
+        assert max(last_sizes[True]) * 4 < min(last_sizes[False]), last_sizes
         with capsys.disabled():
-            print(f"\n[debate hands] {HANDS} hands at once on 2 processes: one order on {len(everyone)} clients")
+            print(
+                f"\n[debate hands] {HANDS} hands at once on 2 processes: one order on {len(everyone)} clients; "
+                f"the queue after `next`: {statistics.mean(last_sizes[True]):.0f} bytes as a delta, "
+                f"{statistics.mean(last_sizes[False]):.0f} whole"
+            )
     finally:
         await asyncio.gather(*(s.close() for s in everyone))
 

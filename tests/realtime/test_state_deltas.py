@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from realtime import fanout
 from realtime.fanout.topic_table import StateSlot
-from realtime.frames import loads, state_delta, state_delta_apply, state_frame
+from realtime.frames import dumps, loads, state_delta, state_delta_apply, state_frame
 
 TOPIC = "debate:42"
 
@@ -48,10 +48,37 @@ def test_a_delta_carries_only_what_changed():
     }
 
 
+def _hand(arrival: int, user: str) -> dict:
+    return {"id": arrival, "user": user, "raised_at": f"t{arrival}", "turns": 0, "spoken": 0.0}
+
+
+@given(
+    before=st.lists(st.integers(1, 40), max_size=30, unique=True),
+    after=st.lists(st.integers(1, 40), max_size=30, unique=True),
+)
+def test_the_floors_queue_is_rebuilt_exactly_from_its_delta(before, after):
+    """The floor's `queue` (its `hands`, in the fairness order) travels as a delta too, naming its list."""
+    old = {"current": None, "hands": [_hand(a, f"u{a}") for a in before], "count": len(before), "version": 1}
+    new = {"current": {"user": "x"}, "hands": [_hand(a, f"u{a}") for a in after], "count": len(after), "version": 2}
+    delta = state_delta(old, new)
+    assert delta is not None and delta["list"] == "hands" and "hands" not in delta
+    assert state_delta_apply(old, delta) == new
+    assert state_delta_apply({"items": old["hands"], "version": 1}, delta) is None  # not the list it names
+
+
+def test_a_hand_raised_in_a_long_queue_is_a_small_delta():
+    old = {"current": None, "hands": [_hand(a, f"person-{a}") for a in range(1, 201)], "count": 200, "version": 9}
+    new = {**old, "hands": [*old["hands"], _hand(201, "person-201")], "count": 201, "version": 10}
+    delta = state_delta(old, new)
+    assert delta["changed"] == [_hand(201, "person-201")] and delta["order"] == list(range(1, 202))
+    assert len(dumps(delta)) * 4 < len(dumps(new))
+
+
 @pytest.mark.parametrize(
     "old, new",
     [
-        ({"hands": [], "version": 1}, {"hands": [{"user": "a"}], "version": 2}),  # no `items`
+        ({"hands": [], "version": 1}, {"hands": [{"user": "a"}], "version": 2}),  # hands without ids
+        ({"hands": [], "version": 1}, {"items": [], "version": 2}),  # not the same list
         ({"items": [{"n": 1}], "version": 1}, {"items": [{"n": 2}], "version": 2}),  # items without ids
         ({"items": [_question(1)], "version": 1}, {"items": [_question(1), _question(1)], "version": 2}),
         ({"items": [_question(1)], "version": 1}, {"items": [{**_question(1), "extra": 1}], "version": 2}),
