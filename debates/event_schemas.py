@@ -53,10 +53,6 @@ class VoteOpened(EventData):
     title: str
 
 
-class HandChanged(EventData):
-    user: str
-
-
 class FloorGiven(EventData):
     id: int
     user: str | None
@@ -92,8 +88,6 @@ EVENT_SCHEMAS = {
     "question.hidden": QuestionHidden,
     "question.merged": QuestionMerged,
     "vote.opened": VoteOpened,
-    "hand.raised": HandChanged,
-    "hand.lowered": HandChanged,
     "floor.given": FloorGiven,
     "floor.ended": FloorEnded,
     "debate.configured": DebateConfigured,

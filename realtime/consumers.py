@@ -12,6 +12,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 
 import orjson
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -180,15 +181,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         frame_sent(text)
         await self.send(text_data=text)
 
-    def send_prepared(self, prepared) -> bool:
-        """Write a fan-out frame framed once for all its sockets (realtime.frames.broadcast_prepare)
-        straight to this socket's protocol; False where there is no such path (then `send_text`).
-        The hub counts these frames, once per event."""
+    def prepared_sender(self) -> Callable[[object], None] | None:
+        """This socket's protocol writer of fan-out frames framed once for all their sockets
+        (realtime.frames.broadcast_prepare; daphne_protocol `send_prepared`), or None where there
+        is none (the in-memory communicator: then `send_text`). A subscription looks it up once."""
         outbound = self.outbound
-        if outbound is None or outbound.send_prepared is None:
-            return False
-        outbound.send_prepared(prepared)
-        return True
+        return outbound.send_prepared if outbound is not None else None
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if self.closing:

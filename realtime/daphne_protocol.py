@@ -29,6 +29,7 @@ import logging
 import socket
 import uuid
 from collections import deque
+from collections.abc import Callable
 
 from autobahn.websocket.protocol import WebSocketProtocol as AutobahnProtocol
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
@@ -94,6 +95,7 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         if self.transport.producer is not None:
             self.transport.unregisterProducer()
         self.transport.registerProducer(self, True)
+        self.socket_send = raw_send(self.transport)
         if settings.REALTIME_SOCKET_SEND_BUFFER:
             self.transport.getHandle().setsockopt(
                 socket.SOL_SOCKET, socket.SO_SNDBUF, settings.REALTIME_SOCKET_SEND_BUFFER
@@ -158,7 +160,7 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         elif self.send_queue or self._perMessageCompress is not None:
             self.sendMessage(prepared.payload, False)  # autobahn's own path keeps its order
         else:
-            write_now(self.transport, prepared.payloadHybi)
+            write_now(self.transport, prepared.payloadHybi, self.socket_send)
 
     def serverClose(self, code=None) -> None:
         if code == CLOSE_TOO_SLOW:  # the application gave up on this client (a replay that never drains)
@@ -190,16 +192,28 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         self.sendClose(code=CLOSE_TOO_LARGE, reason="frame too large")
 
 
-def write_now(transport, data: bytes) -> None:
-    """`transport.write(data)`, sent at once when nothing waits before it in the transport.
+def raw_send(transport) -> Callable[[bytes], int] | None:
+    """The `send` of the socket under a plain TCP transport (`write_now`'s fast path), or None
+    (a TLS transport, a test's: `write_now` then always goes through `transport.write`)."""
+    if getattr(transport, "writeSomeData", None) is None:
+        return None
+    handle = transport.getHandle()
+    return handle.send if isinstance(handle, socket.socket) else None
+
+
+def write_now(transport, data: bytes, send: Callable[[bytes], int] | None) -> None:
+    """`transport.write(data)`, sent at once with the socket's own `send` (`raw_send`) when
+    nothing waits before it in the transport.
 
     Twisted's `write` only buffers: it registers the socket for writability (a selector change),
     sends on a later turn of the loop and unregisters it (another). For a fan-out frame to
     thousands of sockets those two changes cost more than the send itself (py-spy, bench.debate:
     `selectors.modify` and its namedtuples about a quarter of a busy process). A frame that
     the kernel takes whole needs neither; what it does not take (a full socket buffer, an error)
-    goes through `write` as before, so the order and the producer's pause stay Twisted's."""
-    send = getattr(transport, "writeSomeData", None)
+    goes through `write` as before, so the order and the producer's pause stay Twisted's. The
+    socket's `send` is called directly, not through Twisted's `writeSomeData` (a memoryview, a
+    slice and an EINTR loop that Python's `send` already does, three calls per socket of a
+    fan-out)."""
     if (
         send is None
         or not transport.connected
@@ -209,11 +223,12 @@ def write_now(transport, data: bytes) -> None:
     ):
         transport.write(data)
         return
-    sent = send(data)
-    if isinstance(sent, Exception) or sent <= 0:
-        transport.write(data)  # the transport finds the error (or the room) on its own turn
-    elif sent < len(data):
-        transport.write(data[sent:])
+    try:
+        sent = send(data)
+    except OSError:  # full (EAGAIN) or broken: the transport finds which on its own turn
+        sent = 0
+    if sent < len(data):
+        transport.write(data[sent:] if sent else data)
 
 
 def lean_protocol(factory) -> type[LiveWebSocketProtocol]:

@@ -9,11 +9,19 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
+from realtime import metrics
 from realtime.db import db_read
 from realtime.errors import AppError
 from realtime.fanout.items import Inbound, StateArrived, StateFlushDue
 from realtime.fanout.redis_link import RedisLink
-from realtime.fanout.topic_table import ServedTopic, StateDelta, StateSlot, Subscription
+from realtime.fanout.topic_table import (
+    STATE_BY_TEXT,
+    STATE_FRAMES_SENT,
+    ServedTopic,
+    StateDelta,
+    StateSlot,
+    Subscription,
+)
 from realtime.fanout.wire import state_payload
 from realtime.frames import broadcast_prepare, loads, state_delta, state_delta_frame
 from realtime.state_snapshot import topic_state_compute
@@ -23,6 +31,7 @@ log = logging.getLogger(__name__)
 COMPUTE_TIMES_MAX = 10_000
 # A flush to thousands of sockets checks every this many sockets whether events are waiting.
 FLUSH_CHUNK = 64
+SUPERSEDED_STATES = metrics.FRAMES_DROPPED.labels("state", "superseded")
 
 
 class Snapshots:
@@ -115,10 +124,22 @@ class Snapshots:
         subscribers = list(served.subscribers)
         delta = self._delta(served.topic, kind, slot, any(sub.deltas for sub in subscribers))
         serial = slot.serial
+        picked = [0, 0, 0]  # sockets by what they got: nothing (superseded), the snapshot, the delta
         for index, sub in enumerate(subscribers, 1):
-            await sub.deliver_state(kind, version, text, prepared, serial=serial, delta=delta)
+            outcome = sub.deliver_state_now(kind, version, prepared, serial, delta)
+            if outcome == STATE_BY_TEXT:
+                await sub.deliver_state(kind, version, text, prepared, serial=serial, delta=delta)
+            else:
+                picked[outcome] += 1
             if self._between is not None and index % FLUSH_CHUNK == 0:
                 await self._between()
+        superseded, whole, deltas = picked  # counted once per flush, not per socket
+        if superseded:
+            SUPERSEDED_STATES.inc(superseded)
+        if whole + deltas:
+            STATE_FRAMES_SENT.inc(whole + deltas)
+        if deltas:
+            metrics.STATE_DELTAS_SENT.inc(deltas)
 
     @staticmethod
     def _delta(topic: str, kind: str, slot: StateSlot, wanted: bool) -> StateDelta | None:

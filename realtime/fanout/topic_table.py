@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -13,6 +13,8 @@ from realtime.db import db_call
 from realtime.event_log import topic_events_after
 
 STATE_FRAMES_SENT = metrics.FRAMES_SENT.labels("state")
+# What `Subscription.deliver_state_now` did with a flush's frame.
+STATE_SUPERSEDED, STATE_WHOLE, STATE_DELTA, STATE_BY_TEXT = range(4)
 
 
 class Socket(Protocol):
@@ -22,7 +24,7 @@ class Socket(Protocol):
 
     async def send_text(self, text: str) -> None: ...
 
-    def send_prepared(self, prepared: object) -> bool: ...
+    def prepared_sender(self) -> Callable[[object], None] | None: ...
 
     async def access_recheck(self, sub: Subscription) -> bool: ...
 
@@ -43,6 +45,11 @@ class Subscription:
     deltas: bool = False
     state_serials: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # The socket's writer of frames framed once for all sockets (realtime.frames.broadcast_prepare),
+        # looked up once: a fan-out calls it for each of thousands of sockets. None: `send_text`.
+        self.sender = self.socket.prepared_sender()
+
     @property
     def live(self) -> bool:
         return self.buffer is None
@@ -56,8 +63,10 @@ class Subscription:
     def deliver_now(self, seq: int, prepared: object) -> bool:
         """The common case without a coroutine: live, the next seq, a socket that takes a prepared
         frame. False if `deliver` must handle it (buffering, duplicate, gap, no such socket)."""
-        if self.buffer is not None or seq != self.last_seq + 1 or not self.socket.send_prepared(prepared):
+        sender = self.sender
+        if sender is None or self.buffer is not None or seq != self.last_seq + 1:
             return False
+        sender(prepared)
         self.last_seq = seq
         return True
 
@@ -84,6 +93,20 @@ class Subscription:
         self.last_seq = seq
         await self.socket.send_text(text)
 
+    def deliver_state_now(self, kind: str, version: int, prepared: object, serial: int | None, delta) -> int:
+        """A flush's common case, without a coroutine: the flush's frame (or its delta) written as
+        is. STATE_SUPERSEDED, STATE_WHOLE or STATE_DELTA (the flush counts them, once for all its
+        sockets), or STATE_BY_TEXT when this socket has no writer of prepared frames: then
+        `deliver_state`."""
+        if self.sender is None:
+            return STATE_BY_TEXT
+        picked = self._state_pick(kind, version, serial, delta)
+        if picked == STATE_WHOLE:
+            self.sender(prepared)
+        elif picked == STATE_DELTA:
+            self.sender(delta.prepared)
+        return picked
+
     async def deliver_state(
         self,
         kind: str,
@@ -98,21 +121,34 @@ class Subscription:
         `prepared` (the frame framed once for every socket of the topic) written as is. A flush
         passes its `serial` and, when it could, the `delta` from the flush before: a socket that
         takes deltas and got exactly that flush gets the delta instead of the whole snapshot."""
-        if self.buffer is not None or self.state_versions.get(kind, -1) >= version:
+        picked = self._state_pick(kind, version, serial, delta)
+        if picked == STATE_SUPERSEDED:
             metrics.FRAMES_DROPPED.labels("state", "superseded").inc()
             return
-        self.state_versions[kind] = version
-        if delta is not None and self.deltas and self.state_serials.get(kind) == delta.base:
+        if picked == STATE_DELTA:
             text, prepared = delta.text, delta.prepared
             metrics.STATE_DELTAS_SENT.inc()
+        if prepared is not None and self.sender is not None:
+            self.sender(prepared)
+            STATE_FRAMES_SENT.inc()
+            return
+        await self.socket.send_text(text)
+
+    def _state_pick(self, kind: str, version: int, serial: int | None, delta: StateDelta | None) -> int:
+        """Which frame of a state this socket gets, recording what it then holds: none (it has that
+        version or a newer one, or it still replays), the delta (it got exactly the delta's base)
+        or the whole snapshot."""
+        if self.buffer is not None or self.state_versions.get(kind, -1) >= version:
+            return STATE_SUPERSEDED
+        self.state_versions[kind] = version
+        picked = STATE_WHOLE
+        if delta is not None and self.deltas and self.state_serials.get(kind) == delta.base:
+            picked = STATE_DELTA
         if serial is None:
             self.state_serials.pop(kind, None)
         else:
             self.state_serials[kind] = serial
-        if prepared is not None and self.socket.send_prepared(prepared):
-            STATE_FRAMES_SENT.inc()
-            return
-        await self.socket.send_text(text)
+        return picked
 
 
 @dataclass(frozen=True)

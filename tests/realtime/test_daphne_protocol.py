@@ -81,11 +81,13 @@ def _read_all(peer, transport, expected: int) -> bytes:
 
 
 def test_a_frame_the_kernel_takes_is_sent_at_once_and_a_backlog_keeps_its_order():
-    from realtime.daphne_protocol import write_now
+    from realtime.daphne_protocol import raw_send, write_now
 
     transport, peer = _tcp_pair()
+    send = raw_send(transport)
+    assert send is not None
     try:
-        write_now(transport, b"first")
+        write_now(transport, b"first", send)
         # Sent without a turn of the reactor: nothing buffered, nothing registered for writing.
         assert (transport.dataBuffer, transport._tempDataBuffer) == (b"", [])
         assert peer.recv(100) == b"first"
@@ -97,7 +99,7 @@ def test_a_frame_the_kernel_takes_is_sent_at_once_and_a_backlog_keeps_its_order(
         frames = [bytes([65 + i]) * 50_000 for i in range(4)]
         got = bytearray()
         for frame in frames:
-            write_now(transport, frame)
+            write_now(transport, frame, send)
             assert transport._tempDataBuffer or len(transport.dataBuffer) > transport.offset
             got += peer.recv(2048)
         got += _read_all(peer, transport, sum(map(len, frames)) - len(got))

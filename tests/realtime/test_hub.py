@@ -30,6 +30,9 @@ class RecordingSocket:
         if len(self.texts) >= self.expected:
             self.done.set()
 
+    def prepared_sender(self):
+        return self.send_prepared
+
     def send_prepared(self, prepared) -> bool:
         """The fan-out's path for a frame framed once for every socket (as under daphne)."""
         assert prepared.payloadHybi.endswith(prepared.payload)  # a WebSocket frame of that text

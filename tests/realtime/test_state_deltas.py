@@ -102,6 +102,9 @@ class Recording:
     async def send_text(self, text: str) -> None:
         self.frames.append(loads(text))
 
+    def prepared_sender(self):
+        return self.send_prepared
+
     def send_prepared(self, prepared) -> bool:
         self.frames.append(loads(prepared.payload))
         return True
@@ -195,8 +198,8 @@ async def test_a_newer_snapshot_cached_during_a_flush_is_not_announced_by_it(hub
     sockets after it still get the flushed text with its own version, then the newer one."""
 
     class Slow(Recording):
-        def send_prepared(self, prepared) -> bool:
-            return False  # the socket's own path, which yields
+        def prepared_sender(self):
+            return None  # the socket's own path, which yields
 
         async def send_text(self, text: str) -> None:
             await asyncio.sleep(0)
