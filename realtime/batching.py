@@ -500,6 +500,7 @@ class TopicWriter:
         budget_s: float | None = None,
         hot_window_s: float | None = None,
         hot_rate: float = 20.0,
+        cold_rate: float = 0.0,
     ):
         self.loop = asyncio.get_running_loop()
         self.window_s = window_s
@@ -507,6 +508,7 @@ class TopicWriter:
         self.budget_s = budget_s
         self.hot_window_s = hot_window_s
         self.hot_rate = hot_rate
+        self.cold_rate = cold_rate
         self.pending: dict[str, list[_Write]] = {}
         self.draining: set[str] = set()
         self.lane = SqliteLane(self.loop) if single_database_thread() else None
@@ -545,9 +547,13 @@ class TopicWriter:
 
     def window(self, topic: str) -> float:
         """How long the first write of a batch waits for others: the hot window once the topic
-        took ``hot_rate`` writes within this second or the one before, else the short one."""
-        if self.hot_window_s is not None and self.rate(topic) >= self.hot_rate:
+        took ``hot_rate`` writes within this second or the one before, none (the next turn of the
+        loop) below ``cold_rate``, else the short one."""
+        rate = self.rate(topic)
+        if self.hot_window_s is not None and rate >= self.hot_rate:
             return self.hot_window_s
+        if rate < self.cold_rate:
+            return 0.0
         return self.window_s
 
     async def _drain(self, topic: str) -> None:
@@ -643,5 +649,6 @@ def topic_writer() -> TopicWriter:
             budget_ms / 1000.0 if budget_ms > 0 else None,
             hot_window_s=hot_ms / 1000.0 if hot_ms > 0 else None,
             hot_rate=settings.REALTIME_GROUP_COMMIT_HOT_RATE,
+            cold_rate=settings.REALTIME_GROUP_COMMIT_COLD_RATE,
         )
     return _writer

@@ -391,6 +391,34 @@ async def test_a_topic_is_hot_once_it_took_hot_rate_writes_within_a_second(monke
     assert TopicWriter(window_s=0.002, max_batch=50).window("debate:1") == 0.002  # no hot window: never
 
 
+async def test_a_quiet_topic_waits_for_no_window(monkeypatch):
+    from realtime import batching
+
+    now = [1000.2]
+    monkeypatch.setattr(batching.time, "monotonic", lambda: now[0])
+    writer = TopicWriter(window_s=0.002, max_batch=50, hot_window_s=0.05, hot_rate=20, cold_rate=5)
+    for _ in range(4):
+        writer._count("room:1")
+    assert writer.window("room:1") == 0.0  # a chat at a few posts a second: nothing to wait for
+    writer._count("room:1")
+    assert writer.window("room:1") == 0.002  # five within the second: the short window again
+    now[0] = 1003.0
+    assert writer.window("room:1") == 0.0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_burst_on_a_quiet_topic_still_shares_batches(make_user, make_room):
+    """Twenty posts at once on a quiet room: the first goes at the next turn of the loop with what
+    arrived in this one, those that come while it commits go together after it."""
+    alice = await asyncio.to_thread(make_user)
+    room = await asyncio.to_thread(make_room, alice)
+    writer = TopicWriter(window_s=0.002, max_batch=50, cold_rate=1000)
+    bodies = [{"author": alice, "room_id": room.id, "body": f"b{i}", "ref": f"b{i}"} for i in range(20)]
+    results = await asyncio.gather(*(writer.write(room.topic, message_post, **body) for body in bodies))
+    assert sorted(r["seq"] for r in results) == list(range(1, 21))
+    assert writer.window(room.topic) == 0.0 and writer.batches <= 2
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_writes_to_a_hot_topic_wait_the_hot_window_and_share_a_batch(make_user, make_room):
     """Three writes 20 ms apart: three batches with the 2 ms window, one once the topic is hot."""
