@@ -52,6 +52,9 @@ DISPATCH_SLICE_SECONDS = 0.005
 # is coalesced and versioned (PROTOCOL.md §4 promises no order between it and events), so a chat
 # message never waits behind the rankings, queues and presence of a debate queued before it.
 EVENT_ITEMS = (EventArrived, DrainDue, FillDue, AccessChanged)
+# An event's fan-out to thousands of sockets checks every this many sockets whether its slice is
+# used and another topic's events wait (`_other_topics_between`).
+FANOUT_CHUNK = 64
 
 
 class Hub:
@@ -82,6 +85,8 @@ class Hub:
         )
         self._tasks: list[asyncio.Task] = []
         self._slice_started = 0.0  # when the dispatcher last let the process run (`_pause_if_long`)
+        # Topics whose events are being fanned out: their next items wait, whatever runs meanwhile.
+        self._fanning_out: set[str] = set()
         # Items that concern a topic whether or not it is served here.
         self._any_topic: dict[type, Callable[[Inbound], Awaitable[None]]] = {
             StateDirty: self._on_state_dirty,
@@ -213,6 +218,21 @@ class Hub:
         while self._events:
             await self._dispatch_logged(self._events.popleft())
 
+    async def _other_topics_between(self) -> None:
+        """Inside an event's fan-out (a question asked, to a thousand sockets: tens of milliseconds):
+        let the process run once the slice is used, then dispatch the events of other topics
+        queued meanwhile (a chat message) before the rest of the fan-out. An item of a topic being
+        fanned out stays queued, in its order, for after: a topic's events never overtake each other."""
+        await self._pause_if_long()
+        held: deque[Inbound] = deque()
+        while self._events:
+            item = self._events.popleft()
+            if item.topic in self._fanning_out:
+                held.append(item)
+            else:
+                await self._dispatch_logged(item)
+        self._events = held  # nothing was submitted since the loop saw the lane empty
+
     async def _dispatch_logged(self, item: Inbound) -> None:
         """Dispatch one item; a handler's failure is logged and the dispatcher goes on."""
         try:
@@ -293,6 +313,18 @@ class Hub:
     # --- ordering ------------------------------------------------------------------------
 
     async def _drain(self, served: ServedTopic) -> None:
+        if served.topic in self._fanning_out:
+            return  # under way further up the stack: it takes what arrived when it gets there
+        self._fanning_out.add(served.topic)
+        try:
+            await self._drain_in_order(served)
+        finally:
+            self._fanning_out.discard(served.topic)
+        if served.pending and not served.fill_scheduled:
+            served.fill_scheduled = True
+            self.loop.call_later(GAP_WAIT_SECONDS, self.submit, FillDue(served.topic))
+
+    async def _drain_in_order(self, served: ServedTopic) -> None:
         while served.last_seq + 1 in served.pending:
             seq = served.last_seq + 1
             text = served.pending.pop(seq)
@@ -301,17 +333,16 @@ class Hub:
             metrics.DELIVERIES.inc(len(subscribers))
             prepared = broadcast_prepare(text)  # framed once, written as is to every socket
             direct = 0
-            for sub in subscribers:
+            for index, sub in enumerate(subscribers, 1):
                 if sub.deliver_now(seq, prepared):
                     direct += 1
                 else:
                     await sub.deliver(seq, text)
+                if index % FANOUT_CHUNK == 0:
+                    await self._other_topics_between()
             if direct:
                 EVENT_FRAMES_SENT.inc(direct)
             await self._pause_if_long()  # a burst fans out in slices: `ok`s and commands go on meanwhile
-        if served.pending and not served.fill_scheduled:
-            served.fill_scheduled = True
-            self.loop.call_later(GAP_WAIT_SECONDS, self.submit, FillDue(served.topic))
 
     async def _fill(self, served: ServedTopic, up_to: int | None) -> None:
         """Read missing events from the database: up to `up_to`, or up to the first pending one."""

@@ -272,3 +272,56 @@ async def test_an_event_arriving_during_a_long_flush_goes_out_between_its_chunks
     assert kinds[0] == ["state", "event"]  # the first chunk had its snapshot before the event came
     assert kinds[-1] == ["event", "state"]  # the last waited for the event, not the reverse
     assert all(sorted(k) == ["event", "state"] for k in kinds)  # each got both, once
+
+
+async def test_another_topics_event_goes_out_between_the_chunks_of_a_long_fan_out(live_sub, monkeypatch):
+    """An event to many sockets goes chunk by chunk: a chat message of another topic that arrives
+    meanwhile reaches its sockets before the rest of that fan-out; the fanned-out topic's own next
+    event waits until every socket has the one before (a topic's events never overtake each other)."""
+    from django.utils import timezone
+
+    from realtime.fanout import hub as hub_module
+    from realtime.frames import event_frame
+
+    monkeypatch.setattr(hub_module, "DISPATCH_SLICE_SECONDS", 0.0)  # every chunk lets the loop run
+    hub, _ = live_sub
+    chat = "room:43"
+    log: list[tuple[str, int]] = []  # (topic, seq) in the order sockets got them
+    submitted = []
+
+    class Logging(RecordingSocket):
+        def __init__(self, topic: str, expected: int) -> None:
+            super().__init__(expected)
+            self.topic = topic
+
+        def send_prepared(self, prepared) -> bool:
+            frame = loads(prepared.payload)
+            log.append((frame["topic"], frame["seq"]))
+            if not submitted:  # the big fan-out's first socket: the chat message and the next event arrive
+                submitted.append(True)
+                hub.loop.call_soon(hub.submit, EventArrived(chat, 1, chat_frame))
+                hub.loop.call_soon(hub.submit, EventArrived(TOPIC, 2, frames[1]))
+            return super().send_prepared(prepared)
+
+    def at(seq: int, topic: str) -> str:
+        return event_frame(topic=topic, seq=seq, kind="message.posted", data={"n": seq}, at=timezone.now())
+
+    big = [Logging(TOPIC, expected=2) for _ in range(hub_module.FANOUT_CHUNK * 4)]
+    small = [Logging(chat, expected=1) for _ in range(3)]
+    for socket in [*big, *small]:
+        sub = fanout.Subscription(socket, socket.topic)
+        await hub.attach(sub)
+        await sub.go_live(0)
+    frames = [at(1, TOPIC), at(2, TOPIC)]
+    chat_frame = at(1, chat)
+    hub.submit(EventArrived(TOPIC, 1, frames[0]))
+    await asyncio.wait_for(asyncio.gather(*(s.done.wait() for s in [*big, *small])), 5)
+
+    first_chat = log.index((chat, 1))
+    last_of_first = max(i for i, entry in enumerate(log) if entry == (TOPIC, 1))
+    first_of_second = log.index((TOPIC, 2))
+    assert first_chat < last_of_first  # the chat did not wait for the whole fan-out
+    assert first_chat >= hub_module.FANOUT_CHUNK  # it came at a chunk's end, not inside one
+    assert last_of_first < first_of_second  # every socket had seq 1 before any got seq 2
+    assert all([loads(t)["seq"] for t in s.texts] == [1, 2] for s in big)
+    assert all([loads(t)["seq"] for t in s.texts] == [1] for s in small)
