@@ -317,6 +317,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def on_subscribe(self, command: Subscribe) -> None:
         topic = command.topic
         kind, _ = topic_parse(topic)
+        access_changes = self.hub.access_changes  # an access change from here on: checked again below
         await self.authorize_read(topic)
         if command.since is not None:
             wait = self.replayed_at.get(topic, -1e9) + settings.REALTIME_REPLAY_COOLDOWN - time.monotonic()
@@ -331,6 +332,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         )
         self.subscriptions[topic] = sub
         channel = await self.hub.attach(sub)
+        if self.hub.access_changes != access_changes:
+            # Access changed somewhere between the check and now, when the hub may not have had this
+            # subscription to check again (the room turned private during a subscribe): check now.
+            try:
+                await self.authorize_read(topic)
+            except AppError:
+                if self.subscriptions.get(topic) is sub:
+                    del self.subscriptions[topic]
+                    self.hub.detach(sub)
+                raise
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
         head = await replay_reads().head(topic)  # shared with the other subscribes of this moment
         reset = replay_reset(command.since, head)

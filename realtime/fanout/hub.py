@@ -87,6 +87,9 @@ class Hub:
         self._slice_started = 0.0  # when the dispatcher last let the process run (`_pause_if_long`)
         # Topics whose events are being fanned out: their next items wait, whatever runs meanwhile.
         self._fanning_out: set[str] = set()
+        # How many access changes reached this process (any topic): a subscribe that saw it move
+        # between its access check and its attach checks again (LiveConsumer.on_subscribe).
+        self.access_changes = 0
         # Items that concern a topic whether or not it is served here.
         self._any_topic: dict[type, Callable[[Inbound], Awaitable[None]]] = {
             StateDirty: self._on_state_dirty,
@@ -196,6 +199,8 @@ class Hub:
     # --- inbound (called from any thread via publish_* or from the Redis reader) ---------
 
     def submit(self, item: Inbound) -> None:
+        if isinstance(item, AccessChanged):
+            self.access_changes += 1
         (self._events if isinstance(item, EVENT_ITEMS) else self._others).append(item)
         self._submitted.set()
 

@@ -394,3 +394,32 @@ async def test_a_flood_is_refused_before_it_reaches_the_database(connect, make_u
     assert {r.get("code") for r in replies[1:]} == {"rate_limited"}
     # The first write took the only token; the next three never left the event loop.
     assert handled == [1] and await message_count() == 1
+
+
+async def test_a_room_turning_private_during_a_subscribe_is_checked_again(connect, make_user, make_room, monkeypatch):
+    """The room turns private after a subscribe's access check and before the hub holds the new
+    subscription (so the hub's own re-check cannot reach it): the subscribe checks again and is
+    refused, and the socket gets none of the room's events."""
+    from realtime import consumers, fanout
+    from realtime.fanout.items import AccessChanged
+
+    alice, bob = await run(make_user, "alice"), await run(make_user, "bob")
+    room = await run(make_room, alice)
+    checks = []
+    check = consumers.LiveConsumer.authorize_read
+
+    async def check_then_lose(self, topic):
+        await check(self, topic)
+        checks.append(topic)
+        if len(checks) == 1:  # allowed; now the owner turns the room private
+            room.visibility = "private"
+            await run(room.save, update_fields=["visibility"])
+            fanout.process_hub().submit(AccessChanged(room.topic))
+
+    monkeypatch.setattr(consumers.LiveConsumer, "authorize_read", check_then_lose)
+    b = await connect(bob)
+    refused = await subscribed(b, room.topic)
+    assert refused["type"] == "error" and refused["code"] in ("forbidden", "not_found"), refused
+    assert checks == [room.topic]  # the second check refused it
+    await run(message_post, author=alice, room_id=room.id, body="entre nous")
+    assert not [f for f in await drain(b) if is_event(f)]

@@ -266,6 +266,12 @@ export async function render(ctx, params, container) {
       }
     },
     error(frame) {
+      // The room's own subscribe refused: access went between the page's load and its subscribe
+      // (the room turned private meanwhile): the same as losing it live.
+      if (frame.topic === topic && (frame.code === "forbidden" || frame.code === "not_found")) {
+        lose();
+        return;
+      }
       showError(errorText(frame));
     },
     revoked() {
