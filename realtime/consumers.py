@@ -338,9 +338,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             try:
                 await self.authorize_read(topic)
             except AppError:
-                if self.subscriptions.get(topic) is sub:
-                    del self.subscriptions[topic]
-                    self.hub.detach(sub)
+                self.subscription_end(sub)
                 raise
         # Live events buffer in `sub` while the replay is read and sent: no gap, no duplicate at the seam.
         head = await replay_reads().head(topic)  # shared with the other subscribes of this moment
@@ -402,13 +400,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return True
         except AppError:
             pass
-        if self.subscriptions.get(sub.topic) is sub:
-            del self.subscriptions[sub.topic]
-            self.hub.detach(sub)
+        if self.subscription_end(sub):
             frame = {"type": "unsubscribed", "topic": sub.topic, "ref": None, "code": "forbidden"}
             frame["message"] = "you may no longer follow this topic"
             await self.send_text(dumps(frame))
         return False
+
+    def subscription_end(self, sub: fanout.Subscription) -> bool:
+        """End `sub` if it is still this socket's subscription to its topic (not replaced by a new
+        subscribe meanwhile); whether it was."""
+        if self.subscriptions.get(sub.topic) is not sub:
+            return False
+        del self.subscriptions[sub.topic]
+        self.hub.detach(sub)
+        return True
 
     async def on_unsubscribe(self, command: Unsubscribe) -> None:
         sub = self.subscriptions.pop(command.topic, None)

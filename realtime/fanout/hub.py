@@ -53,7 +53,7 @@ DISPATCH_SLICE_SECONDS = 0.005
 # message never waits behind the rankings, queues and presence of a debate queued before it.
 EVENT_ITEMS = (EventArrived, DrainDue, FillDue, AccessChanged)
 # An event's fan-out to thousands of sockets checks every this many sockets whether its slice is
-# used and another topic's events wait (`_other_topics_between`).
+# used and another topic's events wait (`_events_between`).
 FANOUT_CHUNK = 64
 
 
@@ -214,20 +214,11 @@ class Hub:
             await self._pause_if_long()
 
     async def _events_between(self) -> None:
-        """Inside a `state` flush (a snapshot to thousands of sockets, tens of milliseconds): let
-        the process run once the slice is used, then send the events queued meanwhile before the
-        rest of the flush. Events keep their order (one lane, first in first out); a snapshot has
-        no order with events (PROTOCOL.md §4), so the chat's message goes out between two
-        chunks of a ranking's sockets instead of after all of them."""
-        await self._pause_if_long()
-        while self._events:
-            await self._dispatch_logged(self._events.popleft())
-
-    async def _other_topics_between(self) -> None:
-        """Inside an event's fan-out (a question asked, to a thousand sockets: tens of milliseconds):
-        let the process run once the slice is used, then dispatch the events of other topics
-        queued meanwhile (a chat message) before the rest of the fan-out. An item of a topic being
-        fanned out stays queued, in its order, for after: a topic's events never overtake each other."""
+        """Inside a fan-out to thousands of sockets (a `state` flush, or an event: a question asked,
+        tens of milliseconds): let the process run once the slice is used, then dispatch the events
+        queued meanwhile (a chat message) before the rest of it. A snapshot has no order with
+        events (PROTOCOL.md §4); an item of a topic whose events are being fanned out stays
+        queued, in its order, for after: a topic's events never overtake each other."""
         await self._pause_if_long()
         held: deque[Inbound] = deque()
         while self._events:
@@ -344,7 +335,7 @@ class Hub:
                 else:
                     await sub.deliver(seq, text)
                 if index % FANOUT_CHUNK == 0:
-                    await self._other_topics_between()
+                    await self._events_between()
             if direct:
                 EVENT_FRAMES_SENT.inc(direct)
             await self._pause_if_long()  # a burst fans out in slices: `ok`s and commands go on meanwhile

@@ -128,7 +128,7 @@ class Snapshots:
         for index, sub in enumerate(subscribers, 1):
             outcome = sub.deliver_state_now(kind, version, prepared, serial, delta)
             if outcome == STATE_BY_TEXT:
-                await sub.deliver_state(kind, version, text, prepared, serial=serial, delta=delta)
+                await sub.deliver_state(kind, version, text, serial=serial, delta=delta)
             else:
                 picked[outcome] += 1
             if self._between is not None and index % FLUSH_CHUNK == 0:

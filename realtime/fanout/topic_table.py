@@ -112,26 +112,22 @@ class Subscription:
         kind: str,
         version: int,
         text: str,
-        prepared: object = None,
         *,
         serial: int | None = None,
         delta: StateDelta | None = None,
     ) -> None:
-        """Send a `state` frame unless this socket already has that version or a newer one; with
-        `prepared` (the frame framed once for every socket of the topic) written as is. A flush
-        passes its `serial` and, when it could, the `delta` from the flush before: a socket that
-        takes deltas and got exactly that flush gets the delta instead of the whole snapshot."""
+        """Send a `state` frame through the socket's `send_text` (a new subscriber's current state;
+        a flush's frame to a socket without a writer of prepared frames) unless this socket already
+        has that version or a newer one. A flush passes its `serial` and, when it could, the `delta`
+        from the flush before: a socket that takes deltas and got exactly that flush gets the delta
+        instead of the whole snapshot."""
         picked = self._state_pick(kind, version, serial, delta)
         if picked == STATE_SUPERSEDED:
             metrics.FRAMES_DROPPED.labels("state", "superseded").inc()
             return
         if picked == STATE_DELTA:
-            text, prepared = delta.text, delta.prepared
+            text = delta.text
             metrics.STATE_DELTAS_SENT.inc()
-        if prepared is not None and self.sender is not None:
-            self.sender(prepared)
-            STATE_FRAMES_SENT.inc()
-            return
         await self.socket.send_text(text)
 
     def _state_pick(self, kind: str, version: int, serial: int | None, delta: StateDelta | None) -> int:
