@@ -19,7 +19,7 @@ from communes.selectors import commune_get
 from communes.services import resident_verifications_drop
 from realtime.errors import AppError
 from realtime.idempotency import write_receipts_erase
-from realtime.redaction import topic_events_anonymise
+from realtime.redaction import topic_events_anonymise, topic_events_naming
 from realtime.revocation import session_credential
 from realtime.writes import user_write
 
@@ -206,10 +206,12 @@ def user_erase(*, user: User, password: str) -> None:
     if not isinstance(password, str) or not user.check_password(password):
         raise AppError("forbidden", "wrong password")
     old_name = user.username
+    # Found before the transaction: on SQLite it holds every writer back (realtime.redaction).
+    naming = topic_events_naming(old_name)
     with transaction.atomic():
         for path in settings.ACCOUNT_ERASERS:
             import_string(path.replace(":", "."))(user=user)
-        topic_events_anonymise(name=old_name, replacement=DELETED_USER)
+        topic_events_anonymise(name=old_name, replacement=DELETED_USER, scan=naming)
         write_receipts_erase(user=user)
         HomeCommuneChange.objects.filter(user=user).delete()  # where they lived, and when
         _tokens_revoke(Token.objects.filter(user=user))  # their sockets close with 4003 on every process

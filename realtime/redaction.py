@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q, TextField
+from django.db.models import Max, Q, TextField
 from django.db.models.functions import Cast
 
 from realtime.models import TopicEvent
@@ -88,20 +89,66 @@ def topic_events_tombstone(*, topic: str) -> int:
     return count
 
 
-def topic_events_anonymise(*, name: str, replacement: str) -> int:
+@dataclass(frozen=True)
+class NamingScan:
+    """The stored events that may name someone, found before the erasure's transaction: `ids`,
+    among every event up to `high` (the largest id when the scan began)."""
+
+    ids: tuple[int, ...]
+    high: int
+
+
+def topic_events_naming(name: str) -> NamingScan | None:
+    """Outside any transaction, on SQLite: which stored events may hold `name` as a value.
+
+    On SQLite a write transaction takes the file's one write lock up front (IMMEDIATE), so a
+    search of the whole log inside the erasure's transaction would stop every write of every
+    process for as long as it reads the log. Found here first, the transaction then reads only
+    these rows and the events appended since (`id > high`): SQLite gives ids in commit order
+    (one writer at a time, AUTOINCREMENT), so every event up to `high` was there to be found.
+    None elsewhere: PostgreSQL's writers do not wait for a reader, and its ids are not given
+    in commit order, so the transaction searches the whole log itself."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return None
+    high = TopicEvent.objects.aggregate(high=Max("id"))["high"] or 0
+    ids = (
+        TopicEvent.objects.filter(id__lte=high)
+        .annotate(as_text=Cast("data", TextField()))
+        .filter(json_text_names(name))
+        .values_list("id", flat=True)
+    )
+    return NamingScan(tuple(ids), high)
+
+
+ANONYMISE_CHUNK = 500
+
+
+def topic_events_anonymise(*, name: str, replacement: str, scan: NamingScan | None = None) -> int:
     """Replace every string value equal to `name` (a username) in every stored event by `replacement`.
 
     Found through the stored JSON text (escaped as SQLite stores it, plain as PostgreSQL
-    prints it), then replaced value by value, so a body that merely contains the name is kept."""
+    prints it), then replaced value by value, so a body that merely contains the name is kept.
+    With a `scan` made before the transaction (`topic_events_naming`), only its events and the
+    ones appended after it are read here."""
     if not connection.in_atomic_block:
         raise RuntimeError("topic_events_anonymise must run inside transaction.atomic")
+    naming = TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(json_text_names(name))
+    if scan is None:
+        batches = [naming]
+    else:
+        ids = list(scan.ids)
+        batches = [naming.filter(id__gt=scan.high)]
+        batches += [
+            TopicEvent.objects.filter(id__in=ids[at : at + ANONYMISE_CHUNK])
+            for at in range(0, len(ids), ANONYMISE_CHUNK)
+        ]
     count = 0
-    events = TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(json_text_names(name))
-    for event in events.select_for_update():
-        data = string_values_replace(event.data, name, replacement)
-        if data != event.data:
-            event.data = data
-            event.save(update_fields=["data"])
-            count += 1
+    for events in batches:
+        for event in events.select_for_update():
+            data = string_values_replace(event.data, name, replacement)
+            if data != event.data:
+                event.data = data
+                event.save(update_fields=["data"])
+                count += 1
     _after_commit_forget()
     return count

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from bench.measure import new_tag, pct, run_posts, settle
 from bench.servers import HOST
 
@@ -98,9 +100,10 @@ async def reconnect_storm(target, pool, cfg, progress) -> dict:
 
 def slow_consumer_closes(metrics_text: str) -> int:
     """The server's count of 4008 closes, from its /metrics page (Prometheus text format)."""
-    for line in metrics_text.splitlines():
-        if line.startswith("cl_slow_consumer_closes_total "):
-            return int(float(line.split()[1]))
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            if sample.name == "cl_slow_consumer_closes_total":
+                return int(sample.value)
     return 0
 
 
