@@ -70,6 +70,20 @@ def commune_audit(request: HttpRequest, insee: str):
     return {"items": selectors.scope_audit(Scope(commune_id=commune.insee))}
 
 
+@router.get(
+    "/communes/{insee}/settings", summary="The commune's report threshold, removal share and vote length (referents)"
+)
+def commune_settings_get(request: HttpRequest, insee: str):
+    return selectors.commune_settings(insee=insee, user=request_user(request))
+
+
+@router.patch(
+    "/communes/{insee}/settings", summary="Set the commune's report threshold, removal share, vote length (referents)"
+)
+def commune_settings_set(request: HttpRequest, insee: str, payload: PolicyIn):
+    return services.commune_policy_set(user=request_user(request), insee=insee, policy=payload, ref=payload.ref)
+
+
 @router.get("/rooms/{room_id}/audit", summary="The room's moderation actions, newest first (moderators)")
 def audit(request: HttpRequest, room_id: int):
     room = selectors.room_for_moderators(room_id=room_id, user=request_user(request))

@@ -6,8 +6,9 @@ from __future__ import annotations
 from discussions.demo import demo_user
 from discussions.selectors import room_list
 from discussions.services import message_post, room_join
+from moderation.inputs import PolicyIn
 from moderation.models import Case
-from moderation.services import item_report, member_trust
+from moderation.services import commune_policy_set, item_report, member_trust
 
 
 def demo_load() -> str:
@@ -34,12 +35,15 @@ def demo_load() -> str:
 
 def demo_commune_load() -> str:
     """After demo.trust (marie is a referent of Saint-Denis): a commune-wide proposal hidden by
-    three reports, pending its referents' secret vote (marie sees it at #/moderation/commune/97411)."""
+    three reports, pending its referents' secret vote (marie sees it at #/moderation/commune/97411),
+    which marie, its referent, gave three days."""
     from proposals.inputs import ProposalIn
     from proposals.services import proposal_create
 
     if Case.objects.filter(commune__isnull=False).exists():
         return ""
+    # The referent gave the commune's votes three days (the defaults elsewhere: 48 h).
+    commune_policy_set(user=demo_user("marie"), insee="97411", policy=PolicyIn(vote_hours=72))
     troll = demo_user("anonyme974")
     created = proposal_create(
         author=troll,
@@ -55,4 +59,4 @@ def demo_commune_load() -> str:
         (demo_user("nadia"), "Exclut une partie de la commune"),
     ):
         item_report(user=reporter, kind="proposal", item_id=created["id"], reason=reason)
-    return "1 commune-wide proposal hidden pending the referents' moderation vote"
+    return "1 commune-wide proposal hidden pending the referents' moderation vote (72 h, the commune's rule)"

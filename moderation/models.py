@@ -56,6 +56,10 @@ class Policy(models.Model):
         ]
 
 
+# What a scope's moderators (a room's) or referents (a commune's) may set.
+POLICY_FIELDS = ("report_threshold", "vote_threshold", "vote_hours")
+
+
 class RoomPolicy(Policy):
     """A room's policy; a row appears with the defaults on the first report. Reports in a room
     lock this row, so counting and opening a case are serialised per room."""

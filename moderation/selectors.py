@@ -10,7 +10,7 @@ from communes.selectors import commune_get
 from debates.selectors import question_by_id
 from discussions.models import Room
 from discussions.selectors import message_by_id, room_get_readable, room_moderated_by
-from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from moderation.models import POLICY_FIELDS, AuditEntry, Case, Report, RoomPolicy, Trusted
 from moderation.scope import Scope
 from proposals.selectors import proposal_by_id
 from realtime.auth import signed_in
@@ -139,6 +139,13 @@ def scope_audit(scope: Scope) -> list[dict]:
         }
         for entry in entries
     ]
+
+
+def commune_settings(*, insee: str, user) -> dict:
+    """A commune's moderation rule (its referents, staff): the defaults until one of them sets it."""
+    commune = commune_for_judges(insee=insee, user=user)
+    policy = Scope(commune_id=commune.insee).policy()
+    return {"commune": commune.insee} | {field: getattr(policy, field) for field in POLICY_FIELDS}
 
 
 def room_settings(room: Room) -> dict:

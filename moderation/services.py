@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.selectors import user_by_username
+from communes.selectors import commune_get
 from debates.services import (
     question_reported_hide,
     question_reported_remove,
@@ -24,7 +25,7 @@ from debates.services import (
 from discussions.selectors import message_in_room_readable, room_get_readable, room_moderated_by, room_role
 from discussions.services import message_hide, message_remove, message_restore, room_sanction_set
 from moderation.inputs import PolicyIn
-from moderation.models import AuditEntry, Case, Report, RoomPolicy, Trusted
+from moderation.models import POLICY_FIELDS, AuditEntry, Case, Report, Trusted
 from moderation.scope import Scope
 from notifications.services import notify
 from proposals.models import Proposal
@@ -92,10 +93,6 @@ def _proposal_resolve(proposal_id: int, user) -> tuple[Scope, object]:
     if room_id is None:
         raise AppError("bad_request", "this event has no room, so nobody moderates its proposals")
     return Scope(room_id=room_id), proposal.author
-
-
-def _policy_locked(room_id: int) -> RoomPolicy:
-    return Scope(room_id=room_id).policy_locked()
 
 
 def audit(
@@ -374,18 +371,29 @@ def policy_set(*, user, room_id: int, policy: PolicyIn, ref: str | None = None) 
     """A moderator sets how many distinct reports hide an item, the share of the vote that
     removes it, and how long the vote lasts (for cases opened afterwards)."""
     room = _moderator_room(room_id, user)
-    row = _policy_locked(room.id)
-    for field in ("report_threshold", "vote_threshold", "vote_hours"):
+    return _scope_policy_set(Scope(room_id=room.id), user, policy)
+
+
+@user_write("commune_moderation_configure", signed_out="sign in first")
+def commune_policy_set(*, user, insee: str, policy: PolicyIn, ref: str | None = None) -> dict:
+    """A commune's referent (or staff) sets the same three numbers for the commune-wide
+    proposals (for cases opened afterwards; a vote already open keeps its threshold)."""
+    commune = commune_get(insee=insee)
+    scope = Scope(commune_id=commune.insee)
+    if not scope.moderated_by(user):
+        raise AppError("forbidden", "only the commune's referents may change its moderation rule")
+    return {"commune": commune.insee} | _scope_policy_set(scope, user, policy)
+
+
+def _scope_policy_set(scope: Scope, user, policy: PolicyIn) -> dict:
+    row = scope.policy_locked()
+    for field in POLICY_FIELDS:
         value = getattr(policy, field)
         if value is not None:
             setattr(row, field, value)
     row.save()
-    settings = {
-        "report_threshold": row.report_threshold,
-        "vote_threshold": row.vote_threshold,
-        "vote_hours": row.vote_hours,
-    }
-    audit(room_id=room.id, actor=user, action="configured", reason=", ".join(f"{k}={v}" for k, v in settings.items()))
+    settings = {field: getattr(row, field) for field in POLICY_FIELDS}
+    audit(scope=scope, actor=user, action="configured", reason=", ".join(f"{k}={v}" for k, v in settings.items()))
     return settings
 
 

@@ -116,3 +116,50 @@ def test_in_a_commune_without_referents_a_report_hides_nothing_and_says_so(scree
     reporter.reload()
     expect(reporter.get_by_test_id("proposal-title")).to_have_text(TITLE)  # still readable
     assert not screens.console_errors, screens.console_errors
+
+
+def test_the_referent_sets_the_communes_rule_and_the_next_reports_follow_it(screens, daphne_server):
+    insee = "97418"  # Sainte-Marie: no other browser test names its referents
+    referent_name = unique("elue")
+    referent = screens.signed_up("commune-rule-phone", referent_name, phone=True)
+    make_referent(daphne_server, referent_name, insee)
+    referent.goto(f"/#/moderation/commune/{insee}")
+    settings = referent.get_by_test_id("h-settings")
+    expect(settings.get_by_role("heading")).to_have_text("Seuils")
+    expect(referent.get_by_test_id("report-threshold")).to_have_value("3")  # the defaults
+    expect(referent.get_by_test_id("vote-hours")).to_have_value("48")
+
+    # By keyboard: two reports hide a proposal, the vote lasts a day.
+    referent.get_by_test_id("report-threshold").fill("2")
+    referent.get_by_test_id("vote-hours").fill("24")
+    referent.get_by_test_id("vote-hours").press("Enter")
+    expect(referent.get_by_test_id("settings-note")).to_have_text("Enregistré.")
+    entry = referent.get_by_test_id("audit-entry").nth(0)
+    expect(entry).to_have_attribute("data-action", "configured")  # the log follows live
+    assert referent.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    english = screens.new_page("commune-rule-en")
+    english.add_init_script(
+        f"localStorage.setItem('cl.token', {screens.token_of(referent)!r}); localStorage.setItem('cl.lang', 'en')"
+    )
+    english.goto(f"/#/moderation/commune/{insee}")
+    expect(english.get_by_test_id("h-settings").get_by_role("heading")).to_have_text("Thresholds")
+    expect(english.get_by_test_id("report-threshold")).to_have_value("2")
+    expect(english.get_by_label("Length of the vote (hours)")).to_have_value("24")
+
+    # Two reports now hide a commune-wide proposal: it reaches the referent's queue live.
+    proposal = proposal_in(daphne_server, insee, TITLE)["id"]
+    for number in range(2):
+        with daphne_server.api(daphne_server.register(unique("voisin"))) as client:
+            answer = client.post(
+                "/moderation/reports", json={"kind": "proposal", "item": proposal, "reason": "excluant"}
+            )
+            assert answer.status_code == 200 and answer.json()["hidden"] is (number == 1), answer.text
+    expect(referent.get_by_test_id("case").get_by_test_id("case-reports")).to_have_text("2 signalements")
+    expect(english.get_by_test_id("case").get_by_test_id("case-reports")).to_have_text("2 reports")
+
+    # Someone else can neither read nor change the rule.
+    with daphne_server.api(daphne_server.register(unique("curieux"))) as client:
+        assert client.get(f"/moderation/communes/{insee}/settings").status_code == 403
+        assert client.patch(f"/moderation/communes/{insee}/settings", json={"report_threshold": 1}).status_code == 403
+    assert not screens.console_errors, screens.console_errors

@@ -162,3 +162,62 @@ def test_a_referent_may_close_the_communes_vote_early_and_nobody_else(wide):
     proposal_close_now(user=wide["paul"], proposal_id=case.proposal_id)
     case.refresh_from_db()
     assert case.status == Case.REMOVED  # 1 of 1 ballot for removal: 100 % >= 75 %
+
+
+def test_the_referents_set_the_communes_rule_and_the_next_report_follows_it(wide, client):
+    from moderation.inputs import PolicyIn
+    from moderation.selectors import commune_settings
+    from moderation.services import commune_policy_set
+
+    defaults = commune_settings(insee="97411", user=wide["marie"])
+    assert defaults == {"commune": "97411", "report_threshold": 3, "vote_threshold": 75, "vote_hours": 48}
+    for outsider in (wide["author"], wide["reporters"][0]):
+        with pytest.raises(AppError) as refused:
+            commune_policy_set(user=outsider, insee="97411", policy=PolicyIn(report_threshold=1))
+        assert refused.value.code == "forbidden"
+    assert commune_settings(insee="97411", user=wide["paul"])["report_threshold"] == 3  # nothing changed
+
+    answer = commune_policy_set(user=wide["marie"], insee="97411", policy=PolicyIn(report_threshold=2, vote_hours=24))
+    assert answer == {"commune": "97411", "report_threshold": 2, "vote_threshold": 75, "vote_hours": 24}
+    assert commune_settings(insee="97411", user=wide["paul"]) == answer
+    configured = scope_audit(Scope(commune_id="97411"))[0]
+    assert configured["action"] == "configured" and "report_threshold=2" in configured["reason"]
+
+    hidden = [
+        item_report(user=reporter, kind="proposal", item_id=wide["proposal"].id, reason="x")["hidden"]
+        for reporter in wide["reporters"][:2]
+    ]
+    assert hidden == [False, True]  # the second report hides it now, not the third
+    vote = Proposal.objects.get(id=Case.objects.get(item=wide["proposal"].id).proposal_id)
+    assert 23.9 * 3600 < (vote.closes_at - vote.created_at).total_seconds() <= 24 * 3600  # not the default 48 h
+
+
+def test_the_communes_rule_over_http_refuses_outsiders_and_bad_numbers(wide, client):
+    marie, outsider = wide["marie"], wide["reporters"][0]
+    url = "/api/moderation/communes/97411/settings"
+
+    def call(user, method, body=None):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {user.token}"}
+        if method == "get":
+            return client.get(url, **headers)
+        return client.patch(url, data=body, content_type="application/json", **headers)
+
+    assert call(marie, "get").json()["vote_threshold"] == 75
+    assert call(outsider, "get").status_code == 403
+    refused = call(outsider, "patch", {"vote_threshold": 60})
+    assert refused.status_code == 403 and "referents" in refused.json()["message"]
+    for bad in ({"vote_threshold": 40}, {"report_threshold": 0}, {"vote_hours": 721}, {"report_threshold": "3"}):
+        answer = call(marie, "patch", bad)
+        assert answer.status_code == 400, (bad, answer.status_code)
+    assert call(marie, "get").json() == {
+        "commune": "97411",
+        "report_threshold": 3,
+        "vote_threshold": 75,
+        "vote_hours": 48,
+    }
+    changed = call(marie, "patch", {"vote_threshold": 60})
+    assert changed.status_code == 200 and changed.json()["vote_threshold"] == 60
+    assert (
+        client.get("/api/moderation/communes/99999/settings", HTTP_AUTHORIZATION=f"Bearer {marie.token}").status_code
+        == 404
+    )

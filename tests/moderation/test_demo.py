@@ -29,3 +29,6 @@ def test_demo_shows_a_commune_wide_proposal_pending_the_referents_vote():
     assert Report.objects.filter(commune="97411").count() == 3
     assert list(case.proposal.electors.values_list("user__username", flat=True)) == ["marie"]
     assert Proposal.objects.get(id=case.item).hidden_at is not None
+    # The commune's referent set its rule: its vote lasts three days, not the default two.
+    hours = (case.proposal.closes_at - case.proposal.created_at).total_seconds() / 3600
+    assert 71.9 < hours <= 72

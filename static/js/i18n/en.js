@@ -116,6 +116,8 @@ export default {
   "moderation.settings": "Thresholds",
   "moderation.report_threshold": "Distinct reports that hide an item",
   "moderation.vote_threshold": "Share of For votes that removes it (%)",
+  "moderation.vote_hours": "Length of the vote (hours)",
+  "moderation.settings_hint": "For the items reported from now on: a vote already open keeps its rule.",
   "moderation.save": "Save",
   "moderation.saved": "Saved.",
   "moderation.audit": "Audit log",

@@ -116,6 +116,8 @@ export default {
   "moderation.settings": "Seuils",
   "moderation.report_threshold": "Signalements distincts qui masquent un contenu",
   "moderation.vote_threshold": "Part de votes Pour qui le retire (%)",
+  "moderation.vote_hours": "Durée du vote (heures)",
+  "moderation.settings_hint": "Pour les contenus signalés à partir de maintenant : un vote déjà ouvert garde sa règle.",
   "moderation.save": "Enregistrer",
   "moderation.saved": "Enregistré.",
   "moderation.audit": "Journal de modération",

@@ -79,7 +79,9 @@ async function renderCommune(ctx, insee, container) {
   const base = `moderation/communes/${encodeURIComponent(insee)}`;
   const queue = queueCards(ctx, base, roles, { room: false });
   const log = auditCard(base, { commune: true });
-  container.replaceChildren(heading, back, h("p", { class: "muted", "data-testid": "commune-rule", text: t("moderation.commune_rule", { n: roles.judges }) }), ...queue.cards, log.card);
+  const cards = [...queue.cards];
+  if (roles.moderator) cards.push(policyCard(base, log.refresh, { load: true }).card);
+  container.replaceChildren(heading, back, h("p", { class: "muted", "data-testid": "commune-rule", text: t("moderation.commune_rule", { n: roles.judges }) }), ...cards, log.card);
   log.refresh();
   const stop = followScope(ctx, `communemod:${insee}`, queue.load, log.refresh);
   return () => stop();
@@ -209,21 +211,52 @@ function auditCard(base, { commune = false } = {}) {
   return { card: card("h-audit", t("moderation.audit"), auditList), refresh };
 }
 
+/** The scope's rule (a room's moderators, a commune's referents): the distinct reports that hide
+ * an item, the share of For that removes it, how long the vote lasts. `show` fills it from the
+ * scope's settings; with `load` (a commune's page, which reads no other settings) it reads them itself. */
+function policyCard(base, saved, { load = false } = {}) {
+  const input = (name, min, max) => h("input", { type: "number", min, max, required: true, inputmode: "numeric", "data-testid": name.replace("_", "-") });
+  const inputs = { report_threshold: input("report_threshold", 1, 50), vote_threshold: input("vote_threshold", 50, 100), vote_hours: input("vote_hours", 1, 720) };
+  const note = h("p", { class: "muted", role: "status", "data-testid": "settings-note" });
+  const show = (settings) => Object.entries(inputs).forEach(([name, el]) => (el.value = settings[name]));
+  const form = h(
+    "form",
+    {
+      "data-testid": "settings-form",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        note.textContent = "";
+        try {
+          show(await patch(`${base}/settings`, Object.fromEntries(Object.entries(inputs).map(([name, el]) => [name, Number(el.value)]))));
+          note.textContent = t("moderation.saved");
+          saved();
+        } catch (err) {
+          note.textContent = errorText(err);
+        }
+      },
+    },
+    field(t("moderation.report_threshold"), inputs.report_threshold),
+    field(t("moderation.vote_threshold"), inputs.vote_threshold),
+    field(t("moderation.vote_hours"), inputs.vote_hours),
+    h("button", { type: "submit", "data-testid": "settings-submit", text: t("moderation.save") }),
+    note,
+  );
+  if (load) get(`${base}/settings`).then(show, (err) => (note.textContent = errorText(err)));
+  return { card: card("h-settings", t("moderation.settings"), h("p", { class: "muted", text: t("moderation.settings_hint") }), form), show };
+}
+
 /** Mute and ban, trusted members, thresholds, the audit log: moderators only. */
 function moderatorTools(ctx, room, base) {
   const sanctionsList = h("ul", { class: "list", "data-testid": "sanctions" });
   const trustedList = h("ul", { class: "list", "data-testid": "trusted" });
   const log = auditCard(base);
-  const reportThreshold = h("input", { type: "number", min: 1, max: 50, "data-testid": "report-threshold" });
-  const voteThreshold = h("input", { type: "number", min: 50, max: 100, "data-testid": "vote-threshold" });
-  const settingsNote = h("p", { class: "muted", role: "status", "data-testid": "settings-note" });
+  const policy = policyCard(base, () => refresh());
 
   async function refresh() {
     try {
       log.refresh();
       const settings = await get(`${base}/settings`);
-      reportThreshold.value = settings.report_threshold;
-      voteThreshold.value = settings.vote_threshold;
+      policy.show(settings);
       sanctionsList.replaceChildren(
         ...(settings.sanctions.length
           ? settings.sanctions.map((s) =>
@@ -318,30 +351,7 @@ function moderatorTools(ctx, room, base) {
       ),
       trustedList,
     ),
-    card(
-      "h-settings",
-      t("moderation.settings"),
-      h(
-        "form",
-        {
-          "data-testid": "settings-form",
-          onsubmit: async (e) => {
-            e.preventDefault();
-            try {
-              await patch(`${base}/settings`, { report_threshold: Number(reportThreshold.value), vote_threshold: Number(voteThreshold.value) });
-              settingsNote.textContent = t("moderation.saved");
-              refresh();
-            } catch (err) {
-              settingsNote.textContent = errorText(err);
-            }
-          },
-        },
-        field(t("moderation.report_threshold"), reportThreshold),
-        field(t("moderation.vote_threshold"), voteThreshold),
-        h("button", { type: "submit", "data-testid": "settings-submit", text: t("moderation.save") }),
-        settingsNote,
-      ),
-    ),
+    policy.card,
     log.card,
   ];
   return { cards, refresh: log.refresh };
