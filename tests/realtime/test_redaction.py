@@ -30,6 +30,7 @@ def test_the_events_found_before_the_transaction_and_the_ones_appended_since_are
         return
     assert set(scan.ids) == {named.id, nested.id}
     appended = event(4, {"author": "alice", "body": "encore moi"})  # between the search and the erasure
+    assert appended.id > scan.high
 
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
         count = topic_events_anonymise(name="alice", replacement="deleted", scan=scan)
