@@ -111,16 +111,16 @@ def topic_events_naming(name: str) -> NamingScan | None:
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return None
     high = TopicEvent.objects.aggregate(high=Max("id"))["high"] or 0
-    ids = (
-        TopicEvent.objects.filter(id__lte=high)
-        .annotate(as_text=Cast("data", TextField()))
-        .filter(json_text_names(name))
-        .values_list("id", flat=True)
-    )
+    ids = _events_naming(name).filter(id__lte=high).values_list("id", flat=True)
     return NamingScan(tuple(ids), high)
 
 
 ANONYMISE_CHUNK = 500
+
+
+def _events_naming(name: str):
+    """The stored events whose JSON text may hold `name` as a value (one search, two callers)."""
+    return TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(json_text_names(name))
 
 
 def topic_events_anonymise(*, name: str, replacement: str, scan: NamingScan | None = None) -> int:
@@ -132,7 +132,7 @@ def topic_events_anonymise(*, name: str, replacement: str, scan: NamingScan | No
     ones appended after it are read here."""
     if not connection.in_atomic_block:
         raise RuntimeError("topic_events_anonymise must run inside transaction.atomic")
-    naming = TopicEvent.objects.annotate(as_text=Cast("data", TextField())).filter(json_text_names(name))
+    naming = _events_naming(name)
     if scan is None:
         batches = [naming]
     else:
