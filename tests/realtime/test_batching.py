@@ -540,6 +540,59 @@ def test_a_batch_holds_the_sqlite_writer_turn_while_it_runs(make_user, make_room
     assert seen == ["held", "free"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_asks_for_its_tokens_on_its_thread_before_its_transaction_and_turn(make_user, make_room, monkeypatch):
+    """The writes' rate-limit tokens are asked for on the database thread, in one call, before the
+    batch opens its transaction or (SQLite) takes the writers' turn: the round trip holds no lock,
+    and no turn of a busy event loop sits between it and the batch. A refused token refuses its
+    write alone."""
+    import fcntl
+    import os
+
+    from django.db import connection
+
+    from realtime import batching
+    from realtime.db import sqlite_writer_lock_path
+
+    alice, bob = make_user(), make_user()
+    room = make_room(alice)
+    path = sqlite_writer_lock_path()
+    other = os.open(path, os.O_RDWR | os.O_CREAT) if path else None
+    asked: list[tuple[list, bool, str]] = []
+
+    def take_many(keys: list) -> list[float]:
+        turn = "none"
+        if other is not None:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(other, fcntl.LOCK_UN)
+                turn = "free"
+            except BlockingIOError:
+                turn = "held"
+        asked.append((list(keys), connection.in_atomic_block, turn))
+        return [0.0, 2.5]  # alice's taken, bob's refused: 2.5 s to wait
+
+    monkeypatch.setattr(batching.ratelimit, "write_take_many", take_many)
+    taken = batching.BatchTokens([alice.pk, bob.pk])
+    try:
+        outcomes = batching.run_batch_taking_tokens(
+            [
+                (message_post, {"author": alice, "room_id": room.id, "body": "a", "ref": "tok-a"}),
+                (message_post, {"author": bob, "room_id": room.id, "body": "b", "ref": "tok-b"}),
+            ],
+            None,
+            taken,
+        )
+    finally:
+        if other is not None:
+            os.close(other)
+    assert asked == [([alice.pk, bob.pk], False, "free" if path else "none")]
+    (ok_a, _), (ok_b, refused) = outcomes
+    assert ok_a and not ok_b and isinstance(refused, AppError) and refused.code == "rate_limited"
+    assert [t.used for t in taken.tokens] == [True, True]  # each write read its own token
+    assert list(Message.objects.filter(room=room).values_list("body", flat=True)) == ["a"]
+
+
 def test_the_writer_turn_gives_up_after_the_timeout_and_is_off_for_memory_or_by_setting(tmp_path, settings):
     import fcntl
     import os
