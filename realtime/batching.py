@@ -46,7 +46,11 @@ database call and one transaction:
   it go shortest first (``SqliteLane``): fewest writes, then the quietest topic (fewest writes in
   this second and the one before), then arrival. A chat message then waits for the batch that is
   running, not also for the upvotes and raised hands queued before it; a topic has at most one
-  batch waiting, so a long batch waits for at most one batch of each other topic.
+  batch waiting, so a long batch waits for at most one batch of each other topic. And the running
+  batch yields to a shorter one that waits (``SqliteLane.shorter_waiting``): it stops after the
+  write under way, and the writes it left go first in its topic's next batch, as with the budget
+  below. The chat message waits for one upvote, not for the rest of their batch; every batch
+  still runs at least one write per turn, so a long one is slowed, never stalled.
 - a batch stops taking writes once it has run for ``REALTIME_GROUP_COMMIT_BUDGET_MS``: the writes
   left go first in the topic's next batch (not a try). A topic with a backlog (a hundred upvotes a
   second) thus holds the database for a bounded time, and the other topics' batches (the room's
@@ -328,10 +332,13 @@ def run_batch(
     calls: list[tuple[Callable, dict]],
     budget_s: float | None = None,
     tokens: list[WriteToken | None] | None = None,
+    yield_to: Callable[[], bool] | None = None,
 ) -> list[tuple[bool, Any]]:
     """Run the calls in one transaction, each in its own savepoint: [(ok, result or exception)].
-    Once ``budget_s`` has passed, the calls not yet run are answered ``BatchNotRunError``.
-    ``tokens[i]``, if any, is the rate-limit token taken beforehand for ``calls[i]``."""
+    Once ``budget_s`` has passed, or once ``yield_to()`` says a shorter batch waits for the thread
+    (``SqliteLane.shorter_waiting``), the calls not yet run are answered ``BatchNotRunError``; the
+    first call always runs. ``tokens[i]``, if any, is the rate-limit token taken beforehand for
+    ``calls[i]``."""
     deadline = None if budget_s is None else time.monotonic() + budget_s
     outcomes: list[tuple[bool, Any]] = []
     seqs = SeqRange()
@@ -350,7 +357,9 @@ def run_batch(
                     # would each wait as long again; they go again in the next batch instead.
                     outcomes.append((False, BatchBusyError(busy.answer)))
                     continue
-                if deadline is not None and outcomes and time.monotonic() > deadline:
+                if outcomes and (
+                    (deadline is not None and time.monotonic() > deadline) or (yield_to is not None and yield_to())
+                ):
                     outcomes.append((False, BatchNotRunError()))
                     continue
                 if function is not cached_for:  # batch_cached: shared by one command's writes only
@@ -426,6 +435,7 @@ class SqliteLane:
         self._order = itertools.count()
         self._guard = threading.Lock()
         self._running = False  # a `_run_queued` call is queued or running
+        self._priority: tuple | None = None  # the priority of the call running on the thread
         self._runners: set[asyncio.Task] = set()
 
     async def run(self, priority: tuple, function: Callable, *args) -> Any:
@@ -437,6 +447,13 @@ class SqliteLane:
         if start:
             self._runner_start()
         return await future
+
+    def shorter_waiting(self) -> bool:
+        """Whether a call of lower priority than the running one waits (a chat post's batch behind
+        a batch of upvotes): the running batch then stops at its next write (`run_batch`'s
+        `yield_to`), and the post waits for one write instead of the rest of the batch."""
+        with self._guard:
+            return bool(self._queued) and self._priority is not None and self._queued[0][0] < self._priority
 
     def _runner_start(self) -> None:
         # A fresh context: one copied from the database thread (the restart below) carries
@@ -467,14 +484,17 @@ class SqliteLane:
                 if ran and time.monotonic() > deadline:  # the rest in the next call, behind the others
                     self.loop.call_soon_threadsafe(self._runner_start)
                     return
-                _, _, queued_at, function, args, future = heapq.heappop(self._queued)
+                priority, _, queued_at, function, args, future = heapq.heappop(self._queued)
+                self._priority = priority
             ran = True
             metrics.DB_POOL_WAIT.observe(time.perf_counter() - queued_at)
             try:
                 result = function(*args)
             except BaseException as exc:  # the caller's to handle, as from db_call
+                self._priority = None
                 self.loop.call_soon_threadsafe(_settle, future, None, exc)
             else:
+                self._priority = None
                 self.loop.call_soon_threadsafe(_settle, future, result, None)
 
 
@@ -587,7 +607,8 @@ class TopicWriter:
             calls = [(w.function, w.kwargs) for w in batch]
             run = run_batch_taking_tokens
             if self.lane is not None:
-                outcomes = await self.lane.run((len(calls), self.rate(topic)), run, calls, self.budget_s, taken)
+                priority = (len(calls), self.rate(topic))
+                outcomes = await self.lane.run(priority, run, calls, self.budget_s, taken, self.lane.shorter_waiting)
             else:
                 outcomes = await db_call(run, calls, self.budget_s, taken)
         except AppError as exc:
@@ -655,10 +676,15 @@ class BatchTokens:
         return self.tokens
 
 
-def run_batch_taking_tokens(calls: list[tuple[Callable, dict]], budget_s: float | None, tokens: BatchTokens):
+def run_batch_taking_tokens(
+    calls: list[tuple[Callable, dict]],
+    budget_s: float | None,
+    tokens: BatchTokens,
+    yield_to: Callable[[], bool] | None = None,
+):
     """`run_batch`, after asking Redis for the writes' tokens in one call (outside the transaction
     and, on SQLite, before the writers' turn: the round trip holds neither lock)."""
-    return run_batch(calls, budget_s, tokens.take())
+    return run_batch(calls, budget_s, tokens.take(), yield_to)
 
 
 _writer: TopicWriter | None = None

@@ -593,6 +593,52 @@ def test_a_batch_asks_for_its_tokens_on_its_thread_before_its_transaction_and_tu
     assert list(Message.objects.filter(room=room).values_list("body", flat=True)) == ["a"]
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_running_batch_yields_to_a_shorter_one_after_the_write_under_way(make_user, make_room):
+    """Three upvote-like writes run as one batch on the lane; while the first runs, a one-write
+    batch (a chat post) queues: the long batch stops after that write (the other two are left
+    for its topic's next batch), the short one runs next. Without a shorter batch waiting, a
+    batch runs whole."""
+    import threading
+
+    from realtime.batching import SqliteLane
+
+    alice = await asyncio.to_thread(make_user)
+    room = await asyncio.to_thread(make_room, alice)
+    loop = asyncio.get_running_loop()
+    lane = SqliteLane(loop)
+    pushed = threading.Event()
+    order: list[str] = []
+
+    def post(body: str) -> dict:
+        order.append(body)
+        return message_post(author=alice, room_id=room.id, body=body, ref=body)
+
+    async def short_batch():
+        task = asyncio.ensure_future(lane.run((1, 0), run_batch, [(post, {"body": "short"})], None, None, None))
+        await asyncio.sleep(0)  # the task ran up to its wait: queued on the lane
+        pushed.set()
+        return await task
+
+    short: list = []
+
+    def first() -> dict:
+        short.append(asyncio.run_coroutine_threadsafe(short_batch(), loop))
+        assert pushed.wait(5)
+        return post("long-1")
+
+    calls = [(first, {}), (post, {"body": "long-2"}), (post, {"body": "long-3"})]
+    outcomes = await lane.run((3, 50), run_batch, calls, None, None, lane.shorter_waiting)
+    assert [ok for ok, _ in outcomes] == [True, False, False]
+    assert all(isinstance(value, BatchNotRunError) for _, value in outcomes[1:])
+    ((ok, _),) = await asyncio.wrap_future(short[0])
+    assert ok and order == ["long-1", "short"]
+
+    again = await lane.run((2, 50), run_batch, calls[1:], None, None, lane.shorter_waiting)
+    assert [ok for ok, _ in again] == [True, True]  # nothing shorter waits: the batch runs whole
+    assert await asyncio.to_thread(seqs_of, room.topic) == [1, 2, 3, 4]
+
+
 def test_the_writer_turn_gives_up_after_the_timeout_and_is_off_for_memory_or_by_setting(tmp_path, settings):
     import fcntl
     import os
