@@ -491,11 +491,11 @@ class SqliteLane:
             try:
                 result = function(*args)
             except BaseException as exc:  # the caller's to handle, as from db_call
-                self._priority = None
                 self.loop.call_soon_threadsafe(_settle, future, None, exc)
             else:
-                self._priority = None
                 self.loop.call_soon_threadsafe(_settle, future, result, None)
+            finally:
+                self._priority = None
 
 
 def _settle(future: asyncio.Future, result: Any, exc: BaseException | None) -> None:

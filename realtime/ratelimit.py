@@ -224,10 +224,8 @@ def write_take_many(user_keys: list[object]) -> list[float] | None:
     then takes its own, `write_allow`)."""
     if not settings.REDIS_URL or not user_keys:
         return None
-    rate, burst = settings.RATE_LIMIT_PER_SECOND, settings.RATE_LIMIT_BURST
-    keys = [KEY_PREFIX + f"write:{key}" for key in user_keys]
     try:
-        waits = _redis().eval(BUCKETS_LUA, len(keys), *keys, rate, burst, 1.0)
+        waits = _redis().eval(*_buckets_args([f"write:{key}" for key in user_keys], cost=1.0))
     except REDIS_DOWN:
         _redis_failed()
         return None
@@ -240,10 +238,15 @@ async def write_give_back(user_keys: list[object]) -> None:
         await _buckets_eval([f"write:{key}" for key in user_keys], cost=-1.0)
 
 
-async def _buckets_eval(keys: list[str], *, cost: float) -> list[float] | None:
+def _buckets_args(keys: list[str], *, cost: float) -> tuple:
+    """The arguments of `eval` for BUCKETS_LUA over the write buckets `keys` (sync or async client)."""
     rate, burst = settings.RATE_LIMIT_PER_SECOND, settings.RATE_LIMIT_BURST
+    return (BUCKETS_LUA, len(keys), *[KEY_PREFIX + k for k in keys], rate, burst, cost)
+
+
+async def _buckets_eval(keys: list[str], *, cost: float) -> list[float] | None:
     try:
-        waits = await _redis_async().eval(BUCKETS_LUA, len(keys), *[KEY_PREFIX + k for k in keys], rate, burst, cost)
+        waits = await _redis_async().eval(*_buckets_args(keys, cost=cost))
     except REDIS_DOWN:
         _redis_failed()
         return None

@@ -31,6 +31,19 @@ def seqs_of(topic: str) -> list[int]:
     return list(TopicEvent.objects.filter(topic=topic).order_by("seq").values_list("seq", flat=True))
 
 
+def writer_turn_seen(fd: int) -> str:
+    """Whether the SQLite writers' turn is "held" or "free", as another process sees it through its
+    own open file `fd`."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return "held"
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return "free"
+
+
 def append_then_fail(topic: str) -> None:
     topic_event_append(topic=topic, kind="k", data={"lost": True})
     raise AppError("conflict", "this write fails after taking a seq")
@@ -501,7 +514,6 @@ async def test_a_failing_call_in_the_lane_answers_its_caller_only(settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_holds_the_sqlite_writer_turn_while_it_runs(make_user, make_room):
     """The flock beside the database is held for the batch's transaction and released after it."""
-    import fcntl
     import os
 
     from django.db import connection
@@ -519,12 +531,7 @@ def test_a_batch_holds_the_sqlite_writer_turn_while_it_runs(make_user, make_room
     seen: list[str] = []
 
     def try_the_turn() -> None:
-        try:
-            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(other, fcntl.LOCK_UN)
-            seen.append("free")
-        except BlockingIOError:
-            seen.append("held")
+        seen.append(writer_turn_seen(other))
 
     try:
         outcomes = run_batch(
@@ -546,7 +553,6 @@ def test_a_batch_asks_for_its_tokens_on_its_thread_before_its_transaction_and_tu
     batch opens its transaction or (SQLite) takes the writers' turn: the round trip holds no lock,
     and no turn of a busy event loop sits between it and the batch. A refused token refuses its
     write alone."""
-    import fcntl
     import os
 
     from django.db import connection
@@ -561,14 +567,7 @@ def test_a_batch_asks_for_its_tokens_on_its_thread_before_its_transaction_and_tu
     asked: list[tuple[list, bool, str]] = []
 
     def take_many(keys: list) -> list[float]:
-        turn = "none"
-        if other is not None:
-            try:
-                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(other, fcntl.LOCK_UN)
-                turn = "free"
-            except BlockingIOError:
-                turn = "held"
+        turn = "none" if other is None else writer_turn_seen(other)
         asked.append((list(keys), connection.in_atomic_block, turn))
         return [0.0, 2.5]  # alice's taken, bob's refused: 2.5 s to wait
 
