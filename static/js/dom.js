@@ -45,3 +45,16 @@ export function field(labelText, control, hint) {
   }
   return h("div", { class: "field" }, parts);
 }
+
+/** Run `move` (which takes nodes out of the page and puts them back elsewhere) without losing the
+ * focus: a moved element loses it, and on a phone its keyboard closes under the typing fingers.
+ * The element that had the focus gets it back, with its caret or selection, if it is still in the
+ * page; nothing else changes. */
+export function keepingFocus(move) {
+  const active = document.activeElement;
+  const range = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd, active.selectionDirection] : null;
+  move();
+  if (!active || active === document.body || active === document.activeElement || !active.isConnected) return;
+  active.focus({ preventScroll: true });
+  if (range) active.setSelectionRange(...range);
+}

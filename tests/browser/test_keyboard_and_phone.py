@@ -328,8 +328,9 @@ def test_phone_header_folds_the_links_behind_a_menu_button(screens, daphne_serve
 
 
 def test_phone_room_gets_its_tabs_live_when_a_debate_starts(screens, daphne_server):
-    """The phone opened the room before any debate: no tabs. The moderator asks the first question:
-    the Discussion / Débat tabs appear without a reload, the question counted as new."""
+    """The phone opened the room before any debate: no tabs. The moderator asks the first question
+    while Ana types a message: the Discussion / Débat tabs appear without a reload, the question
+    counted as new, and her composer keeps its focus, caret and text."""
     moderator = screens.signed_up("debate-late-moderator", unique("mod"))
     phone = screens.signed_up("debate-late-phone", unique("ana"), phone=True)
     room_id = make_room(daphne_server, screens.token_of(moderator))  # no debate settings: not running
@@ -341,11 +342,22 @@ def test_phone_room_gets_its_tabs_live_when_a_debate_starts(screens, daphne_serv
     assert phone.get_by_test_id("room-tabs").count() == 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(ARTIFACTS / "phone-debate-late-before.png"))
+    # Ana is typing a message when the debate starts: the tabs move the composer into their panel.
+    phone.get_by_test_id("composer").click()
+    phone.keyboard.type("Je disais")
 
     with daphne_server.api(screens.token_of(moderator)) as client:
         asked = client.post(f"/debates/{room_id}/questions", json={"body": "On commence par le budget ?"})
         assert asked.status_code == 201, asked.text
     expect(phone.get_by_test_id("room-tabs")).to_be_visible()
+    # She goes on typing where she was, without touching the screen again: the move kept the focus
+    # (and a phone's keyboard) and the caret, so nothing she types is lost.
+    assert focused_testid(phone) == "composer"
+    phone.keyboard.type(" que le parc ferme tôt.")
+    expect(phone.get_by_test_id("composer")).to_have_value("Je disais que le parc ferme tôt.")
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_test_id("message-body").last).to_contain_text("Je disais que le parc ferme tôt.")
+    expect(phone.get_by_test_id("composer")).to_have_value("")
     expect(phone.get_by_test_id("tab-discussion")).to_have_attribute("aria-selected", "true")
     expect(phone.get_by_test_id("tab-debate-questions")).to_have_text("1 nouvelle question")
     for testid in ("composer", "send", "tab-debate"):

@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import axe_violations
 from tests.browser.conftest import ARTIFACTS, unique
 
 pytestmark = pytest.mark.browser
@@ -67,8 +68,14 @@ def test_invite_mention_promotion_reaction_and_unread(screens, daphne_server):
     owner.goto(f"/#/room/{room_id}")
     composer = owner.get_by_test_id("composer")
     composer.press_sequentially(f"Tu viens samedi @{friend_name[:3]}")
-    expect(owner.get_by_test_id("mention-option").first).to_have_text(f"@{friend_name}")
+    option = owner.get_by_test_id("mention-option").first
+    expect(option).to_have_text(f"@{friend_name}")
+    # Screen readers hear the option the arrows are on; a textarea takes no aria-expanded (axe).
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(composer).to_have_attribute("aria-activedescendant", option.get_attribute("id"))
+    assert not axe_violations(owner)
     composer.press("Enter")
+    expect(composer).not_to_have_attribute("aria-activedescendant", re.compile(".*"))
     expect(composer).to_have_value(f"Tu viens samedi @{friend_name} ")
     composer.press("Enter")
     expect(owner.get_by_test_id("message")).to_have_count(1)

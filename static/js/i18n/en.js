@@ -233,6 +233,7 @@ export default {
   "room.tab_your_floor": "Your turn",
   "room.messages": "Messages",
   "room.compose": "Your message",
+  "room.mention_list": "Members to mention",
   "room.send": "Send",
   "room.reply": "Reply",
   "room.edit": "Edit",

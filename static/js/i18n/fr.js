@@ -233,6 +233,7 @@ export default {
   "room.tab_your_floor": "Votre tour",
   "room.messages": "Messages",
   "room.compose": "Votre message",
+  "room.mention_list": "Membres à mentionner",
   "room.send": "Envoyer",
   "room.reply": "Répondre",
   "room.edit": "Modifier",

@@ -123,7 +123,7 @@ export function roomExtras(ctx, room, { list, textarea }) {
 function mentionAutocomplete(textarea, room) {
   let names = null;
   let active = 0;
-  const box = h("ul", { class: "mention-list", role: "listbox", id: `mentions-${room.id}`, "data-testid": "mention-list", hidden: true });
+  const box = h("ul", { class: "mention-list", role: "listbox", id: `mentions-${room.id}`, "aria-label": t("room.mention_list"), "data-testid": "mention-list", hidden: true });
   textarea.setAttribute("aria-controls", box.id);
   textarea.setAttribute("aria-autocomplete", "list");
   textarea.after(box);
@@ -133,9 +133,15 @@ function mentionAutocomplete(textarea, room) {
     const match = /(^|\s)@([\w.+-]*)$/.exec(before);
     return match ? match[2] : null;
   }
+  // A textarea is a textbox, which ARIA gives no aria-expanded (axe: aria-allowed-attr): the open
+  // list is announced through aria-activedescendant, the option the arrows are on.
   function close() {
     box.hidden = true;
-    textarea.setAttribute("aria-expanded", "false");
+    textarea.removeAttribute("aria-activedescendant");
+  }
+  function choose(options) {
+    options.forEach((o, i) => o.setAttribute("aria-selected", String(i === active)));
+    textarea.setAttribute("aria-activedescendant", options[active].id);
   }
   function insert(name) {
     const caret = textarea.selectionStart;
@@ -155,10 +161,10 @@ function mentionAutocomplete(textarea, room) {
     if (!found.length) return close();
     active = Math.min(active, found.length - 1);
     box.replaceChildren(
-      ...found.map((name, i) => h("li", { role: "option", "data-testid": "mention-option", "aria-selected": String(i === active), onmousedown: (ev) => (ev.preventDefault(), insert(name)), text: `@${name}` })),
+      ...found.map((name, i) => h("li", { role: "option", id: `${box.id}-${i}`, "data-testid": "mention-option", onmousedown: (ev) => (ev.preventDefault(), insert(name)), text: `@${name}` })),
     );
     box.hidden = false;
-    textarea.setAttribute("aria-expanded", "true");
+    choose([...box.children]);
   }
   textarea.addEventListener("input", () => {
     active = 0;
@@ -171,7 +177,7 @@ function mentionAutocomplete(textarea, room) {
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
       ev.preventDefault();
       active = (active + (ev.key === "ArrowDown" ? 1 : options.length - 1)) % options.length;
-      options.forEach((o, i) => o.setAttribute("aria-selected", String(i === active)));
+      choose(options);
     } else if (ev.key === "Enter" || ev.key === "Tab") {
       ev.preventDefault();
       ev.stopImmediatePropagation();

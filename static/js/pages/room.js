@@ -3,7 +3,7 @@
 
 import { accessLost, roomSettings } from "./room-settings.js";
 import { get, post, qs } from "../api.js";
-import { h } from "../dom.js";
+import { h, keepingFocus } from "../dom.js";
 import { errorText, t } from "../i18n.js";
 import { actionsSection } from "./actions.js";
 import { signinPrompt } from "./auth.js";
@@ -303,8 +303,13 @@ export async function render(ctx, params, container) {
       const marker = document.createComment("tabs");
       roomLayout.before(marker);
       // Started live: the room had no question when the page opened, so every one is news.
-      tabs = roomTabs(roomLayout, el, { onShow: (name) => name === "discussion" && scrollToBottom(), seenAtOpen: live ? [] : null });
-      marker.replaceWith(tabs.floorBanner, tabs.el, tabs.panels.debate, tabs.panels.discussion);
+      // The tabs take both parts out of the page and back in: someone typing (a message, a
+      // question) keeps the focus, and a phone its keyboard; the tab of what has it opens first.
+      const open = el.contains(document.activeElement) ? "debate" : "discussion";
+      keepingFocus(() => {
+        tabs = roomTabs(roomLayout, el, { onShow: (name) => name === "discussion" && scrollToBottom(), seenAtOpen: live ? [] : null, open });
+        marker.replaceWith(tabs.floorBanner, tabs.el, tabs.panels.debate, tabs.panels.discussion);
+      });
       scrollToBottom();
     },
     onStatus: (status) => tabs?.update(status),

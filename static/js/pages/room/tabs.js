@@ -13,8 +13,9 @@ function badge(testid) {
 }
 
 /** `discussion` and `debate` are the two parts; `seenAtOpen`, the ids of the questions that are not
- * news (default: those of the first update); returns {el, floorBanner, panels, update(status), messageArrived(), stop()}. */
-export function roomTabs(discussion, debate, { onShow = null, seenAtOpen = null } = {}) {
+ * news (default: those of the first update); `open`, the tab shown first; returns {el, floorBanner,
+ * panels, update(status), messageArrived(), stop()}. */
+export function roomTabs(discussion, debate, { onShow = null, seenAtOpen = null, open = "discussion" } = {}) {
   const names = ["discussion", "debate"];
   const parts = { discussion, debate };
   const newQuestions = badge("tab-debate-questions");
@@ -31,7 +32,7 @@ export function roomTabs(discussion, debate, { onShow = null, seenAtOpen = null 
   const list = h("div", { class: "room-tabs", role: "tablist", "aria-label": t("room.tabs"), "data-testid": "room-tabs" }, tabs.discussion, tabs.debate);
   const floorBanner = h("p", { class: "banner banner-good", "data-testid": "floor-banner", hidden: true });
   const media = window.matchMedia(NARROW);
-  let current = "discussion";
+  let current = open;
   let seenQuestions = seenAtOpen ? new Set(seenAtOpen) : null;
   let lastStatus = { questionIds: [], vote: null, floorMine: false };
   let unseenMessages = 0;
