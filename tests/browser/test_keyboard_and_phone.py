@@ -377,3 +377,36 @@ def test_phone_room_gets_its_tabs_live_when_a_debate_starts(screens, daphne_serv
     expect(phone.get_by_test_id("tab-discussion")).to_contain_text("Discussion")
     phone.screenshot(path=str(ARTIFACTS / "phone-debate-late-en.png"))
     assert not screens.console_errors, screens.console_errors
+
+
+def test_phone_question_being_typed_stays_in_view_when_the_debate_starts(screens, daphne_server):
+    """Ana types a question on her phone before anyone has asked one (no tabs yet). Another question
+    starts the debate: the tabs appear with "Débat" open, her question box still focused, and she
+    finishes and sends it without touching the screen again."""
+    moderator = screens.signed_up("debate-typing-moderator", unique("mod"))
+    phone = screens.signed_up("debate-typing-phone", unique("ana"), phone=True)
+    room_id = make_room(daphne_server, screens.token_of(moderator))
+    with daphne_server.api(screens.token_of(phone)) as client:
+        assert client.post(f"/rooms/{room_id}/join", json={}).status_code in (200, 201)
+    phone.goto(f"/#/room/{room_id}")
+    expect(phone.get_by_test_id("ask-body")).to_be_visible()
+    assert phone.get_by_test_id("room-tabs").count() == 0
+    phone.get_by_test_id("ask-body").click()
+    phone.keyboard.type("Et les horaires")
+
+    with daphne_server.api(screens.token_of(moderator)) as client:
+        asked = client.post(f"/debates/{room_id}/questions", json={"body": "On commence par le budget ?"})
+        assert asked.status_code == 201, asked.text
+    expect(phone.get_by_test_id("tab-debate")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_test_id("panel-discussion")).to_be_hidden()
+    assert focused_testid(phone) == "ask-body"
+    phone.keyboard.type(" du parc ?")
+    expect(phone.get_by_test_id("ask-body")).to_have_value("Et les horaires du parc ?")
+    phone.keyboard.press("Tab")  # the anonymous box, then the button
+    phone.keyboard.press("Tab")
+    assert focused_testid(phone) == "ask-submit"
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_test_id("questions")).to_contain_text("Et les horaires du parc ?")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "phone-debate-typing-question.png"))
+    assert not screens.console_errors, screens.console_errors
