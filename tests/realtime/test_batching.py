@@ -22,6 +22,7 @@ from realtime.event_log import topic_head
 from realtime.models import TopicEvent, WriteReceipt
 from realtime.schemas import input_parse
 from realtime.sequencing import topic_event_append
+from tests.threads import db_thread
 
 # These tests append made-up events (kind "k"): not checked against the event schemas.
 pytestmark = pytest.mark.synthetic_events
@@ -152,8 +153,8 @@ def test_votes_in_one_batch_keep_one_vote_per_person_and_exact_counts(make_user,
 
 @pytest.mark.django_db(transaction=True)
 async def test_concurrent_writers_share_batches_and_each_gets_its_own_answer(make_user, make_room):
-    alice = await asyncio.to_thread(make_user)
-    room = await asyncio.to_thread(make_room, alice)
+    alice = await db_thread(make_user)
+    room = await db_thread(make_room, alice)
     writer = TopicWriter(window_s=0.005, max_batch=50)
 
     async def post(i: int):
@@ -170,7 +171,7 @@ async def test_concurrent_writers_share_batches_and_each_gets_its_own_answer(mak
     assert seqs == list(range(1, 40))
     assert writer.writes == 40
     assert writer.batches < 40  # they were grouped: the path this test claims was taken
-    assert await asyncio.to_thread(seqs_of, room.topic) == list(range(1, 40))
+    assert await db_thread(seqs_of, room.topic) == list(range(1, 40))
 
 
 class LockTimeoutError(Exception):
@@ -189,8 +190,8 @@ def post_after_timeouts(timeouts: list[int], **kwargs):
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_write_that_meets_a_lock_timeout_goes_again_and_the_rest_of_its_batch_with_it(make_user, make_room):
-    alice = await asyncio.to_thread(make_user)
-    room = await asyncio.to_thread(make_room, alice)
+    alice = await db_thread(make_user)
+    room = await db_thread(make_room, alice)
     writer = TopicWriter(window_s=0.005, max_batch=50)
     flaky = [BUSY_ATTEMPTS - 1]  # times out on every try but the last one allowed
 
@@ -204,15 +205,15 @@ async def test_a_write_that_meets_a_lock_timeout_goes_again_and_the_rest_of_its_
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert flaky == [0]
     assert sorted(r["seq"] for r in results) == list(range(1, 13))
-    assert await asyncio.to_thread(seqs_of, room.topic) == list(range(1, 13))
-    bodies = await asyncio.to_thread(lambda: set(Message.objects.values_list("body", flat=True)))
+    assert await db_thread(seqs_of, room.topic) == list(range(1, 13))
+    bodies = await db_thread(lambda: set(Message.objects.values_list("body", flat=True)))
     assert bodies == {f"m{i}" for i in range(12)}
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_lock_held_for_good_answers_every_writer_rate_limited_after_the_tries(make_user, make_room):
-    alice = await asyncio.to_thread(make_user)
-    room = await asyncio.to_thread(make_room, alice)
+    alice = await db_thread(make_user)
+    room = await db_thread(make_room, alice)
     writer = TopicWriter(window_s=0.005, max_batch=50)
     hopeless = [10**6]  # the first write of every batch times out, as under a lock that stays
 
@@ -226,7 +227,7 @@ async def test_a_lock_held_for_good_answers_every_writer_rate_limited_after_the_
     assert all(isinstance(r, AppError) and r.code == "rate_limited" and r.retry_after for r in results), results
     assert hopeless == [10**6 - BUSY_ATTEMPTS]  # tried BUSY_ATTEMPTS times, then answered
     assert writer.batches == BUSY_ATTEMPTS
-    assert await asyncio.to_thread(seqs_of, room.topic) == []
+    assert await db_thread(seqs_of, room.topic) == []
 
 
 def mute(room_id: int, user) -> None:
@@ -362,8 +363,8 @@ def test_a_batch_past_its_budget_leaves_the_rest_unrun_and_unchanged(make_user, 
 async def test_writes_left_by_the_budget_go_first_in_the_next_batches_with_gapless_seqs(make_user, make_room):
     """A backlog runs in short batches (here one write each), in arrival order, none lost or
     counted as a try; another topic's write meanwhile gets its own batch between them."""
-    alice = await asyncio.to_thread(make_user)
-    room, other = await asyncio.to_thread(make_room, alice), await asyncio.to_thread(make_room, alice)
+    alice = await db_thread(make_user)
+    room, other = await db_thread(make_room, alice), await db_thread(make_room, alice)
     writer = TopicWriter(window_s=0.005, max_batch=50, budget_s=0.0)
 
     async def post(room_id: int, topic: str, i: int):
@@ -377,10 +378,10 @@ async def test_writes_left_by_the_budget_go_first_in_the_next_batches_with_gaple
     assert [r["seq"] for r in results] == list(range(1, 9))  # arrival order kept across batches
     assert aside["seq"] == 1
     assert writer.writes == 9 and writer.batches == 9  # each batch ran one write, none ran twice
-    assert await asyncio.to_thread(seqs_of, room.topic) == list(range(1, 9))
+    assert await db_thread(seqs_of, room.topic) == list(range(1, 9))
     # The other topic's write did not wait for the whole backlog: it committed before its last write.
-    ids = await asyncio.to_thread(lambda: dict(Message.objects.values_list("room_id", "id").order_by("id")))
-    assert ids[other.id] < await asyncio.to_thread(lambda: Message.objects.get(room=room, body="m7").id)
+    ids = await db_thread(lambda: dict(Message.objects.values_list("room_id", "id").order_by("id")))
+    assert ids[other.id] < await db_thread(lambda: Message.objects.get(room=room, body="m7").id)
 
 
 async def test_a_topic_is_hot_once_it_took_hot_rate_writes_within_a_second(monkeypatch):
@@ -423,8 +424,8 @@ async def test_a_quiet_topic_waits_for_no_window(monkeypatch):
 async def test_a_burst_on_a_quiet_topic_still_shares_batches(make_user, make_room):
     """Twenty posts at once on a quiet room: the first goes at the next turn of the loop with what
     arrived in this one, those that come while it commits go together after it."""
-    alice = await asyncio.to_thread(make_user)
-    room = await asyncio.to_thread(make_room, alice)
+    alice = await db_thread(make_user)
+    room = await db_thread(make_room, alice)
     writer = TopicWriter(window_s=0.002, max_batch=50, cold_rate=1000)
     bodies = [{"author": alice, "room_id": room.id, "body": f"b{i}", "ref": f"b{i}"} for i in range(20)]
     results = await asyncio.gather(*(writer.write(room.topic, message_post, **body) for body in bodies))
@@ -435,8 +436,8 @@ async def test_a_burst_on_a_quiet_topic_still_shares_batches(make_user, make_roo
 @pytest.mark.django_db(transaction=True)
 async def test_writes_to_a_hot_topic_wait_the_hot_window_and_share_a_batch(make_user, make_room):
     """Three writes 20 ms apart: three batches with the 2 ms window, one once the topic is hot."""
-    alice = await asyncio.to_thread(make_user)
-    room = await asyncio.to_thread(make_room, alice)
+    alice = await db_thread(make_user)
+    room = await db_thread(make_room, alice)
     writer = TopicWriter(window_s=0.002, max_batch=50, hot_window_s=0.5, hot_rate=100)
 
     async def spaced_posts(tag: str) -> list[dict]:
@@ -602,8 +603,8 @@ async def test_a_running_batch_yields_to_a_shorter_one_after_the_write_under_way
 
     from realtime.batching import SqliteLane
 
-    alice = await asyncio.to_thread(make_user)
-    room = await asyncio.to_thread(make_room, alice)
+    alice = await db_thread(make_user)
+    room = await db_thread(make_room, alice)
     loop = asyncio.get_running_loop()
     lane = SqliteLane(loop)
     pushed = threading.Event()
@@ -635,7 +636,7 @@ async def test_a_running_batch_yields_to_a_shorter_one_after_the_write_under_way
 
     again = await lane.run((2, 50), run_batch, calls[1:], None, None, lane.shorter_waiting)
     assert [ok for ok, _ in again] == [True, True]  # nothing shorter waits: the batch runs whole
-    assert await asyncio.to_thread(seqs_of, room.topic) == [1, 2, 3, 4]
+    assert await db_thread(seqs_of, room.topic) == [1, 2, 3, 4]
 
 
 def test_the_writer_turn_gives_up_after_the_timeout_and_is_off_for_memory_or_by_setting(tmp_path, settings):

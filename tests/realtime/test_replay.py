@@ -11,6 +11,7 @@ from django.db import transaction
 from realtime.event_log import topic_events_after
 from realtime.replay import ReplayReads, _read
 from realtime.sequencing import topic_event_append
+from tests.threads import db_thread
 
 # These tests append made-up events (kind "k"): not checked against the event schemas.
 pytestmark = pytest.mark.synthetic_events
@@ -25,8 +26,8 @@ def append(topic: str, n: int) -> None:
 @pytest.mark.django_db(transaction=True)
 async def test_concurrent_resumes_share_one_read_and_each_gets_its_own_page(settings):
     settings.REALTIME_REPLAY_PAGE = 7
-    await asyncio.to_thread(append, "room:5", 30)
-    everything = await asyncio.to_thread(topic_events_after, "room:5", 0)
+    await db_thread(append, "room:5", 30)
+    everything = await db_thread(topic_events_after, "room:5", 0)
     reads = ReplayReads()
     afters = [0, 3, 10, 10, 25, 29, 30, 12] * 5
     heads, pages = await asyncio.gather(
@@ -43,7 +44,7 @@ async def test_concurrent_resumes_share_one_read_and_each_gets_its_own_page(sett
 @pytest.mark.django_db(transaction=True)
 async def test_a_whole_replay_page_by_page_and_requests_during_a_read_share_the_next(settings):
     settings.REALTIME_REPLAY_PAGE = 2
-    await asyncio.to_thread(append, "room:6", 5)
+    await db_thread(append, "room:6", 5)
     reads = ReplayReads()
     first = asyncio.ensure_future(reads.page("room:6", 0, 4))
     await asyncio.sleep(0)  # one loop turn: the first request starts its read, the next ones queue
