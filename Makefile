@@ -27,7 +27,7 @@ run: $(STAMP)
 ## for Chromium and nginx when they are missing; without them their tests are skipped (CI=true: failed).
 test: $(STAMP)
 	$(BIN)/lint-imports
-	@echo "make test: checking Redis, PostgreSQL, Chromium and nginx (may run apt-get install chromium nginx-light)"
+	@echo "make test: checking Redis, PostgreSQL, Chromium and nginx (may run apt-get install chromium nginx-light fonts-noto-color-emoji)"
 	$(BIN)/python scripts/ensure_test_services.py
 	$(BIN)/python -m pytest
 	DATABASE_URL=$(POSTGRES_URL) DATABASE_CONN_MAX_AGE=0 $(BIN)/python -m pytest -m "not browser and not sqlite_only"

@@ -1,4 +1,5 @@
-"""Make sure what the tests need is here: Redis, PostgreSQL, Debian's Chromium and nginx (started or installed if missing)."""
+"""Make sure what the tests need is here: Redis, PostgreSQL, Debian's Chromium, nginx and an emoji font
+(started or installed if missing)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import shutil
 import socket
 import subprocess
 import sys
+
+EMOJI_FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 
 
 def port_open(port: int) -> bool:
@@ -28,10 +31,13 @@ def main() -> int:
         versions = os.listdir("/etc/postgresql") if os.path.isdir("/etc/postgresql") else []
         if versions:
             run(f"pg_ctlcluster --skip-systemctl-redirect {versions[0]} main start")
-    # Debian's Chromium for the browser tests, nginx for the deployment test.
+    # Debian's Chromium for the browser tests, nginx for the deployment test, and a colour emoji font
+    # so that the screenshots show the reactions (👍 ❤️ …) as people's browsers do, not as boxes.
     missing_packages = [
         name for name in ("chromium", "nginx") if not shutil.which(name) and not glob.glob(f"/usr/*bin/{name}")
     ]
+    if not os.path.exists(EMOJI_FONT):
+        missing_packages.append("fonts-noto-color-emoji")
     if missing_packages:
         packages = " ".join("nginx-light" if name == "nginx" else name for name in missing_packages)
         print(
