@@ -45,7 +45,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench import wsclient
 from bench.profile import summarise
 from bench.servers import Server, free_port, port_accepts, raise_nofile
-from realtime.frames import state_delta_apply
+from realtime.frames import state_frame_apply
 
 ROOT = Path(__file__).resolve().parent.parent
 INITIAL_QUESTIONS = 20
@@ -170,7 +170,7 @@ def rebuild(held: dict | None, raw: bytes) -> dict:
     if hit is not None and hit[0] is held:
         return hit[1]
     frame = json.loads(raw)
-    data = state_delta_apply(held, frame["data"]) if frame.get("delta") else frame["data"]
+    data = state_frame_apply(held, frame)
     assert data is not None, "a delta whose base this socket does not hold"
     if len(_REBUILT) > 10_000:
         _REBUILT.clear()

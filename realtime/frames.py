@@ -85,6 +85,12 @@ def state_delta_apply(held: dict | None, delta: dict) -> dict | None:
     return rebuilt
 
 
+def state_frame_apply(held: dict | None, frame: dict) -> dict | None:
+    """The snapshot a client holds after a `state` frame: its data when whole, else the delta applied
+    to `held` (None when `held` cannot be the delta's base)."""
+    return state_delta_apply(held, frame["data"]) if frame.get("delta") else frame["data"]
+
+
 def state_delta_frame(*, topic: str, kind: str, delta: dict) -> str:
     return dumps({"type": "state", "topic": topic, "kind": kind, "delta": True, "data": delta})
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from realtime.frames import dumps, state_delta_apply
+from realtime.frames import dumps, state_frame_apply
 from tests.browser.conftest import ARTIFACTS, unique
 
 pytestmark = pytest.mark.browser
@@ -49,11 +49,10 @@ def rebuilt(states: list[dict]) -> dict:
     delta that would not be is sent whole)."""
     held = None
     for frame in states:
-        if not frame.get("delta"):
-            held = frame["data"]
-            continue
-        held = state_delta_apply(held, frame["data"])
+        held = state_frame_apply(held, frame)
         assert held is not None, frame  # the delta's base is the snapshot held
+        if not frame.get("delta"):
+            continue
         whole = {key: value for key, value in frame.items() if key != "delta"} | {"data": held}
         assert len(dumps(frame)) < len(dumps(whole)), frame
     return held

@@ -19,7 +19,7 @@ from datetime import datetime
 import orjson
 import pytest
 
-from realtime.frames import state_delta_apply
+from realtime.frames import state_frame_apply
 from tests.live import LiveSocket
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +39,7 @@ def _last_state(socket: LiveSocket, kind: str, topic: str) -> dict:
     held = None
     for frame in socket.frames:
         if _state(kind, topic)(frame):
-            held = state_delta_apply(held, frame["data"]) if frame.get("delta") else frame["data"]
+            held = state_frame_apply(held, frame)
             assert held is not None, "a delta whose base this socket does not hold"
     return held
 

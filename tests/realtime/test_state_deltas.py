@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from realtime import fanout
 from realtime.fanout.topic_table import StateSlot
-from realtime.frames import dumps, loads, state_delta, state_delta_apply, state_frame
+from realtime.frames import dumps, loads, state_delta, state_delta_apply, state_frame, state_frame_apply
 
 TOPIC = "debate:42"
 
@@ -113,7 +113,7 @@ class Recording:
         """Every snapshot this socket held, rebuilt from its frames as a client does."""
         held, out = None, []
         for frame in self.frames:
-            held = state_delta_apply(held, frame["data"]) if frame.get("delta") else frame["data"]
+            held = state_frame_apply(held, frame)
             assert held is not None, "a delta arrived whose base this socket does not hold"
             out.append(held)
         return out
