@@ -56,6 +56,24 @@ def read_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def read_runqueue_wait_seconds(pid: int) -> float | None:
+    """Seconds the threads of `pid` spent runnable but waiting for a core (the kernel's run queue;
+    the second field of each thread's /proc/<pid>/task/<tid>/schedstat), or None where the kernel
+    keeps no such statistics. A thread that exited meanwhile takes its seconds with it."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9
+
+
 LISTEN_BACKLOG = 4096
 
 
@@ -124,6 +142,9 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return read_cpu_seconds(self.pid)
+
+    def runqueue_wait_seconds(self) -> float | None:
+        return read_runqueue_wait_seconds(self.pid)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -40,11 +40,14 @@ def main() -> int:
         missing_packages.append("fonts-noto-color-emoji")
     if missing_packages:
         packages = " ".join("nginx-light" if name == "nginx" else name for name in missing_packages)
-        print(
-            f"The browser and nginx tests need {packages}: installing with apt-get (root needed).\n"
-            "  If this cannot install them, those tests are skipped with a reason (on CI, CI=true, they fail).",
-            flush=True,
-        )
+        print(f"Installing {packages} with apt-get (root needed).", flush=True)
+        for name, without in (
+            ("chromium", "the browser tests are skipped with a reason (on CI, CI=true, they fail)"),
+            ("nginx", "the nginx deployment test is skipped with a reason (on CI, CI=true, it fails)"),
+            ("fonts-noto-color-emoji", "the screenshots show emoji as boxes; no test depends on it"),
+        ):
+            if name in missing_packages:
+                print(f"  without {name}, {without}.", flush=True)
         prefix = "" if os.geteuid() == 0 else "sudo -n " if shutil.which("sudo") else None
         if prefix is None:
             print("  not root and no sudo: apt-get not run.", flush=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
-from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule
+from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule, seconds_between
 
 ACTIONS = {name: name for name in ("upvote", "ask", "hand", "floor")}
 
 
-def schedule(shape: str, seconds: float = 20.0, seed: int = 11):
-    args = SimpleNamespace(seconds=seconds, upvotes_per_s=100.0, questions_per_s=2.0, load_shape=shape)
+def schedule(shape: str, seconds: float = 20.0, seed: int = 11, upvotes_per_s: float = 100.0):
+    args = SimpleNamespace(seconds=seconds, upvotes_per_s=upvotes_per_s, questions_per_s=2.0, load_shape=shape)
     return load_schedule(args, random.Random(seed), ACTIONS)
 
 
@@ -30,6 +30,17 @@ def test_poisson_load_keeps_the_rates_and_spreads_the_actions():
     assert count(plan, "floor") == int(20.0 / FLOOR_EVERY_S)
     # Independent people: hardly two actions in the same millisecond, unlike the ticks.
     assert len({round(at, 3) for at in times}) > 0.9 * len(times)
+
+
+def test_a_probe_without_upvotes_schedules_the_rest():
+    # `--upvotes-per-s 0` (what the chat's tail owes the upvotes): the other actions keep their rates.
+    plan = schedule("poisson", upvotes_per_s=0.0)
+    assert count(plan, "upvote") == 0
+    assert 20 <= count(plan, "ask") <= 60 and count(plan, "floor") == int(20.0 / FLOOR_EVERY_S)
+
+
+def test_run_queue_wait_per_phase_keeps_unknown_apart():
+    assert seconds_between([1.0, None, 0.5], [3.5, 2.0, None]) == [2.5, None, None]
 
 
 def test_ticks_load_is_the_first_measurements_shape():
