@@ -7,6 +7,8 @@ carries everything, for the moderators' topic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
@@ -40,32 +42,71 @@ def moderator_required(*, room: Room, user) -> None:
         raise AppError("forbidden", "only the room's moderators may do this")
 
 
-def _question_public(question: Question) -> dict:
+# A question as the snapshots read it: plain values, no model instances (a snapshot is recomputed
+# up to four times a second for each audience, and building 200 questions with their authors as
+# model instances cost more than the query).
+QUESTION_COLUMNS = (
+    "id",
+    "body",
+    "anonymous",
+    "author__username",
+    "upvotes",
+    "pinned",
+    "answered",
+    "created_at",
+    "status",
+    "hidden_reason",
+    "merged_into_id",
+)
+
+
+def _question_row(question: Question) -> dict:
+    """A question read as a model instance, in the snapshots' shape (QUESTION_COLUMNS)."""
     return {
         "id": question.id,
         "body": question.body,
-        "author": None if question.anonymous or question.author is None else question.author.username,
         "anonymous": question.anonymous,
+        "author__username": question.author.username if question.author else None,
         "upvotes": question.upvotes,
         "pinned": question.pinned,
         "answered": question.answered,
-        "at": question.created_at.isoformat(),
+        "created_at": question.created_at,
+        "status": question.status,
+        "hidden_reason": question.hidden_reason,
+        "merged_into_id": question.merged_into_id,
+    }
+
+
+def _question_public(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "body": row["body"],
+        "author": None if row["anonymous"] else row["author__username"],
+        "anonymous": row["anonymous"],
+        "upvotes": row["upvotes"],
+        "pinned": row["pinned"],
+        "answered": row["answered"],
+        "at": row["created_at"].isoformat(),
+    }
+
+
+def _question_moderation(row: dict) -> dict:
+    return {
+        **_question_public(row),
+        "author": row["author__username"],
+        "status": row["status"],
+        "hidden_reason": row["hidden_reason"],
+        "merged_into": row["merged_into_id"],
     }
 
 
 def question_moderation_dict(question: Question) -> dict:
-    return {
-        **_question_public(question),
-        "author": question.author.username if question.author else None,
-        "status": question.status,
-        "hidden_reason": question.hidden_reason,
-        "merged_into": question.merged_into_id,
-    }
+    return _question_moderation(_question_row(question))
 
 
-def _ranked(debate_id: int, statuses: tuple[str, ...]) -> list[Question]:
-    rows = Question.objects.filter(debate_id=debate_id, status__in=statuses).select_related("author")
-    return list(rows.order_by("-pinned", "-upvotes", "created_at", "id")[:TOP_QUESTIONS])
+def _ranked(debate_id: int, statuses: tuple[str, ...]) -> list[dict]:
+    rows = Question.objects.filter(debate_id=debate_id, status__in=statuses)
+    return list(rows.order_by("-pinned", "-upvotes", "created_at", "id").values(*QUESTION_COLUMNS)[:TOP_QUESTIONS])
 
 
 def _version(debate_id: int, field: str) -> int | None:
@@ -90,7 +131,7 @@ def questions_moderation(room_id: int) -> dict | None:
         return {"items": [], "count": 0, "version": 0}
     version = _version(debate_id, "questions_version")
     statuses = (Question.PENDING, Question.VISIBLE, Question.HIDDEN)
-    items = [question_moderation_dict(q) for q in _ranked(debate_id, statuses)]
+    items = [_question_moderation(row) for row in _ranked(debate_id, statuses)]
     return {"items": items, "count": len(items), "version": version}
 
 
@@ -127,10 +168,16 @@ def hands_ordered(debate: Debate) -> list[Hand]:
     hands = list(Hand.objects.filter(debate=debate).select_related("user").order_by("arrival"))
     if debate.fairness == Debate.ARRIVAL or not hands:
         return hands
-    totals = speaking_totals(debate.id)
+    return _fairness_sorted(debate, hands, speaking_totals(debate.id), lambda hand: (hand.user_id, hand.arrival))
+
+
+def _fairness_sorted(debate: Debate, hands: list, totals: dict, who: Callable) -> list:
+    """`hands` (in arrival order) in the debate's fairness order; `who(hand)` is (user id, arrival)."""
+    if debate.fairness == Debate.ARRIVAL:
+        return hands
     if debate.fairness == Debate.NOT_SPOKEN:
-        return sorted(hands, key=lambda hand: (hand.user_id in totals, hand.arrival))
-    return sorted(hands, key=lambda hand: (totals.get(hand.user_id, (0, 0.0))[1], hand.arrival))
+        return sorted(hands, key=lambda hand: (who(hand)[0] in totals, who(hand)[1]))
+    return sorted(hands, key=lambda hand: (totals.get(who(hand)[0], (0, 0.0))[1], who(hand)[1]))
 
 
 def turn_open(debate: Debate) -> Turn | None:
@@ -155,15 +202,18 @@ def queue_snapshot(room_id: int) -> dict | None:
     if debate is None:
         return {"current": None, "hands": [], "count": 0, "version": 0}
     totals = speaking_totals(debate.id)
+    # Plain values, as the questions' snapshot (QUESTION_COLUMNS): a queue of hundreds of hands.
+    rows = Hand.objects.filter(debate=debate).order_by("arrival")
+    rows = list(rows.values_list("user_id", "arrival", "user__username", "raised_at"))
     hands = [
         {
-            "id": hand.arrival,  # unique in the debate, new at each raise: what a delta names (B.1.1)
-            "user": hand.user.username,
-            "raised_at": hand.raised_at.isoformat(),
-            "turns": totals.get(hand.user_id, (0, 0.0))[0],
-            "spoken": round(totals.get(hand.user_id, (0, 0.0))[1], 1),
+            "id": arrival,  # unique in the debate, new at each raise: what a delta names (B.1.1)
+            "user": username,
+            "raised_at": raised_at.isoformat(),
+            "turns": totals.get(user_id, (0, 0.0))[0],
+            "spoken": round(totals.get(user_id, (0, 0.0))[1], 1),
         }
-        for hand in hands_ordered(debate)
+        for user_id, arrival, username, raised_at in _fairness_sorted(debate, rows, totals, lambda row: row[:2])
     ]
     return {
         "current": turn_as_dict(turn_open(debate)),

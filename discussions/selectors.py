@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.selectors import DELETED_USER
@@ -116,11 +117,16 @@ def room_readers_check(*, room_id: int, users: list) -> list[AppError | None]:
 
 
 def _room_and_sanctions(room_id: int) -> tuple[Room | None, dict[int, set[str]]]:
-    room = Room.objects.filter(id=room_id).first()
+    """The room and everyone's sanctions there, read once per group-commit batch. Two plain
+    statements: building the same queries through the ORM cost more than running them (0.5 ms
+    each against 0.02 ms on the bench's machine), once per batch of a debate's upvotes."""
+    room = next(iter(Room.objects.raw(f"SELECT * FROM {Room._meta.db_table} WHERE id = %s", [room_id])), None)
     sanctions: dict[int, set[str]] = {}
     if room is not None:
-        for user_id, kind in RoomSanction.objects.filter(room_id=room_id).values_list("user_id", "kind"):
-            sanctions.setdefault(user_id, set()).add(kind)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT user_id, kind FROM {RoomSanction._meta.db_table} WHERE room_id = %s", [room_id])
+            for user_id, kind in cursor.fetchall():
+                sanctions.setdefault(user_id, set()).add(kind)
     return room, sanctions
 
 

@@ -81,7 +81,10 @@ def _upvote_debate(*, user, room_id: int) -> Debate:
 
 
 def _debate_lock_or_none(room) -> Debate:
-    debate = Debate.objects.select_for_update().filter(room=room).first()
+    # One plain statement (as `_room_and_sanctions`): run once per batch of upvotes.
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    table = Debate._meta.db_table
+    debate = next(iter(Debate.objects.raw(f"SELECT * FROM {table} WHERE room_id = %s{lock}", [room.id])), None)
     if debate is None:
         raise AppError("not_found", "this room runs no debate yet")
     debate.room = room
