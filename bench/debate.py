@@ -760,8 +760,8 @@ async def amain(args) -> int:
             "server_gc_stopped_s_debate": gc_stopped(latencies_mid, latencies_end),
             "server_frames_per_s_chat_only": frame_rates(latencies_at, latencies_mid, args.seconds),
             "server_frames_per_s_debate": frame_rates(latencies_mid, latencies_end, args.seconds),
-            "server_cpu_s_chat_only": [round(b - a, 1) for a, b in zip(cpu_at, cpu_mid, strict=True)],
-            "server_cpu_s_debate": [round(b - a, 1) for a, b in zip(cpu_mid, cpu_end, strict=True)],
+            "server_cpu_s_chat_only": seconds_between(cpu_at, cpu_mid),
+            "server_cpu_s_debate": seconds_between(cpu_mid, cpu_end),
             # Seconds the servers' threads were ready to run but waited for a core (run queue):
             # what the scheduler adds to every step of a post's way when the machine is busy.
             "server_runqueue_wait_s_chat_only": seconds_between(waited_at, waited_mid),

@@ -62,19 +62,9 @@ QUESTION_COLUMNS = (
 
 def _question_row(question: Question) -> dict:
     """A question read as a model instance, in the snapshots' shape (QUESTION_COLUMNS)."""
-    return {
-        "id": question.id,
-        "body": question.body,
-        "anonymous": question.anonymous,
-        "author__username": question.author.username if question.author else None,
-        "upvotes": question.upvotes,
-        "pinned": question.pinned,
-        "answered": question.answered,
-        "created_at": question.created_at,
-        "status": question.status,
-        "hidden_reason": question.hidden_reason,
-        "merged_into_id": question.merged_into_id,
-    }
+    row = {column: getattr(question, column) for column in QUESTION_COLUMNS if column != "author__username"}
+    row["author__username"] = question.author.username if question.author else None
+    return row
 
 
 def _question_public(row: dict) -> dict:
