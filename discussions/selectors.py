@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from django.db import connection
@@ -151,6 +152,20 @@ def room_get_readable_batched(*, room_id: int, user) -> Room:
     if not in_batched_write():
         return room_get_readable(room_id=room_id, user=user)
     return _room_readable_in_batch(room_id=room_id, user=user)[0]
+
+
+def room_get_readable_for_write(*, room_id: int, user) -> Room:
+    """`room_get_readable` for a write that changes no room, role or sanction and may then call
+    `room_writer_check` (a debate's question, hand or turn): in a group-commit batch the room
+    and its sanctions are read once for the writes of one command, and the room returned is the
+    writer's own copy carrying their `viewer_muted`, as `room_get_readable` annotates it (the
+    batch's shared row must not carry one writer's sanctions to the next)."""
+    if not in_batched_write():
+        return room_get_readable(room_id=room_id, user=user)
+    shared, kinds = _room_readable_in_batch(room_id=room_id, user=user)
+    room = copy.copy(shared)
+    room.viewer_muted = RoomSanction.MUTE in kinds
+    return room
 
 
 def _room_readable_in_batch(*, room_id: int, user) -> tuple[Room, set[str]]:

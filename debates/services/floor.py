@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.selectors import user_by_username
 from debates.models import Debate, Hand, Turn
-from debates.selectors import hands_ordered, moderator_required, turn_as_dict, turn_open
+from debates.selectors import hand_first, moderator_required, turn_as_dict, turn_open
 from debates.services.common import debate_locked, floor_topic, publish, queue_changed
 from discussions.selectors import room_writer_check
 from realtime.errors import AppError
@@ -37,13 +37,11 @@ def hand_raise(*, user, room_id: int, ref: str | None = None) -> dict:
     room_writer_check(room=debate.room, user=user)
     if Hand.objects.filter(debate=debate, user=user).exists():
         raise AppError("conflict", "your hand is already raised")
-    current = turn_open(debate)
-    if current is not None and current.user_id == user.id:
+    if Turn.objects.filter(debate=debate, ended_at__isnull=True).values_list("user_id", flat=True).first() == user.id:
         raise AppError("conflict", "you have the floor")
     debate.arrivals += 1
-    debate.save(update_fields=["arrivals"])
     hand = Hand.objects.create(debate=debate, user=user, arrival=debate.arrivals, raised_at=timezone.now())
-    queue_changed(debate)
+    queue_changed(debate, also=("arrivals",))  # one UPDATE of the row for both counters
     return {"arrival": hand.arrival}
 
 
@@ -108,10 +106,10 @@ def floor_next(*, user, room_id: int, current: int | None = None, ref: str | Non
     debate = debate_locked(room_id=room_id, user=user)
     moderator_required(room=debate.room, user=user)
     _current_check(debate, current)
-    hands = hands_ordered(debate)
-    if not hands:
+    hand = hand_first(debate)
+    if hand is None:
         raise AppError("conflict", "nobody is waiting for the floor")
-    return _give(debate, hands[0], by=user)
+    return _give(debate, hand, by=user)
 
 
 @user_write("floor_give", actor="user", signed_out="sign in to take part in the debate")

@@ -16,6 +16,7 @@ from debates.models import Debate, Question, Upvote
 from debates.selectors import is_moderator, moderator_required, question_moderation_dict
 from debates.services.common import (
     debate_locked,
+    debate_row_locked,
     moderation_topic,
     publish,
     questions_changed,
@@ -81,13 +82,9 @@ def _upvote_debate(*, user, room_id: int) -> Debate:
 
 
 def _debate_lock_or_none(room) -> Debate:
-    # One plain statement (as `_room_and_sanctions`): run once per batch of upvotes.
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    table = Debate._meta.db_table
-    debate = next(iter(Debate.objects.raw(f"SELECT * FROM {table} WHERE room_id = %s{lock}", [room.id])), None)
+    debate = debate_row_locked(room)  # run once per batch of upvotes
     if debate is None:
         raise AppError("not_found", "this room runs no debate yet")
-    debate.room = room
     return debate
 
 

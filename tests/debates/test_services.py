@@ -246,6 +246,7 @@ def test_least_time_order(debate_room, make_user):
         services.hand_raise(user=person, room_id=room.id)
     services.debate_configure(user=moderator, room_id=room.id, fairness="least_time")
     assert [h["user"] for h in selectors.queue_snapshot(room.id)["hands"]] == ["p1", "p2", "p0"]
+    assert services.floor_next(user=moderator, room_id=room.id)["user"] == "p1"
 
 
 def test_turn_with_limit_ends_once_by_the_scheduler(debate_room, make_user):

@@ -87,3 +87,45 @@ def test_an_upvote_alone_and_in_a_batch_answer_alike(debate_room, make_user):
     ((ok, batched),) = run_batch([upvote_call(room.id, ana, question, "x")])  # a resend: the same answer
     assert ok and batched == alone
     assert services.question_unvote(user=ana, room_id=room.id, question_id=question)["upvotes"] == 0
+
+
+def test_hands_and_questions_in_one_batch_check_each_writer_alone(debate_room, make_user):
+    """A batch's writes of one command share the room and its sanctions (read once), but each
+    writer's own mute or ban decides for them alone: the muted and the banned are refused as
+    they are outside a batch, before and after others who pass, and nobody inherits their
+    sanction (the room each write gets is its writer's own copy)."""
+    from discussions.services import room_sanction_set
+
+    room, moderator = debate_room
+    ana, muted, bob, banned, eve = (make_user(name) for name in ("ana", "muet", "bob", "banni", "eve"))
+    room_sanction_set(room_id=room.id, user=muted, kind="mute", reason="x")
+    room_sanction_set(room_id=room.id, user=banned, kind="ban", reason="x")
+    order = [ana, muted, bob, banned, eve]
+
+    def hand(i, user):
+        command = commands.Floor(type="raise_hand", topic=f"floor:{room.id}", ref=f"h{i}")
+        return commands.raise_hand, {"user": user, "command": command}
+
+    def ask(i, user):
+        command = commands.Ask(type="ask", topic=f"debate:{room.id}", body=f"Question {i} ?", ref=f"q{i}")
+        return commands.ask, {"user": user, "command": command}
+
+    for make in (hand, ask):
+        outcomes = run_batch([make(i, user) for i, user in enumerate(order)])
+        assert [ok for ok, _ in outcomes] == [True, False, True, False, True]
+        alone = []
+        for user in (muted, banned):
+            with pytest.raises(AppError) as error:
+                if make is hand:
+                    services.hand_raise(user=user, room_id=room.id)
+                else:
+                    services.question_ask(author=user, room_id=room.id, body="Seul ?")
+            alone.append((error.value.code, error.value.message))
+        assert [(value.code, value.message) for _, value in (outcomes[1], outcomes[3])] == alone
+    assert [h["user"] for h in selectors.queue_snapshot(room.id)["hands"]] == ["ana", "bob", "eve"]
+    assert [h["arrival"] for h in Debate.objects.get(room=room).hands.order_by("arrival").values()] == [1, 2, 3]
+    assert sorted(q["body"] for q in selectors.questions_public(room.id)["items"]) == [
+        "Question 0 ?",
+        "Question 2 ?",
+        "Question 4 ?",
+    ]
