@@ -433,7 +433,7 @@ async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, fl
         "gc_full": ("cl_gc_pause_seconds_bucket", {"generation": "2"}),
         "loop_lag": ("cl_event_loop_lag_seconds_bucket", {}),
     }
-    total: dict = {key: {} for key in [*wanted, "frames"]}
+    total: dict = {key: {} for key in [*wanted, "frames", "stages"]}
     total["gc_seconds"] = 0.0
     async with httpx.AsyncClient(timeout=30) as http:
         for server in stack.servers:
@@ -445,11 +445,37 @@ async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, fl
                         total["frames"][kind] = total["frames"].get(kind, 0.0) + sample.value
                     if sample.name == "cl_gc_pause_seconds_sum":
                         total["gc_seconds"] += sample.value
+                    stage = stage_of(sample)
+                    if stage is not None:
+                        at = 0 if sample.name.endswith("_sum") else 1
+                        entry = total["stages"].setdefault(stage, [0.0, 0.0])
+                        entry[at] += sample.value
                     for key, (name, labels) in wanted.items():
                         if sample.name == name and labels.items() <= sample.labels.items():
                             bound = float(sample.labels["le"])  # "+Inf" parses as inf
                             total[key][bound] = total[key].get(bound, 0.0) + sample.value
     return total
+
+
+def stage_of(sample) -> str | None:
+    """Which stage a sample's sum or count measures (`room.queued`, … from
+    `cl_write_stage_seconds{stage,kind}`: `room` is the chat; the fan-out as `fanout`), or None."""
+    if sample.name in ("cl_write_stage_seconds_sum", "cl_write_stage_seconds_count"):
+        return f"{sample.labels['kind']}.{sample.labels['stage']}"
+    if sample.name in ("cl_fanout_seconds_sum", "cl_fanout_seconds_count"):
+        return "fanout"
+    return None
+
+
+def stage_means(before: dict, after: dict) -> dict[str, float]:
+    """Mean milliseconds of each stage observed between two reads, all servers together, by the
+    writes' topic kind (`room.*`: the chat's posts; `debate.*`: questions and upvotes)."""
+    means = {}
+    for stage, (total, count) in after["stages"].items():
+        was_total, was_count = before["stages"].get(stage, (0.0, 0.0))
+        if count > was_count:
+            means[stage] = round((total - was_total) / (count - was_count) * 1000, 2)
+    return means
 
 
 def bucket_p99(before: dict[float, float], after: dict[float, float]) -> str:
@@ -758,6 +784,10 @@ async def amain(args) -> int:
             "server_gc_full_p99_debate": bucket_p99(latencies_mid["gc_full"], latencies_end["gc_full"]),
             "server_gc_stopped_s_chat_only": gc_stopped(latencies_at, latencies_mid),
             "server_gc_stopped_s_debate": gc_stopped(latencies_mid, latencies_end),
+            # Where the servers' writes spend their time, mean ms per stage (cl_write_stage_seconds:
+            # queued, turn, run, answered) and per event fan-out (cl_fanout_seconds).
+            "server_write_stages_ms_chat_only": stage_means(latencies_at, latencies_mid),
+            "server_write_stages_ms_debate": stage_means(latencies_mid, latencies_end),
             "server_frames_per_s_chat_only": frame_rates(latencies_at, latencies_mid, args.seconds),
             "server_frames_per_s_debate": frame_rates(latencies_mid, latencies_end, args.seconds),
             "server_cpu_s_chat_only": seconds_between(cpu_at, cpu_mid),

@@ -328,11 +328,22 @@ class BatchBusyError(Exception):
 BUSY_ATTEMPTS = 2
 
 
+@dataclass
+class BatchClock:
+    """When a batch started on its database thread, held its turn and committed
+    (time.perf_counter), for the writer's `stages_observe`."""
+
+    started: float = 0.0
+    turn_at: float = 0.0
+    committed_at: float = 0.0
+
+
 def run_batch(
     calls: list[tuple[Callable, dict]],
     budget_s: float | None = None,
     tokens: list[WriteToken | None] | None = None,
     yield_to: Callable[[], bool] | None = None,
+    clock: BatchClock | None = None,
 ) -> list[tuple[bool, Any]]:
     """Run the calls in one transaction, each in its own savepoint: [(ok, result or exception)].
     Once ``budget_s`` has passed, or once ``yield_to()`` says a shorter batch waits for the thread
@@ -351,6 +362,8 @@ def run_batch(
     busy: BatchBusyError | None = None
     try:
         with sqlite_writer_turn(), transaction.atomic():
+            if clock is not None:
+                clock.turn_at = time.perf_counter()
             for index, (function, kwargs) in enumerate(calls):
                 if busy is not None:
                     # A lock or statement timeout already hit this batch: the writes behind it
@@ -397,6 +410,8 @@ def run_batch(
             for function in deferred.values():
                 function()
             seqs.flush()
+        if clock is not None:  # committed, and what it publishes on commit published
+            clock.committed_at = time.perf_counter()
     finally:
         _local.seqs = None
         _local.rows = None
@@ -419,6 +434,27 @@ class _Write:
     kwargs: dict
     future: asyncio.Future = field(repr=False)
     attempts: int = 0
+    queued_at: float = field(default_factory=time.perf_counter)
+
+
+STAGE_NAMES = ("queued", "turn", "run", "answered")
+
+
+def stages_observe(topic: str, batch: list[_Write], clock: BatchClock, answered_at: float) -> None:
+    """A committed batch's stages (`cl_write_stage_seconds{stage,kind}`, `kind` its topic's kind:
+    `room` is the chat): how long each of its writes was queued, then, once for the batch, whose
+    writes share them, its turn, its run and the hop back to the event loop."""
+    if not clock.committed_at:
+        return  # the batch raised: its writes go again or alone
+    kind = topic.partition(":")[0]
+    if kind not in settings.REALTIME_TOPIC_KINDS:  # a client's made-up topic: no label of its own
+        kind = "other"
+    queued, turn, run, answered = (metrics.WRITE_STAGE.labels(stage, kind) for stage in STAGE_NAMES)
+    for write in batch:
+        queued.observe(max(0.0, clock.started - write.queued_at))
+    turn.observe(max(0.0, clock.turn_at - clock.started))
+    run.observe(max(0.0, clock.committed_at - clock.turn_at))
+    answered.observe(max(0.0, answered_at - clock.committed_at))
 
 
 class SqliteLane:
@@ -602,15 +638,17 @@ class TopicWriter:
 
     async def _commit(self, topic: str, batch: list[_Write]) -> None:
         taken = BatchTokens(_token_keys(batch))
+        clock = BatchClock()
         ran_alone = False
         try:
             calls = [(w.function, w.kwargs) for w in batch]
             run = run_batch_taking_tokens
             if self.lane is not None:
                 priority = (len(calls), self.rate(topic))
-                outcomes = await self.lane.run(priority, run, calls, self.budget_s, taken, self.lane.shorter_waiting)
+                shorter = self.lane.shorter_waiting
+                outcomes = await self.lane.run(priority, run, calls, self.budget_s, taken, shorter, clock)
             else:
-                outcomes = await db_call(run, calls, self.budget_s, taken)
+                outcomes = await db_call(run, calls, self.budget_s, taken, None, clock)
         except AppError as exc:
             # The database is busy (a lock or statement timeout, no free thread: realtime.db):
             # nothing of the batch committed; every write goes again, as below.
@@ -621,6 +659,9 @@ class TopicWriter:
             ran_alone = True  # each took its own token
         self.batches += 1
         self.writes += sum(not isinstance(value, BatchNotRunError) for _, value in outcomes)
+        if not ran_alone:
+            ran = [w for w, (_, value) in zip(batch, outcomes, strict=True) if not isinstance(value, BatchNotRunError)]
+            stages_observe(topic, ran, clock, time.perf_counter())
         again: list[_Write] = []
         for w, (ok, value) in zip(batch, outcomes, strict=True):
             if w.future.done():
@@ -681,10 +722,13 @@ def run_batch_taking_tokens(
     budget_s: float | None,
     tokens: BatchTokens,
     yield_to: Callable[[], bool] | None = None,
+    clock: BatchClock | None = None,
 ):
     """`run_batch`, after asking Redis for the writes' tokens in one call (outside the transaction
     and, on SQLite, before the writers' turn: the round trip holds neither lock)."""
-    return run_batch(calls, budget_s, tokens.take(), yield_to)
+    if clock is not None:
+        clock.started = time.perf_counter()
+    return run_batch(calls, budget_s, tokens.take(), yield_to, clock)
 
 
 _writer: TopicWriter | None = None

@@ -49,6 +49,23 @@ COMMANDS = Counter("cl_commands", "Socket commands by outcome (ok or the error c
 WRITE_LATENCY = Histogram(
     "cl_write_seconds", "Socket write commands, frame received to reply sent", ["command"], buckets=LATENCY_BUCKETS
 )
+# Where a socket write's time goes under group commit (realtime.batching): `queued`, per write,
+# command parsed to its batch starting on a database thread (the group-commit window, then the
+# wait for the thread: on SQLite, for the write running there); then per batch, whose writes
+# share them: `turn`, to holding its turn (the rate-limit tokens from Redis, the SQLite writers'
+# turn, BEGIN); `run`, its writes, its commit and what it publishes on commit; `answered`, commit
+# to the writers woken on the event loop. `kind` is the topic's (`room`: the chat). docs/DEPLOY.md §5.
+WRITE_STAGE = Histogram(
+    "cl_write_stage_seconds",
+    "Socket writes' time by stage (queued per write; turn, run, answered per batch) and topic kind",
+    ["stage", "kind"],
+    buckets=LATENCY_BUCKETS,
+)
+FANOUT_SECONDS = Histogram(
+    "cl_fanout_seconds",
+    "One event's fan-out to the process's subscribers, first socket to last",
+    buckets=LATENCY_BUCKETS,
+)
 DB_POOL_WAIT = Histogram(
     "cl_db_pool_wait_seconds", "Wait for a database thread before a call starts", buckets=LATENCY_BUCKETS
 )

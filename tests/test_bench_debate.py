@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
-from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule, seconds_between
+from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule, seconds_between, stage_means, stage_of
 
 ACTIONS = {name: name for name in ("upvote", "ask", "hand", "floor")}
 
@@ -67,3 +67,26 @@ def test_chat_path_splits_local_and_remote_watchers():
     # One server only: no remote column, the rest still computed.
     alone = chat_path([(0.02, [0.01], 1.0, [(0, 1.01)])], poster_server=0)
     assert alone["first_remote"] == [] and alone["first_local"] == [10, 10]
+
+
+def test_stage_means_read_sums_and_counts_between_two_scrapes():
+    text = """# TYPE cl_write_stage_seconds histogram
+cl_write_stage_seconds_sum{kind="room",stage="queued"} 0.5
+cl_write_stage_seconds_count{kind="room",stage="queued"} 100.0
+cl_write_stage_seconds_bucket{kind="room",le="0.001",stage="queued"} 3.0
+# TYPE cl_fanout_seconds histogram
+cl_fanout_seconds_sum 0.2
+cl_fanout_seconds_count 10.0
+"""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    after = {"stages": {}}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            stage = stage_of(sample)
+            if stage is not None:
+                entry = after["stages"].setdefault(stage, [0.0, 0.0])
+                entry[0 if sample.name.endswith("_sum") else 1] += sample.value
+    before = {"stages": {"room.queued": [0.1, 20.0], "room.turn": [0.0, 0.0]}}
+    # queued: 0.4 s over 80 writes; fanout: 0.2 s over 10; a stage not observed in between is absent
+    assert stage_means(before, after) == {"room.queued": 5.0, "fanout": 20.0}

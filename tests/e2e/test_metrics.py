@@ -77,6 +77,12 @@ async def test_metrics_count_a_scripted_exchange_over_both_processes(metrics_sta
     assert delta(during, "cl_frames_sent_total", kind="pong") == 2
     assert delta(during, "cl_commands_total", command="post", outcome="ok") == 3
     assert delta(during, "cl_write_seconds_count", command="post") == 3
+    # Each post timed once while queued; the batches (up to three) once per stage; each event's
+    # fan-out once in each process that serves the topic.
+    assert delta(during, "cl_write_stage_seconds_count", stage="queued", kind="room") == 3
+    batches = delta(during, "cl_write_stage_seconds_count", stage="run", kind="room")
+    assert 1 <= batches <= 3 and delta(during, "cl_write_stage_seconds_count", stage="answered", kind="room") == batches
+    assert delta(during, "cl_fanout_seconds_count") == 6
     assert delta(during, "cl_replay_requests_total") == 1
     assert delta(during, "cl_deliveries_total") == 6  # each process handed three events to its one subscriber
     assert value(during, "cl_sockets_open") == 2

@@ -658,3 +658,43 @@ def test_the_writer_turn_gives_up_after_the_timeout_and_is_off_for_memory_or_by_
         os.close(waiter)
     settings.REALTIME_SQLITE_WRITER_TURN = False
     assert db.sqlite_writer_lock_path() is None
+
+
+def stage_counts() -> dict[str, float]:
+    from prometheus_client import REGISTRY
+
+    return {
+        f"{kind}.{stage}": REGISTRY.get_sample_value("cl_write_stage_seconds_count", {"stage": stage, "kind": kind})
+        or 0.0
+        for stage in ("queued", "turn", "run", "answered")
+        for kind in ("room", "other")
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_each_write_and_batch_is_timed_by_stage(make_user, make_room):
+    """`cl_write_stage_seconds{stage,kind}`: one `queued` per write, one turn, run and answered per
+    batch; the writes not run by a batch (its budget spent) are timed in the batch that runs them."""
+    alice = await db_thread(make_user)
+    room = await db_thread(make_room, alice)
+    writer = TopicWriter(window_s=0.005, max_batch=50, budget_s=0.0)  # one write per batch
+    before = stage_counts()
+    results = await asyncio.gather(
+        *(
+            writer.write(room.topic, message_post, author=alice, room_id=room.id, body=f"m{i}", ref=f"r{i}")
+            for i in range(6)
+        )
+    )
+    assert sorted(r["seq"] for r in results) == list(range(1, 7))
+    after = stage_counts()
+    moved = {stage: after[stage] - before[stage] for stage in after}
+    assert writer.batches >= 6
+    assert {k: v for k, v in moved.items() if v} == {
+        "room.queued": 6,
+        "room.turn": 6,
+        "room.run": 6,
+        "room.answered": 6,
+    }
+    # A topic of no kind the server knows (a client's invention) gets no label of its own.
+    await writer.write("invented:1", message_post, author=alice, room_id=room.id, body="x", ref="x")
+    assert stage_counts()["other.queued"] - after["other.queued"] == 1
