@@ -433,7 +433,7 @@ async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, fl
         "gc_full": ("cl_gc_pause_seconds_bucket", {"generation": "2"}),
         "loop_lag": ("cl_event_loop_lag_seconds_bucket", {}),
     }
-    total: dict = {key: {} for key in [*wanted, "frames", "stages"]}
+    total: dict = {key: {} for key in [*wanted, "frames", "stages", "computes"]}
     total["gc_seconds"] = 0.0
     async with httpx.AsyncClient(timeout=30) as http:
         for server in stack.servers:
@@ -445,6 +445,9 @@ async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, fl
                         total["frames"][kind] = total["frames"].get(kind, 0.0) + sample.value
                     if sample.name == "cl_gc_pause_seconds_sum":
                         total["gc_seconds"] += sample.value
+                    if sample.name == "cl_state_computes_total":
+                        outcome = sample.labels["outcome"]
+                        total["computes"][outcome] = total["computes"].get(outcome, 0.0) + sample.value
                     stage = stage_of(sample)
                     if stage is not None:
                         at = 0 if sample.name.endswith("_sum") else 1
@@ -788,6 +791,12 @@ async def amain(args) -> int:
             # queued, turn, run, answered) and per event fan-out (cl_fanout_seconds).
             "server_write_stages_ms_chat_only": stage_means(latencies_at, latencies_mid),
             "server_write_stages_ms_debate": stage_means(latencies_mid, latencies_end),
+            # Snapshots computed per second, all servers: one process per topic and interval
+            # (`computed`); `deferred`, asked while another process held the topic's claim.
+            "server_state_computes_per_s_debate": {
+                outcome: round((n - latencies_mid["computes"].get(outcome, 0.0)) / args.seconds, 1)
+                for outcome, n in sorted(latencies_end["computes"].items())
+            },
             "server_frames_per_s_chat_only": frame_rates(latencies_at, latencies_mid, args.seconds),
             "server_frames_per_s_debate": frame_rates(latencies_mid, latencies_end, args.seconds),
             "server_cpu_s_chat_only": seconds_between(cpu_at, cpu_mid),

@@ -19,6 +19,11 @@ FRAMES_SENT = Counter("cl_frames_sent", "Frames sent to sockets", ["kind"])
 FRAMES_DROPPED = Counter(
     "cl_frames_dropped", "Frames not sent (duplicate seq, superseded state, slow consumer)", ["kind", "reason"]
 )
+STATE_COMPUTES = Counter(
+    "cl_state_computes",
+    "State snapshots computed, or left to the process that computes the topic's this interval",
+    ["outcome"],
+)
 STATE_DELTAS_SENT = Counter("cl_state_deltas_sent", "State frames sent as a delta on the socket's previous one")
 DELIVERIES = Counter("cl_deliveries", "Sequenced events handed to local subscribers")
 REPLAY_REQUESTS = Counter("cl_replay_requests", "subscribe with since")

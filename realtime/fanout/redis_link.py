@@ -13,7 +13,14 @@ import redis.asyncio as aioredis
 
 from realtime import metrics
 from realtime.fanout.items import Inbound
-from realtime.fanout.wire import channel_topic, control_channel, payload_decode, redis_channel
+from realtime.fanout.wire import (
+    PROCESS_ID,
+    channel_topic,
+    control_channel,
+    payload_decode,
+    redis_channel,
+    state_claim_key,
+)
 from realtime.redis_clients import redis_async
 
 log = logging.getLogger(__name__)
@@ -152,6 +159,22 @@ class RedisLink:
             log.info("PUBSUB NUMSUB for %s failed (%s)", topic, exc.__class__.__name__)
             return True
         return int(count) > 0
+
+    async def compute_claim(self, topic: str, seconds: float) -> float:
+        """Whether this process computes `topic`'s snapshot now: 0.0 when it took the topic's
+        claim for `seconds` (or Redis cannot say: it then computes, as every process did before),
+        else the seconds left on another process's claim."""
+        if self.client is None:
+            return 0.0
+        key = state_claim_key(topic)
+        try:
+            if await self.client.set(key, PROCESS_ID, nx=True, px=max(1, round(seconds * 1000))):
+                return 0.0
+            left_ms = await self.client.pttl(key)
+        except Exception as exc:
+            log.info("the snapshot claim of %s failed (%s)", topic, exc.__class__.__name__)
+            return 0.0
+        return left_ms / 1000 if left_ms > 0 else 0.0  # gone meanwhile (-2), or no expiry (-1)
 
     async def publish(self, topic: str, payload: str) -> None:
         """Best effort: the database stays the truth (receivers sweep and backfill)."""

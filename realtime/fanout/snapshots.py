@@ -32,6 +32,7 @@ COMPUTE_TIMES_MAX = 10_000
 # A flush to thousands of sockets checks every this many sockets whether events are waiting.
 FLUSH_CHUNK = 64
 SUPERSEDED_STATES = metrics.FRAMES_DROPPED.labels("state", "superseded")
+COMPUTED, LEFT_TO_ANOTHER = (metrics.STATE_COMPUTES.labels(outcome) for outcome in ("computed", "deferred"))
 
 
 class Snapshots:
@@ -57,7 +58,10 @@ class Snapshots:
     # --- publisher side: a write committed here changed the snapshot ---------------------
 
     def schedule(self, topic: str) -> None:
-        """Recompute `topic`'s snapshot, at most once per interval."""
+        """Recompute `topic`'s snapshot, at most once per interval: in this process, and across
+        processes through Redis (`RedisLink.compute_claim`). Every process that commits a debate's
+        writes marks its snapshots dirty; one of them computes each interval, not each of them
+        (the others try again when its claim ends)."""
         if topic in self._scheduled:
             return
         self._scheduled.add(topic)
@@ -71,6 +75,18 @@ class Snapshots:
             self._next_compute.clear()
         if not await self._followed(topic):
             return
+        wait = await self._link.compute_claim(topic, settings.REALTIME_STATE_INTERVAL)
+        if wait:
+            # Another process computes this interval. It may have read the database before this
+            # process's write committed: this process tries again once that claim ends, and
+            # computes when it gets the claim (a process that took it meanwhile read after this
+            # commit; computing once more then is the price of never losing a change to a process
+            # that died between its claim and its publish).
+            LEFT_TO_ANOTHER.inc()
+            self._next_compute[topic] = time.monotonic() + wait
+            self.schedule(topic)
+            return
+        COMPUTED.inc()
         try:
             computed = await db_read(topic_state_compute, topic)
         except Exception as error:

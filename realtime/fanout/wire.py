@@ -11,6 +11,9 @@ separated by "|", the frame text last:
 
 Presence is a hash `<prefix>:presence:<topic>` with one field per process (its users and when
 it last wrote), and a counter `<prefix>:presence:<topic>:version`.
+
+A key `<prefix>:statecompute:<topic>`, set only if absent and living one state interval, names
+the process computing the topic's snapshot in that interval (its value: that process's id).
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ def channel_topic(channel_name: bytes | str) -> str:
 
 def presence_key(topic: str) -> str:
     return f"{redis_prefix()}:presence:{topic}"
+
+
+def state_claim_key(topic: str) -> str:
+    return f"{redis_prefix()}:statecompute:{topic}"
 
 
 def presence_version_key(topic: str) -> str:

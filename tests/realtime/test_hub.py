@@ -209,6 +209,78 @@ async def test_a_snapshot_followed_by_another_process_is_computed_and_published(
         await other.aclose()
 
 
+async def follower(hub) -> RecordingSocket:
+    socket = RecordingSocket(expected=1)
+    sub = fanout.Subscription(socket, TOPIC)
+    await hub.attach(sub)
+    await sub.go_live(0)
+    return socket
+
+
+async def test_a_snapshot_computes_once_per_interval_across_processes(private_redis, monkeypatch, settings):
+    """The process that computes a topic's snapshot claims it in Redis for the interval: asked
+    again within it (by its own writes or another process's), nobody computes it again."""
+    import redis.asyncio as aioredis
+
+    from realtime.fanout.wire import PROCESS_ID, state_claim_key
+
+    settings.REALTIME_STATE_INTERVAL = 5.0  # the claim outlives the test
+    calls = _stub_state(monkeypatch, [STATE])
+    other = aioredis.Redis.from_url(private_redis)
+    hub = fanout.process_hub()
+    try:
+        await asyncio.wait_for(hub.link.ready.wait(), 5)
+        socket = await follower(hub)
+        await hub.snapshots._compute_and_publish(TOPIC)
+        await asyncio.wait_for(socket.done.wait(), 5)
+        assert socket.texts == [STATE[2]] and calls == [TOPIC]
+        assert await other.get(state_claim_key(TOPIC)) == PROCESS_ID.encode()
+        assert 0 < await other.pttl(state_claim_key(TOPIC)) <= 5000
+        await hub.snapshots._compute_and_publish(TOPIC)  # within the interval: not again
+        assert calls == [TOPIC] and TOPIC in hub.snapshots._scheduled
+    finally:
+        await fanout.process_hub_stop()
+        await other.aclose()
+
+
+async def test_a_snapshot_another_process_claimed_is_computed_here_when_the_claim_ends(private_redis, monkeypatch):
+    """Both processes of a debate wrote: the one holding the claim computes this interval, the
+    other does not compute it again now. That claim may predate this process's write, so this
+    one computes once it ends."""
+    import redis.asyncio as aioredis
+
+    from realtime.fanout import snapshots
+    from realtime.fanout.wire import state_claim_key
+
+    calls = _stub_state(monkeypatch, [STATE])
+    stub = snapshots.db_read
+    computed_again = asyncio.Event()
+    seen = 10**6  # set below, once the other process holds the claim
+
+    async def counted(function, topic):
+        result = await stub(function, topic)
+        if len(calls) > seen:
+            computed_again.set()
+        return result
+
+    monkeypatch.setattr(snapshots, "db_read", counted)
+    other = aioredis.Redis.from_url(private_redis)
+    hub = fanout.process_hub()
+    try:
+        await asyncio.wait_for(hub.link.ready.wait(), 5)
+        await follower(hub)
+        await other.set(state_claim_key(TOPIC), "another-process", px=300)
+        seen = len(calls)  # the subscribe's own read, if it was made by now
+        await hub.snapshots._compute_and_publish(TOPIC)
+        assert len(calls) == seen  # left to the other process for now…
+        assert TOPIC in hub.snapshots._scheduled  # …and tried again here when its claim ends
+        await asyncio.wait_for(computed_again.wait(), 5)
+        assert calls[-1] == TOPIC
+    finally:
+        await fanout.process_hub_stop()
+        await other.aclose()
+
+
 async def test_a_snapshot_followed_here_is_computed_and_sent(live_sub, monkeypatch):
     hub, attach = live_sub
     calls = _stub_state(monkeypatch, [STATE])
