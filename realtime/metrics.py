@@ -21,7 +21,7 @@ FRAMES_DROPPED = Counter(
 )
 STATE_COMPUTES = Counter(
     "cl_state_computes",
-    "State snapshots computed, or left to the process that computes the topic's this interval",
+    "State snapshots computed, or deferred while a process holds the topic's claim for the interval",
     ["outcome"],
 )
 STATE_DELTAS_SENT = Counter("cl_state_deltas_sent", "State frames sent as a delta on the socket's previous one")

@@ -163,7 +163,8 @@ class RedisLink:
     async def compute_claim(self, topic: str, seconds: float) -> float:
         """Whether this process computes `topic`'s snapshot now: 0.0 when it took the topic's
         claim for `seconds` (or Redis cannot say: it then computes, as every process did before),
-        else the seconds left on another process's claim."""
+        else the seconds left on the claim held (by another process, or still by this one from
+        its compute of the interval before)."""
         if self.client is None:
             return 0.0
         key = state_claim_key(topic)
