@@ -448,11 +448,7 @@ async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, fl
                     if sample.name == "cl_state_computes_total":
                         outcome = sample.labels["outcome"]
                         total["computes"][outcome] = total["computes"].get(outcome, 0.0) + sample.value
-                    stage = stage_of(sample)
-                    if stage is not None:
-                        at = 0 if sample.name.endswith("_sum") else 1
-                        entry = total["stages"].setdefault(stage, [0.0, 0.0])
-                        entry[at] += sample.value
+                    stage_add(total["stages"], sample)
                     for key, (name, labels) in wanted.items():
                         if sample.name == name and labels.items() <= sample.labels.items():
                             bound = float(sample.labels["le"])  # "+Inf" parses as inf
@@ -460,14 +456,17 @@ async def server_latencies(stack) -> dict[str, dict[float, float] | dict[str, fl
     return total
 
 
-def stage_of(sample) -> str | None:
-    """Which stage a sample's sum or count measures (`room.queued`, … from
-    `cl_write_stage_seconds{stage,kind}`: `room` is the chat; the fan-out as `fanout`), or None."""
+def stage_add(stages: dict[str, list[float]], sample) -> None:
+    """Add a sample's sum or count to its stage's [seconds, count] (`room.queued`, … from
+    `cl_write_stage_seconds{stage,kind}`: `room` is the chat; the fan-out as `fanout`); other
+    samples are not stages."""
     if sample.name in ("cl_write_stage_seconds_sum", "cl_write_stage_seconds_count"):
-        return f"{sample.labels['kind']}.{sample.labels['stage']}"
-    if sample.name in ("cl_fanout_seconds_sum", "cl_fanout_seconds_count"):
-        return "fanout"
-    return None
+        stage = f"{sample.labels['kind']}.{sample.labels['stage']}"
+    elif sample.name in ("cl_fanout_seconds_sum", "cl_fanout_seconds_count"):
+        stage = "fanout"
+    else:
+        return
+    stages.setdefault(stage, [0.0, 0.0])[0 if sample.name.endswith("_sum") else 1] += sample.value
 
 
 def stage_means(before: dict, after: dict) -> dict[str, float]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
-from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule, seconds_between, stage_means, stage_of
+from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule, seconds_between, stage_add, stage_means
 
 ACTIONS = {name: name for name in ("upvote", "ask", "hand", "floor")}
 
@@ -83,10 +83,8 @@ cl_fanout_seconds_count 10.0
     after = {"stages": {}}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            stage = stage_of(sample)
-            if stage is not None:
-                entry = after["stages"].setdefault(stage, [0.0, 0.0])
-                entry[0 if sample.name.endswith("_sum") else 1] += sample.value
+            stage_add(after["stages"], sample)
+    assert after["stages"] == {"room.queued": [0.5, 100.0], "fanout": [0.2, 10.0]}  # buckets are not stages
     before = {"stages": {"room.queued": [0.1, 20.0], "room.turn": [0.0, 0.0]}}
     # queued: 0.4 s over 80 writes; fanout: 0.2 s over 10; a stage not observed in between is absent
     assert stage_means(before, after) == {"room.queued": 5.0, "fanout": 20.0}

@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 GAP_WAIT_SECONDS = 0.05
 SWEEP_CHUNK = 500
 EVENT_FRAMES_SENT = metrics.FRAMES_SENT.labels("event")
-FANOUT_SECONDS = metrics.FANOUT_SECONDS
 # How long the dispatcher runs before it lets the rest of the process run: the consumers'
 # commands, the writes' `ok`s and the other sockets' frames wait at most about that long behind
 # a fan-out (a debate sends events, rankings and queues to thousands of sockets every second).
@@ -338,7 +337,7 @@ class Hub:
                     await sub.deliver(seq, text)
                 if index % FANOUT_CHUNK == 0:
                     await self._events_between()
-            FANOUT_SECONDS.observe(time.perf_counter() - started)
+            metrics.FANOUT_SECONDS.observe(time.perf_counter() - started)
             if direct:
                 EVENT_FRAMES_SENT.inc(direct)
             await self._pause_if_long()  # a burst fans out in slices: `ok`s and commands go on meanwhile

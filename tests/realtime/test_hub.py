@@ -58,16 +58,21 @@ def committed_elsewhere(count: int) -> list[str]:
     return frames
 
 
+async def attached(hub, expected: int) -> RecordingSocket:
+    """A socket following TOPIC on `hub`, live from seq 0."""
+    socket = RecordingSocket(expected)
+    sub = fanout.Subscription(socket, TOPIC)
+    await hub.attach(sub)
+    await sub.go_live(0)
+    return socket
+
+
 @pytest.fixture
 async def live_sub():
     hub = fanout.process_hub()
 
     async def attach(expected: int) -> RecordingSocket:
-        socket = RecordingSocket(expected)
-        sub = fanout.Subscription(socket, TOPIC)
-        await hub.attach(sub)
-        await sub.go_live(0)
-        return socket
+        return await attached(hub, expected)
 
     yield hub, attach
     await fanout.process_hub_stop()
@@ -209,14 +214,6 @@ async def test_a_snapshot_followed_by_another_process_is_computed_and_published(
         await other.aclose()
 
 
-async def follower(hub) -> RecordingSocket:
-    socket = RecordingSocket(expected=1)
-    sub = fanout.Subscription(socket, TOPIC)
-    await hub.attach(sub)
-    await sub.go_live(0)
-    return socket
-
-
 async def test_a_snapshot_computes_once_per_interval_across_processes(private_redis, monkeypatch, settings):
     """The process that computes a topic's snapshot claims it in Redis for the interval: asked
     again within it (by its own writes or another process's), nobody computes it again."""
@@ -230,7 +227,7 @@ async def test_a_snapshot_computes_once_per_interval_across_processes(private_re
     hub = fanout.process_hub()
     try:
         await asyncio.wait_for(hub.link.ready.wait(), 5)
-        socket = await follower(hub)
+        socket = await attached(hub, expected=1)
         await hub.snapshots._compute_and_publish(TOPIC)
         await asyncio.wait_for(socket.done.wait(), 5)
         assert socket.texts == [STATE[2]] and calls == [TOPIC]
@@ -268,7 +265,7 @@ async def test_a_snapshot_another_process_claimed_is_computed_here_when_the_clai
     hub = fanout.process_hub()
     try:
         await asyncio.wait_for(hub.link.ready.wait(), 5)
-        await follower(hub)
+        await attached(hub, expected=1)
         await other.set(state_claim_key(TOPIC), "another-process", px=300)
         seen = len(calls)  # the subscribe's own read, if it was made by now
         await hub.snapshots._compute_and_publish(TOPIC)
