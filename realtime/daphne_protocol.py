@@ -38,7 +38,7 @@ from twisted.internet import defer, reactor, task
 
 from realtime import metrics
 from realtime.backpressure import CLOSE_TOO_LARGE, CLOSE_TOO_SLOW, HEADER, outbound_forget, outbound_register
-from realtime.frames import error_frame
+from realtime.frames import PreparedFrames, error_frame
 from realtime.lifecycle import CLOSE_RESTARTING
 
 log = logging.getLogger(__name__)
@@ -152,8 +152,17 @@ class LiveWebSocketProtocol(WebSocketProtocol):
 
     def send_prepared(self, prepared) -> None:
         """A fan-out frame framed once for all its sockets (realtime.frames.broadcast_prepare): the
-        same bounded queue as `serverSend`, without the ASGI hop and the framing per socket."""
+        same bounded queue as `serverSend`, without the ASGI hop and the framing per socket. Several
+        frames for this socket at once (`PreparedFrames`) leave in one write when nothing waits
+        before them, else one by one through that same path, in their order."""
         if self.state != AutobahnProtocol.STATE_OPEN:
+            return
+        if isinstance(prepared, PreparedFrames):
+            if self.transport_paused or self.outbound or self.send_queue or self._perMessageCompress is not None:
+                for part in prepared.parts:
+                    self.send_prepared(part)
+            else:
+                write_now(self.transport, prepared.payloadHybi, self.socket_send)
             return
         if self.transport_paused or self.outbound:
             self.queue(prepared.payload)

@@ -106,3 +106,16 @@ def broadcast_prepare(text: str) -> PreparedMessage:
     """A server frame framed once as a WebSocket text message, for every socket that gets it
     (server frames are not masked, so the bytes are the same for all: autobahn's broadcast path)."""
     return PreparedMessage(text.encode(), False, False, False)
+
+
+class PreparedFrames:
+    """Prepared frames that go to one socket together, their wire bytes back to back: one `send`
+    for all of them (a state tick: a debate page's questions and floor queue; realtime/fanout/
+    snapshots.py `flush`). The same combination of frames is framed once for every socket that
+    gets it, as one frame is (`broadcast_prepare`)."""
+
+    __slots__ = ("parts", "payloadHybi")
+
+    def __init__(self, parts: list[PreparedMessage]) -> None:
+        self.parts = tuple(parts)
+        self.payloadHybi = b"".join(part.payloadHybi for part in parts)  # noqa: N815 (autobahn's name)

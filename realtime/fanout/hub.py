@@ -30,7 +30,7 @@ from realtime.fanout.items import (
     PresenceRefreshDue,
     StateArrived,
     StateDirty,
-    StateFlushDue,
+    StateTickDue,
     TypingArrived,
 )
 from realtime.fanout.presence import Presence
@@ -77,7 +77,7 @@ class Hub:
             loop=loop,
             link=self.link,
             submit=self.submit,
-            served_here=self.table.__contains__,
+            served=self.table.get,
             between=self._events_between,
         )
         self.presence = Presence(
@@ -93,6 +93,7 @@ class Hub:
         # Items that concern a topic whether or not it is served here.
         self._any_topic: dict[type, Callable[[Inbound], Awaitable[None]]] = {
             StateDirty: self._on_state_dirty,
+            StateTickDue: self._on_state_tick,
             PresenceFlushDue: self._on_presence_flush,
         }
         # Items dropped unless the topic is served here.
@@ -101,7 +102,6 @@ class Hub:
             DrainDue: self._on_drain,
             FillDue: self._on_fill,
             StateArrived: self._on_state,
-            StateFlushDue: self._on_state_flush,
             TypingArrived: self._on_typing,
             PresenceAnnounced: self._on_presence_announced,
             PresenceRefreshDue: self._on_presence_refresh,
@@ -255,6 +255,9 @@ class Hub:
     async def _on_state_dirty(self, item: StateDirty) -> None:
         self.snapshots.schedule(item.topic)
 
+    async def _on_state_tick(self, item: StateTickDue) -> None:
+        await self.snapshots.tick(item.tick)
+
     async def _on_presence_flush(self, item: PresenceFlushDue) -> None:
         await self.presence.flush(item.topic)  # also when the topic just emptied here
 
@@ -273,9 +276,6 @@ class Hub:
 
     async def _on_state(self, served: ServedTopic, item: StateArrived) -> None:
         self.snapshots.receive(served, item.kind, item.version, item.text)
-
-    async def _on_state_flush(self, served: ServedTopic, item: StateFlushDue) -> None:
-        await self.snapshots.flush(served, item.kind)
 
     async def _on_typing(self, served: ServedTopic, item: TypingArrived) -> None:
         for sub in list(served.subscribers):

@@ -60,11 +60,11 @@ class StateDirty:
 
 
 @dataclass(frozen=True, slots=True)
-class StateFlushDue:
-    """The coalescing interval of `kind` on `topic` has passed: send the newest snapshot."""
+class StateTickDue:
+    """A state tick (`tick` × REALTIME_STATE_INTERVAL on the monotonic clock) has come: send the
+    newest snapshot of every topic and kind that changed since its last tick, together."""
 
-    topic: str
-    kind: str
+    tick: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ Inbound = (
     | PresenceAnnounced
     | AccessChanged
     | StateDirty
-    | StateFlushDue
+    | StateTickDue
     | PresenceFlushDue
     | PresenceRefreshDue
     | DrainDue

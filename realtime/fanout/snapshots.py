@@ -1,21 +1,28 @@
-"""`state` snapshots: computed coalesced where written, forwarded coalesced where read."""
+"""`state` snapshots: computed coalesced where written, forwarded coalesced where read.
+
+Where read, every snapshot that changed waits for the process's next state tick (a grid of
+REALTIME_STATE_INTERVAL on the monotonic clock) and all the snapshots due at one tick leave
+together: a socket that follows several of them (a debate page: its room, questions and floor)
+gets their frames in one write, not one write each.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from realtime import metrics
 from realtime.db import db_read
 from realtime.errors import AppError
-from realtime.fanout.items import Inbound, StateArrived, StateFlushDue
+from realtime.fanout.items import Inbound, StateArrived, StateTickDue
 from realtime.fanout.redis_link import RedisLink
 from realtime.fanout.topic_table import (
-    STATE_BY_TEXT,
     STATE_FRAMES_SENT,
     ServedTopic,
     StateDelta,
@@ -23,7 +30,7 @@ from realtime.fanout.topic_table import (
     Subscription,
 )
 from realtime.fanout.wire import state_payload
-from realtime.frames import broadcast_prepare, loads, state_delta, state_delta_frame
+from realtime.frames import PreparedFrames, broadcast_prepare, loads, state_delta, state_delta_frame
 from realtime.state_snapshot import topic_state_compute
 
 log = logging.getLogger(__name__)
@@ -42,7 +49,7 @@ class Snapshots:
         loop: asyncio.AbstractEventLoop,
         link: RedisLink,
         submit: Callable[[Inbound], None],
-        served_here: Callable[[str], bool],
+        served: Callable[[str], ServedTopic | None],
         between: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.loop = loop
@@ -51,9 +58,11 @@ class Snapshots:
         self._between = between
         self._link = link
         self._submit = submit
-        self._served_here = served_here
+        self._served = served
         self._next_compute: dict[str, float] = {}
         self._scheduled: set[str] = set()
+        # The snapshots waiting for each coming state tick: (topic, kind), in arrival order.
+        self._due: dict[int, list[tuple[str, str]]] = {}
 
     # --- publisher side: a write committed here changed the snapshot ---------------------
 
@@ -107,7 +116,7 @@ class Snapshots:
         nobody (the moderators' questions while no moderator has the page open). A process that
         subscribes later reads the state itself once its Redis subscription is confirmed
         (`send_current`), so after this answer, hence after the write: it misses nothing."""
-        if self._served_here(topic):
+        if self._served(topic) is not None:
             return True
         if not self._link.enabled:
             return False  # one process: every socket is here
@@ -123,30 +132,77 @@ class Snapshots:
         if slot.flush_pending:
             return
         slot.flush_pending = True
-        delay = max(0.0, slot.sent_at + settings.REALTIME_STATE_INTERVAL - time.monotonic())
-        if delay == 0.0:
-            self._submit(StateFlushDue(served.topic, kind))
-        else:
-            self.loop.call_later(delay, self._submit, StateFlushDue(served.topic, kind))
+        # The next tick, and not the one this slot was last sent at: at most one frame of a kind per
+        # interval. A change after a quiet spell waits for the tick too (at most an interval), so
+        # that it leaves with the others.
+        interval = settings.REALTIME_STATE_INTERVAL
+        now = time.monotonic()
+        tick = max(math.ceil(now / interval), round(slot.sent_at / interval) + 1)
+        due = self._due.get(tick)
+        if due is None:
+            due = self._due[tick] = []
+            self.loop.call_later(max(0.0, tick * interval - now), self._submit, StateTickDue(tick))
+        due.append((served.topic, kind))
 
-    async def flush(self, served: ServedTopic, kind: str) -> None:
-        slot = served.states.get(kind)
-        if slot is None or slot.text is None:
-            return
-        slot.flush_pending = False
-        slot.sent_at = time.monotonic()
-        # Taken once: a subscribe may cache a newer snapshot in the slot while this loop waits on a socket.
-        version, text, prepared = slot.version, slot.text, broadcast_prepare(slot.text)  # framed once
-        subscribers = list(served.subscribers)
-        delta = self._delta(served.topic, kind, slot, any(sub.deltas for sub in subscribers))
-        serial = slot.serial
-        picked = [0, 0, 0]  # sockets by what they got: nothing (superseded), the snapshot, the delta
-        for index, sub in enumerate(subscribers, 1):
-            outcome = sub.deliver_state_now(kind, version, prepared, serial, delta)
-            if outcome == STATE_BY_TEXT:
-                await sub.deliver_state(kind, version, text, serial=serial, delta=delta)
+    async def tick(self, tick: int) -> None:
+        """Send every snapshot due at `tick` that a local socket still follows, together."""
+        due = []
+        for topic, kind in self._due.pop(tick, ()):
+            served = self._served(topic)
+            if served is not None:
+                due.append((served, kind))
+        await self.flush(due, at=tick * settings.REALTIME_STATE_INTERVAL)
+
+    async def flush(self, due: Iterable[tuple[ServedTopic, str]], *, at: float | None = None) -> None:
+        """Send the newest snapshot of each (served topic, kind) to its sockets; a socket that gets
+        frames of several of them gets them in one write (`PreparedFrames`). `at`: the tick's time."""
+        sent_at = time.monotonic() if at is None else at
+        flushes = []
+        for served, kind in due:
+            slot = served.states.get(kind)
+            if slot is None or slot.text is None:
+                continue
+            slot.flush_pending = False
+            slot.sent_at = sent_at
+            # Taken once: a subscribe may cache a newer snapshot in the slot while this loop waits on a socket.
+            subscribers = list(served.subscribers)
+            delta = self._delta(served.topic, kind, slot, any(sub.deltas for sub in subscribers))
+            prepared = broadcast_prepare(slot.text)  # framed once
+            flushes.append(_Flush(kind, slot.version, slot.text, prepared, slot.serial, delta, subscribers))
+        if len(flushes) == 1:
+            per_socket = [[(sub, flushes[0])] for sub in flushes[0].subscribers]
+        else:
+            by_socket: dict[int, list[tuple[Subscription, _Flush]]] = {}
+            for flush in flushes:
+                for sub in flush.subscribers:
+                    by_socket.setdefault(id(sub.socket), []).append((sub, flush))
+            per_socket = list(by_socket.values())
+        picked = [0, 0, 0]  # frames by what they were: nothing (superseded), the snapshot, the delta
+        combined: dict[tuple[int, ...], PreparedFrames] = {}  # one per combination, for every socket
+        for index, entries in enumerate(per_socket, 1):
+            sender = entries[0][0].sender
+            if sender is None:  # no writer of prepared frames: the socket's own path, frame by frame
+                for sub, flush in entries:
+                    await sub.deliver_state(
+                        flush.kind, flush.version, flush.text, serial=flush.serial, delta=flush.delta
+                    )
             else:
-                picked[outcome] += 1
+                frames = []
+                for sub, flush in entries:
+                    outcome, frame = sub.state_frame_pick(
+                        flush.kind, flush.version, flush.prepared, flush.serial, flush.delta
+                    )
+                    picked[outcome] += 1
+                    if frame is not None:
+                        frames.append(frame)
+                if len(frames) == 1:
+                    sender(frames[0])
+                elif frames:
+                    key = tuple(map(id, frames))  # the frames live as long as this flush: ids are unique
+                    bundle = combined.get(key)
+                    if bundle is None:
+                        bundle = combined[key] = PreparedFrames(frames)
+                    sender(bundle)
             if self._between is not None and index % FLUSH_CHUNK == 0:
                 await self._between()
         superseded, whole, deltas = picked  # counted once per flush, not per socket
@@ -223,3 +279,16 @@ class Snapshots:
 
             task.add_done_callback(done)
         return asyncio.shield(served.state_loading)
+
+
+@dataclass(frozen=True, slots=True)
+class _Flush:
+    """One snapshot of a tick, as its sockets get it."""
+
+    kind: str
+    version: int
+    text: str
+    prepared: object
+    serial: int
+    delta: StateDelta | None
+    subscribers: list[Subscription]

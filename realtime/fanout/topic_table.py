@@ -13,8 +13,8 @@ from realtime.db import db_call
 from realtime.event_log import topic_events_after
 
 STATE_FRAMES_SENT = metrics.FRAMES_SENT.labels("state")
-# What `Subscription.deliver_state_now` did with a flush's frame.
-STATE_SUPERSEDED, STATE_WHOLE, STATE_DELTA, STATE_BY_TEXT = range(4)
+# What a flush's frame was to one socket (`Subscription.state_frame_pick`).
+STATE_SUPERSEDED, STATE_WHOLE, STATE_DELTA = range(3)
 
 
 class Socket(Protocol):
@@ -93,19 +93,19 @@ class Subscription:
         self.last_seq = seq
         await self.socket.send_text(text)
 
-    def deliver_state_now(self, kind: str, version: int, prepared: object, serial: int | None, delta) -> int:
-        """A flush's common case, without a coroutine: the flush's frame (or its delta) written as
-        is. STATE_SUPERSEDED, STATE_WHOLE or STATE_DELTA (the flush counts them, once for all its
-        sockets), or STATE_BY_TEXT when this socket has no writer of prepared frames: then
-        `deliver_state`."""
-        if self.sender is None:
-            return STATE_BY_TEXT
+    def state_frame_pick(
+        self, kind: str, version: int, prepared: object, serial: int | None, delta
+    ) -> tuple[int, object | None]:
+        """A flush's common case, for a socket with a writer of prepared frames (`sender`): which of
+        the flush's frames this socket gets, the snapshot's (`prepared`) or its delta's, and what it
+        was (STATE_SUPERSEDED: none; STATE_WHOLE; STATE_DELTA), recorded as what it then holds. The
+        flush writes it, with the frames of the other topics of that tick for the same socket."""
         picked = self._state_pick(kind, version, serial, delta)
         if picked == STATE_WHOLE:
-            self.sender(prepared)
-        elif picked == STATE_DELTA:
-            self.sender(delta.prepared)
-        return picked
+            return picked, prepared
+        if picked == STATE_DELTA:
+            return picked, delta.prepared
+        return picked, None
 
     async def deliver_state(
         self,

@@ -98,6 +98,7 @@ class Recording:
     def __init__(self) -> None:
         self.socket_id = "test"
         self.frames: list[dict] = []
+        self.writes: list[bytes] = []  # what each call of the writer of prepared frames wrote
 
     async def send_text(self, text: str) -> None:
         self.frames.append(loads(text))
@@ -106,7 +107,11 @@ class Recording:
         return self.send_prepared
 
     def send_prepared(self, prepared) -> bool:
-        self.frames.append(loads(prepared.payload))
+        """As under daphne: one frame, or several for this socket in one write (`PreparedFrames`)."""
+        self.writes.append(prepared.payloadHybi)
+        for part in getattr(prepared, "parts", (prepared,)):
+            assert part.payloadHybi.endswith(part.payload)  # a WebSocket frame of that text
+            self.frames.append(loads(part.payload))
         return True
 
     def rebuilt(self) -> list[dict]:
@@ -160,7 +165,7 @@ async def test_the_hub_sends_deltas_only_to_sockets_that_asked_and_hold_the_base
         data = _snapshot(version, upvotes)
         sent.append(data)
         _cache(served, data)
-        await hub.snapshots.flush(served, "questions")
+        await hub.snapshots.flush([(served, "questions")])
 
     upvotes = [0] * 40
     await flush(1, upvotes)
@@ -214,7 +219,7 @@ async def test_a_newer_snapshot_cached_during_a_flush_is_not_announced_by_it(hub
         await sub.go_live(0)
     served = hub.table.get(TOPIC)
     _cache(served, _snapshot(2, [2]))
-    await hub.snapshots.flush(served, "questions")
+    await hub.snapshots.flush([(served, "questions")])
     assert [f["data"]["version"] for f in slow.frames + other.frames] == [2, 2]
     assert all(s.state_versions["questions"] == 2 for s in served.subscribers)
 
@@ -237,7 +242,7 @@ async def test_the_first_flush_after_a_crowd_subscribed_is_a_delta_on_what_they_
         await hub.state_for_new_subscriber(served, sub)
         sockets.append(socket)
     _cache(served, _snapshot(2, [1] + [0] * 39))
-    await hub.snapshots.flush(served, "questions")
+    await hub.snapshots.flush([(served, "questions")])
     assert [[f.get("delta", False) for f in s.frames] for s in sockets] == [
         [False, True],
         [False, True],
