@@ -365,7 +365,7 @@ async def _observer_command(watchers: list[Client], lag: LoopLag, command: str, 
         if new_phase:
             for w in watchers:
                 w.questions_frames.clear()
-        return {"cpu": time.process_time(), "lag": lag.take()}
+        return {"cpu": time.process_time(), "lag": lag.take(), **wsclient.COUNTS}
     if command == "posts":  # when each watcher saw each post (None: not within 30 s)
         (bodies,) = args
         deadline = time.monotonic() + 30
@@ -392,6 +392,13 @@ async def _observer_command(watchers: list[Client], lag: LoopLag, command: str, 
             await w.close()
         return None
     raise ValueError(f"unknown observer command {command!r}")
+
+
+def messages_per_read(before: list[dict], after: list[dict]) -> float | None:
+    """Messages per read over every observer in one phase (from their "stats" replies)."""
+    reads = sum(b["reads"] - a["reads"] for a, b in zip(before, after, strict=True))
+    messages = sum(b["messages"] - a["messages"] for a, b in zip(before, after, strict=True))
+    return round(messages / reads, 2) if reads else None
 
 
 def client_cpu(driver: float, before: list[dict], after: list[dict]) -> list[float]:
@@ -813,6 +820,10 @@ async def amain(args) -> int:
             "client_loop_lag_p99_ms_debate": client_lag(p99, debate_lag, observed_end),
             "client_loop_lag_max_ms_chat_only": client_lag(max, chat_only_lag, observed_mid),
             "client_loop_lag_max_ms_debate": client_lag(max, debate_lag, observed_end),
+            # The watchers' messages per read from the kernel: above 1 where a server wrote a
+            # socket's frames together (the state ticks), or where a watcher read late.
+            "watcher_messages_per_read_chat_only": messages_per_read(observed_at, observed_mid),
+            "watcher_messages_per_read_debate": messages_per_read(observed_mid, observed_end),
         }
         targets = {
             "exact final state": exact_counts and exact_everywhere,

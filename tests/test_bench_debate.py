@@ -88,3 +88,28 @@ cl_fanout_seconds_count 10.0
     before = {"stages": {"room.queued": [0.1, 20.0], "room.turn": [0.0, 0.0]}}
     # queued: 0.4 s over 80 writes; fanout: 0.2 s over 10; a stage not observed in between is absent
     assert stage_means(before, after) == {"room.queued": 5.0, "fanout": 20.0}
+
+
+def test_messages_per_read_adds_every_observer_of_the_phase():
+    from bench.debate import messages_per_read
+
+    before = [{"reads": 10, "messages": 10}, {"reads": 5, "messages": 6}]
+    after = [{"reads": 110, "messages": 160}, {"reads": 105, "messages": 206}]
+    assert messages_per_read(before, after) == 1.75  # (150 + 200) messages in (100 + 100) reads
+    assert messages_per_read(after, after) is None  # no read: no figure
+
+
+async def test_the_client_counts_its_reads_and_the_messages_in_them():
+    """bench.wsclient: frames written together (a state tick) arrive in one read, one message each."""
+    from bench import wsclient
+
+    got = []
+    client = wsclient.WSClientProtocol("h", "/ws/", None, lambda ws, payload, t: got.append(payload))
+    client.upgraded = True
+    before = dict(wsclient.COUNTS)
+    frames = b"".join(bytes([0x81, len(p)]) + p for p in (b"one", b"two"))
+    client.data_received(frames[:4])  # a read may end inside a frame
+    client.data_received(frames[4:])
+    assert got == [b"one", b"two"]
+    assert wsclient.COUNTS["reads"] - before["reads"] == 2
+    assert wsclient.COUNTS["messages"] - before["messages"] == 2

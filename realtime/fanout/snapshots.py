@@ -1,9 +1,16 @@
 """`state` snapshots: computed coalesced where written, forwarded coalesced where read.
 
-Where read, every snapshot that changed waits for the process's next state tick (a grid of
-REALTIME_STATE_INTERVAL on the monotonic clock) and all the snapshots due at one tick leave
-together: a socket that follows several of them (a debate page: its room, questions and floor)
-gets their frames in one write, not one write each.
+Both sides keep time on one grid of REALTIME_STATE_INTERVAL (I) on the wall clock, the same in
+every process and, with NTP, on every host:
+
+- where read, a snapshot that changed waits for the next state tick (n × I), and every snapshot
+  due at one tick leaves together: a socket that follows several of them (a debate page: its
+  room, questions and floor) gets their frames in one write, not one write each;
+- where written, a busy topic is computed at the half-ticks ((n + ½) × I), so that its snapshot
+  reaches every process before the next tick; a topic quiet for an interval is computed at once.
+
+A change thus reaches the sockets at most 1½ I after its commit while the topic is busy (the
+half-tick, then the tick), and at most I after it when the topic was quiet.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ from realtime.state_snapshot import topic_state_compute
 log = logging.getLogger(__name__)
 # Forget when topics were last computed once this many are remembered (a bound, not a cache).
 COMPUTE_TIMES_MAX = 10_000
+# A compute's claim across processes lasts this share of an interval: it has ended by the next
+# half-tick, when a busy topic is computed again.
+CLAIM_SHARE = 0.9
 # A flush to thousands of sockets checks every this many sockets whether events are waiting.
 FLUSH_CHUNK = 64
 SUPERSEDED_STATES = metrics.FRAMES_DROPPED.labels("state", "superseded")
@@ -59,7 +69,8 @@ class Snapshots:
         self._link = link
         self._submit = submit
         self._served = served
-        self._next_compute: dict[str, float] = {}
+        # Per topic, the first half-tick (its number n) at which it may be computed again.
+        self._next_compute: dict[str, int] = {}
         self._scheduled: set[str] = set()
         # The snapshots waiting for each coming state tick: (topic, kind), in arrival order.
         self._due: dict[int, list[tuple[str, str]]] = {}
@@ -74,17 +85,25 @@ class Snapshots:
         if topic in self._scheduled:
             return
         self._scheduled.add(topic)
-        delay = max(0.0, self._next_compute.get(topic, 0.0) - time.monotonic())
-        self.loop.call_later(delay, lambda: self.loop.create_task(self._compute_and_publish(topic)))
+        interval = settings.REALTIME_STATE_INTERVAL
+        turn = self._next_compute.get(topic)
+        delay = -1.0 if turn is None else (turn + 0.5) * interval - time.time()
+        if delay <= 0:  # quiet for an interval: at once
+            turn = None
+        self.loop.call_later(max(0.0, delay), lambda: self.loop.create_task(self._compute_and_publish(topic, turn)))
 
-    async def _compute_and_publish(self, topic: str) -> None:
+    async def _compute_and_publish(self, topic: str, turn: int | None = None) -> None:
+        """Compute at half-tick `turn`, or at once (None: the topic was quiet)."""
         self._scheduled.discard(topic)
-        self._next_compute[topic] = time.monotonic() + settings.REALTIME_STATE_INTERVAL
+        interval = settings.REALTIME_STATE_INTERVAL
+        # The next half-tick: the one after this one, or the first an interval from now.
+        self._next_compute[topic] = turn + 1 if turn is not None else math.ceil(time.time() / interval + 0.5)
         if len(self._next_compute) > COMPUTE_TIMES_MAX:
             self._next_compute.clear()
         if not await self._followed(topic):
             return
-        wait = await self._link.compute_claim(topic, settings.REALTIME_STATE_INTERVAL)
+        # The claim ends before the next half-tick, when the next compute of a busy topic is due.
+        wait = await self._link.compute_claim(topic, CLAIM_SHARE * interval)
         if wait:
             # Another process computes this interval. It may have read the database before this
             # process's write committed: this process tries again once that claim ends, and
@@ -92,7 +111,7 @@ class Snapshots:
             # commit; computing once more then is the price of never losing a change to a process
             # that died between its claim and its publish).
             LEFT_TO_ANOTHER.inc()
-            self._next_compute[topic] = time.monotonic() + wait
+            self._next_compute[topic] = math.ceil((time.time() + wait) / interval - 0.5)
             self.schedule(topic)
             return
         COMPUTED.inc()
@@ -136,7 +155,7 @@ class Snapshots:
         # interval. A change after a quiet spell waits for the tick too (at most an interval), so
         # that it leaves with the others.
         interval = settings.REALTIME_STATE_INTERVAL
-        now = time.monotonic()
+        now = time.time()
         tick = max(math.ceil(now / interval), round(slot.sent_at / interval) + 1)
         due = self._due.get(tick)
         if due is None:
@@ -156,7 +175,7 @@ class Snapshots:
     async def flush(self, due: Iterable[tuple[ServedTopic, str]], *, at: float | None = None) -> None:
         """Send the newest snapshot of each (served topic, kind) to its sockets; a socket that gets
         frames of several of them gets them in one write (`PreparedFrames`). `at`: the tick's time."""
-        sent_at = time.monotonic() if at is None else at
+        sent_at = time.time() if at is None else at
         flushes = []
         for served, kind in due:
             slot = served.states.get(kind)

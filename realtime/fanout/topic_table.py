@@ -160,7 +160,7 @@ class StateDelta:
 class StateSlot:
     version: int = -1
     text: str | None = None
-    sent_at: float = 0.0
+    sent_at: float = 0.0  # the state tick it last left at (its time on the wall clock)
     flush_pending: bool = False
     serial: int = 0  # flushes so far; the one a socket last got is the base of its next delta
     flushed: dict | None = None  # the data of flush `serial`, kept while a socket takes deltas

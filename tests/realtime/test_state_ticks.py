@@ -153,3 +153,40 @@ def test_frames_for_one_socket_are_one_write_when_the_kernel_takes_them():
     finally:
         transport.socket.close()
         peer.close()
+
+
+async def test_a_busy_topic_is_computed_at_the_half_ticks_and_a_quiet_one_at_once(hub, monkeypatch):
+    """Where written: the first change of a quiet topic is computed at once; the changes after it,
+    at the half-ticks between the state ticks, one compute per half-tick."""
+    from realtime.fanout import snapshots
+
+    socket = Socket(expected=3)
+    await _follow(hub, socket, QUESTIONS)  # followed here: computed for this socket
+    versions = iter(range(1, 100))
+    computed = asyncio.Queue()
+
+    async def compute(function, topic):
+        version = next(versions)
+        computed.put_nowait(version)
+        return _state(topic, "questions", version)
+
+    monkeypatch.setattr(snapshots, "db_read", compute)
+    turns: list[int | None] = []
+    run = hub.snapshots._compute_and_publish
+
+    async def compute_and_publish(topic, turn):
+        turns.append(turn)
+        await run(topic, turn)
+
+    hub.snapshots._compute_and_publish = compute_and_publish
+    hub.snapshots.schedule(QUESTIONS)
+    assert await asyncio.wait_for(computed.get(), 10) == 1
+    first = hub.snapshots._next_compute[QUESTIONS]
+    for _ in range(3):  # three writes within the interval: one compute, at the half-tick
+        hub.snapshots.schedule(QUESTIONS)
+    assert await asyncio.wait_for(computed.get(), 10) == 2
+    hub.snapshots.schedule(QUESTIONS)
+    assert await asyncio.wait_for(computed.get(), 10) == 3
+    assert turns == [None, first, first + 1]
+    await asyncio.wait_for(socket.done.wait(), 10)
+    assert [f["data"]["version"] for write in socket.writes for f in write] == [1, 2, 3]
