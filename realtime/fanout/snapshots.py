@@ -43,6 +43,9 @@ from realtime.state_snapshot import topic_state_compute
 log = logging.getLogger(__name__)
 # Forget when topics were last computed once this many are remembered (a bound, not a cache).
 COMPUTE_TIMES_MAX = 10_000
+# A tick further away than this many intervals: the wall clock went back (a step of NTP, a
+# virtual machine resumed), and the grid starts again from now rather than wait for the old one.
+CLOCK_BACK_INTERVALS = 2
 # A compute's claim across processes lasts this share of an interval: it has ended by the next
 # half-tick, when a busy topic is computed again.
 CLAIM_SHARE = 0.9
@@ -88,9 +91,9 @@ class Snapshots:
         interval = settings.REALTIME_STATE_INTERVAL
         turn = self._next_compute.get(topic)
         delay = -1.0 if turn is None else (turn + 0.5) * interval - time.time()
-        if delay <= 0:  # quiet for an interval: at once
-            turn = None
-        self.loop.call_later(max(0.0, delay), lambda: self.loop.create_task(self._compute_and_publish(topic, turn)))
+        if not 0 < delay <= CLOCK_BACK_INTERVALS * interval:  # quiet for an interval (or the clock went back): at once
+            turn, delay = None, 0.0
+        self.loop.call_later(delay, lambda: self.loop.create_task(self._compute_and_publish(topic, turn)))
 
     async def _compute_and_publish(self, topic: str, turn: int | None = None) -> None:
         """Compute at half-tick `turn`, or at once (None: the topic was quiet)."""
@@ -157,6 +160,8 @@ class Snapshots:
         interval = settings.REALTIME_STATE_INTERVAL
         now = time.time()
         tick = max(math.ceil(now / interval), round(slot.sent_at / interval) + 1)
+        if tick * interval - now > CLOCK_BACK_INTERVALS * interval:  # the clock went back: the next tick
+            tick = math.ceil(now / interval)
         due = self._due.get(tick)
         if due is None:
             due = self._due[tick] = []

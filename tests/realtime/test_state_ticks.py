@@ -6,10 +6,13 @@ leaves at most once per interval."""
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 
 import pytest
 
 from realtime import fanout
+from realtime.fanout.topic_table import StateSlot
 from realtime.frames import PreparedFrames, broadcast_prepare, loads, state_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -190,3 +193,23 @@ async def test_a_busy_topic_is_computed_at_the_half_ticks_and_a_quiet_one_at_onc
     assert turns == [None, first, first + 1]
     await asyncio.wait_for(socket.done.wait(), 10)
     assert [f["data"]["version"] for write in socket.writes for f in write] == [1, 2, 3]
+
+
+async def test_a_clock_that_went_back_does_not_hold_the_snapshots(hub):
+    """The grid is on the wall clock: after a step back (NTP, a resumed virtual machine) a slot's
+    last tick and a topic's next half-tick lie in the future; both start again from now."""
+    socket = Socket(expected=1)
+    await _follow(hub, socket, QUESTIONS)
+    served = hub.table.get(QUESTIONS)
+    interval = 0.05
+    served.states.setdefault("questions", StateSlot()).sent_at = time.time() + 3600
+    hub.snapshots.receive(served, *_state(QUESTIONS, "questions", 1))
+    (tick,) = hub.snapshots._due
+    assert tick <= math.ceil(time.time() / interval) + 1  # not an hour away
+    await asyncio.wait_for(socket.done.wait(), 10)
+
+    hub.snapshots._next_compute[FLOOR] = math.ceil(time.time() / interval) + 72_000  # an hour away
+    later = []
+    hub.loop.call_later = lambda delay, callback: later.append(delay)
+    hub.snapshots.schedule(FLOOR)
+    assert later == [0.0]  # at once
