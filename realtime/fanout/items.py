@@ -61,7 +61,7 @@ class StateDirty:
 
 @dataclass(frozen=True, slots=True)
 class StateTickDue:
-    """A state tick (`tick` × REALTIME_STATE_INTERVAL on the monotonic clock) has come: send the
+    """A state tick (`tick` × REALTIME_STATE_INTERVAL on the wall clock) has come: send the
     newest snapshot of every topic and kind that changed since its last tick, together."""
 
     tick: int
