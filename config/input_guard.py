@@ -2,7 +2,8 @@
 hold one) and no integer outside the signed 64-bit range the database stores (SQLite and
 PostgreSQL both fail on them), and no date before year 1000 or after 9000 (year 0001 or 9999
 leave the calendar once moved to UTC or to an event's zone, and PostgreSQL stores a year-10000
-timestamp that nothing can read back). The routes' own schemas then check types and limits;
+timestamp that nothing can read back); the text of a `ref` or a `body` is only checked for NUL
+(realtime.inputs.TEXT_KEYS). The routes' own schemas then check types and limits;
 anything that still overflows is answered `bad_request` by the API's OverflowError handler.
 """
 
