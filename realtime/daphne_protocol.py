@@ -157,19 +157,15 @@ class LiveWebSocketProtocol(WebSocketProtocol):
         before them, else one by one through that same path, in their order."""
         if self.state != AutobahnProtocol.STATE_OPEN:
             return
-        if isinstance(prepared, PreparedFrames):
-            if self.transport_paused or self.outbound or self.send_queue or self._perMessageCompress is not None:
-                for part in prepared.parts:
-                    self.send_prepared(part)
-            else:
-                write_now(self.transport, prepared.payloadHybi, self.socket_send)
-            return
-        if self.transport_paused or self.outbound:
+        if not (self.transport_paused or self.outbound or self.send_queue or self._perMessageCompress is not None):
+            write_now(self.transport, prepared.payloadHybi, self.socket_send)  # nothing waits before it
+        elif isinstance(prepared, PreparedFrames):
+            for part in prepared.parts:
+                self.send_prepared(part)
+        elif self.transport_paused or self.outbound:
             self.queue(prepared.payload)
-        elif self.send_queue or self._perMessageCompress is not None:
-            self.sendMessage(prepared.payload, False)  # autobahn's own path keeps its order
         else:
-            write_now(self.transport, prepared.payloadHybi, self.socket_send)
+            self.sendMessage(prepared.payload, False)  # autobahn's own path keeps its order
 
     def serverClose(self, code=None) -> None:
         if code == CLOSE_TOO_SLOW:  # the application gave up on this client (a replay that never drains)

@@ -100,7 +100,8 @@ def test_messages_per_read_adds_every_observer_of_the_phase():
 
 
 async def test_the_client_counts_its_reads_and_the_messages_in_them():
-    """bench.wsclient: frames written together (a state tick) arrive in one read, one message each."""
+    """bench.wsclient counts each read and the whole messages it completed: two frames over two
+    reads, the first ending inside the second frame, are two reads and two messages."""
     from bench import wsclient
 
     got = []
