@@ -16,9 +16,12 @@ from django.conf import settings  # noqa: E402
 from config.routing import application  # noqa: E402, F401
 from realtime import daphne_protocol  # noqa: E402
 from realtime.collector import gc_tune  # noqa: E402
+from realtime.registry import registries_load  # noqa: E402
 
 # daphne builds our protocol subclass: bounded outbound bytes, 4009 / 4008 / 4012 closes.
 daphne_protocol.install()
+# Every registry's modules imported now, not by the process's first socket write.
+registries_load()
 # Start-up objects frozen, fewer garbage collections, each pause measured (realtime/collector.py).
 gc_tune()
 

@@ -44,3 +44,28 @@ def test_one_path_syntax():
     assert registered("realtime.registry:registered") is registered
     with pytest.raises(ImportError):
         registered("realtime.registry.registered")
+
+
+def test_a_server_process_loads_every_registry_at_start():
+    """A daphne process imports config.asgi: every registry is loaded there, so that the
+    process's first socket write does not wait for the domain apps' command modules."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, json, config.asgi\n"
+        "from realtime import registry, topics\n"
+        "cached = [f.cache_info().currsize for f in (topics.topic_kinds, registry.write_commands,"
+        " registry.event_schemas, registry.event_about_rules)]\n"
+        "from django.conf import settings\n"
+        "modules = [p.partition(':')[0] for p in settings.REALTIME_COMMANDS]\n"
+        "print(json.dumps({'cached': cached, 'missing': [m for m in modules if m not in sys.modules]}))\n"
+    )
+    env = {**os.environ, "DJANGO_DEBUG": "1", "SCHEDULER_IN_PROCESS": "0", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded == {"cached": [1, 1, 1, 1], "missing": []}
