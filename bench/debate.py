@@ -589,11 +589,16 @@ HANDS_PER_S = 5.0
 def load_schedule(args, rng: random.Random, actions: dict) -> list[tuple[float, object]]:
     """When each action of the debate load happens, in seconds from its start, sorted.
 
-    `poisson` (the default): a thousand people acting on their own, each kind of action a Poisson
-    process at its rate (upvotes, questions, hands), and the moderator's `floor_next` every
-    FLOOR_EVERY_S from a random first instant. `ticks` (the shape of the first measurements): every
-    100 ms at once, ten upvotes, maybe a question and a hand, and `floor_next` every 20th tick;
-    the chat's posts (every 500 ms from the same instant) then always leave with such a burst."""
+    `poisson` (the default): a thousand people and a moderator acting on their own, each kind of
+    action a Poisson process at its rate (upvotes, questions, hands, and the moderator's
+    `floor_next` once per FLOOR_EVERY_S on average). The floor once changed every FLOOR_EVERY_S
+    exactly: with the chat's posts every 500 ms, every fourth post then met a floor change at the
+    same instant of its way, run after run (a quarter of the posts 20-40 ms slower, the run's p99
+    decided by where that instant fell); a moderator and a chat are not in step.
+
+    `ticks` (the shape of the first measurements): every 100 ms at once, ten upvotes, maybe a
+    question and a hand, and `floor_next` every 20th tick; the chat's posts (every 500 ms from the
+    same instant) then always leave with such a burst."""
     seconds = args.seconds
     plan: list[tuple[float, object]] = []
     if args.load_shape == "ticks":
@@ -608,17 +613,19 @@ def load_schedule(args, rng: random.Random, actions: dict) -> list[tuple[float, 
             if tick % int(FLOOR_EVERY_S * 10) == 0:
                 plan.append((at, actions["floor"]))
         return plan
-    for name, rate in (("upvote", args.upvotes_per_s), ("ask", args.questions_per_s), ("hand", HANDS_PER_S)):
+    rates = (
+        ("upvote", args.upvotes_per_s),
+        ("ask", args.questions_per_s),
+        ("hand", HANDS_PER_S),
+        ("floor", 1 / FLOOR_EVERY_S),
+    )
+    for name, rate in rates:
         if rate <= 0:  # a probe without this kind of action (--upvotes-per-s 0)
             continue
         at = rng.expovariate(rate)
         while at < seconds:
             plan.append((at, actions[name]))
             at += rng.expovariate(rate)
-    at = rng.uniform(0, FLOOR_EVERY_S)
-    while at < seconds:
-        plan.append((at, actions["floor"]))
-        at += FLOOR_EVERY_S
     return sorted(plan, key=lambda step: step[0])
 
 

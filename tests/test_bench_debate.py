@@ -27,16 +27,19 @@ def test_poisson_load_keeps_the_rates_and_spreads_the_actions():
     assert 1800 <= count(plan, "upvote") <= 2200  # 100/s for 20 s, a Poisson count (sd ~45)
     assert 20 <= count(plan, "ask") <= 60
     assert 60 <= count(plan, "hand") <= 140  # HANDS_PER_S for 20 s
-    assert count(plan, "floor") == int(20.0 / FLOOR_EVERY_S)
+    assert 3 <= count(plan, "floor") <= 20  # one per FLOOR_EVERY_S on average (10 in 20 s)
     # Independent people: hardly two actions in the same millisecond, unlike the ticks.
     assert len({round(at, 3) for at in times}) > 0.9 * len(times)
+    # The moderator is not in step with anyone either (the chat posts every 500 ms).
+    floors = [at for at, action in plan if action == "floor"]
+    assert len({round(b - a, 3) for a, b in zip(floors, floors[1:], strict=False)}) == len(floors) - 1
 
 
 def test_a_probe_without_upvotes_schedules_the_rest():
     # `--upvotes-per-s 0` (what the chat's tail owes the upvotes): the other actions keep their rates.
     plan = schedule("poisson", upvotes_per_s=0.0)
     assert count(plan, "upvote") == 0
-    assert 20 <= count(plan, "ask") <= 60 and count(plan, "floor") == int(20.0 / FLOOR_EVERY_S)
+    assert 20 <= count(plan, "ask") <= 60 and 3 <= count(plan, "floor") <= 20
 
 
 def test_run_queue_wait_per_phase_keeps_unknown_apart():
