@@ -4,6 +4,7 @@ splits a post's time. The scenario itself runs under `make bench` (servers, Redi
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 from types import SimpleNamespace
 
 from bench.debate import FLOOR_EVERY_S, HANDS_PER_S, chat_path, load_schedule, seconds_between, stage_add, stage_means
@@ -32,7 +33,7 @@ def test_poisson_load_keeps_the_rates_and_spreads_the_actions():
     assert len({round(at, 3) for at in times}) > 0.9 * len(times)
     # The moderator is not in step with anyone either (the chat posts every 500 ms).
     floors = [at for at, action in plan if action == "floor"]
-    assert len({round(b - a, 3) for a, b in zip(floors, floors[1:], strict=False)}) == len(floors) - 1
+    assert len({round(b - a, 3) for a, b in pairwise(floors)}) == len(floors) - 1
 
 
 def test_a_probe_without_upvotes_schedules_the_rest():
